@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+
+#include "arch/x86/boot.h"
+#include "arch/x86/elf.h"
+#include "arch/x86/layout.h"
+
+#define BZ_MIN_SIZE 0x250
+#define BZ_BOOT_FLAG 0x1fe
+#define BZ_HEADER_MAGIC 0x202
+
+#define MULTIBOOT2_MAGIC 0xe85250d6U
+#define MULTIBOOT2_SEARCH 32768
+
+/* What every "cannot boot this" message ends with. */
+#define EXPECTED_FORMATS \
+	"kvmscope boots a bzImage, an ELF vmlinux with a PVH note (CONFIG_PVH=y) or a multiboot v1 kernel"
+
+static bool is_bzimage(const uint8_t *data, size_t size)
+{
+	return size >= BZ_MIN_SIZE &&
+	       boot_get_le16(data + BZ_BOOT_FLAG) == 0xaa55 &&
+	       memcmp(data + BZ_HEADER_MAGIC, "HdrS", 4) == 0;
+}
+
+long boot_find_multiboot(const uint8_t *data, size_t size)
+{
+	size_t limit = size < BOOT_MULTIBOOT_SEARCH ? size :
+						      BOOT_MULTIBOOT_SEARCH;
+	size_t off;
+
+	/* The three header words must all lie in the searched area. */
+	for (off = 0; off + 12 <= limit; off += 4) {
+		uint32_t magic = boot_get_le32(data + off);
+
+		if (magic != BOOT_MULTIBOOT_MAGIC)
+			continue;
+		if (magic + boot_get_le32(data + off + 4) +
+			    boot_get_le32(data + off + 8) ==
+		    0)
+			return (long)off;
+	}
+	return -1;
+}
+
+static bool has_pvh_note(const uint8_t *data, size_t size)
+{
+	struct elf_file elf;
+	struct elf_note note;
+
+	if (elf_parse(&elf, data, size, NULL))
+		return false;
+	return elf_find_note(&elf, "Xen", ELF_NOTE_XEN_PHYS32_ENTRY, &note) &&
+	       note.descsz >= 4;
+}
+
+enum boot_format boot_detect(const uint8_t *data, size_t size)
+{
+	if (!data)
+		return BOOT_FORMAT_UNKNOWN;
+	if (is_bzimage(data, size))
+		return BOOT_FORMAT_BZIMAGE;
+	if (boot_find_multiboot(data, size) >= 0)
+		return BOOT_FORMAT_MULTIBOOT;
+	if (has_pvh_note(data, size))
+		return BOOT_FORMAT_PVH;
+	return BOOT_FORMAT_UNKNOWN;
+}
+
+const char *boot_format_name(enum boot_format fmt)
+{
+	switch (fmt) {
+	case BOOT_FORMAT_BZIMAGE:
+		return "bzImage";
+	case BOOT_FORMAT_PVH:
+		return "PVH ELF";
+	case BOOT_FORMAT_MULTIBOOT:
+		return "multiboot";
+	case BOOT_FORMAT_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+int boot_format_is_linux(enum boot_format fmt)
+{
+	return fmt == BOOT_FORMAT_BZIMAGE || fmt == BOOT_FORMAT_PVH;
+}
+
+const char *boot_kernel_name(const struct boot_request *req)
+{
+	return req->kernel.name && req->kernel.name[0] ? req->kernel.name :
+							 "kernel";
+}
+
+int boot_check_request(const struct boot_request *req, struct errmsg *err)
+{
+	int i;
+
+	if (req->nr_initrd < 0 || req->nr_initrd > BOOT_MAX_INITRD)
+		return errmsg_set(err, EINVAL,
+				  "%d initrd files given: kvmscope takes at most %d",
+				  req->nr_initrd, BOOT_MAX_INITRD);
+	if (!req->kernel.data && req->kernel.size)
+		return errmsg_set(err, EINVAL, "kernel file has no data");
+	for (i = 0; i < req->nr_initrd; i++)
+		if (!req->initrd[i].data && req->initrd[i].size)
+			return errmsg_set(err, EINVAL,
+					  "initrd %d has no data", i);
+	return 0;
+}
+
+int boot_check_dest(const struct guest_memory *mem, const char *what,
+		    uint64_t addr, uint64_t size, uint64_t floor,
+		    struct errmsg *err)
+{
+	uint64_t low_end = guest_memory_low_end(mem);
+	uint64_t last;
+
+	if (size == 0)
+		size = 1;
+	if (addr >= GUEST_HIGH_RAM_START ||
+	    size > GUEST_HIGH_RAM_START - addr)
+		return errmsg_set(err, ERANGE,
+				  "%s at 0x%llx (0x%llx bytes) does not lie below 4 GiB: the kernel starts with paging off, link it to load below 3 GiB",
+				  what, (unsigned long long)addr,
+				  (unsigned long long)size);
+	last = addr + size - 1;
+	if (addr < floor)
+		return errmsg_set(err, ERANGE,
+				  "%s at 0x%llx-0x%llx overlaps 0x0-0x%llx, which kvmscope uses for boot data: link the kernel to load at 0x%llx or higher",
+				  what, (unsigned long long)addr,
+				  (unsigned long long)last,
+				  (unsigned long long)floor - 1,
+				  (unsigned long long)floor);
+	if (addr < LAYOUT_HIGH_MEM && last >= LAYOUT_EBDA)
+		return errmsg_set(err, ERANGE,
+				  "%s at 0x%llx-0x%llx overlaps the EBDA/VGA/BIOS area 0x%llx-0x%llx: link the kernel to load at 1 MiB or higher",
+				  what, (unsigned long long)addr,
+				  (unsigned long long)last,
+				  (unsigned long long)LAYOUT_EBDA,
+				  (unsigned long long)LAYOUT_HIGH_MEM - 1);
+	if (last >= GUEST_MMIO_HOLE_START)
+		return errmsg_set(err, ERANGE,
+				  "%s at 0x%llx-0x%llx reaches past 3 GiB, where guest RAM below 4 GiB ends: link the kernel to load lower",
+				  what, (unsigned long long)addr,
+				  (unsigned long long)last);
+	if (last >= low_end || !guest_memory_ptr(mem, addr, size))
+		return errmsg_set(err, ERANGE,
+				  "%s at 0x%llx-0x%llx lies beyond the end of guest RAM (%llu MiB): increase --mem to at least %llu MiB",
+				  what, (unsigned long long)addr,
+				  (unsigned long long)last,
+				  boot_mib_up(low_end), boot_mib_up(last + 1));
+	return 0;
+}
+
+int boot_initrd_place(const struct guest_memory *mem,
+		      const struct boot_request *req, uint64_t floor,
+		      uint64_t addr_limit, uint64_t *addr, uint64_t *size,
+		      struct errmsg *err)
+{
+	uint64_t low_end = guest_memory_low_end(mem);
+	uint64_t top = low_end, total = 0, start;
+	bool limited = false;
+	int i;
+
+	*addr = 0;
+	*size = 0;
+	for (i = 0; i < req->nr_initrd; i++) {
+		/* Anything past 4 GiB cannot fit; stop before overflowing. */
+		if (req->initrd[i].size > GUEST_HIGH_RAM_START - total)
+			return errmsg_set(err, EFBIG,
+					  "initrd files add up to more than 4 GiB: they must fit in guest RAM below 3 GiB, use a smaller initrd");
+		total += req->initrd[i].size;
+	}
+	if (total == 0)
+		return 0;
+
+	if (addr_limit && addr_limit < top) {
+		top = addr_limit;
+		limited = true;
+	}
+	floor = (floor + BOOT_PAGE_SIZE - 1) & ~(BOOT_PAGE_SIZE - 1);
+	start = total <= top ? (top - total) & ~(BOOT_PAGE_SIZE - 1) : 0;
+	if (total > top || start < floor) {
+		if (limited)
+			return errmsg_set(err, ENOSPC,
+					  "initrd (%llu bytes in %d file%s) does not fit between the end of the kernel at 0x%llx and the kernel's initrd limit 0x%llx (initrd_addr_max): use a smaller initrd",
+					  (unsigned long long)total,
+					  req->nr_initrd,
+					  req->nr_initrd == 1 ? "" : "s",
+					  (unsigned long long)floor,
+					  (unsigned long long)top);
+		return errmsg_set(err, ENOSPC,
+				  "initrd (%llu bytes in %d file%s) does not fit in guest RAM between the end of the kernel at 0x%llx and 0x%llx: increase --mem to at least %llu MiB",
+				  (unsigned long long)total, req->nr_initrd,
+				  req->nr_initrd == 1 ? "" : "s",
+				  (unsigned long long)floor,
+				  (unsigned long long)low_end,
+				  boot_mib_up(floor + total + BOOT_PAGE_SIZE));
+	}
+	if (!guest_memory_ptr(mem, start, total))
+		return errmsg_set(err, ENOSPC,
+				  "initrd at 0x%llx (%llu bytes) is not in guest RAM: increase --mem",
+				  (unsigned long long)start,
+				  (unsigned long long)total);
+	*addr = start;
+	*size = total;
+	return 0;
+}
+
+int boot_initrd_copy(struct guest_memory *mem, const struct boot_request *req,
+		     uint64_t addr, struct errmsg *err)
+{
+	int i;
+
+	for (i = 0; i < req->nr_initrd; i++) {
+		const struct boot_file *f = &req->initrd[i];
+
+		if (guest_memory_write(mem, addr, f->data, f->size))
+			return errmsg_set(err, EFAULT,
+					  "initrd %s at 0x%llx (%zu bytes) is outside guest RAM",
+					  f->name ? f->name : "",
+					  (unsigned long long)addr, f->size);
+		addr += f->size;
+	}
+	return 0;
+}
+
+static bool looks_like_text(const uint8_t *data, size_t size)
+{
+	size_t n = size < 512 ? size : 512, i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t c = data[i];
+
+		/* Allow UTF-8 bytes; reject controls other than whitespace. */
+		if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' &&
+		    c != '\f')
+			return false;
+		if (c == 0x7f)
+			return false;
+	}
+	return n > 0;
+}
+
+static bool has_multiboot2(const uint8_t *data, size_t size)
+{
+	size_t limit = size < MULTIBOOT2_SEARCH ? size : MULTIBOOT2_SEARCH;
+	size_t off;
+
+	for (off = 0; off + 4 <= limit; off += 8)
+		if (boot_get_le32(data + off) == MULTIBOOT2_MAGIC)
+			return true;
+	return false;
+}
+
+/* A multiboot magic whose checksum is wrong: worth telling the user. */
+static long bad_multiboot_checksum(const uint8_t *data, size_t size,
+				   uint32_t *sum)
+{
+	size_t limit = size < BOOT_MULTIBOOT_SEARCH ? size :
+						      BOOT_MULTIBOOT_SEARCH;
+	size_t off;
+
+	for (off = 0; off + 12 <= limit; off += 4) {
+		if (boot_get_le32(data + off) != BOOT_MULTIBOOT_MAGIC)
+			continue;
+		*sum = BOOT_MULTIBOOT_MAGIC + boot_get_le32(data + off + 4) +
+		       boot_get_le32(data + off + 8);
+		return (long)off;
+	}
+	return -1;
+}
+
+/* Say what the file seems to be instead, so the user knows what to fix. */
+static int explain_unknown(const struct boot_request *req, struct errmsg *err)
+{
+	const char *name = boot_kernel_name(req);
+	const uint8_t *data = req->kernel.data;
+	size_t size = req->kernel.size;
+	struct elf_file elf;
+	struct errmsg why;
+	uint32_t sum = 0;
+	long off;
+
+	if (size == 0)
+		return errmsg_set(err, ENOEXEC, "%.200s is empty: " EXPECTED_FORMATS,
+				  name);
+	if (has_multiboot2(data, size))
+		return errmsg_set(err, ENOEXEC,
+				  "%.200s is a multiboot2 kernel, which kvmscope does not support: build it with a multiboot v1 header; " EXPECTED_FORMATS,
+				  name);
+	off = bad_multiboot_checksum(data, size, &sum);
+	if (off >= 0)
+		return errmsg_set(err, ENOEXEC,
+				  "%.200s has a multiboot header at offset 0x%lx whose checksum is wrong (magic + flags + checksum = 0x%x, must be 0): fix the header; " EXPECTED_FORMATS,
+				  name, off, sum);
+	if (elf_has_magic(data, size)) {
+		if (elf_parse(&elf, data, size, &why))
+			return errmsg_set(err, ENOEXEC,
+					  "%.200s is a malformed ELF file (%s); " EXPECTED_FORMATS,
+					  name, why.text);
+		return errmsg_set(err, ENOEXEC,
+				  "%.200s is an ELF file without a PVH note (Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY) and without a multiboot header: build Linux with CONFIG_PVH=y or use arch/x86/boot/bzImage; " EXPECTED_FORMATS,
+				  name);
+	}
+	if (size >= 0x200 && boot_get_le16(data + BZ_BOOT_FLAG) == 0xaa55)
+		return errmsg_set(err, ENOEXEC,
+				  "%.200s is a boot sector without a Linux setup header (no \"HdrS\" at 0x202): " EXPECTED_FORMATS,
+				  name);
+	if (size >= 2 && data[0] == 'M' && data[1] == 'Z')
+		return errmsg_set(err, ENOEXEC,
+				  "%.200s is a PE/EFI executable without a Linux setup header (not an x86 bzImage?): " EXPECTED_FORMATS,
+				  name);
+	if (looks_like_text(data, size))
+		return errmsg_set(err, ENOEXEC,
+				  "%.200s looks like a text file, not a kernel: " EXPECTED_FORMATS,
+				  name);
+	return errmsg_set(err, ENOEXEC,
+			  "%.200s is not a kernel format kvmscope recognises: " EXPECTED_FORMATS,
+			  name);
+}
+
+int boot_load(struct guest_memory *mem, const struct boot_request *req,
+	      struct boot_entry *entry, struct errmsg *err)
+{
+	int ret;
+
+	ret = boot_check_request(req, err);
+	if (ret)
+		return ret;
+	switch (boot_detect(req->kernel.data, req->kernel.size)) {
+	case BOOT_FORMAT_BZIMAGE:
+		return bzimage_load(mem, req, entry, err);
+	case BOOT_FORMAT_PVH:
+		return pvh_load(mem, req, entry, err);
+	case BOOT_FORMAT_MULTIBOOT:
+		return multiboot_load(mem, req, entry, err);
+	case BOOT_FORMAT_UNKNOWN:
+		break;
+	}
+	return explain_unknown(req, err);
+}

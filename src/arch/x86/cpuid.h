@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Per-vCPU CPUID: KVM's supported set, topology, and the CPU template. */
+#ifndef KVMSCOPE_ARCH_X86_CPUID_H
+#define KVMSCOPE_ARCH_X86_CPUID_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+
+#include "arch/x86/cpu_template.h"
+
+#define CPUID_MAX_ENTRIES 256
+
+/* KVM_GET_SUPPORTED_CPUID into a malloc'd table (caller frees). */
+struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd);
+
+struct cpuid_params {
+	int apic_id;
+	int nr_cpus;
+	bool tsc_deadline; /* KVM_CAP_TSC_DEADLINE_TIMER */
+	const struct cpu_template *tmpl;
+};
+
+/*
+ * Build the CPUID table for one vCPU from the supported set (not modified):
+ * APIC ID and topology leaves (1, 4, 0xb, 0x1f, 0x80000008), x2APIC and
+ * TSC-deadline advertised as QEMU does, the hypervisor bit, and the
+ * template's hidden features cleared. Returns a malloc'd table.
+ */
+struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported,
+			       const struct cpuid_params *p);
+
+/* Find an entry (NULL if absent). */
+struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t fn,
+				    uint32_t index);
+
+#endif

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Multiboot v1 loader. The image is an ELF file or, with header flag 16,
+ * raw bytes described by the header's address fields (the "a.out kludge").
+ * The CPU enters in 32-bit protected mode with EAX = 0x2BADB002 and EBX
+ * pointing to the multiboot information structure (MBI).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86/boot.h"
+#include "arch/x86/e820.h"
+#include "arch/x86/elf.h"
+#include "arch/x86/layout.h"
+
+/* Header flags: bits 0-15 are requirements, 16-31 optional features. */
+#define MBH_PAGE_ALIGN (1U << 0)
+#define MBH_MEMORY_INFO (1U << 1)
+#define MBH_VIDEO_MODE (1U << 2)
+#define MBH_AOUT_KLUDGE (1U << 16)
+#define MBH_SUPPORTED_REQ (MBH_PAGE_ALIGN | MBH_MEMORY_INFO | MBH_VIDEO_MODE)
+
+/* Header field offsets from the magic. */
+#define MBH_FLAGS 4
+#define MBH_HEADER_ADDR 12
+#define MBH_LOAD_ADDR 16
+#define MBH_LOAD_END_ADDR 20
+#define MBH_BSS_END_ADDR 24
+#define MBH_ENTRY_ADDR 28
+#define MBH_AOUT_SIZE 32
+
+/* struct multiboot_info */
+#define MBI_FLAGS 0
+#define MBI_MEM_LOWER 4
+#define MBI_MEM_UPPER 8
+#define MBI_CMDLINE 16
+#define MBI_MODS_COUNT 20
+#define MBI_MODS_ADDR 24
+#define MBI_MMAP_LENGTH 44
+#define MBI_MMAP_ADDR 48
+#define MBI_BOOT_LOADER_NAME 64
+#define MBI_SIZE 116
+
+#define MBI_F_MEM (1U << 0)
+#define MBI_F_CMDLINE (1U << 2)
+#define MBI_F_MODS (1U << 3)
+#define MBI_F_MMAP (1U << 6)
+#define MBI_F_LOADER_NAME (1U << 9)
+
+#define MB_MMAP_ENTRY_SIZE 24 /* the size field (20) does not count itself */
+#define MB_MOD_SIZE 16
+
+/* Our layout of the boot information area; strings fill the rest. */
+#define MB_OFF_MMAP 0x80
+#define MB_OFF_MODS (MB_OFF_MMAP + E820_MAX_ENTRIES * MB_MMAP_ENTRY_SIZE)
+#define MB_OFF_LOADER_NAME (MB_OFF_MODS + BOOT_MAX_INITRD * MB_MOD_SIZE)
+#define MB_OFF_STRINGS (MB_OFF_LOADER_NAME + 16)
+#define MB_LOADER_NAME "kvmscope"
+
+/* Boot information and the command line live below this. */
+#define MB_FLOOR (LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX)
+
+_Static_assert(MBI_SIZE <= MB_OFF_MMAP, "MBI overlaps the memory map");
+_Static_assert(LAYOUT_BOOT_INFO + MB_OFF_STRINGS < LAYOUT_BOOT_INFO_END,
+	       "multiboot info does not fit the boot information area");
+
+struct mb_plan {
+	long hoff;
+	uint32_t flags;
+	bool aout;
+	/* a.out kludge: one range of file bytes, then bss */
+	uint64_t load_addr;
+	uint64_t file_off;
+	uint64_t load_size;
+	/* ELF */
+	struct elf_file elf;
+
+	uint64_t image_start;
+	uint64_t image_end;
+	uint64_t entry;
+	size_t name_len;
+	size_t cmdline_len; /* of the user's part */
+	uint64_t mod_addr[BOOT_MAX_INITRD];
+};
+
+static int mb_check_aout(const struct guest_memory *mem,
+			 const struct boot_request *req, struct mb_plan *plan,
+			 struct errmsg *err)
+{
+	const uint8_t *h = req->kernel.data + plan->hoff;
+	size_t size = req->kernel.size;
+	uint32_t header_addr, load_addr, load_end, bss_end, entry;
+	uint64_t delta, mem_end;
+	int ret;
+
+	if ((uint64_t)plan->hoff + MBH_AOUT_SIZE > size)
+		return errmsg_set(err, ENOEXEC,
+				  "multiboot header at offset 0x%lx is truncated: flag 16 needs the address fields, %d bytes, but the file ends at %zu",
+				  plan->hoff, MBH_AOUT_SIZE, size);
+	header_addr = boot_get_le32(h + MBH_HEADER_ADDR);
+	load_addr = boot_get_le32(h + MBH_LOAD_ADDR);
+	load_end = boot_get_le32(h + MBH_LOAD_END_ADDR);
+	bss_end = boot_get_le32(h + MBH_BSS_END_ADDR);
+	entry = boot_get_le32(h + MBH_ENTRY_ADDR);
+
+	if (header_addr < load_addr)
+		return errmsg_set(err, ENOEXEC,
+				  "multiboot header_addr 0x%x is below load_addr 0x%x: the header's address fields are wrong",
+				  header_addr, load_addr);
+	/* The header's place in the file fixes where loading starts. */
+	delta = header_addr - load_addr;
+	if (delta > (uint64_t)plan->hoff)
+		return errmsg_set(err, ENOEXEC,
+				  "multiboot load_addr 0x%x lies %llu bytes before the start of the file (header at offset 0x%lx, header_addr 0x%x): the header's address fields are wrong",
+				  load_addr,
+				  (unsigned long long)(delta - plan->hoff),
+				  plan->hoff, header_addr);
+	plan->file_off = plan->hoff - delta;
+	if (load_end == 0) {
+		plan->load_size = size - plan->file_off;
+	} else {
+		if (load_end < load_addr)
+			return errmsg_set(err, ENOEXEC,
+					  "multiboot load_end_addr 0x%x is below load_addr 0x%x: the header's address fields are wrong",
+					  load_end, load_addr);
+		plan->load_size = load_end - load_addr;
+		if (plan->load_size > size - plan->file_off)
+			return errmsg_set(err, ENOEXEC,
+					  "multiboot load_end_addr 0x%x is %llu bytes past the end of the file (%zu bytes): the file is truncated or its header is wrong",
+					  load_end,
+					  (unsigned long long)(plan->load_size -
+							       (size - plan->file_off)),
+					  size);
+	}
+	mem_end = load_addr + plan->load_size;
+	if (bss_end) {
+		if (bss_end < mem_end)
+			return errmsg_set(err, ENOEXEC,
+					  "multiboot bss_end_addr 0x%x is below the end of the loaded image 0x%llx: the header's address fields are wrong",
+					  bss_end, (unsigned long long)mem_end);
+		mem_end = bss_end;
+	}
+	if (mem_end == load_addr)
+		return errmsg_set(err, ENOEXEC,
+				  "multiboot image loads nothing (load_addr 0x%x, nothing from the file, no bss): the header's address fields are wrong",
+				  load_addr);
+	ret = boot_check_dest(mem, "multiboot image", load_addr,
+			      mem_end - load_addr, MB_FLOOR, err);
+	if (ret)
+		return ret;
+	if (entry < load_addr || entry >= mem_end)
+		return errmsg_set(err, ENOEXEC,
+				  "multiboot entry_addr 0x%x is outside the loaded image 0x%x-0x%llx: the header's address fields are wrong",
+				  entry, load_addr,
+				  (unsigned long long)mem_end - 1);
+	plan->load_addr = load_addr;
+	plan->image_start = load_addr;
+	plan->image_end = mem_end;
+	plan->entry = entry;
+	return 0;
+}
+
+static int mb_check_elf(const struct guest_memory *mem,
+			const struct boot_request *req, struct mb_plan *plan,
+			struct errmsg *err)
+{
+	struct elf_file *elf = &plan->elf;
+	bool converted = false, loaded = false;
+	struct elf_phdr ph;
+	uint32_t i, loads = 0;
+	char what[48];
+	int ret;
+
+	if (!elf_has_magic(req->kernel.data, req->kernel.size))
+		return errmsg_set(err, ENOEXEC,
+				  "multiboot header at offset 0x%lx has no address fields (flag 16) and the file is not ELF: add the address fields or link the kernel as ELF",
+				  plan->hoff);
+	ret = elf_parse(elf, req->kernel.data, req->kernel.size, err);
+	if (ret)
+		return ret;
+	if (elf->machine != ELF_EM_386 && elf->machine != ELF_EM_X86_64)
+		return errmsg_set(err, ENOEXEC,
+				  "ELF machine %u is not x86 (3 for i386, 62 for x86-64): build the kernel for x86",
+				  elf->machine);
+
+	plan->image_start = UINT64_MAX;
+	plan->image_end = 0;
+	plan->entry = elf->entry;
+	for (i = 0; i < elf->phnum; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
+			continue;
+		snprintf(what, sizeof(what), "ELF segment %u", i);
+		if (ph.filesz > ph.memsz)
+			return errmsg_set(err, ENOEXEC,
+					  "%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
+					  what, (unsigned long long)ph.filesz,
+					  (unsigned long long)ph.memsz);
+		if (!elf_phdr_in_file(elf, &ph))
+			return errmsg_set(err, ENOEXEC,
+					  "%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
+					  what, (unsigned long long)ph.offset,
+					  (unsigned long long)ph.filesz,
+					  elf->size);
+		ret = boot_check_dest(mem, what, ph.paddr, ph.memsz, MB_FLOOR,
+				      err);
+		if (ret)
+			return ret;
+		if (ph.paddr < plan->image_start)
+			plan->image_start = ph.paddr;
+		if (ph.paddr + ph.memsz > plan->image_end)
+			plan->image_end = ph.paddr + ph.memsz;
+		/* A virtual entry address becomes physical like its segment. */
+		if (!converted && elf->entry >= ph.vaddr &&
+		    elf->entry - ph.vaddr < ph.memsz) {
+			plan->entry = ph.paddr + (elf->entry - ph.vaddr);
+			converted = true;
+		}
+		loads++;
+	}
+	if (!loads)
+		return errmsg_set(err, ENOEXEC,
+				  "ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
+
+	/* Whatever the entry is, it must be code we loaded. */
+	for (i = 0; i < elf->phnum && !loaded; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type == ELF_PT_LOAD && plan->entry >= ph.paddr &&
+		    plan->entry - ph.paddr < ph.memsz)
+			loaded = true;
+	}
+	if (!loaded)
+		return errmsg_set(err, ENOEXEC,
+				  "ELF entry point 0x%llx is not inside any loaded segment: the kernel is linked wrong",
+				  (unsigned long long)elf->entry);
+	return 0;
+}
+
+/* Modules top-down from the end of low RAM, each on its own pages. */
+static int mb_place_modules(const struct guest_memory *mem,
+			    const struct boot_request *req,
+			    struct mb_plan *plan, struct errmsg *err)
+{
+	uint64_t top = guest_memory_low_end(mem), floor;
+	int i;
+
+	floor = plan->image_end > LAYOUT_HIGH_MEM ? plan->image_end :
+						    LAYOUT_HIGH_MEM;
+	floor = (floor + BOOT_PAGE_SIZE - 1) & ~(BOOT_PAGE_SIZE - 1);
+	for (i = 0; i < req->nr_initrd; i++) {
+		uint64_t size = req->initrd[i].size;
+
+		if (size > top || ((top - size) & ~(BOOT_PAGE_SIZE - 1)) < floor) {
+			uint64_t need = floor;
+			int j;
+
+			/* Capped sizes: the advice only needs to be big. */
+			for (j = 0; j < req->nr_initrd; j++) {
+				uint64_t s = req->initrd[j].size;
+
+				if (s > GUEST_HIGH_RAM_START)
+					s = GUEST_HIGH_RAM_START;
+				need += (s + BOOT_PAGE_SIZE) &
+					~(BOOT_PAGE_SIZE - 1);
+			}
+			return errmsg_set(err, ENOSPC,
+					  "multiboot module %d (%.200s, %llu bytes) does not fit in guest RAM between the end of the kernel at 0x%llx and 0x%llx: increase --mem to at least %llu MiB",
+					  i,
+					  req->initrd[i].name ?
+						  req->initrd[i].name : "",
+					  (unsigned long long)size,
+					  (unsigned long long)floor,
+					  (unsigned long long)top,
+					  boot_mib_up(need));
+		}
+		top = (top - size) & ~(BOOT_PAGE_SIZE - 1);
+		plan->mod_addr[i] = top;
+	}
+	return 0;
+}
+
+static size_t mb_strings_size(const struct boot_request *req)
+{
+	size_t total = 0;
+	int i;
+
+	for (i = 0; i < req->nr_initrd; i++) {
+		const char *name = req->initrd[i].name ? req->initrd[i].name : "";
+
+		total += strlen(name) + 1;
+	}
+	return total;
+}
+
+static int mb_check(const struct guest_memory *mem,
+		    const struct boot_request *req, struct mb_plan *plan,
+		    struct errmsg *err)
+{
+	const uint8_t *d = req->kernel.data;
+	uint32_t unsupported;
+	size_t cmd_total, strings;
+	int ret;
+
+	plan->hoff = boot_find_multiboot(d, req->kernel.size);
+	if (plan->hoff < 0)
+		return errmsg_set(err, ENOEXEC,
+				  "%.200s has no multiboot v1 header (magic 0x1BADB002 with a valid checksum in the first 8 KiB): it is not a multiboot kernel",
+				  boot_kernel_name(req));
+	plan->flags = boot_get_le32(d + plan->hoff + MBH_FLAGS);
+	unsupported = plan->flags & 0xffff & ~MBH_SUPPORTED_REQ;
+	if (unsupported)
+		return errmsg_set(err, ENOEXEC,
+				  "multiboot header requires feature bit %d (flags 0x%08x), which kvmscope does not support: only bits 0 (aligned modules), 1 (memory map), 2 (video mode, no framebuffer) and 16 (load addresses) are",
+				  __builtin_ctz(unsupported), plan->flags);
+
+	plan->aout = plan->flags & MBH_AOUT_KLUDGE;
+	ret = plan->aout ? mb_check_aout(mem, req, plan, err) :
+			   mb_check_elf(mem, req, plan, err);
+	if (ret)
+		return ret;
+
+	/* argv[0] is the kernel's file name, as other loaders do it. */
+	plan->name_len = strlen(boot_kernel_name(req));
+	plan->cmdline_len = strlen(req->cmdline ? req->cmdline : "");
+	cmd_total = plan->name_len +
+		    (plan->cmdline_len ? 1 + plan->cmdline_len : 0);
+	if (cmd_total > LAYOUT_CMDLINE_MAX - 1)
+		return errmsg_set(err, E2BIG,
+				  "command line (kernel name and arguments) is %zu bytes; kvmscope passes at most %llu: shorten it",
+				  cmd_total,
+				  (unsigned long long)LAYOUT_CMDLINE_MAX - 1);
+
+	strings = mb_strings_size(req);
+	if (strings > LAYOUT_BOOT_INFO_END - LAYOUT_BOOT_INFO - MB_OFF_STRINGS)
+		return errmsg_set(err, E2BIG,
+				  "multiboot module names take %zu bytes, more than the %llu bytes of boot information space: use shorter paths",
+				  strings,
+				  (unsigned long long)(LAYOUT_BOOT_INFO_END -
+						       LAYOUT_BOOT_INFO -
+						       MB_OFF_STRINGS));
+	return mb_place_modules(mem, req, plan, err);
+}
+
+static int mb_load_image(struct guest_memory *mem,
+			 const struct boot_request *req,
+			 const struct mb_plan *plan)
+{
+	const struct elf_file *elf = &plan->elf;
+	struct elf_phdr ph;
+	uint32_t i;
+
+	if (plan->aout) {
+		uint64_t bss = plan->image_end - plan->load_addr - plan->load_size;
+
+		if (guest_memory_write(mem, plan->load_addr,
+				       req->kernel.data + plan->file_off,
+				       plan->load_size) ||
+		    guest_memory_fill(mem, plan->load_addr + plan->load_size, 0,
+				      bss))
+			return -EFAULT;
+		return 0;
+	}
+	for (i = 0; i < elf->phnum; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
+			continue;
+		if (guest_memory_write(mem, ph.paddr, elf->data + ph.offset,
+				       ph.filesz) ||
+		    guest_memory_fill(mem, ph.paddr + ph.filesz, 0,
+				      ph.memsz - ph.filesz))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static int mb_write_info(struct guest_memory *mem,
+			 const struct boot_request *req,
+			 const struct mb_plan *plan)
+{
+	struct e820_entry map[E820_MAX_ENTRIES];
+	uint8_t info[MB_OFF_STRINGS];
+	uint64_t low_end = guest_memory_low_end(mem);
+	uint64_t str = LAYOUT_BOOT_INFO + MB_OFF_STRINGS;
+	uint64_t cmd = LAYOUT_CMDLINE;
+	const char *name = boot_kernel_name(req);
+	uint32_t mem_lower, mem_upper;
+	int n, i;
+
+	memset(info, 0, sizeof(info));
+	boot_put_le32(info + MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS |
+						MBI_F_MMAP | MBI_F_LOADER_NAME);
+	mem_lower = low_end < LAYOUT_EBDA ? (uint32_t)(low_end >> 10) :
+					    (uint32_t)(LAYOUT_EBDA >> 10);
+	mem_upper = low_end > LAYOUT_HIGH_MEM ?
+			    (uint32_t)((low_end - LAYOUT_HIGH_MEM) >> 10) :
+			    0;
+	boot_put_le32(info + MBI_MEM_LOWER, mem_lower);
+	boot_put_le32(info + MBI_MEM_UPPER, mem_upper);
+	boot_put_le32(info + MBI_CMDLINE, (uint32_t)LAYOUT_CMDLINE);
+
+	boot_put_le32(info + MBI_MODS_COUNT, (uint32_t)req->nr_initrd);
+	boot_put_le32(info + MBI_MODS_ADDR,
+		      (uint32_t)(LAYOUT_BOOT_INFO + MB_OFF_MODS));
+	for (i = 0; i < req->nr_initrd; i++) {
+		const char *s = req->initrd[i].name ? req->initrd[i].name : "";
+		uint8_t *m = info + MB_OFF_MODS + i * MB_MOD_SIZE;
+		size_t len = strlen(s) + 1;
+
+		boot_put_le32(m, (uint32_t)plan->mod_addr[i]);
+		boot_put_le32(m + 4, (uint32_t)(plan->mod_addr[i] +
+						req->initrd[i].size));
+		boot_put_le32(m + 8, (uint32_t)str);
+		/* mb_check made sure all strings fit the area. */
+		if (guest_memory_write(mem, str, s, len) ||
+		    guest_memory_write(mem, plan->mod_addr[i],
+				       req->initrd[i].data, req->initrd[i].size))
+			return -EFAULT;
+		str += len;
+	}
+
+	n = e820_build(mem, map);
+	boot_put_le32(info + MBI_MMAP_LENGTH, (uint32_t)(n * MB_MMAP_ENTRY_SIZE));
+	boot_put_le32(info + MBI_MMAP_ADDR,
+		      (uint32_t)(LAYOUT_BOOT_INFO + MB_OFF_MMAP));
+	for (i = 0; i < n; i++) {
+		uint8_t *e = info + MB_OFF_MMAP + i * MB_MMAP_ENTRY_SIZE;
+
+		boot_put_le32(e, MB_MMAP_ENTRY_SIZE - 4);
+		boot_put_le64(e + 4, map[i].addr);
+		boot_put_le64(e + 12, map[i].size);
+		boot_put_le32(e + 20, map[i].type);
+	}
+
+	boot_put_le32(info + MBI_BOOT_LOADER_NAME,
+		      (uint32_t)(LAYOUT_BOOT_INFO + MB_OFF_LOADER_NAME));
+	memcpy(info + MB_OFF_LOADER_NAME, MB_LOADER_NAME,
+	       sizeof(MB_LOADER_NAME));
+
+	if (guest_memory_write(mem, LAYOUT_BOOT_INFO, info, sizeof(info)) ||
+	    guest_memory_write(mem, cmd, name, plan->name_len))
+		return -EFAULT;
+	cmd += plan->name_len;
+	if (plan->cmdline_len) {
+		if (guest_memory_write(mem, cmd, " ", 1) ||
+		    guest_memory_write(mem, cmd + 1, req->cmdline,
+				       plan->cmdline_len))
+			return -EFAULT;
+		cmd += 1 + plan->cmdline_len;
+	}
+	return guest_memory_fill(mem, cmd, 0, 1);
+}
+
+int multiboot_load(struct guest_memory *mem, const struct boot_request *req,
+		   struct boot_entry *entry, struct errmsg *err)
+{
+	struct mb_plan plan;
+	int ret;
+
+	ret = boot_check_request(req, err);
+	if (ret)
+		return ret;
+	memset(&plan, 0, sizeof(plan));
+	/* Everything is checked before the first byte of RAM changes. */
+	ret = mb_check(mem, req, &plan, err);
+	if (ret)
+		return ret;
+	if (mb_load_image(mem, req, &plan) || mb_write_info(mem, req, &plan))
+		return errmsg_set(err, EFAULT,
+				  "guest RAM (%llu MiB) is too small for the multiboot kernel and its boot data: increase --mem",
+				  boot_mib_up(mem->ram_size));
+
+	memset(entry, 0, sizeof(*entry));
+	entry->mode = BOOT_CPU_PROTECTED32;
+	entry->rip = plan.entry;
+	entry->rax = BOOT_MULTIBOOT_EAX;
+	entry->rbx = LAYOUT_BOOT_INFO;
+	return 0;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PVH boot of an ELF vmlinux: the PT_LOAD segments go to their physical
+ * addresses and the CPU enters, in 32-bit protected mode with paging off,
+ * at the address in the XEN_ELFNOTE_PHYS32_ENTRY note with EBX pointing to
+ * a struct hvm_start_info (Xen's public arch-x86/hvm/start_info.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/x86/boot.h"
+#include "arch/x86/e820.h"
+#include "arch/x86/elf.h"
+#include "arch/x86/layout.h"
+
+#define HVM_START_MAGIC 0x336ec578U
+#define HVM_START_VERSION 1
+
+/* struct hvm_start_info */
+#define SI_MAGIC 0
+#define SI_VERSION 4
+#define SI_FLAGS 8
+#define SI_NR_MODULES 12
+#define SI_MODLIST_PADDR 16
+#define SI_CMDLINE_PADDR 24
+#define SI_RSDP_PADDR 32
+#define SI_MEMMAP_PADDR 40
+#define SI_MEMMAP_ENTRIES 48
+#define SI_SIZE 56
+
+#define MEMMAP_ENTRY_SIZE 24 /* struct hvm_memmap_table_entry */
+#define MODLIST_ENTRY_SIZE 32 /* struct hvm_modlist_entry */
+
+/* Our layout of the boot information area. */
+#define PVH_MEMMAP_OFF 0x40
+#define PVH_MODLIST_OFF (PVH_MEMMAP_OFF + E820_MAX_ENTRIES * MEMMAP_ENTRY_SIZE)
+#define PVH_INFO_SIZE (PVH_MODLIST_OFF + MODLIST_ENTRY_SIZE)
+
+_Static_assert(LAYOUT_BOOT_INFO + PVH_INFO_SIZE <= LAYOUT_BOOT_INFO_END,
+	       "PVH start info does not fit the boot information area");
+
+struct pvh_plan {
+	struct elf_file elf;
+	uint64_t entry;
+	uint64_t image_end;
+	size_t cmdline_len;
+	uint64_t initrd_addr;
+	uint64_t initrd_size;
+};
+
+static int pvh_entry_point(const struct elf_file *elf, uint64_t *entry,
+			   struct errmsg *err)
+{
+	struct elf_note note;
+
+	if (!elf_find_note(elf, "Xen", ELF_NOTE_XEN_PHYS32_ENTRY, &note))
+		return errmsg_set(err, ENOEXEC,
+				  "ELF file has no PVH entry note (Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY): build Linux with CONFIG_PVH=y, or boot its bzImage");
+	/* Linux emits the address as a pointer-sized word; older as 32 bits. */
+	if (note.descsz == 4) {
+		*entry = boot_get_le32(note.desc);
+	} else if (note.descsz == 8) {
+		*entry = boot_get_le64(note.desc);
+		if (*entry >> 32)
+			return errmsg_set(err, ENOEXEC,
+					  "PVH entry point 0x%llx is not a 32-bit physical address: the kernel is built wrong",
+					  (unsigned long long)*entry);
+	} else {
+		return errmsg_set(err, ENOEXEC,
+				  "PVH entry note has a %u-byte address, expected 4 or 8: the kernel is built wrong",
+				  note.descsz);
+	}
+	return 0;
+}
+
+static int pvh_check(const struct guest_memory *mem,
+		     const struct boot_request *req, struct pvh_plan *plan,
+		     struct errmsg *err)
+{
+	struct elf_file *elf = &plan->elf;
+	bool entry_loaded = false;
+	struct elf_phdr ph;
+	char what[48];
+	uint32_t i, loads = 0;
+	int ret;
+
+	ret = elf_parse(elf, req->kernel.data, req->kernel.size, err);
+	if (ret)
+		return ret;
+	if (elf->machine != ELF_EM_X86_64 && elf->machine != ELF_EM_386)
+		return errmsg_set(err, ENOEXEC,
+				  "ELF machine %u is not x86 (62 for x86-64, 3 for i386): build the kernel for x86",
+				  elf->machine);
+	ret = pvh_entry_point(elf, &plan->entry, err);
+	if (ret)
+		return ret;
+
+	plan->image_end = LAYOUT_HIGH_MEM;
+	for (i = 0; i < elf->phnum; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
+			continue;
+		snprintf(what, sizeof(what), "ELF segment %u", i);
+		if (ph.filesz > ph.memsz)
+			return errmsg_set(err, ENOEXEC,
+					  "%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
+					  what, (unsigned long long)ph.filesz,
+					  (unsigned long long)ph.memsz);
+		if (!elf_phdr_in_file(elf, &ph))
+			return errmsg_set(err, ENOEXEC,
+					  "%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
+					  what, (unsigned long long)ph.offset,
+					  (unsigned long long)ph.filesz,
+					  elf->size);
+		/* Everything below 1 MiB is ours: boot data, BIOS area. */
+		ret = boot_check_dest(mem, what, ph.paddr, ph.memsz,
+				      LAYOUT_HIGH_MEM, err);
+		if (ret)
+			return ret;
+		if (ph.paddr + ph.memsz > plan->image_end)
+			plan->image_end = ph.paddr + ph.memsz;
+		if (plan->entry - ph.paddr < ph.memsz &&
+		    plan->entry >= ph.paddr)
+			entry_loaded = true;
+		loads++;
+	}
+	if (!loads)
+		return errmsg_set(err, ENOEXEC,
+				  "ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
+	if (!entry_loaded)
+		return errmsg_set(err, ENOEXEC,
+				  "PVH entry point 0x%llx is not inside any loaded segment: the kernel is built wrong",
+				  (unsigned long long)plan->entry);
+
+	plan->cmdline_len = strlen(req->cmdline ? req->cmdline : "");
+	if (plan->cmdline_len > LAYOUT_CMDLINE_MAX - 1)
+		return errmsg_set(err, E2BIG,
+				  "command line is %zu bytes; kvmscope passes at most %llu: shorten it",
+				  plan->cmdline_len,
+				  (unsigned long long)LAYOUT_CMDLINE_MAX - 1);
+	return boot_initrd_place(mem, req, plan->image_end, 0,
+				 &plan->initrd_addr, &plan->initrd_size, err);
+}
+
+static void pvh_start_info(const struct guest_memory *mem,
+			   const struct pvh_plan *plan, uint8_t *si)
+{
+	struct e820_entry map[E820_MAX_ENTRIES];
+	int n, i;
+
+	memset(si, 0, PVH_INFO_SIZE);
+	boot_put_le32(si + SI_MAGIC, HVM_START_MAGIC);
+	boot_put_le32(si + SI_VERSION, HVM_START_VERSION);
+	boot_put_le64(si + SI_CMDLINE_PADDR, LAYOUT_CMDLINE);
+	/* No RSDP pointer: the guest finds it by scanning the BIOS area. */
+	boot_put_le64(si + SI_RSDP_PADDR, 0);
+
+	n = e820_build(mem, map);
+	boot_put_le64(si + SI_MEMMAP_PADDR, LAYOUT_BOOT_INFO + PVH_MEMMAP_OFF);
+	boot_put_le32(si + SI_MEMMAP_ENTRIES, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		uint8_t *e = si + PVH_MEMMAP_OFF + i * MEMMAP_ENTRY_SIZE;
+
+		boot_put_le64(e, map[i].addr);
+		boot_put_le64(e + 8, map[i].size);
+		boot_put_le32(e + 16, map[i].type);
+	}
+
+	if (plan->initrd_size) {
+		uint8_t *m = si + PVH_MODLIST_OFF;
+
+		boot_put_le32(si + SI_NR_MODULES, 1);
+		boot_put_le64(si + SI_MODLIST_PADDR,
+			      LAYOUT_BOOT_INFO + PVH_MODLIST_OFF);
+		boot_put_le64(m, plan->initrd_addr);
+		boot_put_le64(m + 8, plan->initrd_size);
+	}
+}
+
+int pvh_load(struct guest_memory *mem, const struct boot_request *req,
+	     struct boot_entry *entry, struct errmsg *err)
+{
+	uint8_t si[PVH_INFO_SIZE];
+	struct pvh_plan plan;
+	struct elf_phdr ph;
+	const char *cmdline;
+	uint32_t i;
+	int ret;
+
+	ret = boot_check_request(req, err);
+	if (ret)
+		return ret;
+	memset(&plan, 0, sizeof(plan));
+	/* Everything is checked before the first byte of RAM changes. */
+	ret = pvh_check(mem, req, &plan, err);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < plan.elf.phnum; i++) {
+		elf_get_phdr(&plan.elf, i, &ph);
+		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
+			continue;
+		if (guest_memory_write(mem, ph.paddr,
+				       plan.elf.data + ph.offset, ph.filesz) ||
+		    guest_memory_fill(mem, ph.paddr + ph.filesz, 0,
+				      ph.memsz - ph.filesz))
+			return errmsg_set(err, EFAULT,
+					  "ELF segment %u at 0x%llx is outside guest RAM: increase --mem",
+					  i, (unsigned long long)ph.paddr);
+	}
+	ret = boot_initrd_copy(mem, req, plan.initrd_addr, err);
+	if (ret)
+		return ret;
+
+	cmdline = req->cmdline ? req->cmdline : "";
+	pvh_start_info(mem, &plan, si);
+	if (guest_memory_write(mem, LAYOUT_CMDLINE, cmdline,
+			       plan.cmdline_len + 1) ||
+	    guest_memory_write(mem, LAYOUT_BOOT_INFO, si, sizeof(si)))
+		return errmsg_set(err, EFAULT,
+				  "guest RAM (%llu MiB) is too small for the PVH boot data: increase --mem",
+				  boot_mib_up(mem->ram_size));
+
+	memset(entry, 0, sizeof(*entry));
+	entry->mode = BOOT_CPU_PROTECTED32;
+	entry->rip = plan.entry;
+	entry->rbx = LAYOUT_BOOT_INFO;
+	return 0;
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+void run_usage(FILE *out)
+{
+	fputs("usage: kvmscope run --kernel FILE [options]\n"
+	      "\n"
+	      "Boot a kernel in a KVM virtual machine. COM1 is the terminal.\n"
+	      "\n"
+	      "  -k, --kernel FILE       kernel to boot, format detected from its contents:\n"
+	      "                          Linux bzImage (64-bit boot protocol 2.12+), ELF\n"
+	      "                          vmlinux with a PVH entry note, or multiboot v1\n"
+	      "  -i, --initrd FILE       Linux: initrd (several are concatenated);\n"
+	      "                          multiboot: one module per file. Repeatable (16)\n"
+	      "  -a, --append CMDLINE    kernel command line (multiboot: after argv[0],\n"
+	      "                          which is the kernel's file name)\n"
+	      "  -m, --mem SIZE          guest RAM, suffix K/M/G/T (default 256M, 16M..1T);\n"
+	      "                          RAM beyond 3G is placed above 4G\n"
+	      "  -c, --cpus N            number of vCPUs (default 1); APs start in\n"
+	      "                          wait-for-SIPI\n"
+	      "      --serial MODE       COM1 output: stdio (default), file:PATH, none\n"
+	      "      --cpu-template NAME CPUID template: auto (default), host, pvm-safe.\n"
+	      "                          auto = pvm-safe when the host CPU has no VMX/SVM\n"
+	      "      --kvm-device PATH   KVM device node (default /dev/kvm)\n"
+	      "      --stats             print exit counts by reason when the VM ends\n"
+	      "  -v, --verbose           more kvmscope log on stderr (twice: debug)\n"
+	      "  -h, --help              this help\n"
+	      "\n"
+	      "Console: the terminal is raw while the guest runs; Ctrl-C goes to the\n"
+	      "guest. Ctrl-A x quits kvmscope, Ctrl-A Ctrl-A sends Ctrl-A.\n"
+	      "\n"
+	      "Exit status:\n"
+	      "  0    guest powered off\n"
+	      "  odd  guest wrote v to the debug-exit port 0xf4: status (v << 1) | 1\n"
+	      "  2    bad option, unusable kernel/initrd file, or no usable KVM\n"
+	      "  4    guest reset (i8042 0xfe, port 0x92 fast reset)\n"
+	      "  6    triple fault (KVM_EXIT_SHUTDOWN)\n"
+	      "  8    every vCPU halted with interrupts off (or KVM_EXIT_HLT)\n"
+	      "  10   KVM_EXIT_FAIL_ENTRY\n"
+	      "  12   KVM_EXIT_INTERNAL_ERROR (e.g. instruction the host cannot emulate)\n"
+	      "  14   KVM_EXIT_SYSTEM_EVENT\n"
+	      "  16   kvmscope failed at run time (unexpected exit, KVM_RUN error)\n"
+	      "  130  stopped by SIGINT, SIGTERM or Ctrl-A x\n",
+	      out);
+}
+
+enum {
+	OPT_SERIAL = 0x100,
+	OPT_CPU_TEMPLATE,
+	OPT_KVM_DEVICE,
+	OPT_STATS,
+};
+
+static const struct option run_longopts[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "append", required_argument, NULL, 'a' },
+	{ "mem", required_argument, NULL, 'm' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "cpu-template", required_argument, NULL, OPT_CPU_TEMPLATE },
+	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_serial(const char *arg, struct vm_config *cfg,
+			struct errmsg *err)
+{
+	if (!strcmp(arg, "stdio")) {
+		cfg->serial_mode = SERIAL_STDIO;
+	} else if (!strcmp(arg, "none")) {
+		cfg->serial_mode = SERIAL_NONE;
+	} else if (!strncmp(arg, "file:", 5) && arg[5]) {
+		cfg->serial_mode = SERIAL_FILE;
+		cfg->serial_path = arg + 5;
+	} else {
+		return errmsg_set(err, EINVAL,
+				  "--serial '%s' is not understood: use stdio, none or file:PATH",
+				  arg);
+	}
+	return 0;
+}
+
+int run_options_parse(int argc, char **argv, struct vm_config *cfg,
+		      struct errmsg *err)
+{
+	long n;
+	int c, r;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = 256ULL << 20;
+	cfg->nr_cpus = 1;
+	cfg->serial_mode = SERIAL_STDIO;
+	cfg->cpu_template = "auto";
+	cfg->kvm_device = "/dev/kvm";
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:a:m:c:vh", run_longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			cfg->kernel_path = optarg;
+			break;
+		case 'i':
+			if (cfg->nr_initrd >= BOOT_MAX_INITRD)
+				return errmsg_set(err, E2BIG,
+						  "too many --initrd files (at most %d)",
+						  BOOT_MAX_INITRD);
+			cfg->initrd_paths[cfg->nr_initrd++] = optarg;
+			break;
+		case 'a':
+			cfg->append = optarg;
+			break;
+		case 'm':
+			r = parse_size(optarg, &cfg->mem_size);
+			if (r)
+				return errmsg_set(err, EINVAL,
+						  "--mem '%s' is not a size: use a number with K, M or G, e.g. --mem 512M",
+						  optarg);
+			if (cfg->mem_size < CONFIG_MIN_MEM)
+				return errmsg_set(err, EINVAL,
+						  "--mem %s is too small: kvmscope needs at least %llu M",
+						  optarg, CONFIG_MIN_MEM >> 20);
+			if (cfg->mem_size > CONFIG_MAX_MEM)
+				return errmsg_set(err, EINVAL,
+						  "--mem %s is too large: at most %lluG",
+						  optarg, CONFIG_MAX_MEM >> 30);
+			if (cfg->mem_size & 0xfffff)
+				return errmsg_set(err, EINVAL,
+						  "--mem %s is not a whole number of MiB: round it, e.g. --mem %lluM",
+						  optarg,
+						  (unsigned long long)(cfg->mem_size >> 20));
+			break;
+		case 'c':
+			r = parse_int(optarg, 1, CONFIG_MAX_CPUS, &n);
+			if (r)
+				return errmsg_set(err, EINVAL,
+						  "--cpus '%s' is invalid: give a number from 1 to %d",
+						  optarg, CONFIG_MAX_CPUS);
+			cfg->nr_cpus = n;
+			break;
+		case OPT_SERIAL:
+			r = parse_serial(optarg, cfg, err);
+			if (r)
+				return r;
+			break;
+		case OPT_CPU_TEMPLATE:
+			cfg->cpu_template = optarg;
+			break;
+		case OPT_KVM_DEVICE:
+			cfg->kvm_device = optarg;
+			break;
+		case OPT_STATS:
+			cfg->stats = true;
+			break;
+		case 'v':
+			log_verbosity++;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 1;
+		case ':':
+			return errmsg_set(err, EINVAL,
+					  "option '%s' needs a value (see kvmscope run --help)",
+					  argv[optind - 1]);
+		default:
+			return errmsg_set(err, EINVAL,
+					  "unknown option '%s' (see kvmscope run --help)",
+					  argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return errmsg_set(err, EINVAL,
+				  "unexpected argument '%s' (kernel arguments go in --append \"...\")",
+				  argv[optind]);
+	if (!cfg->kernel_path)
+		return errmsg_set(err, EINVAL,
+				  "no kernel given: use kvmscope run --kernel FILE (see --help)");
+	return 0;
+}

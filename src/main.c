@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kvmscope entry point: subcommand dispatch only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/log.h"
+#include "vmm/exit_status.h"
+
+#ifndef KVMSCOPE_VERSION
+#define KVMSCOPE_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *out)
+{
+	fputs("usage: kvmscope COMMAND [options]\n"
+	      "\n"
+	      "commands:\n"
+	      "  run        boot a kernel in a KVM virtual machine (kvmscope run --help)\n"
+	      "  help       this text\n"
+	      "  version    print the version\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return KS_STATUS_USAGE;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("kvmscope %s\n", KVMSCOPE_VERSION);
+		return 0;
+	}
+	log_error("unknown command '%s': use 'kvmscope run --kernel FILE' (see kvmscope help)",
+		  argv[1]);
+	return KS_STATUS_USAGE;
+}

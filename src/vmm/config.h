@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What `kvmscope run` was asked to do, after option parsing and checks. */
+#ifndef KVMSCOPE_VMM_CONFIG_H
+#define KVMSCOPE_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/boot.h"
+
+#define CONFIG_MIN_MEM (16ULL << 20)
+#define CONFIG_MAX_MEM (1ULL << 40)
+#define CONFIG_MAX_CPUS 255 /* xAPIC IDs; MADT/multiboot-era guests */
+
+enum serial_mode {
+	SERIAL_STDIO,
+	SERIAL_FILE,
+	SERIAL_NONE,
+};
+
+struct vm_config {
+	const char *kernel_path;
+	const char *initrd_paths[BOOT_MAX_INITRD];
+	int nr_initrd;
+	const char *append; /* NULL: none */
+	uint64_t mem_size;
+	int nr_cpus;
+	enum serial_mode serial_mode;
+	const char *serial_path; /* SERIAL_FILE */
+	const char *cpu_template; /* "auto", "host", "pvm-safe" */
+	const char *kvm_device; /* default /dev/kvm */
+	bool stats; /* print exit counters at the end */
+};
+
+#endif

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "vmm/exit_status.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+/* SIGUSR1 only interrupts KVM_RUN; the handler has nothing to do. */
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+void vcpu_signals_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: KVM_RUN must return -EINTR. */
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+}
+
+int vcpu_create(struct vm *vm, int id, struct vcpu **out)
+{
+	struct vcpu *vcpu = calloc(1, sizeof(*vcpu));
+	void *run;
+
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (vcpu->fd < 0) {
+		int e = errno;
+
+		free(vcpu);
+		return -e;
+	}
+	run = mmap(NULL, vm->kvm.vcpu_mmap_size, PROT_READ | PROT_WRITE,
+		   MAP_SHARED, vcpu->fd, 0);
+	if (run == MAP_FAILED) {
+		int e = errno;
+
+		close(vcpu->fd);
+		free(vcpu);
+		return -e;
+	}
+	vcpu->run = run;
+	*out = vcpu;
+	return 0;
+}
+
+void vcpu_destroy(struct vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	munmap(vcpu->run, vcpu->vm->kvm.vcpu_mmap_size);
+	close(vcpu->fd);
+	free(vcpu);
+}
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	/*
+	 * immediate_exit first: if the signal lands before the thread enters
+	 * KVM_RUN, KVM_RUN still returns -EINTR at once.
+	 */
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (vcpu->thread_started)
+		pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+}
+
+/* Answer the halt watchdog: is this vCPU stuck in a state it cannot leave? */
+static void vcpu_answer_probe(struct vcpu *vcpu)
+{
+	struct kvm_mp_state mp;
+	struct kvm_regs regs;
+	uint64_t gen = __atomic_load_n(&vcpu->probe_gen_req, __ATOMIC_SEQ_CST);
+	int idle = VCPU_IDLE_RUNNING;
+
+	if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) == 0) {
+		if (mp.mp_state == KVM_MP_STATE_UNINITIALIZED ||
+		    mp.mp_state == KVM_MP_STATE_INIT_RECEIVED) {
+			idle = VCPU_IDLE_WAIT_SIPI;
+		} else if (mp.mp_state == KVM_MP_STATE_HALTED &&
+			   ioctl(vcpu->fd, KVM_GET_REGS, &regs) == 0 &&
+			   !(regs.rflags & (1u << 9))) {
+			idle = VCPU_IDLE_HALTED_NOIRQ;
+			vcpu_snapshot_capture(vcpu, &vcpu->idle_snap);
+		}
+	}
+	__atomic_store_n(&vcpu->idle, idle, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vcpu->probe_gen_done, gen, __ATOMIC_SEQ_CST);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	sigset_t set;
+
+	vcpu->tid = gettid();
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!vm_is_stopping(vm)) {
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			int e = errno;
+			struct vcpu_snapshot snap;
+			char why[160];
+
+			if (e == EINTR || e == EAGAIN) {
+				__atomic_store_n(&vcpu->run->immediate_exit, 0,
+						 __ATOMIC_SEQ_CST);
+				if (__atomic_exchange_n(&vcpu->probe_req, 0,
+							__ATOMIC_SEQ_CST))
+					vcpu_answer_probe(vcpu);
+				continue;
+			}
+			vcpu_snapshot_capture(vcpu, &snap);
+			snprintf(why, sizeof(why),
+				 "vCPU %d: KVM_RUN failed: %s", vcpu->id,
+				 strerror(e));
+			vm_request_end(vm, KS_STATUS_VMM_ERROR, why, &snap);
+			break;
+		}
+		__atomic_store_n(&vcpu->exits, vcpu->exits + 1,
+				 __ATOMIC_RELAXED);
+		if (vcpu->run->exit_reason < VCPU_EXIT_REASONS)
+			vcpu->exit_counts[vcpu->run->exit_reason]++;
+		if (!vcpu_handle_exit(vcpu))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *vcpu)
+{
+	int r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+
+	if (r)
+		return -r;
+	vcpu->thread_started = true;
+	return 0;
+}
+
+void vcpu_join(struct vcpu *vcpu)
+{
+	if (vcpu->thread_started)
+		pthread_join(vcpu->thread, NULL);
+	vcpu->thread_started = false;
+}

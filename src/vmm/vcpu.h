@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A vCPU: its fd, kvm_run page, host thread and KVM_RUN loop. */
+#ifndef KVMSCOPE_VMM_VCPU_H
+#define KVMSCOPE_VMM_VCPU_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/diag.h"
+
+struct vm;
+
+#define VCPU_EXIT_REASONS 64
+
+/* What the halt watchdog learned when it last probed a quiet vCPU. */
+enum vcpu_idle {
+	VCPU_IDLE_UNKNOWN = 0,
+	VCPU_IDLE_RUNNING, /* runnable (or halted with interrupts on) */
+	VCPU_IDLE_HALTED_NOIRQ, /* halted with RFLAGS.IF = 0 */
+	VCPU_IDLE_WAIT_SIPI, /* AP not started yet (INIT / wait-for-SIPI) */
+};
+
+struct vcpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+	int tid; /* host thread id */
+
+	/* Statistics, written only by this vCPU's thread. */
+	uint64_t exits; /* read by the watchdog with __atomic loads */
+	uint64_t exit_counts[VCPU_EXIT_REASONS];
+
+	/* Watchdog probe: main sets probe_req then kicks; vCPU answers. */
+	int probe_req; /* atomic */
+	uint64_t probe_gen_req; /* atomic */
+	uint64_t probe_gen_done; /* atomic */
+	int idle; /* atomic, enum vcpu_idle */
+	struct vcpu_snapshot idle_snap; /* valid when idle == HALTED_NOIRQ */
+	uint64_t watch_exits; /* main thread only */
+
+	/* Emulator fallbacks log once per RIP. */
+	uint64_t logged_rips[16];
+	int nr_logged_rips;
+};
+
+int vcpu_create(struct vm *vm, int id, struct vcpu **out);
+void vcpu_destroy(struct vcpu *vcpu);
+int vcpu_start(struct vcpu *vcpu);
+/* Make the vCPU leave KVM_RUN soon (immediate_exit + signal). */
+void vcpu_kick(struct vcpu *vcpu);
+void vcpu_join(struct vcpu *vcpu);
+/* Install the (empty) kick signal handler; once per process. */
+void vcpu_signals_init(void);
+
+/* Exit dispatch (exits.c): returns false when the VM must end. */
+bool vcpu_handle_exit(struct vcpu *vcpu);
+/* Emulation-failure fallbacks (fallback.c): true when completed. */
+bool vcpu_try_emulation_fallback(struct vcpu *vcpu);
+
+const char *kvm_exit_reason_name(uint32_t reason);
+
+/*
+ * Read up to len instruction bytes at CS:rip (vCPU thread only: uses
+ * KVM_TRANSLATE). Returns the number read; note says why it stopped short.
+ */
+int vcpu_read_code(struct vcpu *vcpu, const struct kvm_sregs *sregs,
+		   uint64_t rip, uint8_t *buf, int len, uint64_t *first_gpa,
+		   char *note, size_t note_size);
+
+#endif

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "arch/x86/cpuid.h"
+#include "arch/x86/regs.h"
+#include "devices/legacy.h"
+#include "devices/serial.h"
+#include "util/log.h"
+#include "vmm/console.h"
+#include "vmm/exit_status.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+/*
+ * Real-mode support pages VMX needs (KVM_SET_TSS_ADDR takes three pages,
+ * the identity map one more); placed in the 32-bit hole below the BIOS
+ * ROM, away from the IOAPIC (0xfec00000) and LAPIC (0xfee00000).
+ */
+#define VM_TSS_ADDR 0xfffbd000ULL
+#define VM_IDENTITY_MAP_ADDR 0xfffbc000ULL
+
+/* Halt watchdog period; a deadlock is declared after two quiet rounds. */
+#define WATCHDOG_PERIOD_MS 250
+#define WATCHDOG_ROUNDS 2
+
+#define APIC_LVT0 0x350
+#define APIC_LVT1 0x360
+#define APIC_MODE_EXTINT 0x700
+#define APIC_MODE_NMI 0x400
+
+static void irq_set_level(void *opaque, unsigned int irq, int level)
+{
+	struct vm *vm = opaque;
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	if (ioctl(vm->fd, KVM_IRQ_LINE, &l) < 0)
+		log_debug("KVM_IRQ_LINE %u=%d failed: %s", irq, level,
+			  strerror(errno));
+}
+
+static void ctl_request_end(void *opaque, int status, const char *why)
+{
+	vm_request_end(opaque, status, why, NULL);
+}
+
+void vm_request_end(struct vm *vm, int status, const char *why,
+		    const struct vcpu_snapshot *snap)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&vm->end_lock);
+	if (!vm->end_requested) {
+		vm->end_requested = true;
+		vm->end_status = status;
+		snprintf(vm->end_why, sizeof(vm->end_why), "%s", why);
+		if (snap) {
+			vm->end_snapshot = *snap;
+			vm->end_has_snapshot = true;
+		}
+		if (write(vm->end_efd, &one, sizeof(one)) < 0)
+			log_debug("end eventfd: %s", strerror(errno));
+	}
+	pthread_mutex_unlock(&vm->end_lock);
+}
+
+bool vm_is_stopping(struct vm *vm)
+{
+	return __atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST);
+}
+
+static int setup_memslots(struct vm *vm, struct errmsg *err)
+{
+	int i;
+
+	for (i = 0; i < vm->mem.nr_regions; i++) {
+		struct guest_region *g = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region reg = {
+			.slot = g->slot,
+			.guest_phys_addr = g->gpa,
+			.memory_size = g->size,
+			.userspace_addr = (uintptr_t)g->hva,
+		};
+
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &reg) < 0)
+			return errmsg_set(err, errno,
+					  "KVM_SET_USER_MEMORY_REGION slot %u (gpa 0x%" PRIx64 ", %" PRIu64 " MiB) failed: %s",
+					  g->slot, g->gpa, g->size >> 20,
+					  strerror(errno));
+	}
+	return 0;
+}
+
+static int setup_irqchip(struct vm *vm, struct errmsg *err)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	uint64_t identity = VM_IDENTITY_MAP_ADDR;
+
+	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)VM_TSS_ADDR) < 0)
+		return errmsg_set(err, errno, "KVM_SET_TSS_ADDR failed: %s",
+				  strerror(errno));
+	/* Optional: only VMX without unrestricted guest needs it. */
+	if (kvm_check_cap(vm->fd, KVM_CAP_SET_IDENTITY_MAP_ADDR))
+		ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &identity);
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return errmsg_set(err, errno,
+				  "KVM_CREATE_IRQCHIP (PIC + IOAPIC + LAPIC) failed: %s",
+				  strerror(errno));
+	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
+		return errmsg_set(err, errno, "KVM_CREATE_PIT2 failed: %s",
+				  strerror(errno));
+	return 0;
+}
+
+/* LINT0 = ExtINT, LINT1 = NMI: the virtual-wire mode firmware leaves. */
+static int setup_lapic(struct vcpu *vcpu)
+{
+	struct kvm_lapic_state lapic;
+	uint32_t v;
+
+	if (ioctl(vcpu->fd, KVM_GET_LAPIC, &lapic) < 0)
+		return -errno;
+	memcpy(&v, &lapic.regs[APIC_LVT0], 4);
+	v = (v & ~0x700u & ~(1u << 16)) | APIC_MODE_EXTINT;
+	memcpy(&lapic.regs[APIC_LVT0], &v, 4);
+	memcpy(&v, &lapic.regs[APIC_LVT1], 4);
+	v = (v & ~0x700u & ~(1u << 16)) | APIC_MODE_NMI;
+	memcpy(&lapic.regs[APIC_LVT1], &v, 4);
+	if (ioctl(vcpu->fd, KVM_SET_LAPIC, &lapic) < 0)
+		return -errno;
+	return 0;
+}
+
+static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
+{
+	struct cpuid_params p = {
+		.apic_id = vcpu->id,
+		.nr_cpus = vm->nr_vcpus,
+		.tsc_deadline = vm->kvm.caps.tsc_deadline,
+		.tmpl = vm->tmpl,
+	};
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+	struct kvm_cpuid2 *c = cpuid_build(vm->supported_cpuid, &p);
+	int r;
+
+	if (!c)
+		return errmsg_set(err, ENOMEM, "out of memory");
+	r = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	free(c);
+	if (r < 0)
+		return errmsg_set(err, errno, "vCPU %d: KVM_SET_CPUID2 failed: %s",
+				  vcpu->id, strerror(errno));
+	r = setup_lapic(vcpu);
+	if (r)
+		return errmsg_set(err, -r, "vCPU %d: LAPIC setup failed: %s",
+				  vcpu->id, strerror(-r));
+	if (ioctl(vcpu->fd, KVM_SET_FPU, &fpu) < 0)
+		return errmsg_set(err, errno, "vCPU %d: KVM_SET_FPU failed: %s",
+				  vcpu->id, strerror(errno));
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg,
+	      const struct cpu_template *tmpl, struct guest_memory *mem,
+	      struct errmsg *err)
+{
+	int i, r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->mem = *mem;
+	memset(mem, 0, sizeof(*mem));
+	vm->cfg = cfg;
+	vm->tmpl = tmpl;
+	vm->fd = -1;
+	vm->end_efd = -1;
+	vm->serial_out_fd = -1;
+	pthread_mutex_init(&vm->end_lock, NULL);
+
+	r = kvm_host_open(&vm->kvm, cfg->kvm_device, err);
+	if (r)
+		return r;
+	if (cfg->nr_cpus > vm->kvm.caps.max_vcpus)
+		return errmsg_set(err, EINVAL,
+				  "--cpus %d is more than this host's KVM allows (%d): use --cpus %d or fewer",
+				  cfg->nr_cpus, vm->kvm.caps.max_vcpus,
+				  vm->kvm.caps.max_vcpus);
+	vm->fd = ioctl(vm->kvm.fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		return errmsg_set(err, errno, "KVM_CREATE_VM failed: %s",
+				  strerror(errno));
+	vm->end_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->end_efd < 0)
+		return errmsg_set(err, errno, "eventfd: %s", strerror(errno));
+	vm->supported_cpuid = cpuid_get_supported(vm->kvm.fd);
+	if (!vm->supported_cpuid)
+		return errmsg_set(err, errno ? errno : ENOMEM,
+				  "KVM_GET_SUPPORTED_CPUID failed");
+
+	r = setup_memslots(vm, err);
+	if (!r)
+		r = setup_irqchip(vm, err);
+	if (r)
+		return r;
+
+	bus_init(&vm->pio, "pio");
+	bus_init(&vm->mmio, "mmio");
+	vm->env = (struct device_env){
+		.pio = &vm->pio,
+		.mmio = &vm->mmio,
+		.irq = { .set_level = irq_set_level, .opaque = vm },
+		.ctl = { .request_end = ctl_request_end, .opaque = vm },
+		.ram_size = vm->mem.ram_size,
+		.low_ram_end = guest_memory_low_end(&vm->mem),
+		.high_ram_size = guest_memory_high_size(&vm->mem),
+		.nr_cpus = cfg->nr_cpus,
+	};
+	r = legacy_devices_register(&vm->env, err);
+	if (r)
+		return r;
+
+	vm->vcpus = calloc(cfg->nr_cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return errmsg_set(err, ENOMEM, "out of memory");
+	vm->nr_vcpus = cfg->nr_cpus;
+	for (i = 0; i < cfg->nr_cpus; i++) {
+		r = vcpu_create(vm, i, &vm->vcpus[i]);
+		if (r)
+			return errmsg_set(err, -r, "KVM_CREATE_VCPU %d failed: %s",
+					  i, strerror(-r));
+		r = setup_vcpu(vm, vm->vcpus[i], err);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int vm_set_boot_entry(struct vm *vm, const struct boot_entry *entry,
+		      struct errmsg *err)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct vcpu *bsp = vm->vcpus[0];
+	int r;
+
+	if (ioctl(bsp->fd, KVM_GET_SREGS, &sregs) < 0)
+		return errmsg_set(err, errno, "KVM_GET_SREGS failed: %s",
+				  strerror(errno));
+	r = regs_boot_state(&vm->mem, entry, &regs, &sregs);
+	if (r)
+		return errmsg_set(err, -r,
+				  "cannot write boot page tables/GDT into guest RAM");
+	if (ioctl(bsp->fd, KVM_SET_SREGS, &sregs) < 0)
+		return errmsg_set(err, errno, "KVM_SET_SREGS failed: %s",
+				  strerror(errno));
+	if (ioctl(bsp->fd, KVM_SET_REGS, &regs) < 0)
+		return errmsg_set(err, errno, "KVM_SET_REGS failed: %s",
+				  strerror(errno));
+	return 0;
+}
+
+/*
+ * Halt watchdog. With the in-kernel LAPIC, HLT never exits to user space,
+ * so a guest that does "cli; hlt" would sleep forever. Every period, quiet
+ * vCPUs (no exits since last time) are kicked and report their state; if
+ * every vCPU is halted with interrupts off or waiting for SIPI, twice in a
+ * row, nothing can ever wake them: end the VM with a diagnostic.
+ */
+struct watchdog {
+	uint64_t gen;
+	int quiet_rounds;
+};
+
+static void watchdog_tick(struct vm *vm, struct watchdog *wd)
+{
+	bool all_stuck = true, any_halted = false;
+	const struct vcpu_snapshot *snap = NULL;
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+		uint64_t exits = __atomic_load_n(&v->exits, __ATOMIC_RELAXED);
+		uint64_t done = __atomic_load_n(&v->probe_gen_done,
+						__ATOMIC_SEQ_CST);
+		int idle = __atomic_load_n(&v->idle, __ATOMIC_SEQ_CST);
+
+		if (exits != v->watch_exits || done != wd->gen ||
+		    (idle != VCPU_IDLE_HALTED_NOIRQ &&
+		     idle != VCPU_IDLE_WAIT_SIPI))
+			all_stuck = false;
+		if (idle == VCPU_IDLE_HALTED_NOIRQ && done == wd->gen &&
+		    !snap) {
+			any_halted = true;
+			snap = &v->idle_snap;
+		}
+		v->watch_exits = exits;
+	}
+	if (all_stuck && any_halted) {
+		if (++wd->quiet_rounds >= WATCHDOG_ROUNDS) {
+			vm_request_end(vm, KS_STATUS_HALTED,
+				       "every vCPU is halted with interrupts disabled (cli; hlt) or waiting for SIPI: nothing can wake the guest",
+				       snap);
+			return;
+		}
+	} else {
+		wd->quiet_rounds = 0;
+	}
+	/* Ask every vCPU that had no exits to report its state. */
+	wd->gen++;
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = vm->vcpus[i];
+
+		__atomic_store_n(&v->probe_gen_req, wd->gen, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&v->probe_req, 1, __ATOMIC_SEQ_CST);
+		vcpu_kick(v);
+	}
+}
+
+static int add_fd(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void print_stats(struct vm *vm)
+{
+	uint64_t totals[VCPU_EXIT_REASONS] = { 0 }, all = 0;
+	char line[256];
+	int i, j, off;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		for (j = 0; j < VCPU_EXIT_REASONS; j++)
+			totals[j] += vm->vcpus[i]->exit_counts[j];
+		all += vm->vcpus[i]->exits;
+	}
+	log_warn("exits: %" PRIu64 " total", all);
+	for (j = 0; j < VCPU_EXIT_REASONS; j++) {
+		if (!totals[j])
+			continue;
+		off = snprintf(line, sizeof(line), "exits: %-16s %10" PRIu64,
+			       kvm_exit_reason_name(j), totals[j]);
+		for (i = 0; i < vm->nr_vcpus && off < (int)sizeof(line) - 24;
+		     i++)
+			off += snprintf(line + off, sizeof(line) - off,
+					"  cpu%d %" PRIu64, i,
+					vm->vcpus[i]->exit_counts[j]);
+		log_warn("%s", line);
+	}
+	log_warn("exits: unclaimed pio reads %" PRIu64 " writes %" PRIu64
+		 ", unclaimed mmio reads %" PRIu64 " writes %" PRIu64,
+		 vm->pio.unclaimed_reads, vm->pio.unclaimed_writes,
+		 vm->mmio.unclaimed_reads, vm->mmio.unclaimed_writes);
+}
+
+static void report_end(struct vm *vm)
+{
+	static char dump[4096];
+
+	if (vm->end_has_snapshot) {
+		diag_format(&vm->end_snapshot, dump, sizeof(dump));
+		log_error("%s", vm->end_why);
+		fputs(dump, stderr);
+		fflush(stderr);
+		log_error("exit status %d", vm->end_status);
+	} else if (vm->end_status == KS_STATUS_RESET ||
+		   vm->end_status == KS_STATUS_SIGNAL) {
+		log_warn("%s (exit status %d)", vm->end_why, vm->end_status);
+	} else {
+		log_info("%s (exit status %d)", vm->end_why, vm->end_status);
+	}
+}
+
+int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
+	   struct errmsg *err)
+{
+	struct itimerspec period = {
+		.it_interval = { 0, WATCHDOG_PERIOD_MS * 1000000L },
+		.it_value = { 0, WATCHDOG_PERIOD_MS * 1000000L },
+	};
+	struct console *console = NULL;
+	struct watchdog wd = { 0 };
+	int epfd, sfd, tfd, i, r;
+	sigset_t sigs;
+
+	vm->serial_out_fd = serial_out_fd;
+	vm->serial = serial_create(&vm->env, SERIAL_COM1_PORT, SERIAL_COM1_IRQ,
+				   serial_out_fd, err);
+	if (!vm->serial)
+		return -EINVAL;
+	r = console_open(&console, console_in_fd, vm->serial, vm->env.ctl, err);
+	if (r)
+		return r;
+
+	/* Signals for the main loop only; vCPU threads inherit the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sigdelset(&sigs, SIGUSR1);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || epfd < 0 || add_fd(epfd, sfd) ||
+	    add_fd(epfd, tfd) || add_fd(epfd, vm->end_efd) ||
+	    console_watch(console, epfd) ||
+	    timerfd_settime(tfd, 0, &period, NULL)) {
+		console_close(console);
+		return errmsg_set(err, errno, "event loop setup failed: %s",
+				  strerror(errno));
+	}
+	vcpu_signals_init();
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		r = vcpu_start(vm->vcpus[i]);
+		if (r) {
+			vm_request_end(vm, KS_STATUS_VMM_ERROR,
+				       "cannot start a vCPU thread", NULL);
+			break;
+		}
+	}
+
+	while (!vm->end_requested) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(epfd, evs, 8, -1);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			uint64_t v;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					char why[64];
+
+					snprintf(why, sizeof(why),
+						 "stopped by %s",
+						 si.ssi_signo == SIGINT ?
+							 "SIGINT" :
+							 "SIGTERM");
+					vm_request_end(vm, KS_STATUS_SIGNAL,
+						       why, NULL);
+				}
+			} else if (fd == tfd) {
+				if (read(tfd, &v, sizeof(v)) > 0)
+					watchdog_tick(vm, &wd);
+			} else if (fd == vm->end_efd) {
+				if (read(fd, &v, sizeof(v)) < 0)
+					continue;
+			} else if (console_owns(console, fd)) {
+				console_handle(console, fd);
+			}
+		}
+	}
+
+	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(vm->vcpus[i]);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_join(vm->vcpus[i]);
+	console_close(console);
+	close(epfd);
+	close(sfd);
+	close(tfd);
+	report_end(vm);
+	if (vm->cfg->stats)
+		print_stats(vm);
+	return vm->end_status;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(vm->vcpus[i]);
+	free(vm->vcpus);
+	if (vm->serial)
+		serial_destroy(vm->serial);
+	free(vm->supported_cpuid);
+	guest_memory_free(&vm->mem);
+	if (vm->end_efd >= 0)
+		close(vm->end_efd);
+	if (vm->fd >= 0)
+		close(vm->fd);
+	kvm_host_close(&vm->kvm);
+}

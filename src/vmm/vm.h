@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One VM: its KVM fds, guest RAM, buses, devices and vCPU threads, and the
+ * main thread's event loop (signals, console, halt watchdog, end requests).
+ */
+#ifndef KVMSCOPE_VMM_VM_H
+#define KVMSCOPE_VMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/boot.h"
+#include "arch/x86/cpu_template.h"
+#include "devices/devices.h"
+#include "vmm/bus.h"
+#include "vmm/config.h"
+#include "vmm/diag.h"
+#include "vmm/kvm.h"
+#include "vmm/memory.h"
+
+struct serial;
+struct vcpu;
+
+struct vm {
+	const struct vm_config *cfg;
+	struct kvm_host kvm;
+	int fd; /* VM fd */
+	struct guest_memory mem;
+	struct bus pio;
+	struct bus mmio;
+	struct device_env env;
+	struct serial *serial;
+	int serial_out_fd;
+	const struct cpu_template *tmpl;
+	struct kvm_cpuid2 *supported_cpuid;
+
+	int nr_vcpus;
+	struct vcpu **vcpus;
+
+	/* Ending: the first request wins; the main thread acts on it. */
+	pthread_mutex_t end_lock;
+	bool end_requested;
+	int end_status;
+	char end_why[256];
+	bool end_has_snapshot;
+	struct vcpu_snapshot end_snapshot;
+	int end_efd; /* eventfd the main loop waits on */
+
+	int stopping; /* atomic: vCPU threads leave their loop */
+};
+
+/*
+ * Create the VM around guest RAM that already holds the loaded kernel (the
+ * VM takes mem over): memslots, irqchip, PIT, devices and vCPUs (not
+ * started). Loading first means a bad kernel is rejected before any VM
+ * exists.
+ */
+int vm_create(struct vm *vm, const struct vm_config *cfg,
+	      const struct cpu_template *tmpl, struct guest_memory *mem,
+	      struct errmsg *err);
+/* Put the boot vCPU in the state the kernel's entry protocol expects. */
+int vm_set_boot_entry(struct vm *vm, const struct boot_entry *entry,
+		      struct errmsg *err);
+/*
+ * Attach COM1 (output to serial_out_fd, input from console_in_fd; -1 for
+ * none), start the vCPU threads and run the main loop until the VM ends.
+ * Returns the process exit status (printing the end diagnostic), or -errno
+ * with err filled when the VM could not start.
+ */
+int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
+	   struct errmsg *err);
+void vm_destroy(struct vm *vm);
+
+/* From any thread: end the VM (first caller wins); snap may be NULL. */
+void vm_request_end(struct vm *vm, int status, const char *why,
+		    const struct vcpu_snapshot *snap);
+bool vm_is_stopping(struct vm *vm);
+
+#endif

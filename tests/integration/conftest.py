@@ -1,0 +1,93 @@
+"""Shared helpers for integration tests: real /dev/kvm, real guests."""
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("KVMSCOPE_BUILD", ROOT / "build"))
+KVMSCOPE = BUILD / "kvmscope"
+TESTKERNEL = BUILD / "guests" / "testkernel" / "testkernel.elf"
+KNOWN_MAPPINGS = ROOT / "guests" / "testkernel" / "known_mappings.h"
+
+
+class Result:
+    def __init__(self, status, out, err):
+        self.status = status
+        self.out = out
+        self.err = err
+
+    def __repr__(self):
+        return "status %d\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
+            self.status, self.out, self.err)
+
+
+def run_kvmscope(*args, timeout=60, stdin=subprocess.DEVNULL, input=None):
+    """Run `kvmscope run ...` to completion and return a Result."""
+    cmd = [str(KVMSCOPE), "run"] + [str(a) for a in args]
+    p = subprocess.run(cmd, stdin=None if input is not None else stdin,
+                       input=input, capture_output=True, timeout=timeout)
+    return Result(p.returncode, p.stdout.decode(errors="replace"),
+                  p.stderr.decode(errors="replace"))
+
+
+def run_guest(scenario, *extra, timeout=60, **kw):
+    return run_kvmscope("--kernel", TESTKERNEL, "--append", scenario, *extra,
+                        timeout=timeout, **kw)
+
+
+class Running:
+    """A kvmscope process left running (for signals, consoles...)."""
+
+    def __init__(self, *args, stdin=subprocess.DEVNULL):
+        cmd = [str(KVMSCOPE), "run"] + [str(a) for a in args]
+        self.p = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        self.out = b""
+        os.set_blocking(self.p.stdout.fileno(), False)
+
+    def wait_for(self, text, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            chunk = self.p.stdout.read()
+            if chunk:
+                self.out += chunk
+            if text.encode() in self.out:
+                return True
+            if self.p.poll() is not None:
+                break
+            time.sleep(0.02)
+        return False
+
+    def finish(self, sig=None, timeout=30):
+        if sig is not None:
+            self.p.send_signal(sig)
+        try:
+            rest, err = self.p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rest, err = self.p.communicate()
+        os.set_blocking(self.p.stdout.fileno(), True)
+        return Result(self.p.returncode,
+                      (self.out + (rest or b"")).decode(errors="replace"),
+                      err.decode(errors="replace"))
+
+
+def known_mappings():
+    """KM_* numeric constants from the test guest's known_mappings.h."""
+    text = KNOWN_MAPPINGS.read_text()
+    return {m.group(1): int(m.group(2), 16) for m in re.finditer(
+        r"#define (KM_\w+) (0x[0-9a-fA-F]+)ULL?", text)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built():
+    if not KVMSCOPE.exists() or not TESTKERNEL.exists():
+        pytest.fail("build first: make (missing %s or %s)" % (KVMSCOPE,
+                                                               TESTKERNEL))
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        pytest.fail("/dev/kvm is not usable; integration tests need KVM")

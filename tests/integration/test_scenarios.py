@@ -1,0 +1,151 @@
+"""Every test-guest scenario on the real /dev/kvm: output and exit status."""
+import re
+import signal
+
+import pytest
+
+from conftest import TESTKERNEL, Running, run_guest, run_kvmscope
+
+
+def test_hello_prints_greeting_and_boot_info():
+    r = run_guest("hello")
+    assert r.status == 1, r  # debug-exit 0 -> (0 << 1) | 1
+    assert "Hello from the kvmscope test guest!" in r.out, r
+    # argv[0] is the kernel's file name, then --append
+    assert "cmdline: %s hello" % TESTKERNEL in r.out, r
+    m = re.search(r"mem_lower=(\d+) mem_upper=(\d+)", r.out)
+    assert m, r
+    assert int(m.group(1)) == 639
+    assert int(m.group(2)) == (256 * 1024 - 1024)
+    assert "mmap: base=0x0 len=0x9fc00 type=1" in r.out, r
+    assert "mmap: base=0x100000 len=0xff00000 type=1" in r.out, r
+    assert "hello: done" in r.out
+
+
+@pytest.mark.parametrize("code,status", [(0, 1), (5, 11), (42, 85),
+                                         (127, 255)])
+def test_exit_code_via_debug_exit(code, status):
+    r = run_guest("exit %d" % code)
+    assert r.status == status, r
+    assert "exit: %d" % code in r.out
+
+
+def test_ram_above_4g_is_mapped_above_the_hole():
+    r = run_guest("hello", "--mem", "5G")
+    assert r.status == 1, r
+    assert "mmap: base=0x100000 len=0xbff00000 type=1" in r.out, r
+    assert "mmap: base=0x100000000 len=0x80000000 type=1" in r.out, r
+
+
+def test_modules_are_passed_page_aligned_with_names(tmp_path):
+    a = tmp_path / "first.bin"
+    b = tmp_path / "second.txt"
+    a.write_bytes(b"MODULE-ONE-DATA!" + bytes(5000))
+    b.write_bytes(b"second module text")
+    r = run_guest("hello", "--initrd", a, "--initrd", b)
+    assert r.status == 1, r
+    mods = re.findall(r"module (\d): start=0x([0-9a-f]+) end=0x([0-9a-f]+) "
+                      r"cmdline='([^']*)' first bytes '([^']*)'", r.out)
+    assert len(mods) == 2, r
+    (_, s0, e0, n0, d0), (_, s1, e1, n1, d1) = mods
+    assert n0 == str(a) and d0 == "MODULE-ONE-DATA!"
+    assert n1 == str(b) and d1.startswith("second module te")
+    for s, e, size in ((s0, e0, 5016), (s1, e1, 18)):
+        assert int(s, 16) % 4096 == 0
+        assert int(e, 16) - int(s, 16) == size
+        # out of the memory right after the image: near the top of RAM
+        assert int(s, 16) > 128 << 20
+
+
+def test_pio_exit_loop_counts():
+    r = run_guest("pio 5000", "--stats")
+    assert r.status == 1, r
+    assert "pio: 5000 exits done" in r.out
+    m = re.search(r"exits: IO\s+(\d+)", r.err)
+    assert m and int(m.group(1)) >= 5000, r
+
+
+def test_mmio_exit_loop_and_unclaimed_read_is_all_ones():
+    r = run_guest("mmio 5000", "--stats")
+    assert r.status == 1, r
+    assert "mmio: 5000 exits done, read 0xffffffff" in r.out, r
+    m = re.search(r"exits: MMIO\s+(\d+)", r.err)
+    assert m and int(m.group(1)) >= 5001, r
+    m = re.search(r"unclaimed mmio reads (\d+) writes (\d+)", r.err)
+    assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 5000, r
+
+
+@pytest.mark.parametrize("cpus", [1, 2, 4])
+def test_smp_brings_up_every_cpu(cpus):
+    r = run_guest("smp", "--cpus", cpus, timeout=120)
+    assert r.status == 1, r
+    assert "smp: fw_cfg reports %d cpus" % cpus in r.out, r
+    assert "cpu 0 (bsp) apic id 0" in r.out
+    for i in range(1, cpus):
+        assert "cpu %d up (apic id %d)" % (i, i) in r.out, r
+    assert "smp: %d cpus up" % cpus in r.out, r
+
+
+def test_triple_fault_ends_with_diagnostic():
+    r = run_guest("triple")
+    assert r.status == 6, r
+    assert "triple: faulting now" in r.out
+    assert "triple fault" in r.err
+    for field in ("RIP", "RFLAGS", "CS", "CR0", "CR3", "CR4", "EFER",
+                  "code at RIP", "64-bit long mode"):
+        assert field in r.err, r
+    # ud2 is 0f 0b
+    assert re.search(r"code at RIP \(gpa [0-9a-f]+\): 0f 0b", r.err), r
+    assert len(r.err.splitlines()) < 40  # one screen
+
+
+def test_int3_in_kernel_mode_delivers_bp():
+    r = run_guest("int3")
+    assert r.status == 1, r
+    assert "int3: #BP delivered, return rip ok" in r.out, r
+
+
+def test_fwait_noop_and_mf():
+    r = run_guest("fwait")
+    assert r.status == 1, r
+    assert "fwait: no-op ok" in r.out, r
+    assert "fwait: #MF delivered" in r.out, r
+
+
+def test_user_mode_loop():
+    r = run_guest("user 10000000")
+    assert r.status == 1, r
+    assert "user: back in kernel from cpl 3 after 10000000 iterations" \
+        in r.out, r
+
+
+def test_cli_hlt_is_detected_and_diagnosed():
+    r = run_guest("halt", timeout=30)
+    assert r.status == 8, r
+    assert "halt: cli; hlt" in r.out
+    assert "halted with interrupts disabled" in r.err, r
+    assert "RIP" in r.err and "code at RIP" in r.err
+
+
+def test_unknown_scenario_exits_2():
+    r = run_guest("no-such-scenario")
+    assert r.status == 5, r
+    assert "unknown scenario 'no-such-scenario'" in r.out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_all_vcpus(sig):
+    g = Running("--kernel", TESTKERNEL, "--append", "pagetables", "--cpus",
+                "2")
+    assert g.wait_for("pagetables: ready"), g.finish(signal.SIGKILL)
+    r = g.finish(sig)
+    assert r.status == 130, r
+    assert "stopped by %s" % sig.name in r.err, r
+
+
+def test_serial_to_file(tmp_path):
+    out = tmp_path / "serial.log"
+    r = run_guest("hello", "--serial", "file:%s" % out)
+    assert r.status == 1, r
+    assert "Hello from the kvmscope test guest!" in out.read_text()
+    assert "Hello" not in r.out

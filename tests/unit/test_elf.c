@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "arch/x86/elf.h"
+#include "images.h"
+
+static void test_parse_elf64(void **state)
+{
+	struct telf_opts o = tpvh_defaults();
+	struct telf_layout l;
+	struct timg img = telf_build(&o, &l);
+	struct elf_file elf;
+	struct elf_phdr ph;
+	struct errmsg err;
+
+	assert_int_equal(elf_parse(&elf, img.data, img.size, &err), 0);
+	assert_true(elf.is64);
+	assert_int_equal(elf.machine, ELF_EM_X86_64);
+	assert_int_equal(elf.entry, o.entry);
+	assert_int_equal(elf.phnum, 3);
+
+	assert_int_equal(elf_get_phdr(&elf, 1, &ph), 0);
+	assert_int_equal(ph.type, ELF_PT_LOAD);
+	assert_int_equal(ph.offset, l.seg_off[1]);
+	assert_int_equal(ph.paddr, o.seg[1].paddr);
+	assert_int_equal(ph.vaddr, o.seg[1].vaddr);
+	assert_int_equal(ph.filesz, o.seg[1].filesz);
+	assert_int_equal(ph.memsz, o.seg[1].memsz);
+	assert_true(elf_phdr_in_file(&elf, &ph));
+	assert_int_equal(elf_get_phdr(&elf, 2, &ph), 0);
+	assert_int_equal(ph.type, ELF_PT_NOTE);
+	assert_int_equal(elf_get_phdr(&elf, 3, &ph), -EINVAL);
+	timg_free(&img);
+}
+
+static void test_parse_elf32(void **state)
+{
+	struct telf_opts o = tmb_elf_defaults();
+	struct timg img = telf_build(&o, NULL);
+	struct elf_file elf;
+	struct elf_phdr ph;
+
+	assert_int_equal(elf_parse(&elf, img.data, img.size, NULL), 0);
+	assert_false(elf.is64);
+	assert_int_equal(elf.machine, ELF_EM_386);
+	assert_int_equal(elf.entry, 0xc0100010);
+	assert_int_equal(elf.phnum, 2);
+	assert_int_equal(elf_get_phdr(&elf, 0, &ph), 0);
+	assert_int_equal(ph.paddr, 0x100000);
+	assert_int_equal(ph.vaddr, 0xc0100000);
+	assert_int_equal(ph.memsz, 0x2000);
+	timg_free(&img);
+}
+
+static void test_notes(void **state)
+{
+	struct telf_opts o = tpvh_defaults();
+	struct timg img = telf_build(&o, NULL);
+	struct elf_note_iter it;
+	struct elf_file elf;
+	struct elf_note n;
+
+	assert_int_equal(elf_parse(&elf, img.data, img.size, NULL), 0);
+	elf_note_iter_init(&it, &elf);
+	assert_true(elf_note_next(&it, &n));
+	assert_int_equal(n.type, 3);
+	assert_int_equal(n.namesz, 4);
+	assert_memory_equal(n.name, "GNU", 4);
+	assert_int_equal(n.descsz, 8);
+	assert_true(elf_note_next(&it, &n));
+	assert_int_equal(n.type, ELF_NOTE_XEN_PHYS32_ENTRY);
+	assert_int_equal(n.descsz, 8);
+	assert_int_equal(t_get64(n.desc), 0x1000100);
+	assert_false(elf_note_next(&it, &n));
+	assert_false(elf_note_next(&it, &n));
+
+	assert_true(elf_find_note(&elf, "Xen", 18, &n));
+	assert_false(elf_find_note(&elf, "Xen", 17, &n));
+	assert_false(elf_find_note(&elf, "Xe", 18, &n));
+	assert_false(elf_find_note(&elf, "GNU", 18, &n));
+	timg_free(&img);
+}
+
+/* A note whose name runs past its segment ends that segment's walk. */
+static void test_bad_notes(void **state)
+{
+	struct telf_opts o = tpvh_defaults();
+	struct telf_layout l;
+	struct timg img = telf_build(&o, &l);
+	size_t gnu = l.note_off - 24;
+	struct elf_file elf;
+	struct elf_note n;
+
+	t_put32(img.data + gnu, 0xffffffff);
+	assert_int_equal(elf_parse(&elf, img.data, img.size, NULL), 0);
+	assert_false(elf_find_note(&elf, "Xen", 18, &n));
+	t_put32(img.data + gnu, 4);
+
+	t_put32(img.data + gnu + 4, 0xfffffffd);
+	assert_false(elf_find_note(&elf, "Xen", 18, &n));
+	t_put32(img.data + gnu + 4, 8);
+
+	/* The Xen note's descriptor past the segment end. */
+	t_put32(img.data + l.note_off + 4, 12);
+	assert_false(elf_find_note(&elf, "Xen", 18, &n));
+	t_put32(img.data + l.note_off + 4, 8);
+	assert_true(elf_find_note(&elf, "Xen", 18, &n));
+
+	/* PT_NOTE segment past EOF: skipped, not read. */
+	t_put64(telf_phdr(&img, &l, l.note_phdr) + 8, img.size - 4);
+	assert_false(elf_find_note(&elf, "Xen", 18, &n));
+	t_put64(telf_phdr(&img, &l, l.note_phdr) + 8, UINT64_MAX - 8);
+	assert_false(elf_find_note(&elf, "Xen", 18, &n));
+	timg_free(&img);
+}
+
+static void expect_parse_error(const uint8_t *data, size_t size,
+			       const char *needle)
+{
+	struct elf_file elf;
+	struct errmsg err;
+
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(elf_parse(&elf, data, size, &err), -ENOEXEC);
+	if (!strstr(err.text, needle))
+		fail_msg("message '%s' lacks '%s'", err.text, needle);
+}
+
+static void test_malformed(void **state)
+{
+	struct telf_opts o = tpvh_defaults();
+	struct timg img = telf_build(&o, NULL);
+	uint8_t saved[64];
+
+	memcpy(saved, img.data, sizeof(saved));
+	expect_parse_error(img.data, 3, "not an ELF");
+	expect_parse_error((const uint8_t *)"hello world, this is text", 25,
+			   "not an ELF");
+	expect_parse_error(img.data, 40, "truncated");
+
+	img.data[4] = 3;
+	expect_parse_error(img.data, img.size, "class 3");
+	memcpy(img.data, saved, sizeof(saved));
+
+	img.data[5] = 2;
+	expect_parse_error(img.data, img.size, "little-endian");
+	memcpy(img.data, saved, sizeof(saved));
+
+	t_put16(img.data + 54, 40);
+	expect_parse_error(img.data, img.size, "program header size 40");
+	memcpy(img.data, saved, sizeof(saved));
+
+	t_put64(img.data + 32, img.size - 8);
+	expect_parse_error(img.data, img.size, "past the end");
+	t_put64(img.data + 32, UINT64_MAX - 16);
+	expect_parse_error(img.data, img.size, "past the end");
+	memcpy(img.data, saved, sizeof(saved));
+
+	t_put16(img.data + 56, 0xffff);
+	expect_parse_error(img.data, img.size, "extended");
+	memcpy(img.data, saved, sizeof(saved));
+
+	t_put16(img.data + 56, 0x1000);
+	expect_parse_error(img.data, img.size, "past the end");
+	timg_free(&img);
+}
+
+static void test_phdr_in_file(void **state)
+{
+	struct telf_opts o = tpvh_defaults();
+	struct timg img = telf_build(&o, NULL);
+	struct elf_file elf;
+	struct elf_phdr ph;
+
+	assert_int_equal(elf_parse(&elf, img.data, img.size, NULL), 0);
+	assert_int_equal(elf_get_phdr(&elf, 0, &ph), 0);
+	ph.offset = img.size;
+	ph.filesz = 0;
+	assert_true(elf_phdr_in_file(&elf, &ph));
+	ph.filesz = 1;
+	assert_false(elf_phdr_in_file(&elf, &ph));
+	ph.offset = 16;
+	ph.filesz = UINT64_MAX;
+	assert_false(elf_phdr_in_file(&elf, &ph));
+	ph.offset = UINT64_MAX;
+	ph.filesz = 2;
+	assert_false(elf_phdr_in_file(&elf, &ph));
+	timg_free(&img);
+}
+
+/* Every prefix of a valid file parses or fails cleanly. */
+static void test_every_truncation(void **state)
+{
+	struct telf_opts o = tpvh_defaults();
+	struct timg img = telf_build(&o, NULL);
+	struct elf_file elf;
+	struct elf_note n;
+	size_t len;
+
+	for (len = 0; len <= img.size; len++) {
+		uint8_t *copy = malloc(len ? len : 1);
+
+		memcpy(copy, img.data, len);
+		if (elf_parse(&elf, copy, len, NULL) == 0)
+			elf_find_note(&elf, "Xen", 18, &n);
+		free(copy);
+	}
+	timg_free(&img);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_elf64),
+		cmocka_unit_test(test_parse_elf32),
+		cmocka_unit_test(test_notes),
+		cmocka_unit_test(test_bad_notes),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_phdr_in_file),
+		cmocka_unit_test(test_every_truncation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
