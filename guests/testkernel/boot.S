@@ -288,12 +288,35 @@ enter_user:
 	xor	%edi, %edi
 	iretq
 
-/* Ring-3 part of the user scenario; returns to the kernel by int 0x80. */
+/*
+ * Ring-3 code. Each routine returns to the kernel with ud2: a #UD from
+ * CPL 3 is delivered by every host, while some (kvm_pvm) answer INT n
+ * from user mode with #UD anyway.
+ */
 	.globl user_loop
 user_loop:
 1:	dec	%rcx
 	jnz	1b
-	int	$0x80
+	.globl user_loop_end
+user_loop_end:
+	ud2
+
+/*
+ * Leave an unmasked x87 zero-divide pending: x87 instructions run natively
+ * at CPL 3 on every host, while an emulated CPL 0 may not know them. Only
+ * the next waiting x87 instruction (the kernel's fwait) reports it.
+ */
+	.globl user_x87_pending
+user_x87_pending:
+	sub	$16, %rsp
+	fnstcw	(%rsp)
+	andw	$~0x0004, (%rsp)	/* unmask ZE */
+	fldcw	(%rsp)
+	fld1
+	fldz
+	fdivrp	%st, %st(1)
+	.globl user_x87_end
+user_x87_end:
 	ud2
 
 /*
@@ -382,3 +405,6 @@ boot_efer_bits:
 	/* Set by the BSP before it sends SIPIs. */
 ap_booting:
 	.long	0
+
+	/* Nothing here needs an executable stack. */
+	.section .note.GNU-stack, "", @progbits

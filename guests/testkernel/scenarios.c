@@ -157,21 +157,46 @@ int scenario_int3(int argc, char **argv)
 }
 
 static volatile u32 mf_count;
+static volatile u64 mf_rip;
+static u8 user_stack[4096] __aligned(16);
+static u64 user_loops;
 
 static void mf_handler(struct trap_frame *f)
 {
 	/*
-	 * #MF is a fault: returning re-runs the fwait, which must then
-	 * find no pending exception.
+	 * #MF is a fault: the saved RIP is the fwait. Skip it instead of
+	 * clearing the x87 exception (fnclex at CPL 0 may not be emulated).
 	 */
-	asm volatile("fnclex");
 	mf_count++;
+	mf_rip = f->rip;
+	f->rip += 1;
+}
+
+/* #UD from CPL 3 at the end of the x87 user routine: back in the kernel. */
+static void x87_return_handler(struct trap_frame *f)
+{
+	if ((f->cs & 3) != 3 || f->rip != (u64)user_x87_end) {
+		printf("unexpected exception 6 at rip 0x%lx error 0x0\n", f->rip);
+		debug_exit(3);
+	}
+	asm volatile(".globl fwait_point\n"
+		     "fwait_point:\n\t"
+		     "fwait" : : : "memory");
+	if (mf_count == 1 && mf_rip == (u64)fwait_point) {
+		printf("fwait: #MF delivered\n");
+		debug_exit(0);
+	}
+	if (mf_count)
+		printf("fwait: #MF at rip 0x%lx, expected 0x%lx\n", mf_rip,
+		       (u64)fwait_point);
+	else
+		printf("fwait: no #MF\n");
+	debug_exit(1);
 }
 
 int scenario_fwait(int argc, char **argv)
 {
 	u64 cr0 = read_cr0();
-	u16 cw;
 
 	/* NE selects native #MF reporting instead of FERR# / IRQ 13. */
 	cr0 |= CR0_NE | CR0_MP;
@@ -182,34 +207,17 @@ int scenario_fwait(int argc, char **argv)
 	printf("fwait: no-op ok\n");
 
 	set_trap_handler(16, mf_handler);
-	asm volatile("fnstcw %0" : "=m"(cw));
-	cw &= ~0x0004;		/* unmask ZE */
-	asm volatile("fldcw %0" : : "m"(cw));
-	/*
-	 * 1.0 / 0.0 leaves ZE pending; only the next waiting instruction
-	 * (the fwait) reports it.
-	 */
-	asm volatile("fld1\n\t"
-		     "fldz\n\t"
-		     "fdivrp %%st, %%st(1)\n\t"
-		     "fwait" : : : "memory");
-	asm volatile("fninit" : : : "memory");
-
-	if (mf_count) {
-		printf("fwait: #MF delivered\n");
-		return 0;
-	}
-	printf("fwait: no #MF\n");
-	return 1;
+	set_trap_handler(6, x87_return_handler);
+	tss_init();
+	enter_user((u64)user_x87_pending,
+		   (u64)user_stack + sizeof(user_stack), 0);
 }
 
-static u8 user_stack[4096] __aligned(16);
-static u64 user_loops;
-
-static void syscall_handler(struct trap_frame *f)
+static void user_return_handler(struct trap_frame *f)
 {
-	if ((f->cs & 3) != 3) {
-		printf("user: int 0x80 from cpl %lu, expected 3\n", f->cs & 3);
+	if ((f->cs & 3) != 3 || f->rip != (u64)user_loop_end) {
+		printf("user: #UD at rip 0x%lx cpl %lu, expected the end of the user loop at cpl 3\n",
+		       f->rip, f->cs & 3);
 		debug_exit(1);
 	}
 	if (f->rcx != 0) {
@@ -229,7 +237,7 @@ int scenario_user(int argc, char **argv)
 		return 2;
 	}
 	tss_init();
-	set_trap_handler(0x80, syscall_handler);
+	set_trap_handler(6, user_return_handler);
 	enter_user((u64)user_loop, (u64)user_stack + sizeof(user_stack),
 		   user_loops);
 }

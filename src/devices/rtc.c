@@ -94,6 +94,19 @@ static void guest_tm(const struct rtc *rtc, struct tm *tm)
 		memset(tm, 0, sizeof(*tm));
 }
 
+/*
+ * timegm() normalises out-of-range fields, so a guest writing nonsense
+ * gets some valid time rather than an error.
+ */
+static time_t time_from_tm(struct tm *tm)
+{
+	time_t t;
+
+	tm->tm_isdst = 0;
+	t = timegm(tm);
+	return t == (time_t)-1 ? host_now() : t;
+}
+
 static bool binary_mode(const struct rtc *rtc)
 {
 	return rtc->cmos[REG_B] & REG_B_DM;
@@ -130,6 +143,13 @@ static uint8_t read_time_reg(const struct rtc *rtc, uint8_t reg)
 		return encode(rtc, hour ? hour : 12) |
 		       (tm.tm_hour >= 12 ? HOURS_PM : 0);
 	case REG_WEEKDAY:
+		/* Frozen fields are raw; work the weekday out from the date. */
+		if (rtc->cmos[REG_B] & REG_B_SET) {
+			struct tm copy = tm;
+			time_t t = time_from_tm(&copy);
+
+			gmtime_r(&t, &tm);
+		}
 		return encode(rtc, tm.tm_wday + 1); /* 1 = Sunday */
 	case REG_DAY:
 		return encode(rtc, tm.tm_mday);
@@ -184,20 +204,17 @@ static void write_time_reg(struct rtc *rtc, uint8_t reg, uint8_t v)
 		tm.tm_year = decode(rtc, v) * 100 + year % 100 - 1900;
 		break;
 	}
-	/*
-	 * timegm() normalises out-of-range fields, so a guest writing
-	 * nonsense gets some valid time rather than an error.
-	 */
-	tm.tm_isdst = 0;
 	if (rtc->cmos[REG_B] & REG_B_SET) {
-		/* Normalise now so later reads show what the clock will do. */
-		time_t t = timegm(&tm);
-
-		if (t != (time_t)-1)
-			gmtime_r(&t, &rtc->frozen);
+		/*
+		 * Keep the fields as written: the guest writes them one at a
+		 * time, and normalising a half-written date (day 31 while the
+		 * old month has 30) would corrupt it. That happens once, when
+		 * SET is cleared.
+		 */
+		rtc->frozen = tm;
 		return;
 	}
-	rtc->offset = timegm(&tm) - host_now();
+	rtc->offset = time_from_tm(&tm) - host_now();
 }
 
 static void write_reg_b(struct rtc *rtc, uint8_t v)
@@ -210,7 +227,7 @@ static void write_reg_b(struct rtc *rtc, uint8_t v)
 	} else if (!(v & REG_B_SET) && (old & REG_B_SET)) {
 		struct tm tm = rtc->frozen;
 
-		rtc->offset = timegm(&tm) - host_now();
+		rtc->offset = time_from_tm(&tm) - host_now();
 	}
 	rtc->cmos[REG_B] = v;
 }

@@ -64,6 +64,7 @@ class Running:
         return False
 
     def finish(self, sig=None, timeout=30):
+        os.set_blocking(self.p.stdout.fileno(), True)
         if sig is not None:
             self.p.send_signal(sig)
         try:
@@ -71,7 +72,6 @@ class Running:
         except subprocess.TimeoutExpired:
             self.p.kill()
             rest, err = self.p.communicate()
-        os.set_blocking(self.p.stdout.fileno(), True)
         return Result(self.p.returncode,
                       (self.out + (rest or b"")).decode(errors="replace"),
                       err.decode(errors="replace"))
