@@ -27,8 +27,8 @@ static void debug_exit_read(void *opaque, uint64_t offset, uint8_t *data,
 	memset(data, 0xff, len);
 }
 
-static void debug_exit_write(void *opaque, uint64_t offset,
-			     const uint8_t *data, uint32_t len)
+static void debug_exit_write(void *opaque, uint64_t offset, const uint8_t *data,
+			     uint32_t len)
 {
 	struct debug_exit *d = opaque;
 	char why[64];
@@ -36,8 +36,9 @@ static void debug_exit_write(void *opaque, uint64_t offset,
 	uint32_t i;
 
 	if (offset != 0 || (len != 1 && len != 2 && len != 4)) {
-		device_log_guest("debug-exit: ignored %u-byte write at port 0x%llx",
-				 len, (unsigned long long)(DEBUG_EXIT_PORT + offset));
+		device_log_guest(
+			"debug-exit: ignored %u-byte write at port 0x%llx", len,
+			(unsigned long long)(DEBUG_EXIT_PORT + offset));
 		return;
 	}
 	for (i = 0; i < len; i++)
@@ -51,6 +52,7 @@ static void debug_exit_write(void *opaque, uint64_t offset,
 static const struct bus_ops debug_exit_ops = {
 	.read = debug_exit_read,
 	.write = debug_exit_write,
+	.release = free,
 };
 
 int debug_exit_register(const struct device_env *env)
@@ -64,7 +66,7 @@ int debug_exit_register(const struct device_env *env)
 	if (!d)
 		return -ENOMEM;
 	d->ctl = env->ctl;
-	/* Lives as long as the VM: the bus has no unregister. */
+	/* From here on the bus owns d (bus_release frees it). */
 	ret = bus_register(env->pio, DEBUG_EXIT_PORT, DEBUG_EXIT_NR_PORTS,
 			   &debug_exit_ops, d, "debug-exit");
 	if (ret < 0)

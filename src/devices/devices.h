@@ -45,19 +45,18 @@ struct device_env {
  * and then goes quiet, saying so once.
  */
 #define DEVICE_LOG_BURST 8
-#define device_log_guest(...)						\
-	do {								\
-		static unsigned int dlg_count_;				\
-		unsigned int dlg_n_;					\
-									\
-		if (log_verbosity < LOG_DEBUG)				\
-			break;						\
-		dlg_n_ = __atomic_fetch_add(&dlg_count_, 1,		\
-					    __ATOMIC_RELAXED);		\
-		if (dlg_n_ < DEVICE_LOG_BURST)				\
-			log_debug(__VA_ARGS__);				\
-		if (dlg_n_ == DEVICE_LOG_BURST - 1)			\
-			log_debug("(not logging that again)");		\
+#define device_log_guest(...)                                                  \
+	do {                                                                   \
+		static unsigned int dlg_count_;                                \
+		unsigned int dlg_n_;                                           \
+                                                                               \
+		if (log_verbosity < LOG_DEBUG)                                 \
+			break;                                                 \
+		dlg_n_ = __atomic_fetch_add(&dlg_count_, 1, __ATOMIC_RELAXED); \
+		if (dlg_n_ < DEVICE_LOG_BURST)                                 \
+			log_debug(__VA_ARGS__);                                \
+		if (dlg_n_ == DEVICE_LOG_BURST - 1)                            \
+			log_debug("(not logging that again)");                 \
 	} while (0)
 
 #endif

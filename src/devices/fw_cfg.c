@@ -75,8 +75,7 @@ static void build_items(struct fw_cfg *f, const struct device_env *env)
 	f->nr_items = it - f->items;
 }
 
-static const struct fw_cfg_item *find_item(const struct fw_cfg *f,
-					   uint16_t key)
+static const struct fw_cfg_item *find_item(const struct fw_cfg *f, uint16_t key)
 {
 	int i;
 
@@ -95,8 +94,9 @@ static void fw_cfg_read(void *opaque, uint64_t offset, uint8_t *data,
 	if (offset != FW_CFG_DATA || len != 1) {
 		/* The selector is write-only; data is read a byte at a time. */
 		memset(data, 0xff, len);
-		device_log_guest("fw_cfg: %u-byte read at port 0x%llx unsupported",
-				 len, (unsigned long long)(FW_CFG_PORT + offset));
+		device_log_guest(
+			"fw_cfg: %u-byte read at port 0x%llx unsupported", len,
+			(unsigned long long)(FW_CFG_PORT + offset));
 		return;
 	}
 	pthread_mutex_lock(&f->lock);
@@ -121,7 +121,8 @@ static void fw_cfg_write(void *opaque, uint64_t offset, const uint8_t *data,
 	if (offset != FW_CFG_SELECTOR || len != 2) {
 		/* Data writes were deprecated by QEMU and are read-only here. */
 		device_log_guest("fw_cfg: %u-byte write at port 0x%llx ignored",
-				 len, (unsigned long long)(FW_CFG_PORT + offset));
+				 len,
+				 (unsigned long long)(FW_CFG_PORT + offset));
 		return;
 	}
 	key = data[0] | (data[1] << 8);
@@ -132,12 +133,22 @@ static void fw_cfg_write(void *opaque, uint64_t offset, const uint8_t *data,
 	f->offset = 0;
 	pthread_mutex_unlock(&f->lock);
 	if (!it)
-		device_log_guest("fw_cfg: guest selected unknown key 0x%04x", key);
+		device_log_guest("fw_cfg: guest selected unknown key 0x%04x",
+				 key);
+}
+
+static void fw_cfg_release(void *opaque)
+{
+	struct fw_cfg *f = opaque;
+
+	pthread_mutex_destroy(&f->lock);
+	free(f);
 }
 
 static const struct bus_ops fw_cfg_ops = {
 	.read = fw_cfg_read,
 	.write = fw_cfg_write,
+	.release = fw_cfg_release,
 };
 
 int fw_cfg_register(const struct device_env *env)
@@ -154,12 +165,10 @@ int fw_cfg_register(const struct device_env *env)
 	build_items(f, env);
 	/* Like QEMU after reset: the signature is selected. */
 	f->selected = find_item(f, FW_CFG_SIGNATURE);
-	/* Lives as long as the VM: the bus has no unregister. */
+	/* From here on the bus owns f (bus_release frees it). */
 	ret = bus_register(env->pio, FW_CFG_PORT, FW_CFG_NR_PORTS, &fw_cfg_ops,
 			   f, "fw_cfg");
-	if (ret < 0) {
-		pthread_mutex_destroy(&f->lock);
-		free(f);
-	}
+	if (ret < 0)
+		fw_cfg_release(f);
 	return ret;
 }

@@ -178,7 +178,8 @@ static uint8_t write_data(struct i8042 *k, uint8_t v)
 	case CMD_WRITE_CTR:
 		k->ctr = v;
 		/* The system flag in the command byte shows in the status. */
-		k->status = (k->status & ~STR_SYS) | (v & CTR_SYS ? STR_SYS : 0);
+		k->status = (k->status & ~STR_SYS) |
+			    (v & CTR_SYS ? STR_SYS : 0);
 		update_irq(k);
 		break;
 	case CMD_WRITE_OUTPUT:
@@ -225,18 +226,20 @@ static void report_reset(struct i8042 *k, uint8_t reset, uint8_t value)
 	if (!reset || !k->ctl.request_end)
 		return;
 	if (reset == CMD_WRITE_OUTPUT)
-		snprintf(why, sizeof(why),
-			 "guest reset through the i8042 controller (output port write 0x%02x)",
-			 value);
+		snprintf(
+			why, sizeof(why),
+			"guest reset through the i8042 controller (output port write 0x%02x)",
+			value);
 	else
-		snprintf(why, sizeof(why),
-			 "guest reset through the i8042 controller (0x%02x to port 0x64)",
-			 reset);
+		snprintf(
+			why, sizeof(why),
+			"guest reset through the i8042 controller (0x%02x to port 0x64)",
+			reset);
 	k->ctl.request_end(k->ctl.opaque, KS_STATUS_RESET, why);
 }
 
-static void i8042_data_write(void *opaque, uint64_t offset,
-			     const uint8_t *data, uint32_t len)
+static void i8042_data_write(void *opaque, uint64_t offset, const uint8_t *data,
+			     uint32_t len)
 {
 	struct i8042 *k = opaque;
 	uint8_t reset;
@@ -259,6 +262,15 @@ static void i8042_command_write(void *opaque, uint64_t offset,
 	report_reset(k, reset, data[0]);
 }
 
+static void i8042_release(void *opaque)
+{
+	struct i8042 *k = opaque;
+
+	pthread_mutex_destroy(&k->lock);
+	free(k);
+}
+
+/* Both ranges share the state; the command port's range owns it. */
 static const struct bus_ops i8042_data_ops = {
 	.read = i8042_data_read,
 	.write = i8042_data_write,
@@ -267,6 +279,7 @@ static const struct bus_ops i8042_data_ops = {
 static const struct bus_ops i8042_command_ops = {
 	.read = i8042_status_read,
 	.write = i8042_command_write,
+	.release = i8042_release,
 };
 
 int i8042_register(const struct device_env *env)
@@ -288,8 +301,8 @@ int i8042_register(const struct device_env *env)
 
 	/*
 	 * Two one-port ranges, since 0x61-0x63 belong to other devices.
-	 * Check both up front: once the first is registered it cannot be
-	 * taken back, and it would point at freed state.
+	 * Check both up front: a registered range cannot be taken back, and
+	 * the data port's range does not own (free) the state.
 	 */
 	if (bus_find(env->pio, I8042_DATA_PORT, 1) ||
 	    bus_find(env->pio, I8042_CMD_PORT, 1))
@@ -300,11 +313,10 @@ int i8042_register(const struct device_env *env)
 		ret = bus_register(env->pio, I8042_DATA_PORT, 1,
 				   &i8042_data_ops, k, "i8042 data");
 	if (ret < 0) {
-		pthread_mutex_destroy(&k->lock);
-		free(k);
+		i8042_release(k);
 		return ret;
 	}
-	/* Cannot fail after the checks above; the state lives with the VM. */
+	/* Cannot fail after the checks above; then the bus owns k. */
 	return bus_register(env->pio, I8042_CMD_PORT, 1, &i8042_command_ops, k,
 			    "i8042 command");
 }

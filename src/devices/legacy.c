@@ -45,7 +45,8 @@ int legacy_devices_register(const struct device_env *env, struct errmsg *err)
 		/* On truncation the message just ends early. */
 		if (n > 0)
 			used += (size_t)n < sizeof(failed) - used ?
-					(size_t)n : sizeof(failed) - used - 1;
+					(size_t)n :
+					sizeof(failed) - used - 1;
 	}
 	if (first_error)
 		return errmsg_set(err, -first_error,

@@ -38,15 +38,19 @@ static void port92_write(void *opaque, uint64_t offset, const uint8_t *data,
 	uint8_t old = __atomic_exchange_n(&p->value, data[0], __ATOMIC_RELAXED);
 
 	if (!(data[0] & PORT92_A20) && (old & PORT92_A20))
-		device_log_guest("port 0x92: guest disabled A20; not emulated, memory stays linear");
-	if ((data[0] & PORT92_RESET) && !(old & PORT92_RESET) && p->ctl.request_end)
-		p->ctl.request_end(p->ctl.opaque, KS_STATUS_RESET,
-				   "guest reset through port 0x92 (fast reset)");
+		device_log_guest(
+			"port 0x92: guest disabled A20; not emulated, memory stays linear");
+	if ((data[0] & PORT92_RESET) && !(old & PORT92_RESET) &&
+	    p->ctl.request_end)
+		p->ctl.request_end(
+			p->ctl.opaque, KS_STATUS_RESET,
+			"guest reset through port 0x92 (fast reset)");
 }
 
 static const struct bus_ops port92_ops = {
 	.read = port92_read,
 	.write = port92_write,
+	.release = free,
 };
 
 int port92_register(const struct device_env *env)
@@ -61,7 +65,7 @@ int port92_register(const struct device_env *env)
 		return -ENOMEM;
 	p->ctl = env->ctl;
 	p->value = PORT92_A20;
-	/* Lives as long as the VM: the bus has no unregister. */
+	/* From here on the bus owns p (bus_release frees it). */
 	ret = bus_register(env->pio, PORT92, 1, &port92_ops, p, "port92");
 	if (ret < 0)
 		free(p);

@@ -268,8 +268,9 @@ static void cmos_write(struct rtc *rtc, uint8_t v)
 		break;
 	case REG_C:
 	case REG_D:
-		device_log_guest("rtc: write of 0x%02x to read-only register 0x%02x ignored",
-				 v, reg);
+		device_log_guest(
+			"rtc: write of 0x%02x to read-only register 0x%02x ignored",
+			v, reg);
 		break;
 	default:
 		rtc->cmos[reg] = v;
@@ -278,8 +279,7 @@ static void cmos_write(struct rtc *rtc, uint8_t v)
 }
 
 /* Wider accesses are split into byte accesses, as the ISA bus does. */
-static void rtc_read(void *opaque, uint64_t offset, uint8_t *data,
-		     uint32_t len)
+static void rtc_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
 {
 	struct rtc *rtc = opaque;
 	uint32_t i;
@@ -309,9 +309,18 @@ static void rtc_write(void *opaque, uint64_t offset, const uint8_t *data,
 	pthread_mutex_unlock(&rtc->lock);
 }
 
+static void rtc_release(void *opaque)
+{
+	struct rtc *rtc = opaque;
+
+	pthread_mutex_destroy(&rtc->lock);
+	free(rtc);
+}
+
 static const struct bus_ops rtc_ops = {
 	.read = rtc_read,
 	.write = rtc_write,
+	.release = rtc_release,
 };
 
 static void set_u16(uint8_t *cmos, unsigned int reg, uint64_t v, uint64_t cap)
@@ -365,15 +374,10 @@ int rtc_register(const struct device_env *env)
 	rtc->cmos[REG_B] = REG_B_24H; /* BCD, 24-hour, no interrupts */
 	fill_nvram(rtc, env);
 
-	/*
-	 * Lives as long as the VM: the bus has no unregister, and vCPUs may
-	 * access the device until the process exits.
-	 */
+	/* From here on the bus owns rtc (bus_release frees it). */
 	ret = bus_register(env->pio, RTC_PORT, RTC_NR_PORTS, &rtc_ops, rtc,
 			   "rtc");
-	if (ret < 0) {
-		pthread_mutex_destroy(&rtc->lock);
-		free(rtc);
-	}
+	if (ret < 0)
+		rtc_release(rtc);
 	return ret;
 }

@@ -375,8 +375,9 @@ static bool reg_write(struct serial *s, unsigned int reg, uint8_t v)
 		break;
 	case UART_LSR:
 	case UART_MSR:
-		device_log_guest("serial 0x%x: write of 0x%02x to read-only %s ignored",
-				 s->port, v, reg == UART_LSR ? "LSR" : "MSR");
+		device_log_guest(
+			"serial 0x%x: write of 0x%02x to read-only %s ignored",
+			s->port, v, reg == UART_LSR ? "LSR" : "MSR");
 		break;
 	case UART_SCR:
 		s->scr = v;
@@ -400,14 +401,16 @@ static void write_all(struct serial *s, const uint8_t *buf, size_t len)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			/* Someone made the fd non-blocking; wait, never drop. */
-			struct pollfd pfd = { .fd = s->out_fd, .events = POLLOUT };
+			struct pollfd pfd = { .fd = s->out_fd,
+					      .events = POLLOUT };
 
 			poll(&pfd, 1, -1);
 			continue;
 		}
 		/* EPIPE, EBADF, EIO...: nowhere left to put the output. */
-		log_warn("serial 0x%x: cannot write guest output: %s; discarding it from now on",
-			 s->port, n < 0 ? strerror(errno) : "short write");
+		log_warn(
+			"serial 0x%x: cannot write guest output: %s; discarding it from now on",
+			s->port, n < 0 ? strerror(errno) : "short write");
 		s->out_failed = true;
 	}
 }
@@ -425,10 +428,8 @@ static void output(struct serial *s, uint64_t ticket, const uint8_t *buf,
 	pthread_mutex_unlock(&s->out_lock);
 }
 
-/* What must happen after an access once the lock is dropped. */
+/* What an access must remember to do once the lock is dropped. */
 struct after {
-	void (*notify)(void *opaque);
-	void *notify_opaque;
 	size_t room_before;
 };
 
@@ -550,8 +551,9 @@ struct serial *serial_create(const struct device_env *env, uint16_t port,
 	ret = bus_register(env->pio, port, UART_NR_REGS, &serial_ops, s,
 			   "serial");
 	if (ret < 0) {
-		errmsg_set(err, -ret, "cannot register the UART at 0x%x-0x%x: %s",
-			   port, port + UART_NR_REGS - 1, strerror(-ret));
+		errmsg_set(err, -ret,
+			   "cannot register the UART at 0x%x-0x%x: %s", port,
+			   port + UART_NR_REGS - 1, strerror(-ret));
 		serial_destroy(s);
 		return NULL;
 	}

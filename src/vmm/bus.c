@@ -14,6 +14,16 @@ void bus_init(struct bus *bus, const char *name)
 	bus->name = name;
 }
 
+void bus_release(struct bus *bus)
+{
+	int i;
+
+	for (i = 0; i < bus->nr_ranges; i++)
+		if (bus->ranges[i].ops->release)
+			bus->ranges[i].ops->release(bus->ranges[i].opaque);
+	bus->nr_ranges = 0;
+}
+
 /* Last byte of a range; callers have checked that it does not wrap. */
 static uint64_t range_last(const struct bus_range *r)
 {
@@ -95,8 +105,8 @@ const struct bus_range *bus_find(const struct bus *bus, uint64_t addr,
  * only logged at debug level, and only the first few: a guest polling a
  * missing device would otherwise flood the log.
  */
-static void note_unclaimed(struct bus *bus, uint64_t *counter,
-			   const char *what, uint64_t addr, uint32_t len)
+static void note_unclaimed(struct bus *bus, uint64_t *counter, const char *what,
+			   uint64_t addr, uint32_t len)
 {
 	uint64_t n = __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 
@@ -108,15 +118,18 @@ static void note_unclaimed(struct bus *bus, uint64_t *counter,
 			  bus->name, what);
 }
 
-static bool len_ok(uint32_t len)
+/* The range that handles an access; bad lengths never reach a device. */
+static const struct bus_range *claimant(const struct bus *bus, uint64_t addr,
+					uint32_t len)
 {
-	return len >= 1 && len <= 8;
+	if (len < 1 || len > 8)
+		return NULL;
+	return bus_find(bus, addr, len);
 }
 
 bool bus_read(struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len)
 {
-	const struct bus_range *r = len_ok(len) ? bus_find(bus, addr, len) :
-						   NULL;
+	const struct bus_range *r = claimant(bus, addr, len);
 
 	if (!r) {
 		/*
@@ -138,12 +151,10 @@ bool bus_read(struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len)
 bool bus_write(struct bus *bus, uint64_t addr, const uint8_t *data,
 	       uint32_t len)
 {
-	const struct bus_range *r = len_ok(len) ? bus_find(bus, addr, len) :
-						   NULL;
+	const struct bus_range *r = claimant(bus, addr, len);
 
 	if (!r) {
-		note_unclaimed(bus, &bus->unclaimed_writes, "write", addr,
-			       len);
+		note_unclaimed(bus, &bus->unclaimed_writes, "write", addr, len);
 		return false;
 	}
 	if (r->ops->write)

@@ -21,6 +21,11 @@ struct bus_ops {
 	void (*read)(void *opaque, uint64_t offset, uint8_t *data, uint32_t len);
 	void (*write)(void *opaque, uint64_t offset, const uint8_t *data,
 		      uint32_t len);
+	/*
+	 * Optional: free opaque when the bus is released. Called once per
+	 * range, so a device with several ranges sets it on one only.
+	 */
+	void (*release)(void *opaque);
 };
 
 struct bus_range {
@@ -45,6 +50,11 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 		 const struct bus_ops *ops, void *opaque, const char *name);
 const struct bus_range *bus_find(const struct bus *bus, uint64_t addr,
 				 uint32_t len);
+/*
+ * Call every range's release hook and empty the bus. Only once no vCPU can
+ * access the bus any more.
+ */
+void bus_release(struct bus *bus);
 /* Return true when a device handled the access. len must be 1..8. */
 bool bus_read(struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len);
 bool bus_write(struct bus *bus, uint64_t addr, const uint8_t *data,

@@ -63,18 +63,21 @@ static void test_register_rejects_bad_ranges(void **state)
 	assert_int_equal(bus_register(&bus, 0x100, 0, &probe_ops, &p, "z"),
 			 -EINVAL);
 	assert_int_equal(bus_register(&bus, UINT64_MAX, 2, &probe_ops, &p,
-				      "wrap"), -EINVAL);
+				      "wrap"),
+			 -EINVAL);
 	assert_int_equal(bus_register(&bus, 2, UINT64_MAX, &probe_ops, &p,
-				      "wrap"), -EINVAL);
+				      "wrap"),
+			 -EINVAL);
 	assert_int_equal(bus_register(&bus, 0x100, 1, NULL, &p, "noops"),
 			 -EINVAL);
 	assert_int_equal(bus.nr_ranges, 0);
 
 	/* Ending exactly at the top of the address space does not wrap. */
-	assert_int_equal(bus_register(&bus, UINT64_MAX, 1, &probe_ops, &p,
-				      "top"), 0);
+	assert_int_equal(
+		bus_register(&bus, UINT64_MAX, 1, &probe_ops, &p, "top"), 0);
 	assert_int_equal(bus_register(&bus, 0, UINT64_MAX, &probe_ops, &p,
-				      "all-but-top"), 0);
+				      "all-but-top"),
+			 0);
 	assert_int_equal(bus.nr_ranges, 2);
 }
 
@@ -112,7 +115,8 @@ static void test_register_full(void **state)
 	/* Descending bases exercise insertion at the front. */
 	for (i = BUS_MAX_RANGES - 1; i >= 0; i--)
 		assert_int_equal(bus_register(&bus, 0x1000 + 0x10 * i, 0x10,
-					      &probe_ops, &p, "r"), 0);
+					      &probe_ops, &p, "r"),
+				 0);
 	assert_int_equal(bus_register(&bus, 0x10, 1, &probe_ops, &p, "more"),
 			 -ENOSPC);
 	for (i = 0; i < BUS_MAX_RANGES; i++)
@@ -130,8 +134,7 @@ static void test_find_boundaries(void **state)
 {
 	struct probe p = { 0 };
 
-	assert_int_equal(bus_register(&bus, 0x70, 2, &probe_ops, &p, "rtc"),
-			 0);
+	assert_int_equal(bus_register(&bus, 0x70, 2, &probe_ops, &p, "rtc"), 0);
 	assert_int_equal(bus_register(&bus, 0x80, 1, &probe_ops, &p, "post"),
 			 0);
 	assert_null(bus_find(&bus, 0x6f, 1));
@@ -175,8 +178,7 @@ static void test_unclaimed(void **state)
 	uint8_t buf[16];
 	const uint8_t val[16] = { 0 };
 
-	assert_int_equal(bus_register(&bus, 0x60, 1, &probe_ops, &p, "kbd"),
-			 0);
+	assert_int_equal(bus_register(&bus, 0x60, 1, &probe_ops, &p, "kbd"), 0);
 	memset(buf, 0, sizeof(buf));
 	assert_false(bus_read(&bus, 0x61, buf, 4));
 	assert_int_equal(buf[0], 0xff);

@@ -30,6 +30,12 @@ static int setup(void **state)
 	return 0;
 }
 
+static int teardown(void **state)
+{
+	bus_release(&pio);
+	return 0;
+}
+
 static void select_key(uint16_t key)
 {
 	uint8_t v[2] = { key & 0xff, key >> 8 };
@@ -155,14 +161,19 @@ static void test_double_register(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_signature, setup),
-		cmocka_unit_test_setup(test_id, setup),
-		cmocka_unit_test_setup(test_ram_size, setup),
-		cmocka_unit_test_setup(test_cpus, setup),
-		cmocka_unit_test_setup(test_file_dir_empty, setup),
-		cmocka_unit_test_setup(test_unknown_and_past_end, setup),
-		cmocka_unit_test_setup(test_ignored_accesses, setup),
-		cmocka_unit_test_setup(test_double_register, setup),
+		cmocka_unit_test_setup_teardown(test_signature, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ram_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cpus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_dir_empty, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_and_past_end,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ignored_accesses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_double_register, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -36,6 +37,8 @@ static void record_end(void *opaque, int status, const char *why)
 
 static void reset_env(void)
 {
+	/* Frees the devices of the previous test. */
+	bus_release(&pio);
 	bus_init(&pio, "pio");
 	bus_init(&mmio, "mmio");
 	memset(&env, 0, sizeof(env));
@@ -61,6 +64,12 @@ static int setup(void **state)
 	return 0;
 }
 
+static int group_teardown(void **state)
+{
+	bus_release(&pio);
+	return 0;
+}
+
 static void outb(uint16_t port, uint8_t v)
 {
 	assert_true(bus_write(&pio, port, &v, 1));
@@ -80,7 +89,7 @@ static void test_register_all(void **state)
 		uint16_t port;
 		uint32_t len;
 	} claimed[] = {
-		{ 0x60, 1 }, { 0x64, 1 }, { 0x70, 2 }, { 0x80, 1 },
+		{ 0x60, 1 }, { 0x64, 1 }, { 0x70, 2 },	{ 0x80, 1 },
 		{ 0x92, 1 }, { 0xf4, 4 }, { 0x510, 2 },
 	};
 	struct errmsg err = { "" };
@@ -88,7 +97,8 @@ static void test_register_all(void **state)
 	int nr;
 
 	for (i = 0; i < sizeof(claimed) / sizeof(claimed[0]); i++)
-		assert_non_null(bus_find(&pio, claimed[i].port, claimed[i].len));
+		assert_non_null(
+			bus_find(&pio, claimed[i].port, claimed[i].len));
 	/* Neighbours that belong to other devices stay free. */
 	assert_null(bus_find(&pio, 0x61, 1));
 	assert_null(bus_find(&pio, 0x514, 1));
@@ -153,8 +163,8 @@ static void test_debug_exit(void **state)
 
 	assert_true(bus_write(&pio, 0xf4, w4, 4));
 	assert_int_equal(end_status, 0xf1);
-	assert_string_equal(end_why,
-			    "guest wrote 0x12345678 to the debug-exit port 0xf4");
+	assert_string_equal(
+		end_why, "guest wrote 0x12345678 to the debug-exit port 0xf4");
 	assert_int_equal(end_requests, 4);
 
 	/* Not at offset 0, or 3 bytes wide: ignored. */
@@ -196,8 +206,9 @@ static void test_i8042_reset(void **state)
 	outb(0x64, 0xfe);
 	assert_int_equal(end_requests, 1);
 	assert_int_equal(end_status, KS_STATUS_RESET);
-	assert_string_equal(end_why,
-			    "guest reset through the i8042 controller (0xfe to port 0x64)");
+	assert_string_equal(
+		end_why,
+		"guest reset through the i8042 controller (0xfe to port 0x64)");
 	/* Pulse commands with bit 0 set leave the reset line alone. */
 	outb(0x64, 0xff);
 	assert_int_equal(end_requests, 1);
@@ -306,5 +317,5 @@ int main(void)
 		cmocka_unit_test_setup(test_post_port, setup),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

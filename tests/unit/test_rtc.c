@@ -19,6 +19,8 @@ static struct device_env env;
 
 static void make_env(uint64_t ram, int cpus)
 {
+	/* Frees the devices of the previous test. */
+	bus_release(&pio);
 	bus_init(&pio, "pio");
 	bus_init(&mmio, "mmio");
 	memset(&env, 0, sizeof(env));
@@ -35,6 +37,12 @@ static void make_env(uint64_t ram, int cpus)
 static int setup(void **state)
 {
 	make_env(256 * MIB, 1);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	bus_release(&pio);
 	return 0;
 }
 
@@ -296,5 +304,5 @@ int main(void)
 		cmocka_unit_test_setup(test_double_register, setup),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

@@ -129,7 +129,7 @@ int boot_check_dest(const struct guest_memory *mem, const char *what,
 	last = addr + size - 1;
 	if (addr < floor)
 		return errmsg_set(err, ERANGE,
-				  "%s at 0x%llx-0x%llx overlaps 0x0-0x%llx, which kvmscope uses for boot data: link the kernel to load at 0x%llx or higher",
+				  "%s at 0x%llx-0x%llx overlaps 0x0-0x%llx, which kvmscope reserves for boot data and firmware: link the kernel to load at 0x%llx or higher",
 				  what, (unsigned long long)addr,
 				  (unsigned long long)last,
 				  (unsigned long long)floor - 1,
