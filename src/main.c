@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kvmscope entry point: subcommand dispatch only. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* A closed stdout (kvmscope | head) must be an error, not death. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return KS_STATUS_USAGE;

@@ -488,6 +488,9 @@ void vm_destroy(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_destroy(vm->vcpus[i]);
 	free(vm->vcpus);
+	/* vCPUs are gone: nothing can reach the devices any more. */
+	bus_release(&vm->pio);
+	bus_release(&vm->mmio);
 	if (vm->serial)
 		serial_destroy(vm->serial);
 	free(vm->supported_cpuid);
