@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arch/x86/acpi.h"
 #include "arch/x86/cpu_template.h"
 #include "cli/cli.h"
 #include "util/log.h"
@@ -70,6 +71,17 @@ static int read_file(const char *what, const char *path, struct boot_file *f,
 	return 0;
 }
 
+static void free_request(struct boot_request *req)
+{
+	int i;
+
+	for (i = 0; i < req->nr_initrd; i++)
+		free((void *)req->initrd[i].data);
+	free((void *)req->kernel.data);
+	free((void *)req->cmdline);
+	memset(req, 0, sizeof(*req));
+}
+
 /* Template options first, so the user's own options can override them. */
 static char *build_cmdline(const struct vm_config *cfg, enum boot_format fmt,
 			   const struct cpu_template *tmpl)
@@ -100,28 +112,135 @@ static void log_template(const struct cpu_template *tmpl, const char *why,
 		off += snprintf(names + off, sizeof(names) - off, "%s%s",
 				i ? " " : "", tmpl->hidden[i].name);
 	if (boot_format_is_linux(fmt) && tmpl->linux_cmdline)
-		log_warn("cpu template %s%s%s: hiding %s; Linux command line gets '%s'",
-			 tmpl->name, why ? " (" : "", why ? why : "", names,
-			 tmpl->linux_cmdline);
+		log_warn("cpu template %s%s%s%s: hiding %s; Linux command line gets '%s'",
+			 tmpl->name, why ? " (" : "", why ? why : "",
+			 why ? ")" : "", names, tmpl->linux_cmdline);
 	else
 		log_info("cpu template %s%s%s%s: hiding %s", tmpl->name,
 			 why ? " (" : "", why ? why : "", why ? ")" : "",
 			 names);
 }
 
+/* Read every input file and build the command line. */
+static int prepare_request(const struct vm_config *cfg,
+			   const struct cpu_template *tmpl,
+			   struct boot_request *req, enum boot_format *fmt,
+			   struct errmsg *err)
+{
+	int i, r;
+
+	r = read_file("kernel", cfg->kernel_path, &req->kernel, err);
+	for (i = 0; !r && i < cfg->nr_initrd; i++) {
+		r = read_file("initrd", cfg->initrd_paths[i], &req->initrd[i],
+			      err);
+		if (!r)
+			req->nr_initrd++;
+	}
+	if (r)
+		return r;
+	*fmt = boot_detect(req->kernel.data, req->kernel.size);
+	req->cmdline = build_cmdline(cfg, *fmt, tmpl);
+	if (!req->cmdline)
+		return errmsg_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+/*
+ * Guest RAM holding the kernel, its boot information and the ACPI tables:
+ * everything a boot needs, done before (and again for every restart of) a VM.
+ */
+static int load_guest(const struct vm_config *cfg,
+		      const struct boot_request *req, enum boot_format fmt,
+		      struct guest_memory *mem, struct boot_entry *entry,
+		      struct errmsg *err)
+{
+	struct acpi_params acpi = { .nr_cpus = cfg->nr_cpus };
+	uint64_t rsdp;
+	int r;
+
+	r = guest_memory_alloc(mem, cfg->mem_size);
+	if (r)
+		return errmsg_set(err, -r,
+				  "cannot reserve %" PRIu64 " MiB of host memory for the guest: %s (try a smaller --mem)",
+				  cfg->mem_size >> 20, strerror(-r));
+	r = boot_load(mem, req, entry, err);
+	if (!r)
+		r = acpi_build(mem, &acpi, &rsdp, err);
+	if (!r) {
+		r = boot_set_rsdp(mem, fmt, rsdp);
+		if (r)
+			errmsg_set(err, -r, "cannot pass the ACPI RSDP to the kernel");
+	}
+	if (r)
+		guest_memory_free(mem);
+	return r;
+}
+
+static int open_serial(const struct vm_config *cfg, bool restarted,
+		       int *out_fd, int *in_fd, struct errmsg *err)
+{
+	*out_fd = *in_fd = -1;
+	if (cfg->serial_mode == SERIAL_STDIO) {
+		*out_fd = STDOUT_FILENO;
+		*in_fd = STDIN_FILENO;
+	} else if (cfg->serial_mode == SERIAL_FILE) {
+		/* A restarted guest appends to the log of the previous boot. */
+		*out_fd = open(cfg->serial_path,
+			       O_WRONLY | O_CREAT | O_CLOEXEC |
+				       (restarted ? O_APPEND : O_TRUNC),
+			       0644);
+		if (*out_fd < 0)
+			return errmsg_set(err, errno,
+					  "cannot create serial output file '%s': %s",
+					  cfg->serial_path, strerror(errno));
+	}
+	return 0;
+}
+
+/* One boot of the VM; returns the exit status, or -errno with err set. */
+static int boot_once(const struct vm_config *cfg,
+		     const struct cpu_template *tmpl, const char *tmpl_why,
+		     const struct boot_request *req, enum boot_format fmt,
+		     bool restarted, struct errmsg *err)
+{
+	static struct vm vm;
+	struct guest_memory mem;
+	struct boot_entry entry;
+	int r, out_fd, in_fd;
+
+	r = load_guest(cfg, req, fmt, &mem, &entry, err);
+	if (r)
+		return r;
+	if (!restarted) {
+		log_info("%s kernel '%s' loaded, entry 0x%" PRIx64,
+			 boot_format_name(fmt), cfg->kernel_path, entry.rip);
+		log_template(tmpl, tmpl_why, fmt);
+	}
+	r = vm_create(&vm, cfg, tmpl, &mem, err);
+	if (!r)
+		r = vm_set_boot_entry(&vm, &entry, err);
+	if (!r)
+		r = open_serial(cfg, restarted, &out_fd, &in_fd, err);
+	if (!r) {
+		r = vm_run(&vm, out_fd, in_fd, err);
+		if (out_fd > STDERR_FILENO)
+			close(out_fd);
+	}
+	guest_memory_free(&mem);
+	vm_destroy(&vm);
+	return r;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct boot_request req = { 0 };
-	struct guest_memory mem = { 0 };
 	const struct cpu_template *tmpl;
-	struct boot_entry entry;
-	struct vm_config cfg;
 	struct errmsg err = { { 0 } };
-	enum boot_format fmt;
-	static struct vm vm;
+	enum boot_format fmt = BOOT_FORMAT_UNKNOWN;
+	struct vm_config cfg;
 	const char *why;
-	char *cmdline = NULL;
-	int i, r, status = KS_STATUS_USAGE, out_fd = -1, in_fd = -1;
+	bool restarted = false;
+	int r;
 
 	r = run_options_parse(argc, argv, &cfg, &err);
 	if (r == 1)
@@ -141,84 +260,23 @@ int cmd_run(int argc, char **argv)
 			   cfg.kvm_device);
 		goto fail;
 	}
-
-	r = read_file("kernel", cfg.kernel_path, &req.kernel, &err);
-	for (i = 0; !r && i < cfg.nr_initrd; i++) {
-		r = read_file("initrd", cfg.initrd_paths[i], &req.initrd[i],
-			      &err);
-		if (!r)
-			req.nr_initrd++;
-	}
+	r = prepare_request(&cfg, tmpl, &req, &fmt, &err);
 	if (r)
 		goto fail;
-	fmt = boot_detect(req.kernel.data, req.kernel.size);
-	cmdline = build_cmdline(&cfg, fmt, tmpl);
-	if (!cmdline) {
-		errmsg_set(&err, ENOMEM, "out of memory");
-		goto fail;
-	}
-	req.cmdline = cmdline;
 
-	r = guest_memory_alloc(&mem, cfg.mem_size);
-	if (r) {
-		errmsg_set(&err, -r,
-			   "cannot reserve %" PRIu64 " MiB of host memory for the guest: %s (try a smaller --mem)",
-			   cfg.mem_size >> 20, strerror(-r));
-		goto fail;
+	for (;;) {
+		r = boot_once(&cfg, tmpl, why, &req, fmt, restarted, &err);
+		if (r < 0)
+			goto fail;
+		if (r != KS_STATUS_RESET || !cfg.restart_on_reboot)
+			break;
+		log_warn("guest reset: restarting (--on-reboot restart)");
+		restarted = true;
 	}
-	r = boot_load(&mem, &req, &entry, &err);
-	if (r)
-		goto fail;
-	log_info("%s kernel '%s' loaded, entry 0x%" PRIx64,
-		 boot_format_name(fmt), cfg.kernel_path, entry.rip);
-	log_template(tmpl, why, fmt);
-
-	r = vm_create(&vm, &cfg, tmpl, &mem, &err);
-	if (!r)
-		r = vm_set_boot_entry(&vm, &entry, &err);
-	if (r)
-		goto fail_vm;
-
-	if (cfg.serial_mode == SERIAL_STDIO) {
-		out_fd = STDOUT_FILENO;
-		in_fd = STDIN_FILENO;
-	} else if (cfg.serial_mode == SERIAL_FILE) {
-		out_fd = open(cfg.serial_path,
-			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (out_fd < 0) {
-			errmsg_set(&err, errno,
-				   "cannot create serial output file '%s': %s",
-				   cfg.serial_path, strerror(errno));
-			goto fail_vm;
-		}
-	}
-	status = vm_run(&vm, out_fd, in_fd, &err);
-	if (status < 0) {
-		status = KS_STATUS_USAGE;
-		goto fail_vm;
-	}
-	goto out;
-
-fail_vm:
-	log_error("%s", err.text);
-	status = KS_STATUS_USAGE;
-	goto out;
+	free_request(&req);
+	return r;
 fail:
 	log_error("%s", err.text);
-	status = KS_STATUS_USAGE;
-	guest_memory_free(&mem);
-	free(cmdline);
-	for (i = 0; i < req.nr_initrd; i++)
-		free((void *)req.initrd[i].data);
-	free((void *)req.kernel.data);
-	return status;
-out:
-	vm_destroy(&vm);
-	if (out_fd > STDERR_FILENO)
-		close(out_fd);
-	free(cmdline);
-	for (i = 0; i < req.nr_initrd; i++)
-		free((void *)req.initrd[i].data);
-	free((void *)req.kernel.data);
-	return status;
+	free_request(&req);
+	return KS_STATUS_USAGE;
 }

@@ -30,6 +30,8 @@ void run_usage(FILE *out)
 	      "      --cpu-template NAME CPUID template: auto (default), host, pvm-safe.\n"
 	      "                          auto = pvm-safe when the host CPU has no VMX/SVM\n"
 	      "      --kvm-device PATH   KVM device node (default /dev/kvm)\n"
+	      "      --on-reboot ACTION  when the guest resets: exit (default, status 4)\n"
+	      "                          or restart (boot the same kernel again)\n"
 	      "      --stats             print exit counts by reason when the VM ends\n"
 	      "  -v, --verbose           more kvmscope log on stderr (twice: debug)\n"
 	      "  -h, --help              this help\n"
@@ -41,7 +43,7 @@ void run_usage(FILE *out)
 	      "  0    guest powered off\n"
 	      "  odd  guest wrote v to the debug-exit port 0xf4: status (v << 1) | 1\n"
 	      "  2    bad option, unusable kernel/initrd file, or no usable KVM\n"
-	      "  4    guest reset (i8042 0xfe, port 0x92 fast reset)\n"
+	      "  4    guest reset (i8042 0xfe, port 0x92, ACPI/0xcf9) with --on-reboot exit\n"
 	      "  6    triple fault (KVM_EXIT_SHUTDOWN)\n"
 	      "  8    every vCPU halted with interrupts off (or KVM_EXIT_HLT)\n"
 	      "  10   KVM_EXIT_FAIL_ENTRY\n"
@@ -57,6 +59,7 @@ enum {
 	OPT_CPU_TEMPLATE,
 	OPT_KVM_DEVICE,
 	OPT_STATS,
+	OPT_ON_REBOOT,
 };
 
 static const struct option run_longopts[] = {
@@ -69,6 +72,7 @@ static const struct option run_longopts[] = {
 	{ "cpu-template", required_argument, NULL, OPT_CPU_TEMPLATE },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -164,6 +168,16 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 			break;
 		case OPT_STATS:
 			cfg->stats = true;
+			break;
+		case OPT_ON_REBOOT:
+			if (!strcmp(optarg, "exit"))
+				cfg->restart_on_reboot = false;
+			else if (!strcmp(optarg, "restart"))
+				cfg->restart_on_reboot = true;
+			else
+				return errmsg_set(err, EINVAL,
+						  "--on-reboot '%s' is not understood: use exit or restart",
+						  optarg);
 			break;
 		case 'v':
 			log_verbosity++;

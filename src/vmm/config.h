@@ -30,6 +30,7 @@ struct vm_config {
 	const char *cpu_template; /* "auto", "host", "pvm-safe" */
 	const char *kvm_device; /* default /dev/kvm */
 	bool stats; /* print exit counters at the end */
+	bool restart_on_reboot; /* --on-reboot restart */
 };
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "arch/x86/cpuid.h"
+#include "arch/x86/irq_routing.h"
 #include "arch/x86/regs.h"
 #include "devices/legacy.h"
 #include "devices/serial.h"
@@ -116,6 +117,9 @@ static int setup_irqchip(struct vm *vm, struct errmsg *err)
 		return errmsg_set(err, errno,
 				  "KVM_CREATE_IRQCHIP (PIC + IOAPIC + LAPIC) failed: %s",
 				  strerror(errno));
+	/* GSI 0 -> IOAPIC pin 2, as the MADT's interrupt source override says. */
+	if (irq_routing_setup(vm->fd, err))
+		return -EINVAL;
 	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return errmsg_set(err, errno, "KVM_CREATE_PIT2 failed: %s",
 				  strerror(errno));

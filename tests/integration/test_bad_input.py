@@ -32,6 +32,7 @@ def make_bzimage_header(protocol=0x020f, setup_sects=4, total=0x1000):
     img[0x202:0x206] = b"HdrS"
     struct.pack_into("<H", img, 0x206, protocol)
     img[0x201] = 0x6a  # jump: header end
+    img[0x211] = 0x01  # loadflags: LOADED_HIGH (a bzImage)
     struct.pack_into("<H", img, 0x236, 0x3)  # xloadflags: KERNEL_64 | ...
     struct.pack_into("<I", img, 0x260, 16 << 20)  # init_size
     struct.pack_into("<I", img, 0x238, 2048)  # cmdline_size
