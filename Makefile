@@ -11,6 +11,7 @@ PYTHON ?= /usr/bin/python3
 FUZZ_SECONDS ?= 10
 
 .PHONY: all build check check-unit check-fuzz check-integration demo fuzz bench clean format
+.PHONY: guest
 
 all: build
 
@@ -43,6 +44,11 @@ check-integration: build
 
 demo: build
 	$(BUILD)/kvmscope run --kernel $(BUILD)/guests/testkernel/testkernel.elf --append "hello"
+
+# The default Linux guest (kernel + initramfs, built from Debian packages and
+# cached under ~/.cache/kvmscope; see guests/linux/README.md).
+guest:
+	guests/linux/build-kernel.sh && guests/linux/build-initramfs.sh
 
 bench: build
 	bench/run.sh $(BUILD)

@@ -19,6 +19,7 @@ static const struct {
 	{ "debug-exit (0xf4-0xf7)", debug_exit_register },
 	{ "fw_cfg (0x510-0x511)", fw_cfg_register },
 	{ "POST port (0x80)", post_port_register },
+	{ "ACPI PM (0x600-0x601, 0xcf9)", acpi_pm_register },
 };
 
 #define NR_LEGACY_DEVICES (sizeof(legacy_devices) / sizeof(legacy_devices[0]))

@@ -20,5 +20,6 @@ int i8042_register(const struct device_env *env);
 int debug_exit_register(const struct device_env *env);
 int fw_cfg_register(const struct device_env *env);
 int post_port_register(const struct device_env *env);
+int acpi_pm_register(const struct device_env *env);
 
 #endif

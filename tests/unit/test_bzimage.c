@@ -273,6 +273,33 @@ static void test_too_big_for_ram(void **state)
 			 0);
 }
 
+/* A relocatable kernel decompresses at its preferred address. */
+static void test_pref_address(void **state)
+{
+	struct fixture *f = *state;
+
+	add_initrds(f);
+	t_put64(f->img.data + 0x258, 0x1000000);
+	t_put32(f->img.data + 0x260, 0x2f00000);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
+			 0);
+	assert_true(t_get32(gp(f, LAYOUT_ZERO_PAGE + 0x218, 4)) >= 0x3f00000);
+	memset(gp(f, 0, RAM), 0xcc, RAM);
+
+	t_put32(f->img.data + 0x260, 0x3000001);
+	expect_fail(f, -ENOMEM, "preferred address 0x1000000");
+	expect_fail(f, -ENOMEM, "--mem to at least 65 MiB");
+
+	/* The initrd stays out of the area the kernel decompresses into. */
+	t_put32(f->img.data + 0x260, 0x3000000 - 0x1000);
+	expect_fail(f, -ENOSPC, "kernel at 0x3fff000");
+
+	/* Absurd preferred addresses are ignored. */
+	t_put64(f->img.data + 0x258, 0x100000000ULL);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
+			 0);
+}
+
 static void test_cmdline_limits(void **state)
 {
 	struct fixture *f = *state;
@@ -415,6 +442,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_too_big_for_ram, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pref_address, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cmdline_limits, setup,
 						teardown),

@@ -194,6 +194,40 @@ static void test_phdr_in_file(void **state)
 	timg_free(&img);
 }
 
+/* Overlapping PT_NOTE segments cannot make the walk quadratic. */
+static void test_note_budget(void **state)
+{
+	enum { NPH = 200, NOTES = 100 };
+	size_t notes_off = 64 + NPH * 56, size = notes_off + NOTES * 12;
+	uint8_t *d = calloc(1, size);
+	struct elf_note_iter it;
+	struct elf_file elf;
+	struct elf_note n;
+	unsigned int count = 0;
+	int i;
+
+	memcpy(d, "\177ELF\2\1\1", 7);
+	t_put16(d + 18, 62);
+	t_put64(d + 32, 64);
+	t_put16(d + 54, 56);
+	t_put16(d + 56, NPH);
+	for (i = 0; i < NPH; i++) {
+		uint8_t *p = d + 64 + i * 56;
+
+		t_put32(p, ELF_PT_NOTE);
+		t_put64(p + 8, notes_off);
+		t_put64(p + 32, NOTES * 12);
+	}
+	/* Empty notes: name and descriptor sizes 0. */
+	assert_int_equal(elf_parse(&elf, d, size, NULL), 0);
+	elf_note_iter_init(&it, &elf);
+	while (elf_note_next(&it, &n))
+		count++;
+	assert_int_equal(count, ELF_MAX_NOTES);
+	assert_false(elf_find_note(&elf, "Xen", 18, &n));
+	free(d);
+}
+
 /* Every prefix of a valid file parses or fails cleanly. */
 static void test_every_truncation(void **state)
 {
@@ -223,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_bad_notes),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_phdr_in_file),
+		cmocka_unit_test(test_note_budget),
 		cmocka_unit_test(test_every_truncation),
 	};
 

@@ -271,6 +271,14 @@ static void test_elf_bad(void **state)
 	rebuild_elf(f);
 	t_put64(telf_phdr(&f->img, &f->l, 1) + 8, UINT64_MAX);
 	expect_fail(f, -ENOEXEC, "past the end");
+
+	/* Each fits, together they cannot: they overlap. */
+	f->o.seg[0].memsz = 0x2100000;
+	f->o.seg[1].paddr = 0x200000;
+	f->o.seg[1].vaddr = 0xc0200000;
+	f->o.seg[1].memsz = 0x2100000;
+	rebuild_elf(f);
+	expect_fail(f, -ERANGE, "overlap");
 }
 
 static void test_flags(void **state)

@@ -249,6 +249,18 @@ static void test_segment_placement(void **state)
 	expect_fail(f, -ERANGE, "below 4 GiB");
 }
 
+/* Each segment fits, but together they cannot: they overlap. */
+static void test_overlapping_segments(void **state)
+{
+	struct fixture *f = *state;
+
+	f->o.seg[0].memsz = 0x3000000;
+	f->o.seg[1].paddr = 0x1000000;
+	f->o.seg[1].memsz = 0x3000000;
+	rebuild(f);
+	expect_fail(f, -ERANGE, "overlap");
+}
+
 static void test_segment_file_range(void **state)
 {
 	struct fixture *f = *state;
@@ -358,6 +370,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_segment_placement, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_overlapping_segments,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_segment_file_range, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_elf_problems, setup,

@@ -65,6 +65,17 @@ int boot_format_is_linux(enum boot_format fmt);
 int boot_load(struct guest_memory *mem, const struct boot_request *req,
 	      struct boot_entry *entry, struct errmsg *err);
 
+/*
+ * After boot_load and acpi_build: record the ACPI RSDP's address in the
+ * boot information the loader wrote for fmt (boot_params.acpi_rsdp_addr
+ * when the kernel's boot protocol is 2.14 or later, hvm_start_info's
+ * rsdp_paddr for PVH; nothing for multiboot, whose kernels scan for it).
+ * Returns 0, -EFAULT when that boot information is outside guest RAM, or
+ * -EINVAL when it is not there (no "HdrS" / start-info magic).
+ */
+int boot_set_rsdp(struct guest_memory *mem, enum boot_format fmt,
+		  uint64_t rsdp_gpa);
+
 int bzimage_load(struct guest_memory *mem, const struct boot_request *req,
 		 struct boot_entry *entry, struct errmsg *err);
 int pvh_load(struct guest_memory *mem, const struct boot_request *req,

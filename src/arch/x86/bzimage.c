@@ -37,6 +37,7 @@
 #define HDR_INITRD_ADDR_MAX 0x22c
 #define HDR_XLOADFLAGS 0x236
 #define HDR_CMDLINE_SIZE 0x238
+#define HDR_PREF_ADDRESS 0x258
 #define HDR_INIT_SIZE 0x260
 #define HDR_MIN_FILE 0x264 /* every 2.12 field we read lies below this */
 
@@ -52,7 +53,7 @@
 struct bz_plan {
 	size_t pm_offset; /* protected-mode kernel's file offset */
 	size_t pm_size;
-	uint64_t kernel_end; /* load + max(pm_size, init_size) */
+	uint64_t kernel_end; /* end of the memory the kernel itself uses */
 	size_t cmdline_len;
 	uint64_t initrd_addr;
 	uint64_t initrd_size;
@@ -65,7 +66,7 @@ static int bz_check(const struct guest_memory *mem,
 	const uint8_t *d = req->kernel.data;
 	size_t size = req->kernel.size;
 	uint64_t low_end = guest_memory_low_end(mem);
-	uint64_t need, limit;
+	uint64_t need, limit, pref;
 	uint32_t init_size, cmdline_size;
 	uint16_t version, xlf;
 	unsigned int sects;
@@ -107,11 +108,21 @@ static int bz_check(const struct guest_memory *mem,
 	init_size = boot_get_le32(d + HDR_INIT_SIZE);
 	need = plan->pm_size > init_size ? plan->pm_size : init_size;
 	plan->kernel_end = LAYOUT_KERNEL_LOAD + need;
+	/*
+	 * A relocatable 64-bit kernel loaded below its preferred address
+	 * (LOAD_PHYSICAL_ADDR, usually 16 MiB) decompresses itself there,
+	 * and needs init_size bytes from that address instead.
+	 */
+	pref = boot_get_le64(d + HDR_PREF_ADDRESS);
+	if (pref > LAYOUT_KERNEL_LOAD && pref < GUEST_HIGH_RAM_START &&
+	    pref + init_size > plan->kernel_end)
+		plan->kernel_end = pref + init_size;
 	if (plan->kernel_end > low_end)
 		return errmsg_set(err, ENOMEM,
-				  "kernel needs RAM up to 0x%llx (%zu bytes of image, init_size %u) but guest RAM below 4 GiB ends at 0x%llx: increase --mem to at least %llu MiB",
+				  "kernel needs RAM up to 0x%llx (%zu bytes of image, init_size 0x%x, preferred address 0x%llx) but guest RAM below 4 GiB ends at 0x%llx: increase --mem to at least %llu MiB",
 				  (unsigned long long)plan->kernel_end,
 				  plan->pm_size, init_size,
+				  (unsigned long long)pref,
 				  (unsigned long long)low_end,
 				  boot_mib_up(plan->kernel_end));
 

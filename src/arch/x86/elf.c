@@ -187,6 +187,8 @@ bool elf_note_next(struct elf_note_iter *it, struct elf_note *note)
 	const uint8_t *p;
 	uint64_t left, name_len, desc_len;
 
+	if (it->seen >= ELF_MAX_NOTES)
+		return false;
 	for (;;) {
 		/* Every note consumes at least its header: the walk ends. */
 		left = it->end - it->pos;
@@ -217,6 +219,7 @@ bool elf_note_next(struct elf_note_iter *it, struct elf_note *note)
 		if (desc_len > left)
 			desc_len = left;
 		it->pos += NOTE_HDR_SIZE + name_len + desc_len;
+		it->seen++;
 		return true;
 	}
 }

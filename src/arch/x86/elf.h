@@ -64,7 +64,15 @@ struct elf_note_iter {
 	uint64_t pos; /* file offset of the next note in the current PT_NOTE */
 	uint64_t end; /* file offset where the current PT_NOTE ends */
 	uint64_t align;
+	uint32_t seen; /* notes returned so far */
 };
+
+/*
+ * The walk gives up after this many notes: PT_NOTE segments may overlap,
+ * so without a bound a small file could make it take quadratic time. Real
+ * kernels carry a few dozen notes.
+ */
+#define ELF_MAX_NOTES 4096
 
 /* True when data starts with the ELF magic (nothing else is checked). */
 bool elf_has_magic(const uint8_t *data, size_t size);

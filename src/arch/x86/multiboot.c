@@ -76,7 +76,6 @@ struct mb_plan {
 	/* ELF */
 	struct elf_file elf;
 
-	uint64_t image_start;
 	uint64_t image_end;
 	uint64_t entry;
 	size_t name_len;
@@ -155,7 +154,6 @@ static int mb_check_aout(const struct guest_memory *mem,
 				  entry, load_addr,
 				  (unsigned long long)mem_end - 1);
 	plan->load_addr = load_addr;
-	plan->image_start = load_addr;
 	plan->image_end = mem_end;
 	plan->entry = entry;
 	return 0;
@@ -167,6 +165,7 @@ static int mb_check_elf(const struct guest_memory *mem,
 {
 	struct elf_file *elf = &plan->elf;
 	bool converted = false, loaded = false;
+	uint64_t total = 0;
 	struct elf_phdr ph;
 	uint32_t i, loads = 0;
 	char what[48];
@@ -184,7 +183,6 @@ static int mb_check_elf(const struct guest_memory *mem,
 				  "ELF machine %u is not x86 (3 for i386, 62 for x86-64): build the kernel for x86",
 				  elf->machine);
 
-	plan->image_start = UINT64_MAX;
 	plan->image_end = 0;
 	plan->entry = elf->entry;
 	for (i = 0; i < elf->phnum; i++) {
@@ -207,8 +205,15 @@ static int mb_check_elf(const struct guest_memory *mem,
 				      err);
 		if (ret)
 			return ret;
-		if (ph.paddr < plan->image_start)
-			plan->image_start = ph.paddr;
+		/*
+		 * Segments that fit RAM one by one can still overlap each
+		 * other; their sum bounds the copying work to the RAM size.
+		 */
+		total += ph.memsz;
+		if (total > guest_memory_low_end(mem))
+			return errmsg_set(err, ERANGE,
+					  "ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
+					  i, (unsigned long long)total);
 		if (ph.paddr + ph.memsz > plan->image_end)
 			plan->image_end = ph.paddr + ph.memsz;
 		/* A virtual entry address becomes physical like its segment. */

@@ -80,6 +80,7 @@ static int pvh_check(const struct guest_memory *mem,
 {
 	struct elf_file *elf = &plan->elf;
 	bool entry_loaded = false;
+	uint64_t total = 0;
 	struct elf_phdr ph;
 	char what[48];
 	uint32_t i, loads = 0;
@@ -118,6 +119,15 @@ static int pvh_check(const struct guest_memory *mem,
 				      LAYOUT_HIGH_MEM, err);
 		if (ret)
 			return ret;
+		/*
+		 * Segments that fit RAM one by one can still overlap each
+		 * other; their sum bounds the copying work to the RAM size.
+		 */
+		total += ph.memsz;
+		if (total > guest_memory_low_end(mem))
+			return errmsg_set(err, ERANGE,
+					  "ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
+					  i, (unsigned long long)total);
 		if (ph.paddr + ph.memsz > plan->image_end)
 			plan->image_end = ph.paddr + ph.memsz;
 		if (plan->entry - ph.paddr < ph.memsz &&

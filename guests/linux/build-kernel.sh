@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Build kvmscope's default Linux guest kernel from Debian's linux-source-6.1.
+#
+#   guests/linux/build-kernel.sh [OUTDIR]
+#
+# Result: an uncompressed ELF vmlinux (booted through its PVH note) with
+# System.map and .config, cached in
+#   ${KVMSCOPE_CACHE:-~/.cache/kvmscope}/linux/<key>/
+# where <key> hashes kernel.config, patches/*.patch, this script and the
+# linux-source package version; linux/current points at the last one used.
+# With OUTDIR the three files are also copied there.  The last line on
+# stdout is the path of vmlinux; everything else goes to stderr.
+#
+# Environment: KVMSCOPE_CACHE (cache root), JOBS (make -j, default nproc),
+# KVMSCOPE_KEEP_OLD_TREES=1 keeps build trees of older keys.
+set -euo pipefail
+
+SRCPKG=linux-source-6.1
+TARBALL=/usr/src/linux-source-6.1.tar.xz
+TOPDIR=linux-source-6.1
+BUILD_DEPS=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils)
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+self="$here/$(basename "${BASH_SOURCE[0]}")"
+fragment="$here/kernel.config"
+cache=${KVMSCOPE_CACHE:-$HOME/.cache/kvmscope}
+outdir=${1:-}
+
+say() { printf 'build-kernel: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+pkg_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# Version of the kernel source: the installed package, else apt's candidate
+# (so a cached build is found without installing anything).
+source_version() {
+	if pkg_installed "$SRCPKG"; then
+		dpkg-query -W -f='${Version}' "$SRCPKG"
+	else
+		apt-cache policy "$SRCPKG" 2>/dev/null |
+			awk '$1 == "Candidate:" && $2 != "(none)" { print $2 }'
+	fi
+}
+
+compute_key() {
+	local v=$1
+	{
+		echo "linux-source $v"
+		echo "fragment"; cat "$fragment"
+		echo "script"; cat "$self"
+		for p in "$here"/patches/*.patch; do
+			[ -e "$p" ] || continue
+			echo "patch $(basename "$p")"; cat "$p"
+		done
+	} | sha256sum | cut -c1-16
+}
+
+publish() {
+	local dir=$1
+	ln -sfn "$(basename "$dir")" "$cache/linux/current"
+	if [ -n "$outdir" ]; then
+		mkdir -p "$outdir"
+		for f in vmlinux System.map config; do
+			cp -f "$dir/$f" "$outdir/$f"
+		done
+		echo "$(cd "$outdir" && pwd)/vmlinux"
+	else
+		echo "$dir/vmlinux"
+	fi
+}
+
+[ -f "$fragment" ] || die "missing $fragment"
+
+# --- fast path: already built --------------------------------------------
+version=$(source_version)
+[ -n "$version" ] || die "no $SRCPKG package known to apt (apt-get update?)"
+key=$(compute_key "$version")
+if [ -f "$cache/linux/$key/vmlinux" ]; then
+	publish "$cache/linux/$key"
+	exit 0
+fi
+
+# --- install what is missing -------------------------------------------------
+missing=()
+for p in "$SRCPKG" "${BUILD_DEPS[@]}"; do
+	pkg_installed "$p" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing ${missing[*]}"
+	sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends "${missing[@]}" >&2 ||
+		die "apt-get install ${missing[*]} failed"
+	version=$(dpkg-query -W -f='${Version}' "$SRCPKG")
+	key=$(compute_key "$version")
+	if [ -f "$cache/linux/$key/vmlinux" ]; then
+		publish "$cache/linux/$key"
+		exit 0
+	fi
+fi
+[ -f "$TARBALL" ] || die "$TARBALL not found (is $SRCPKG installed?)"
+
+mkdir -p "$cache/linux" "$cache/linux-build"
+exec 9>"$cache/linux-build/lock"
+flock 9 || die "cannot lock $cache/linux-build/lock"
+# Another run may have finished the same build while we waited.
+if [ -f "$cache/linux/$key/vmlinux" ]; then
+	publish "$cache/linux/$key"
+	exit 0
+fi
+
+tree="$cache/linux-build/$key/$TOPDIR"
+jobs=${JOBS:-$(nproc)}
+mk=(make -C "$tree" ARCH=x86_64 -j"$jobs"
+    KBUILD_BUILD_USER=kvmscope KBUILD_BUILD_HOST=kvmscope)
+
+# --- source tree: extract, patch, configure (skipped if done before) ---------
+if [ ! -f "$tree/.kvmscope-configured" ]; then
+	rm -rf "$cache/linux-build/$key"
+	mkdir -p "$cache/linux-build/$key"
+	say "extracting $TARBALL ($SRCPKG $version)"
+	tar -C "$cache/linux-build/$key" -xf "$TARBALL"
+	[ -d "$tree" ] || die "$TARBALL has no $TOPDIR/"
+	for p in "$here"/patches/*.patch; do
+		[ -e "$p" ] || continue
+		say "applying $(basename "$p")"
+		patch -d "$tree" -p1 --forward --batch --quiet < "$p" >&2 ||
+			die "patch $(basename "$p") does not apply to $SRCPKG $version"
+	done
+
+	say "configuring: tinyconfig + $(basename "$fragment")"
+	"${mk[@]}" -s tinyconfig >&2
+	# -n: symbols the fragment does not name get their allnoconfig value,
+	# not their default, so the fragment is the whole story.
+	(cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n \
+		.config "$fragment") >"$cache/linux-build/$key/merge.log" 2>&1 ||
+		{ cat "$cache/linux-build/$key/merge.log" >&2; die "merge_config.sh failed"; }
+	"${mk[@]}" -s olddefconfig >&2
+
+	# Kconfig silently drops what it cannot satisfy: check every line.
+	bad=()
+	while IFS= read -r line; do
+		if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+			grep -qxF "$line" "$tree/.config" ||
+				bad+=("$line (got: $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$tree/.config" || echo undefined))")
+		elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+			! grep -q "^${BASH_REMATCH[1]}=" "$tree/.config" ||
+				bad+=("$line (got: $(grep "^${BASH_REMATCH[1]}=" "$tree/.config"))")
+		fi
+	done < "$fragment"
+	if [ ${#bad[@]} -gt 0 ]; then
+		say "these kernel.config settings did not survive Kconfig (unmet dependencies?):"
+		printf '  %s\n' "${bad[@]}" >&2
+		die "fix guests/linux/kernel.config"
+	fi
+	touch "$tree/.kvmscope-configured"
+else
+	say "resuming the build in $tree"
+fi
+
+# --- build ---------------------------------------------------------------------
+say "building vmlinux with make -j$jobs (about 9 minutes on 2 idle cores)"
+start=$(date +%s)
+"${mk[@]}" vmlinux >&2 || die "kernel build failed (tree kept in $tree)"
+elapsed=$(( $(date +%s) - start ))
+say "vmlinux built in $((elapsed / 60))m$((elapsed % 60))s"
+
+# --- publish into the cache --------------------------------------------------------
+tmp="$cache/linux/.$key.tmp"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+cp "$tree/vmlinux" "$tree/System.map" "$tmp/"
+cp "$tree/.config" "$tmp/config"
+{
+	echo "source: $SRCPKG $version"
+	echo "patches: $(cd "$here/patches" 2>/dev/null && ls ./*.patch 2>/dev/null | tr '\n' ' ')"
+	echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) in ${elapsed}s with make -j$jobs"
+	echo "compiler: $(gcc --version | head -1)"
+} > "$tmp/info"
+rm -rf "$cache/linux/$key"
+mv "$tmp" "$cache/linux/$key"
+
+# Keep the newest build tree for incremental rebuilds, drop older ones.
+if [ "${KVMSCOPE_KEEP_OLD_TREES:-0}" != 1 ]; then
+	for d in "$cache"/linux-build/*/; do
+		[ "$(basename "$d")" = "$key" ] || rm -rf "$d"
+	done
+fi
+
+publish "$cache/linux/$key"

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ACPI power-management device: the sleep control/status registers
+ * the FADT points at, and the 0xcf9 reset register, driven the way guests
+ * drive them (Linux's acpi_hw_extended_sleep, acpi_reset and reboot=pci).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arch/x86/acpi.h"
+#include "devices/legacy.h"
+#include "vmm/exit_status.h"
+
+#define SLEEP_CTL 0x600
+#define SLEEP_STS 0x601
+#define RESET 0xcf9
+#define SLP_EN 0x20
+#define SLP_TYP(t) ((uint8_t)((t) << 2))
+#define WAK_STS 0x80
+
+static struct bus pio, mmio;
+static struct device_env env;
+static int end_requests;
+static int end_status;
+static char end_why[256];
+
+static void record_end(void *opaque, int status, const char *why)
+{
+	end_requests++;
+	end_status = status;
+	snprintf(end_why, sizeof(end_why), "%s", why);
+}
+
+static void reset_env(void)
+{
+	/* Frees the device of the previous test. */
+	bus_release(&pio);
+	bus_init(&pio, "pio");
+	bus_init(&mmio, "mmio");
+	memset(&env, 0, sizeof(env));
+	env.pio = &pio;
+	env.mmio = &mmio;
+	env.ctl.request_end = record_end;
+	env.nr_cpus = 1;
+	end_requests = 0;
+	end_status = -1;
+	end_why[0] = '\0';
+}
+
+static int setup(void **state)
+{
+	reset_env();
+	assert_int_equal(acpi_pm_register(&env), 0);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	bus_release(&pio);
+	return 0;
+}
+
+static void outb(uint16_t port, uint8_t v)
+{
+	assert_true(bus_write(&pio, port, &v, 1));
+}
+
+static uint8_t inb(uint16_t port)
+{
+	uint8_t v = 0;
+
+	assert_true(bus_read(&pio, port, &v, 1));
+	return v;
+}
+
+static void test_ports_match_fadt(void **state)
+{
+	/* The FADT and the device share these; the values are the ABI. */
+	assert_int_equal(ACPI_PM_SLEEP_CTL_PORT, SLEEP_CTL);
+	assert_int_equal(ACPI_PM_SLEEP_STS_PORT, SLEEP_STS);
+	assert_int_equal(ACPI_PM_RESET_PORT, RESET);
+	assert_non_null(bus_find(&pio, SLEEP_CTL, 2));
+	assert_non_null(bus_find(&pio, RESET, 1));
+	assert_null(bus_find(&pio, SLEEP_CTL - 1, 1));
+	assert_null(bus_find(&pio, SLEEP_STS + 1, 1));
+	assert_null(bus_find(&pio, RESET - 1, 1));
+	assert_null(bus_find(&pio, RESET + 1, 1));
+	assert_int_equal(mmio.nr_ranges, 0);
+}
+
+static void test_s5_powers_off(void **state)
+{
+	/* Linux clears WAK_STS first, then writes SLP_TYP | SLP_EN. */
+	outb(SLEEP_STS, WAK_STS);
+	assert_int_equal(end_requests, 0);
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S5_SLP_TYP) | SLP_EN);
+	assert_int_equal(end_requests, 1);
+	assert_int_equal(end_status, KS_STATUS_POWEROFF);
+	assert_int_equal(end_status, 0);
+	assert_string_equal(end_why, "guest powered off (ACPI S5)");
+}
+
+static void test_other_sleep_types_ignored(void **state)
+{
+	unsigned int typ;
+
+	for (typ = 0; typ < 8; typ++) {
+		if (typ == ACPI_S5_SLP_TYP)
+			continue;
+		outb(SLEEP_CTL, SLP_TYP(typ) | SLP_EN);
+		assert_int_equal(end_requests, 0);
+		/* The guest "wakes" at once instead of waiting forever. */
+		assert_int_equal(inb(SLEEP_STS), WAK_STS);
+		/* WAK_STS is write-1-to-clear; writing 0 keeps it. */
+		outb(SLEEP_STS, 0);
+		assert_int_equal(inb(SLEEP_STS), WAK_STS);
+		outb(SLEEP_STS, WAK_STS);
+		assert_int_equal(inb(SLEEP_STS), 0);
+	}
+}
+
+static void test_slp_en_clear_ignored(void **state)
+{
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S5_SLP_TYP));
+	assert_int_equal(end_requests, 0);
+	assert_int_equal(inb(SLEEP_STS), 0);
+	/* SLP_EN is write-only; the register reads as zero. */
+	assert_int_equal(inb(SLEEP_CTL), 0);
+}
+
+static void test_every_sleep_value(void **state)
+{
+	int expected = 0;
+	unsigned int v;
+
+	for (v = 0; v < 256; v++) {
+		outb(SLEEP_CTL, (uint8_t)v);
+		if ((v & SLP_EN) && ((v >> 2) & 7) == ACPI_S5_SLP_TYP)
+			expected++;
+		assert_int_equal(end_requests, expected);
+	}
+	/* Bits 0-1 and 6-7 do not matter: 16 values power off. */
+	assert_int_equal(expected, 16);
+}
+
+static void test_wide_sleep_access(void **state)
+{
+	uint8_t w[2] = { SLP_TYP(3) | SLP_EN, WAK_STS };
+	uint8_t r[2] = { 0xaa, 0xaa };
+
+	/* Byte 0 sleeps (ignored, sets WAK_STS), byte 1 clears it. */
+	assert_true(bus_write(&pio, SLEEP_CTL, w, 2));
+	assert_int_equal(end_requests, 0);
+	assert_true(bus_read(&pio, SLEEP_CTL, r, 2));
+	assert_int_equal(r[0], 0);
+	assert_int_equal(r[1], 0);
+
+	w[1] = 0;
+	assert_true(bus_write(&pio, SLEEP_CTL, w, 2));
+	assert_true(bus_read(&pio, SLEEP_CTL, r, 2));
+	assert_int_equal(r[1], WAK_STS);
+
+	/* Wider than the two registers: not ours at all. */
+	{
+		uint8_t w4[4] = { SLP_TYP(5) | SLP_EN, 0, 0, 0 };
+
+		assert_false(bus_write(&pio, SLEEP_CTL, w4, 4));
+		assert_int_equal(end_requests, 0);
+	}
+
+	w[0] = SLP_TYP(ACPI_S5_SLP_TYP) | SLP_EN;
+	assert_true(bus_write(&pio, SLEEP_CTL, w, 2));
+	assert_int_equal(end_requests, 1);
+	assert_int_equal(end_status, KS_STATUS_POWEROFF);
+}
+
+static void test_acpi_reset(void **state)
+{
+	/* acpi_reset(): one byte, RESET_VALUE, to the reset register. */
+	outb(RESET, ACPI_PM_RESET_VALUE);
+	assert_int_equal(end_requests, 1);
+	assert_int_equal(end_status, KS_STATUS_RESET);
+	assert_string_equal(end_why,
+			    "guest reset through ACPI reset register (0xcf9)");
+}
+
+static void test_cf9_reboot_sequence(void **state)
+{
+	/* Linux's reboot=pci (warm): read, set SYS_RST, then RST_CPU. */
+	uint8_t cf9 = inb(RESET) & (uint8_t)~0x06;
+
+	assert_int_equal(cf9, 0);
+	outb(RESET, cf9 | 0x02);
+	assert_int_equal(end_requests, 0);
+	assert_int_equal(inb(RESET), 0x02);
+	outb(RESET, cf9 | 0x06);
+	assert_int_equal(end_requests, 1);
+	assert_int_equal(end_status, KS_STATUS_RESET);
+}
+
+static void test_cf9_full_reset(void **state)
+{
+	/* Cold: FULL_RST | RST_CPU | SYS_RST. */
+	outb(RESET, 0x0e);
+	assert_int_equal(end_requests, 1);
+	assert_int_equal(end_status, KS_STATUS_RESET);
+}
+
+static void test_cf9_unrelated_values(void **state)
+{
+	unsigned int v;
+
+	for (v = 0; v < 256; v++) {
+		if (v & ACPI_RESET_RST_CPU)
+			continue;
+		outb(RESET, (uint8_t)v);
+		/* Only SYS_RST and FULL_RST are kept. */
+		assert_int_equal(inb(RESET), v & 0x0a);
+	}
+	assert_int_equal(end_requests, 0);
+
+	/* A 2-byte access at 0xcf9 is not the reset register. */
+	{
+		uint8_t w[2] = { 0x06, 0x06 };
+
+		assert_false(bus_write(&pio, RESET, w, 2));
+		assert_int_equal(end_requests, 0);
+	}
+}
+
+static void test_no_vm_control(void **state)
+{
+	reset_env();
+	env.ctl.request_end = NULL;
+	assert_int_equal(acpi_pm_register(&env), 0);
+	/* Nobody to tell: nothing happens, nothing crashes. */
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S5_SLP_TYP) | SLP_EN);
+	outb(RESET, 0x06);
+	assert_int_equal(end_requests, 0);
+}
+
+static const struct bus_ops dummy_ops;
+
+static void test_register_conflicts(void **state)
+{
+	int nr;
+
+	reset_env();
+	assert_int_equal(acpi_pm_register(NULL), -EINVAL);
+	assert_int_equal(acpi_pm_register(&env), 0);
+	nr = pio.nr_ranges;
+	assert_int_equal(nr, 2);
+	assert_int_equal(acpi_pm_register(&env), -EEXIST);
+	assert_int_equal(pio.nr_ranges, nr);
+
+	/* Someone owns 0xcf9: the sleep registers are not taken either. */
+	reset_env();
+	assert_int_equal(bus_register(&pio, 0xcf8, 4, &dummy_ops, NULL, "pci"),
+			 0);
+	assert_int_equal(acpi_pm_register(&env), -EEXIST);
+	assert_int_equal(pio.nr_ranges, 1);
+	assert_null(bus_find(&pio, SLEEP_CTL, 1));
+
+	/* ...and the other way round. */
+	reset_env();
+	assert_int_equal(
+		bus_register(&pio, SLEEP_STS, 1, &dummy_ops, NULL, "other"), 0);
+	assert_int_equal(acpi_pm_register(&env), -EEXIST);
+	assert_int_equal(pio.nr_ranges, 1);
+	assert_null(bus_find(&pio, RESET, 1));
+}
+
+static void test_in_legacy_table(void **state)
+{
+	struct errmsg err = { "" };
+
+	reset_env();
+	assert_int_equal(legacy_devices_register(&env, &err), 0);
+	assert_non_null(bus_find(&pio, SLEEP_CTL, 2));
+	assert_non_null(bus_find(&pio, RESET, 1));
+	outb(RESET, 0x06);
+	assert_int_equal(end_status, KS_STATUS_RESET);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_ports_match_fadt, setup),
+		cmocka_unit_test_setup(test_s5_powers_off, setup),
+		cmocka_unit_test_setup(test_other_sleep_types_ignored, setup),
+		cmocka_unit_test_setup(test_slp_en_clear_ignored, setup),
+		cmocka_unit_test_setup(test_every_sleep_value, setup),
+		cmocka_unit_test_setup(test_wide_sleep_access, setup),
+		cmocka_unit_test_setup(test_acpi_reset, setup),
+		cmocka_unit_test_setup(test_cf9_reboot_sequence, setup),
+		cmocka_unit_test_setup(test_cf9_full_reset, setup),
+		cmocka_unit_test_setup(test_cf9_unrelated_values, setup),
+		cmocka_unit_test(test_no_vm_control),
+		cmocka_unit_test(test_register_conflicts),
+		cmocka_unit_test(test_in_legacy_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
+}
