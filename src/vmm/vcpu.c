@@ -117,6 +117,10 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!vm_is_stopping(vm)) {
+		if (vm_is_paused(vm)) {
+			vm_park_vcpu(vm);
+			continue;
+		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			int e = errno;
 			struct vcpu_snapshot snap;
@@ -144,6 +148,11 @@ static void *vcpu_thread(void *arg)
 		if (!vcpu_handle_exit(vcpu))
 			break;
 	}
+	/* Let a pause in progress stop waiting for this thread. */
+	pthread_mutex_lock(&vm->pause_lock);
+	__atomic_store_n(&vcpu->exited, 1, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
 	return NULL;
 }
 

@@ -31,6 +31,7 @@ struct vcpu {
 	pthread_t thread;
 	bool thread_started;
 	int tid; /* host thread id */
+	int exited; /* atomic: the thread left its loop */
 
 	/* Statistics, written only by this vCPU's thread. */
 	uint64_t exits; /* read by the watchdog with __atomic loads */

@@ -80,6 +80,61 @@ bool vm_is_stopping(struct vm *vm)
 	return __atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST);
 }
 
+void vm_park_vcpu(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	vm->nr_parked++;
+	pthread_cond_broadcast(&vm->pause_cond);
+	while (__atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST) &&
+	       !vm_is_stopping(vm))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	vm->nr_parked--;
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+static int running_vcpus(struct vm *vm)
+{
+	int i, n = 0;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->thread_started &&
+		    !__atomic_load_n(&vm->vcpus[i]->exited, __ATOMIC_SEQ_CST))
+			n++;
+	return n;
+}
+
+void vm_pause(struct vm *vm)
+{
+	int i;
+
+	if (__atomic_exchange_n(&vm->pause_req, 1, __ATOMIC_SEQ_CST))
+		return;
+	for (i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(vm->vcpus[i]);
+	/*
+	 * Wait for every live thread to park. A thread that leaves its loop
+	 * instead (the VM is ending) counts as stopped: it broadcasts too.
+	 */
+	pthread_mutex_lock(&vm->pause_lock);
+	while (vm->nr_parked < running_vcpus(vm))
+		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
+	__atomic_store_n(&vm->pause_req, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+bool vm_is_paused(struct vm *vm)
+{
+	return __atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST);
+}
+
 static int setup_memslots(struct vm *vm, struct errmsg *err)
 {
 	int i;
@@ -189,6 +244,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 	vm->end_efd = -1;
 	vm->serial_out_fd = -1;
 	pthread_mutex_init(&vm->end_lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
 
 	r = kvm_host_open(&vm->kvm, cfg->kvm_device, err);
 	if (r)
@@ -425,6 +482,9 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 	}
 	vcpu_signals_init();
 
+	/* --paused: every vCPU parks before its first guest instruction. */
+	if (vm->start_paused)
+		__atomic_store_n(&vm->pause_req, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		r = vcpu_start(vm->vcpus[i]);
 		if (r) {
@@ -471,6 +531,9 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 	}
 
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond); /* parked threads leave */
+	pthread_mutex_unlock(&vm->pause_lock);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(vm->vcpus[i]);
 	for (i = 0; i < vm->nr_vcpus; i++)

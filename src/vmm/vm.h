@@ -48,6 +48,17 @@ struct vm {
 	int end_efd; /* eventfd the main loop waits on */
 
 	int stopping; /* atomic: vCPU threads leave their loop */
+
+	/*
+	 * Pause: vCPU threads park outside KVM_RUN while pause_req is set.
+	 * Only the main thread pauses and resumes; while paused it may issue
+	 * vCPU ioctls itself (KVM_RUN holds the vCPU mutex otherwise).
+	 */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond; /* parked count changed / resume */
+	int pause_req; /* atomic */
+	int nr_parked;
+	bool start_paused; /* --paused */
 };
 
 /*
@@ -76,5 +87,15 @@ void vm_destroy(struct vm *vm);
 void vm_request_end(struct vm *vm, int status, const char *why,
 		    const struct vcpu_snapshot *snap);
 bool vm_is_stopping(struct vm *vm);
+
+/*
+ * Stop every vCPU at a consistent point: returns once all of them are parked
+ * outside KVM_RUN (or have exited). Main thread only. Idempotent.
+ */
+void vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
+bool vm_is_paused(struct vm *vm);
+/* vCPU thread: park here while a pause is requested. */
+void vm_park_vcpu(struct vm *vm);
 
 #endif
