@@ -17,5 +17,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 void run_usage(FILE *out);
 
 int cmd_run(int argc, char **argv);
+/* `kvmscope ctl`: one command over a running VM's control socket. */
+int cmd_ctl(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/server.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu_template.h"
 #include "cli/cli.h"
@@ -204,6 +205,7 @@ static int boot_once(const struct vm_config *cfg,
 		     bool restarted, struct errmsg *err)
 {
 	static struct vm vm;
+	struct api_server *api = NULL;
 	struct guest_memory mem;
 	struct boot_entry entry;
 	int r, out_fd, in_fd;
@@ -219,13 +221,18 @@ static int boot_once(const struct vm_config *cfg,
 	r = vm_create(&vm, cfg, tmpl, &mem, err);
 	if (!r)
 		r = vm_set_boot_entry(&vm, &entry, err);
+	/* The socket before the serial file: a bad path leaves no file. */
+	if (!r && cfg->api_sock)
+		r = api_server_open(&api, cfg->api_sock,
+				    (struct api_ctx){ .vm = &vm }, err);
 	if (!r)
 		r = open_serial(cfg, restarted, &out_fd, &in_fd, err);
 	if (!r) {
-		r = vm_run(&vm, out_fd, in_fd, err);
+		r = vm_run(&vm, api, out_fd, in_fd, err);
 		if (out_fd > STDERR_FILENO)
 			close(out_fd);
 	}
+	api_server_close(api);
 	guest_memory_free(&mem);
 	vm_destroy(&vm);
 	return r;

@@ -32,6 +32,10 @@ void run_usage(FILE *out)
 	      "      --kvm-device PATH   KVM device node (default /dev/kvm)\n"
 	      "      --on-reboot ACTION  when the guest resets: exit (default, status 4)\n"
 	      "                          or restart (boot the same kernel again)\n"
+	      "      --api-sock PATH     control socket (QMP-framed JSON, mode 0600) for\n"
+	      "                          kvmscope ctl PATH ..., socat or QMP tools\n"
+	      "      --paused            start with every vCPU stopped before its first\n"
+	      "                          instruction (resume with: kvmscope ctl PATH cont)\n"
 	      "      --stats             print exit counts by reason when the VM ends\n"
 	      "  -v, --verbose           more kvmscope log on stderr (twice: debug)\n"
 	      "  -h, --help              this help\n"
@@ -60,6 +64,8 @@ enum {
 	OPT_KVM_DEVICE,
 	OPT_STATS,
 	OPT_ON_REBOOT,
+	OPT_API_SOCK,
+	OPT_PAUSED,
 };
 
 static const struct option run_longopts[] = {
@@ -73,6 +79,8 @@ static const struct option run_longopts[] = {
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
+	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
+	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -169,6 +177,12 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 		case OPT_STATS:
 			cfg->stats = true;
 			break;
+		case OPT_API_SOCK:
+			cfg->api_sock = optarg;
+			break;
+		case OPT_PAUSED:
+			cfg->start_paused = true;
+			break;
 		case OPT_ON_REBOOT:
 			if (!strcmp(optarg, "exit"))
 				cfg->restart_on_reboot = false;
@@ -199,6 +213,9 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 		return errmsg_set(err, EINVAL,
 				  "unexpected argument '%s' (kernel arguments go in --append \"...\")",
 				  argv[optind]);
+	if (cfg->start_paused && !cfg->api_sock)
+		return errmsg_set(err, EINVAL,
+				  "--paused needs --api-sock PATH: nothing could resume the guest otherwise");
 	if (!cfg->kernel_path)
 		return errmsg_set(err, EINVAL,
 				  "no kernel given: use kvmscope run --kernel FILE (see --help)");

@@ -31,6 +31,8 @@ struct vm_config {
 	const char *kvm_device; /* default /dev/kvm */
 	bool stats; /* print exit counters at the end */
 	bool restart_on_reboot; /* --on-reboot restart */
+	const char *api_sock; /* --api-sock PATH, NULL: none */
+	bool start_paused; /* --paused */
 };
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86/cpuid.h"
 #include "vmm/diag.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -19,21 +20,21 @@
 #define X86_CR4_LA57 (1ULL << 12)
 #define X86_EFER_LMA (1ULL << 10)
 
-static const char *const rflags_names[22] = {
+const char *const diag_rflags_names[22] = {
 	"CF", NULL, "PF", NULL, "AF", NULL, "ZF", "SF", "TF", "IF", "DF",
 	"OF", NULL, NULL, "NT", NULL, "RF", "VM", "AC", "VIF", "VIP", "ID",
 };
-static const char *const cr0_names[32] = {
+const char *const diag_cr0_names[32] = {
 	"PE", "MP", "EM", "TS", "ET", "NE", [16] = "WP", [18] = "AM",
 	[29] = "NW", [30] = "CD", [31] = "PG",
 };
-static const char *const cr4_names[25] = {
+const char *const diag_cr4_names[25] = {
 	"VME", "PVI", "TSD", "DE", "PSE", "PAE", "MCE", "PGE", "PCE",
 	"OSFXSR", "OSXMMEXCPT", "UMIP", "LA57", "VMXE", "SMXE", NULL,
 	"FSGSBASE", "PCIDE", "OSXSAVE", NULL, "SMEP", "SMAP", "PKE", "CET",
 	"PKS",
 };
-static const char *const efer_names[16] = {
+const char *const diag_efer_names[16] = {
 	"SCE", [8] = "LME", [10] = "LMA", [11] = "NXE", [12] = "SVME",
 	[13] = "LMSLE", [14] = "FFXSR", [15] = "TCE",
 };
@@ -71,6 +72,48 @@ const char *diag_paging_mode(const struct kvm_sregs *s)
 		return (s->cr4 & X86_CR4_LA57) ? "5-level paging" :
 						 "4-level paging";
 	return (s->cr4 & X86_CR4_PAE) ? "PAE paging" : "32-bit paging";
+}
+
+const char *diag_paging_short(const struct kvm_sregs *s)
+{
+	if (!(s->cr0 & X86_CR0_PG))
+		return "none";
+	if (s->efer & X86_EFER_LMA)
+		return (s->cr4 & X86_CR4_LA57) ? "5-level" : "4-level";
+	return (s->cr4 & X86_CR4_PAE) ? "pae" : "32-bit";
+}
+
+void diag_guest_phys_bits(struct kvm_cpuid2 *cpuid, unsigned int *maxphyaddr,
+			  bool *gbpages)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	*maxphyaddr = DIAG_DEFAULT_MAXPHYADDR;
+	*gbpages = false;
+	if (!cpuid)
+		return;
+	e = cpuid_find(cpuid, 0x80000008, 0);
+	/* Outside 32..52 is no CPU's value: keep the architectural default. */
+	if (e && (e->eax & 0xff) >= 32 && (e->eax & 0xff) <= 52)
+		*maxphyaddr = e->eax & 0xff;
+	e = cpuid_find(cpuid, 0x80000001, 0);
+	if (e)
+		*gbpages = e->edx & (1u << 26);
+}
+
+size_t diag_ram_ranges(const struct guest_memory *mem, char *buf, size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < mem->nr_regions && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s0x%llx-0x%llx",
+				i ? ", " : "",
+				(unsigned long long)mem->regions[i].gpa,
+				(unsigned long long)(mem->regions[i].gpa +
+						     mem->regions[i].size));
+	return off < size ? off : size - 1;
 }
 
 /* Guest-physical address of a linear address, through KVM_TRANSLATE. */
@@ -193,7 +236,7 @@ size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size)
 		OUT("  vCPU %d state: %s\n", snap->vcpu_id,
 		    mp_state_name(snap->mp.mp_state));
 	if (snap->have_regs) {
-		diag_flags(flags, sizeof(flags), r->rflags, rflags_names, 22);
+		diag_flags(flags, sizeof(flags), r->rflags, diag_rflags_names, 22);
 		OUT("  RIP %016llx  RFLAGS %08llx [%s] IOPL %llu\n",
 		    (unsigned long long)r->rip, (unsigned long long)r->rflags,
 		    flags, (unsigned long long)(r->rflags >> 12) & 3);
@@ -231,15 +274,15 @@ size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size)
 		    (unsigned long long)s->gdt.base, s->gdt.limit,
 		    (unsigned long long)s->idt.base, s->idt.limit,
 		    s->ldt.selector);
-		diag_flags(flags, sizeof(flags), s->cr0, cr0_names, 32);
+		diag_flags(flags, sizeof(flags), s->cr0, diag_cr0_names, 32);
 		OUT("  CR0 %016llx [%s]  CR2 %016llx  CR3 %016llx\n",
 		    (unsigned long long)s->cr0, flags,
 		    (unsigned long long)s->cr2, (unsigned long long)s->cr3);
-		diag_flags(flags, sizeof(flags), s->cr4, cr4_names, 25);
+		diag_flags(flags, sizeof(flags), s->cr4, diag_cr4_names, 25);
 		OUT("  CR4 %016llx [%s]  CR8 %llx\n",
 		    (unsigned long long)s->cr4, flags,
 		    (unsigned long long)s->cr8);
-		diag_flags(flags, sizeof(flags), s->efer, efer_names, 16);
+		diag_flags(flags, sizeof(flags), s->efer, diag_efer_names, 16);
 		OUT("  EFER %016llx [%s]  APIC base %016llx\n",
 		    (unsigned long long)s->efer, flags,
 		    (unsigned long long)s->apic_base);

@@ -45,4 +45,27 @@ const char *diag_paging_mode(const struct kvm_sregs *sregs);
 size_t diag_flags(char *buf, size_t size, uint64_t value,
 		  const char *const names[], int nr);
 
+/* Bit names (NULL for unnamed bits), indexed by bit number. */
+extern const char *const diag_rflags_names[22];
+extern const char *const diag_cr0_names[32];
+extern const char *const diag_cr4_names[25];
+extern const char *const diag_efer_names[16];
+
+/* "none", "32-bit", "pae", "4-level" or "5-level" (control-protocol names). */
+const char *diag_paging_short(const struct kvm_sregs *sregs);
+
+/* MAXPHYADDR when CPUID does not say (the SDM's value for old CPUs). */
+#define DIAG_DEFAULT_MAXPHYADDR 36
+
+/*
+ * Guest physical-address width (CPUID 0x80000008 EAX[7:0]) and 1 GiB page
+ * support (0x80000001 EDX bit 26) from a CPUID table; cpuid may be NULL.
+ */
+void diag_guest_phys_bits(struct kvm_cpuid2 *cpuid, unsigned int *maxphyaddr,
+			  bool *gbpages);
+
+struct guest_memory;
+/* "0x0-0x8000000, 0x100000000-0x140000000": RAM ranges, ends exclusive. */
+size_t diag_ram_ranges(const struct guest_memory *mem, char *buf, size_t size);
+
 #endif

@@ -14,6 +14,7 @@
 
 #include "arch/x86/cpuid.h"
 #include "arch/x86/irq_routing.h"
+#include "api/server.h"
 #include "arch/x86/regs.h"
 #include "devices/legacy.h"
 #include "devices/serial.h"
@@ -441,8 +442,8 @@ static void report_end(struct vm *vm)
 	}
 }
 
-int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
-	   struct errmsg *err)
+int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
+	   int console_in_fd, struct errmsg *err)
 {
 	struct itimerspec period = {
 		.it_interval = { 0, WATCHDOG_PERIOD_MS * 1000000L },
@@ -474,7 +475,7 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || tfd < 0 || epfd < 0 || add_fd(epfd, sfd) ||
 	    add_fd(epfd, tfd) || add_fd(epfd, vm->end_efd) ||
-	    console_watch(console, epfd) ||
+	    console_watch(console, epfd) || (api && api_server_watch(api, epfd)) ||
 	    timerfd_settime(tfd, 0, &period, NULL)) {
 		console_close(console);
 		return errmsg_set(err, errno, "event loop setup failed: %s",
@@ -483,7 +484,7 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 	vcpu_signals_init();
 
 	/* --paused: every vCPU parks before its first guest instruction. */
-	if (vm->start_paused)
+	if (vm->cfg->start_paused)
 		__atomic_store_n(&vm->pause_req, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		r = vcpu_start(vm->vcpus[i]);
@@ -526,10 +527,16 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 					continue;
 			} else if (console_owns(console, fd)) {
 				console_handle(console, fd);
+			} else if (api && api_server_owns(api, fd)) {
+				api_server_handle(api, fd, evs[i].events);
 			}
 		}
 	}
 
+	if (api)
+		api_server_event(api, "SHUTDOWN",
+				 json_pack("{s:i, s:s}", "status", vm->end_status,
+					   "reason", vm->end_why));
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&vm->pause_lock);
 	pthread_cond_broadcast(&vm->pause_cond); /* parked threads leave */

@@ -19,6 +19,7 @@
 #include "vmm/kvm.h"
 #include "vmm/memory.h"
 
+struct api_server;
 struct serial;
 struct vcpu;
 
@@ -58,7 +59,6 @@ struct vm {
 	pthread_cond_t pause_cond; /* parked count changed / resume */
 	int pause_req; /* atomic */
 	int nr_parked;
-	bool start_paused; /* --paused */
 };
 
 /*
@@ -75,12 +75,12 @@ int vm_set_boot_entry(struct vm *vm, const struct boot_entry *entry,
 		      struct errmsg *err);
 /*
  * Attach COM1 (output to serial_out_fd, input from console_in_fd; -1 for
- * none), start the vCPU threads and run the main loop until the VM ends.
+ * none) and the control socket (api may be NULL), start the vCPU threads and run the main loop until the VM ends.
  * Returns the process exit status (printing the end diagnostic), or -errno
  * with err filled when the VM could not start.
  */
-int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
-	   struct errmsg *err);
+int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
+	   int console_in_fd, struct errmsg *err);
 void vm_destroy(struct vm *vm);
 
 /* From any thread: end the VM (first caller wins); snap may be NULL. */

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Protocol and run-state commands: capabilities, version, stop/cont/quit. */
+#include <errno.h>
+#include <string.h>
+
+#include "api/server.h"
+#include "inspect/handlers.h"
+#include "vmm/exit_status.h"
+#include "vmm/vm.h"
+
+#ifndef KVMSCOPE_VERSION
+#define KVMSCOPE_VERSION "0.1.0"
+#endif
+
+static const char *const no_args[] = { NULL };
+
+/*
+ * {} . QMP clients may ask for capabilities in "enable"; the greeting
+ * offers none, so any requested one is refused by name.
+ */
+int api_cmd_qmp_capabilities(struct api_ctx *ctx, json_t *args,
+			     json_t **ret, struct errmsg *err)
+{
+	static const char *const allowed[] = { "enable", NULL };
+	json_t *enable, *v;
+	size_t i;
+	int r;
+
+	r = api_args_only(args, allowed, err);
+	if (r)
+		return r;
+	enable = json_object_get(args, "enable");
+	if (enable && !json_is_array(enable))
+		return errmsg_set(err, EINVAL,
+				  "argument 'enable' must be an array of capability names");
+	json_array_foreach(enable, i, v)
+		return errmsg_set(err, EINVAL,
+				  "capability '%.64s' is not available: kvmscope offers none",
+				  json_is_string(v) ? json_string_value(v) : "?");
+	*ret = json_object();
+	return 0;
+}
+
+/* {"kvmscope": {"version": "0.1.0"}, "package": ""} */
+int api_cmd_query_version(struct api_ctx *ctx, json_t *args, json_t **ret,
+			  struct errmsg *err)
+{
+	int r = api_args_only(args, no_args, err);
+
+	if (r)
+		return r;
+	*ret = json_pack("{s:{s:s},s:s}", "kvmscope", "version",
+			 KVMSCOPE_VERSION, "package", "");
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* [{"name": "query-status"}, ...] in table order. */
+int api_cmd_query_commands(struct api_ctx *ctx, json_t *args, json_t **ret,
+			   struct errmsg *err)
+{
+	const struct api_command *cmds;
+	int i, n, r;
+
+	r = api_args_only(args, no_args, err);
+	if (r)
+		return r;
+	cmds = api_commands(&n);
+	*ret = json_array();
+	if (!*ret)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		json_array_append_new(*ret,
+				      json_pack("{s:s}", "name", cmds[i].name));
+	return 0;
+}
+
+/* {"status": "running"|"paused", "running": bool} */
+int api_cmd_query_status(struct api_ctx *ctx, json_t *args, json_t **ret,
+			 struct errmsg *err)
+{
+	bool paused;
+	int r;
+
+	r = api_args_only(args, no_args, err);
+	if (r)
+		return r;
+	paused = vm_is_paused(ctx->vm);
+	*ret = json_pack("{s:s,s:b}", "status", paused ? "paused" : "running",
+			 "running", !paused);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* {} ; event STOP when the vCPUs were running. */
+int api_cmd_stop(struct api_ctx *ctx, json_t *args, json_t **ret,
+		 struct errmsg *err)
+{
+	int r = api_args_only(args, no_args, err);
+
+	if (r)
+		return r;
+	if (vm_is_paused(ctx->vm))
+		return 0;
+	vm_pause(ctx->vm);
+	api_server_event(ctx->server, "STOP", NULL);
+	return 0;
+}
+
+/* {} ; event RESUME when the vCPUs were stopped. */
+int api_cmd_cont(struct api_ctx *ctx, json_t *args, json_t **ret,
+		 struct errmsg *err)
+{
+	int r = api_args_only(args, no_args, err);
+
+	if (r)
+		return r;
+	if (!vm_is_paused(ctx->vm))
+		return 0;
+	vm_resume(ctx->vm);
+	api_server_event(ctx->server, "RESUME", NULL);
+	return 0;
+}
+
+/*
+ * {} . Only requests the end: the main loop acts on it after this event is
+ * handled, so the reply is queued (and sent) first, and api_server_close
+ * flushes whatever the socket did not take yet.
+ */
+int api_cmd_quit(struct api_ctx *ctx, json_t *args, json_t **ret,
+		 struct errmsg *err)
+{
+	int r = api_args_only(args, no_args, err);
+
+	if (r)
+		return r;
+	api_server_event(ctx->server, "SHUTDOWN",
+			 json_pack("{s:b,s:s}", "guest", 0, "reason",
+				   "host-qmp-quit"));
+	vm_request_end(ctx->vm, KS_STATUS_SIGNAL,
+		       "quit command from the control socket", NULL);
+	return 0;
+}
+
+int api_cmd_system_powerdown(struct api_ctx *ctx, json_t *args,
+			     json_t **ret, struct errmsg *err)
+{
+	int r = api_args_only(args, no_args, err);
+
+	if (r)
+		return r;
+	return errmsg_set(err, ENOTSUP,
+			  "system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
+}

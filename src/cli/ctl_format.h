@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* `kvmscope ctl`: human-readable renderings of control command replies. */
+#ifndef KVMSCOPE_CLI_CTL_FORMAT_H
+#define KVMSCOPE_CLI_CTL_FORMAT_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * Print a successful reply's "return" value for command. Commands without
+ * a formatter, and replies whose shape a formatter does not recognise, are
+ * printed as indented JSON, so nothing is ever hidden.
+ */
+void ctl_format(FILE *out, const char *command, json_t *ret);
+
+/* Indented JSON followed by a newline. */
+void ctl_print_json(FILE *out, json_t *v);
+
+/* Standard base64 (with padding) into buf; -1 when s is not base64. */
+long ctl_base64_decode(const char *s, uint8_t *buf, size_t size);
+
+/* Classic 16-bytes-per-line hex + ASCII dump; repeated lines become "*". */
+void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len);
+
+#endif
