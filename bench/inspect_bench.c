@@ -10,7 +10,9 @@
  *	match; counts must agree. One line per pattern:
  *	  search NAME bytes=N matches=N scanner_s=T memmem_s=T memmem_bytes=N
  *	(memmem_bytes < bytes when memmem was only run over a prefix because
- *	it would take minutes, as for all-zero patterns over zero pages).
+ *	it would take minutes, as for all-zero patterns over zero pages),
+ *	after the floor, one plain read of every byte:
+ *	  read bytes=N seconds=T
  *
  *   inspect_bench walk [walks]
  *	pagewalk() on synthetic 4-level tables: random 4 KiB mappings spread
@@ -66,7 +68,8 @@ static void fill_text(uint8_t *p)
 	size_t off = 0;
 
 	while (off < PAGE) {
-		const char *w = words[rnd() % (sizeof(words) / sizeof(words[0]))];
+		const char *w =
+			words[rnd() % (sizeof(words) / sizeof(words[0]))];
 		size_t n = strlen(w);
 
 		if (n > PAGE - off)
@@ -165,6 +168,24 @@ static uint64_t memmem_count(const uint8_t *hay, size_t len,
 	return n;
 }
 
+/* The floor: read every byte once, as fast as a plain loop can. */
+static uint64_t read_all(const uint8_t *buf, size_t size)
+{
+	uint64_t acc[4] = { 0 };
+	size_t i;
+
+	for (i = 0; i + 32 <= size; i += 32) {
+		uint64_t w[4];
+
+		memcpy(w, buf + i, sizeof(w));
+		acc[0] ^= w[0];
+		acc[1] ^= w[1];
+		acc[2] ^= w[2];
+		acc[3] ^= w[3];
+	}
+	return acc[0] ^ acc[1] ^ acc[2] ^ acc[3];
+}
+
 static void bench_search(size_t mib, int rounds)
 {
 	size_t size = mib << 20;
@@ -202,9 +223,23 @@ static void bench_search(size_t mib, int rounds)
 	for (i = 0; i < 100; i++)
 		memcpy(buf + (rnd() % (size - 8) & ~7ULL), ptr8, 8);
 
+	{
+		double best = 1e30;
+		uint64_t x = 0;
+
+		for (k = 0; k < rounds; k++) {
+			double t0 = now();
+
+			x ^= read_all(buf, size);
+			if (now() - t0 < best)
+				best = now() - t0;
+		}
+		printf("read bytes=%zu seconds=%.6f xor=%" PRIx64 "\n", size,
+		       best, x);
+	}
 	for (i = 0; i < sizeof(pats) / sizeof(pats[0]); i++) {
-		size_t mlen = pats[i].memmem_limit && pats[i].memmem_limit < size ?
-				      pats[i].memmem_limit : size;
+		size_t lim = pats[i].memmem_limit;
+		size_t mlen = lim && lim < size ? lim : size;
 		double best_s = 1e30, best_m = 1e30;
 		struct search_pattern sp;
 		uint64_t ns = 0, nm = 0, ns_prefix;
@@ -329,7 +364,7 @@ static void bench_walk(long walks)
 	       (double)(t.next - (1 << 20)) / (1 << 20), sum);
 
 	t0 = now();
-	pagewalk_mappings(&t.mem, &pc, 0, count_range, &ranges, &st);
+	pagewalk_mappings(&t.mem, &pc, 1ULL << 24, count_range, &ranges, &st);
 	t1 = now();
 	printf("mappings entries=%" PRIu64 " ranges=%" PRIu64 " seconds=%.6f\n",
 	       st.entries_visited, ranges, t1 - t0);

@@ -51,6 +51,7 @@ static const struct scenario scenarios[] = {
 	{ "user", "[N]", scenario_user },
 	{ "halt", "", scenario_halt },
 	{ "pagetables", "", scenario_pagetables },
+	{ "spin", "", scenario_spin },
 };
 
 /* Copies at most max - 1 bytes of a physical C string. */

@@ -30,6 +30,15 @@
 #define IPI_DELAY_LOOPS		10000UL
 
 static volatile u32 aps_up;
+/* spin scenario: every CPU increments its own counter forever. */
+static volatile int spin_mode;
+static volatile u64 spin_counters[64] __aligned(64);
+
+static void __noreturn spin_forever(u32 cpu)
+{
+	for (;;)
+		spin_counters[cpu]++;
+}
 
 static u32 apic_read(u32 reg)
 {
@@ -87,6 +96,8 @@ void ap_main(u32 cpu)
 	apic_enable();
 	printf("cpu %u up (apic id %u)\n", cpu, apic_id());
 	__atomic_add_fetch(&aps_up, 1, __ATOMIC_RELEASE);
+	if (spin_mode && cpu < 64)
+		spin_forever(cpu);
 	/* boot.S parks the AP with interrupts on. */
 }
 
@@ -140,4 +151,21 @@ int scenario_smp(int argc, char **argv)
 	}
 	printf("smp: only %u of %u cpus came up\n", up, ncpus);
 	return 1;
+}
+
+/*
+ * Start every CPU like smp, then let all of them count in a loop forever:
+ * the target for stop/cont consistency tests (a stopped VM's counters must
+ * not move). The counters are identity-mapped: gva == gpa.
+ */
+int scenario_spin(int argc, char **argv)
+{
+	int r;
+
+	spin_mode = 1;
+	r = scenario_smp(argc, argv);
+	if (r)
+		return r;
+	printf("spin: counters at 0x%lx\n", (u64)spin_counters);
+	spin_forever(0);
 }

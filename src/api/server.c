@@ -76,6 +76,8 @@ struct api_server {
 	dev_t dev;
 	ino_t ino;
 	struct api_ctx ctx;
+	const struct api_command *table; /* NULL: the real table */
+	int table_count;
 	struct api_client *clients[API_MAX_CLIENTS];
 	int busy; /* handling depth: events can arrive from inside a handler */
 };
@@ -570,7 +572,7 @@ static void accept_clients(struct api_server *srv)
 			refuse(fd);
 			continue;
 		}
-		session_init(&c->s, srv->ctx, NULL, 0);
+		session_init(&c->s, srv->ctx, srv->table, srv->table_count);
 		c->fd = fd;
 		ev.data.fd = fd;
 		if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -779,6 +781,13 @@ int api_server_watch(struct api_server *srv, int epfd)
 		return -errno;
 	srv->epfd = epfd;
 	return 0;
+}
+
+void api_server_use_table(struct api_server *srv,
+			  const struct api_command *table, int count)
+{
+	srv->table = table;
+	srv->table_count = count;
 }
 
 /* Give queued replies (the last one may answer 'quit') a bounded chance. */

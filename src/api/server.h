@@ -56,6 +56,11 @@ void api_server_event(struct api_server *srv, const char *event,
  */
 void api_server_close(struct api_server *srv);
 
+/* Tests: clients accepted from now on use this table instead of the real
+ * one (see api_execute_table). */
+void api_server_use_table(struct api_server *srv,
+			  const struct api_command *table, int count);
+
 /*
  * Stream framing, shared with `kvmscope ctl`: the next JSON object or array
  * at the start of buf (after any whitespace).

@@ -382,6 +382,11 @@ static const struct {
 	{ 0x000001c4, "IA32_XFD" },
 	{ 0x000001c5, "IA32_XFD_ERR" },
 	{ 0x000001d9, "IA32_DEBUGCTL" },
+	{ 0x000001db, "MSR_IA32_LASTBRANCHFROMIP" },
+	{ 0x000001dc, "MSR_IA32_LASTBRANCHTOIP" },
+	{ 0x000001dd, "MSR_IA32_LASTINTFROMIP" },
+	{ 0x000001de, "MSR_IA32_LASTINTTOIP" },
+	{ 0x000001fc, "MSR_IA32_POWER_CTL" },
 	{ 0x00000250, "IA32_MTRR_FIX64K_00000" },
 	{ 0x00000258, "IA32_MTRR_FIX16K_80000" },
 	{ 0x00000259, "IA32_MTRR_FIX16K_A0000" },
@@ -615,7 +620,8 @@ int api_cmd_query_msrs(struct api_ctx *ctx, json_t *args, json_t **ret,
 		uint32_t k, batch = n - i;
 		int got;
 
-		memset(msrs, 0, sizeof(*msrs) + batch * sizeof(msrs->entries[0]));
+		memset(msrs, 0,
+		       sizeof(*msrs) + batch * sizeof(msrs->entries[0]));
 		msrs->nmsrs = batch;
 		for (k = 0; k < batch; k++)
 			msrs->entries[k].index = list->indices[i + k];
@@ -627,9 +633,11 @@ int api_cmd_query_msrs(struct api_ctx *ctx, json_t *args, json_t **ret,
 			json_decref(out);
 			goto done;
 		}
-		for (k = 0; k < (uint32_t)got && k < batch; k++)
-			json_array_append_new(out, msr_obj(msrs->entries[k].index,
-							   msrs->entries[k].data));
+		for (k = 0; k < (uint32_t)got && k < batch; k++) {
+			const struct kvm_msr_entry *e = &msrs->entries[k];
+
+			json_array_append_new(out, msr_obj(e->index, e->data));
+		}
 		i += (uint32_t)got < batch ? (uint32_t)got + 1 : batch;
 	}
 	*ret = json_pack("{s:i, s:o}", "cpu", vcpu->id, "msrs", out);
@@ -785,8 +793,9 @@ int api_cmd_query_lapic(struct api_ctx *ctx, json_t *args, json_t **ret,
 	json_object_set_new(o, "irr", apic_vectors(&st, APIC_IRR));
 	json_object_set_new(o, "tmr", apic_vectors(&st, APIC_TMR));
 	json_object_set_new(o, "esr", api_hex(apic_reg(&st, APIC_ESR)));
-	json_object_set_new(o, "icr", icr_obj(apic_reg(&st, APIC_ICR),
-					      apic_reg(&st, APIC_ICR2), x2apic));
+	json_object_set_new(o, "icr",
+			    icr_obj(apic_reg(&st, APIC_ICR),
+				    apic_reg(&st, APIC_ICR2), x2apic));
 	json_object_set_new(o, "lvt", json_pack(
 		"{s:o, s:o, s:o, s:o, s:o, s:o}",
 		"timer", lvt_obj(apic_reg(&st, APIC_LVT_TIMER), true),

@@ -120,20 +120,28 @@ static bool found(struct scan_state *st, size_t off)
 	}
 }
 
+/* 16 bytes compared at once: SSE2 on any x86-64, NEON elsewhere. */
+typedef uint8_t bytes16 __attribute__((vector_size(16)));
+
 /* First offset at or after from (up to len) whose byte is not b. */
 static size_t run_end(const uint8_t *p, size_t from, size_t len, uint8_t b)
 {
-	const uint64_t w = 0x0101010101010101ULL * b;
+	bytes16 splat;
 	size_t i = from;
 
-	/* 32 bytes per step; the compiler turns this into vector compares. */
-	while (len - i >= 32) {
-		uint64_t v[4];
+	memset(&splat, b, sizeof(splat));
+	while (len - i >= 64) {
+		bytes16 v[4];
+		uint64_t w[2];
 
 		memcpy(v, p + i, sizeof(v));
-		if ((v[0] ^ w) | (v[1] ^ w) | (v[2] ^ w) | (v[3] ^ w))
+		/* Lanes are all-ones where equal: AND four compares. */
+		v[0] = (bytes16)((v[0] == splat) & (v[1] == splat) &
+				 (v[2] == splat) & (v[3] == splat));
+		memcpy(w, &v[0], sizeof(w));
+		if ((w[0] & w[1]) != UINT64_MAX)
 			break;
-		i += 32;
+		i += 64;
 	}
 	while (i < len && p[i] == b)
 		i++;
@@ -160,6 +168,11 @@ static void scan_uniform(struct scan_state *st, const struct search_pattern *sp,
 		if (!hit)
 			return;
 		s = (size_t)(hit - hay);
+		/* No match can cover a byte that differs: skip past it. */
+		if (hay[s + plen - 1] != b) {
+			pos = s + plen;
+			continue;
+		}
 		e = run_end(hay, s + 1, len, b);
 		pos = e;
 		if (e - s < plen)

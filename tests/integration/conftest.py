@@ -91,3 +91,71 @@ def built():
                                                                TESTKERNEL))
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         pytest.fail("/dev/kvm is not usable; integration tests need KVM")
+
+
+class QMP:
+    """A minimal QMP client over the control socket (raw protocol)."""
+
+    def __init__(self, path, negotiate=True, timeout=30):
+        import json
+        import socket
+        self.json = json
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(str(path))
+        self.buf = b""
+        self.events = []
+        self.greeting = self.recv()
+        self.next_id = 1
+        if negotiate:
+            assert "return" in self.execute("qmp_capabilities")
+
+    def recv(self):
+        dec = self.json.JSONDecoder()
+        while True:
+            text = self.buf.decode(errors="replace").lstrip()
+            if text:
+                try:
+                    obj, end = dec.raw_decode(text)
+                    self.buf = text[end:].encode()
+                    return obj
+                except ValueError:
+                    pass
+            chunk = self.s.recv(1 << 20)
+            if not chunk:
+                raise EOFError("control socket closed")
+            self.buf += chunk
+
+    def send_raw(self, data):
+        self.s.sendall(data)
+
+    def execute(self, cmd, **args):
+        req = {"execute": cmd, "id": self.next_id}
+        self.next_id += 1
+        if args:
+            req["arguments"] = args
+        self.s.sendall(self.json.dumps(req).encode() + b"\n")
+        while True:
+            r = self.recv()
+            if "event" in r:
+                self.events.append(r)
+                continue
+            assert r.get("id") == req["id"], r
+            return r
+
+    def ok(self, cmd, **args):
+        r = self.execute(cmd, **args)
+        assert "return" in r, r
+        return r["return"]
+
+    def close(self):
+        self.s.close()
+
+
+def wait_for_socket(path, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.02)
+    return False
