@@ -278,14 +278,20 @@ static json_t *recv_msg(struct conn *c)
 {
 	char errtext[JSON_ERROR_TEXT_LENGTH];
 	enum api_stream_result res;
+	size_t used, grow;
 	json_t *msg;
-	size_t used;
 	ssize_t n;
 	char *p;
 
 	for (;;) {
-		res = api_stream_next(c->buf ? c->buf : "", c->len, &msg, &used,
-				      errtext, sizeof(errtext));
+		/*
+		 * Messages end with "\r\n": parsing only once one may be
+		 * complete keeps a large reply read in pieces linear.
+		 */
+		res = API_STREAM_MORE;
+		if (c->len && memchr(c->buf, '\n', c->len))
+			res = api_stream_next(c->buf, c->len, &msg, &used,
+					      errtext, sizeof(errtext));
 		if (res == API_STREAM_OBJECT) {
 			memmove(c->buf, c->buf + used, c->len - used);
 			c->len -= used;
@@ -297,13 +303,15 @@ static json_t *recv_msg(struct conn *c)
 			return NULL;
 		}
 		if (c->cap - c->len < 65536) {
-			p = realloc(c->buf, c->cap + (c->cap > 65536 ? c->cap : 65536));
+			/* doubling: a 1.4 MiB read-memory reply is common */
+			grow = c->cap > 65536 ? c->cap : 65536;
+			p = realloc(c->buf, c->cap + grow);
 			if (!p) {
 				log_error("out of memory reading the reply");
 				return NULL;
 			}
 			c->buf = p;
-			c->cap += c->cap > 65536 ? c->cap : 65536;
+			c->cap += grow;
 		}
 		if (wait_fd(c, POLLIN))
 			return NULL;
@@ -499,7 +507,16 @@ int cmd_ctl(int argc, char **argv)
 		ctl_format(stdout, command, ret);
 	}
 	if (desc) {
-		log_error("%s", desc);
+		json_t *cls = json_object_get(json_object_get(reply, "error"),
+					      "class");
+
+		/* Negotiation is done, so CommandNotFound means a bad name. */
+		if (json_is_string(cls) &&
+		    !strcmp(json_string_value(cls), "CommandNotFound"))
+			log_error("%s (kvmscope ctl --help lists the commands)",
+				  desc);
+		else
+			log_error("%s", desc);
 		status = CTL_FAILED;
 	} else if (!ret) {
 		log_error("%s answered without a result", c.path);

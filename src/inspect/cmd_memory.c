@@ -678,9 +678,10 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 		if (!hay)
 			continue;
 		so.base = lo;
-		count += search_scan(&sp, hay, (size_t)(hi - lo),
-				     so.n < so.max ? record_match : NULL, &so,
-				     NULL);
+		count += search_scan_populated(&sp, hay, (size_t)(hi - lo),
+					       so.n < so.max ? record_match :
+							       NULL,
+					       &so);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 

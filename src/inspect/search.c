@@ -2,7 +2,9 @@
 /*
  * The search-memory scanner; the strategy is described in search.h.
  */
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "inspect/search.h"
 
@@ -290,4 +292,121 @@ uint64_t search_buffer(const uint8_t *hay, size_t len, const uint8_t *pat,
 		return 0;
 	search_prepare(&sp, pat, plen);
 	return search_scan(&sp, hay, len, cb, opaque, NULL);
+}
+
+#define PAGEMAP_PRESENT (1ULL << 63)
+#define PAGEMAP_SWAPPED (1ULL << 62)
+#define SCAN_PAGE 4096UL
+#define PAGEMAP_CHUNK 8192 /* pagemap entries per read */
+
+struct scan_windows {
+	const struct search_pattern *sp;
+	const uint8_t *hay;
+	size_t len;
+	search_cb cb;
+	void *opaque;
+	size_t lo, hi; /* pending window; hi == 0: none */
+	size_t shift; /* offset of the window being scanned */
+	uint64_t count;
+	bool count_only, stopped;
+};
+
+/* Report window-relative offsets to the caller as hay-relative ones. */
+static enum search_next window_cb(void *opaque, size_t off)
+{
+	struct scan_windows *w = opaque;
+	enum search_next next = w->cb(w->opaque, w->shift + off);
+
+	if (next == SEARCH_COUNT_ONLY)
+		w->count_only = true;
+	return next;
+}
+
+static void flush_window(struct scan_windows *w)
+{
+	bool stopped = false;
+
+	if (w->hi > w->lo && !w->stopped) {
+		w->shift = w->lo;
+		w->count += search_scan(w->sp, w->hay + w->lo, w->hi - w->lo,
+					w->cb && !w->count_only ? window_cb :
+								  NULL,
+					w, &stopped);
+		w->stopped = stopped;
+	}
+	w->lo = w->hi = 0;
+}
+
+/* Bytes [pstart, pend) of hay (pstart may be < 0) hold data. */
+static void add_populated(struct scan_windows *w, int64_t pstart,
+			  int64_t pend)
+{
+	int64_t ext = (int64_t)w->sp->len - 1;
+	size_t lo = pstart - ext < 0 ? 0 : (size_t)(pstart - ext);
+	size_t hi = (uint64_t)(pend + ext) > w->len ? w->len :
+						      (size_t)(pend + ext);
+
+	if (w->hi && lo <= w->hi) {
+		if (hi > w->hi)
+			w->hi = hi;
+		return;
+	}
+	flush_window(w);
+	w->lo = lo;
+	w->hi = hi;
+}
+
+uint64_t search_scan_populated(const struct search_pattern *sp,
+			       const uint8_t *hay, size_t len, search_cb cb,
+			       void *opaque)
+{
+	struct scan_windows w = { .sp = sp, .hay = hay, .len = len,
+				  .cb = cb, .opaque = opaque };
+	uintptr_t first = (uintptr_t)hay & ~(SCAN_PAGE - 1);
+	size_t npages, done = 0, i;
+	uint64_t ents[PAGEMAP_CHUNK / 8];
+	bool all_zero = true;
+	int fd = -1;
+
+	if (!len || !sp->len)
+		return 0;
+	for (i = 0; i < sp->len; i++)
+		all_zero &= !sp->bytes[i];
+	if (!all_zero)
+		fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		add_populated(&w, 0, (int64_t)len);
+		flush_window(&w);
+		return w.count;
+	}
+	npages = ((uintptr_t)hay + len - first + SCAN_PAGE - 1) / SCAN_PAGE;
+	while (done < npages && !w.stopped) {
+		size_t n = npages - done;
+		ssize_t got;
+
+		if (n > sizeof(ents) / 8)
+			n = sizeof(ents) / 8;
+		got = pread(fd, ents, n * 8,
+			    (off_t)((first / SCAN_PAGE + done) * 8));
+		if (got <= 0) {
+			/* Unreadable from here on: scan the rest whole. */
+			add_populated(&w,
+				      (int64_t)(first + done * SCAN_PAGE) -
+					      (int64_t)(uintptr_t)hay,
+				      (int64_t)len);
+			break;
+		}
+		n = (size_t)got / 8;
+		for (i = 0; i < n; i++) {
+			int64_t p = (int64_t)(first + (done + i) * SCAN_PAGE) -
+				    (int64_t)(uintptr_t)hay;
+
+			if (ents[i] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED))
+				add_populated(&w, p, p + (int64_t)SCAN_PAGE);
+		}
+		done += n;
+	}
+	close(fd);
+	flush_window(&w);
+	return w.count;
 }

@@ -56,6 +56,18 @@ void search_prepare(struct search_pattern *sp, const uint8_t *pat,
 uint64_t search_scan(const struct search_pattern *sp, const uint8_t *hay,
 		     size_t len, search_cb cb, void *opaque, bool *stopped);
 
+/*
+ * search_scan over host memory that may be partly never populated (guest
+ * RAM): pages the kernel has never backed read as zeros, so with a pattern
+ * holding a non-zero byte only windows around populated or swapped pages
+ * (per /proc/self/pagemap, extended by plen - 1 bytes on each side) are
+ * scanned; an all-zero pattern, or an unreadable pagemap, scans it all.
+ * Offsets passed to cb are relative to hay. Returns the match count.
+ */
+uint64_t search_scan_populated(const struct search_pattern *sp,
+			       const uint8_t *hay, size_t len, search_cb cb,
+			       void *opaque);
+
 /* search_prepare + search_scan for one buffer; 0 matches for plen 0. */
 uint64_t search_buffer(const uint8_t *hay, size_t len, const uint8_t *pat,
 		       size_t plen, search_cb cb, void *opaque);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -277,6 +278,76 @@ static void test_callback_control(void **state)
 	assert_true(stopped);
 }
 
+static enum search_next collect(void *opaque, size_t off)
+{
+	size_t *offs = opaque;
+
+	if (offs[0] < 15)
+		offs[++offs[0]] = off;
+	return SEARCH_CONTINUE;
+}
+
+/*
+ * Never-populated pages read as zeros and are skipped, but a match whose
+ * non-zero part is in a populated page and whose zeros run into an
+ * untouched page must still be found, at the right offset.
+ */
+static void test_populated_windows(void **state)
+{
+	const size_t pg = 4096, npages = 64;
+	const uint8_t tail[] = { 'Q', 'Z', 0, 0, 0, 0 };
+	const uint8_t head[] = { 0, 0, 0, 'J', 'X' };
+	const uint8_t inside[] = { 'M', 'I', 'D' };
+	struct search_pattern sp;
+	size_t offs[16];
+	uint8_t *buf;
+	uint64_t n;
+
+	(void)state;
+	buf = mmap(NULL, npages * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	/* Pages 3 and 9 populated; their neighbours never touched. */
+	memcpy(buf + 4 * pg - 2, "QZ", 2);
+	memcpy(buf + 9 * pg, "JX", 2);
+	memcpy(buf + 9 * pg + 100, "MID", 3);
+
+	search_prepare(&sp, tail, sizeof(tail));
+	offs[0] = 0;
+	n = search_scan_populated(&sp, buf, npages * pg, collect, offs);
+	assert_int_equal(n, 1);
+	assert_int_equal(offs[1], 4 * pg - 2);
+
+	search_prepare(&sp, head, sizeof(head));
+	offs[0] = 0;
+	n = search_scan_populated(&sp, buf, npages * pg, collect, offs);
+	assert_int_equal(n, 1);
+	assert_int_equal(offs[1], 9 * pg - 3);
+
+	/* An unaligned start inside a page, as a gpa-start= clip gives. */
+	search_prepare(&sp, inside, sizeof(inside));
+	offs[0] = 0;
+	n = search_scan_populated(&sp, buf + 17, npages * pg - 17, collect,
+				  offs);
+	assert_int_equal(n, 1);
+	assert_int_equal(offs[1], 9 * pg + 100 - 17);
+
+	/* All-zero patterns match in untouched pages too: scan everything,
+	 * same count as a full search. */
+	{
+		const uint8_t zeros[8] = { 0 };
+		uint64_t full;
+
+		search_prepare(&sp, zeros, sizeof(zeros));
+		n = search_scan_populated(&sp, buf, npages * pg, NULL, NULL);
+		full = search_buffer(buf, npages * pg, zeros, sizeof(zeros),
+				     NULL, NULL);
+		assert_true(n > 0);
+		assert_int_equal(n, full);
+	}
+	munmap(buf, npages * pg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_random_against_naive),
 		cmocka_unit_test(test_dense_fallback_boundaries),
 		cmocka_unit_test(test_callback_control),
+		cmocka_unit_test(test_populated_windows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
