@@ -123,7 +123,8 @@ int api_cmd_cont(struct api_ctx *ctx, json_t *args, json_t **ret,
 /*
  * {} . Only requests the end: the main loop acts on it after this event is
  * handled, so the reply is queued (and sent) first, and api_server_close
- * flushes whatever the socket did not take yet.
+ * flushes whatever the socket did not take yet. The main loop announces
+ * every end (SHUTDOWN), this one included.
  */
 int api_cmd_quit(struct api_ctx *ctx, json_t *args, json_t **ret,
 		 struct errmsg *err)
@@ -132,9 +133,6 @@ int api_cmd_quit(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	if (r)
 		return r;
-	api_server_event(ctx->server, "SHUTDOWN",
-			 json_pack("{s:b,s:s}", "guest", 0, "reason",
-				   "host-qmp-quit"));
 	vm_request_end(ctx->vm, KS_STATUS_SIGNAL,
 		       "quit command from the control socket", NULL);
 	return 0;

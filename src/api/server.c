@@ -351,7 +351,7 @@ static enum proc_state session_process(struct api_session *s,
 			snprintf(desc, sizeof(desc), "JSON parse error: %s",
 				 errtext);
 			reply_error(s, NULL, "GenericError", desc);
-			/* From the offending token's last byte to the line end. */
+			/* Drop from the bad token's last byte to the line end. */
 			pos += used - 1;
 			s->skip_line = true;
 			continue;
@@ -775,8 +775,9 @@ int api_server_open(struct api_server **out, const char *path,
 
 int api_server_watch(struct api_server *srv, int epfd)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = srv->listen_fd };
+	struct epoll_event ev = { .events = EPOLLIN };
 
+	ev.data.fd = srv->listen_fd;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, srv->listen_fd, &ev) < 0)
 		return -errno;
 	srv->epfd = epfd;
@@ -826,13 +827,16 @@ void api_server_close(struct api_server *srv)
 	if (!srv)
 		return;
 	flush_before_close(srv);
+	/*
+	 * The main loop may have closed its epoll fd already; closing our
+	 * fds removes them from any epoll set anyway.
+	 */
+	srv->epfd = -1;
 	for (i = 0; i < API_MAX_CLIENTS; i++) {
 		if (srv->clients[i])
 			client_free(srv, srv->clients[i]);
 		srv->clients[i] = NULL;
 	}
-	if (srv->epfd >= 0)
-		epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->listen_fd, NULL);
 	close(srv->listen_fd);
 	/* Only our own socket: someone may have replaced the path. */
 	if (lstat(srv->path, &st) == 0 && st.st_dev == srv->dev &&

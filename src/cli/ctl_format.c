@@ -618,7 +618,8 @@ void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len)
 		size_t n = len - off < 16 ? len - off : 16;
 
 		/* A line like the previous full one: "*", as hexdump -C does. */
-		if (off && n == 16 && !memcmp(data + off, data + off - 16, 16)) {
+		if (off && n == 16 &&
+		    !memcmp(data + off, data + off - 16, 16)) {
 			if (!starred)
 				fputs("*\n", out);
 			starred = true;
@@ -636,7 +637,8 @@ void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len)
 		}
 		fputs(" |", out);
 		for (i = 0; i < n; i++)
-			fputc(isprint(data[off + i]) ? data[off + i] : '.', out);
+			fputc(isprint(data[off + i]) ? data[off + i] : '.',
+			      out);
 		fputs("|\n", out);
 	}
 	if (starred)

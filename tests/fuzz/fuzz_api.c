@@ -88,7 +88,8 @@ static void check_output(const char *out, size_t len)
 	json_t *m;
 
 	while (off < len) {
-		m = json_loadb(out + off, len - off, JSON_DISABLE_EOF_CHECK, &e);
+		m = json_loadb(out + off, len - off, JSON_DISABLE_EOF_CHECK,
+			       &e);
 		if (!m || !json_is_object(m))
 			__builtin_trap();
 		off += e.position;

@@ -283,6 +283,7 @@ static int run_probe(const char *name, const char *args_json, json_t **ret,
 	json_t *a = args_json ? parse(args_json) : NULL;
 	int r;
 
+	json_decref(probe.args_seen);
 	memset(&probe, 0, sizeof(probe));
 	r = api_execute_table(probes, sizeof(probes) / sizeof(probes[0]),
 			      &ctx, name, a, ret, cls, &err);

@@ -81,7 +81,8 @@ static json_t *messages(const char *out)
 	json_error_t e;
 
 	while (off < len) {
-		m = json_loadb(out + off, len - off, JSON_DISABLE_EOF_CHECK, &e);
+		m = json_loadb(out + off, len - off, JSON_DISABLE_EOF_CHECK,
+			       &e);
 		if (!m)
 			fail_msg("bad output at %zu: %s (%s)", off, e.text,
 				 out + off);
@@ -173,7 +174,7 @@ static void test_greeting(void **state)
 static void test_negotiation(void **state)
 {
 	struct api_session *s = new_session();
-	json_t *m;
+	json_t *m, *want;
 
 	m = feed(s, "{\"execute\": \"echo\", \"id\": 1}\n");
 	assert_int_equal(json_array_size(m), 1);
@@ -185,8 +186,9 @@ static void test_negotiation(void **state)
 	json_decref(m);
 
 	m = feed(s, "{\"execute\": \"qmp_capabilities\", \"id\": 2}");
-	assert_true(json_equal(json_array_get(m, 0),
-			       json_pack("{s:{},s:i}", "return", "id", 2)));
+	want = json_pack("{s:{},s:i}", "return", "id", 2);
+	assert_true(json_equal(json_array_get(m, 0), want));
+	json_decref(want);
 	json_decref(m);
 
 	m = feed(s, "{\"execute\": \"echo\", \"arguments\": {\"a\": 1}}");
