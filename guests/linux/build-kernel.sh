@@ -132,13 +132,15 @@ if [ ! -f "$tree/.kvmscope-configured" ]; then
 	done
 
 	say "configuring: tinyconfig + $(basename "$fragment")"
-	"${mk[@]}" -s tinyconfig >&2
-	# -n: symbols the fragment does not name get their allnoconfig value,
-	# not their default, so the fragment is the whole story.
-	(cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n \
-		.config "$fragment") >"$cache/linux-build/$key/merge.log" 2>&1 ||
-		{ cat "$cache/linux-build/$key/merge.log" >&2; die "merge_config.sh failed"; }
-	"${mk[@]}" -s olddefconfig >&2
+	log="$cache/linux-build/$key/config.log"
+	# merge_config.sh -n: symbols the fragment does not name get their
+	# allnoconfig value, not their default, so the fragment is the whole
+	# story (tinyconfig itself is allnoconfig + kernel/configs/tiny.config).
+	{ "${mk[@]}" tinyconfig &&
+	  (cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n \
+		.config "$fragment") &&
+	  "${mk[@]}" olddefconfig; } >"$log" 2>&1 ||
+		{ cat "$log" >&2; die "configuration failed (log: $log)"; }
 
 	# Kconfig silently drops what it cannot satisfy: check every line.
 	bad=()
@@ -182,12 +184,12 @@ cp "$tree/.config" "$tmp/config"
 } > "$tmp/info"
 rm -rf "$cache/linux/$key"
 mv "$tmp" "$cache/linux/$key"
+publish "$cache/linux/$key"
 
-# Keep the newest build tree for incremental rebuilds, drop older ones.
+# Keep the newest build tree for incremental rebuilds (make -C <tree>
+# vmlinux relinks in seconds after a one-file change), drop older ones.
 if [ "${KVMSCOPE_KEEP_OLD_TREES:-0}" != 1 ]; then
 	for d in "$cache"/linux-build/*/; do
 		[ "$(basename "$d")" = "$key" ] || rm -rf "$d"
 	done
 fi
-
-publish "$cache/linux/$key"

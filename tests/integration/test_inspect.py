@@ -314,17 +314,22 @@ def test_paused_start_then_cont(tmp_path):
     sock = tmp_path / "p.sock"
     g = Running("--kernel", TESTKERNEL, "--append", "hello", "--paused",
                 "--api-sock", sock)
-    assert wait_for_socket(sock)
-    time.sleep(0.3)
-    q = QMP(sock)
-    assert q.ok("query-status")["status"] == "paused"
-    regs = q.ok("query-registers", cpu=0)
-    # before the first instruction: the multiboot entry state
-    assert int(regs["gprs"]["rax"], 16) == 0x2BADB002
-    assert int(regs["rip"], 16) == entry_point(TESTKERNEL)
-    assert regs["mode"] == "protected" and "PG" not in regs["cr0"]["flags"]
-    assert g.p.poll() is None and b"Hello" not in g.out
-    q.ok("cont")
+    try:
+        assert wait_for_socket(sock)
+        time.sleep(0.3)
+        q = QMP(sock)
+        assert q.ok("query-status")["status"] == "paused"
+        regs = q.ok("query-registers", cpu=0)
+        # before the first instruction: the multiboot entry state
+        assert int(regs["gprs"]["rax"], 16) == 0x2BADB002
+        assert int(regs["rip"], 16) == entry_point(TESTKERNEL)
+        assert regs["mode"] == "protected"
+        assert "PG" not in regs["cr0"]["flags"]
+        assert g.p.poll() is None and b"Hello" not in g.out
+        q.ok("cont")
+    except BaseException:
+        g.finish(signal.SIGKILL)
+        raise
     r = g.finish(timeout=30)
     assert r.status == 1, r
     assert "Hello from the kvmscope test guest!" in r.out
