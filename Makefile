@@ -1,7 +1,10 @@
 # kvmscope: the build is Meson + Ninja; this Makefile is the front door.
 #   make             build build/kvmscope and the test guest
 #   make check       unit tests, fuzz smoke runs, integration tests on /dev/kvm
-#   make demo        boot the default demo guest
+#   make demo        build the default Linux guest (cached) and boot it to a
+#                    shell on this terminal; poweroff ends it with status 0
+#   make check-slow  the slow tier: a stock Debian cloud kernel
+#   make guest       build the default Linux guest only
 #   make fuzz        build the libFuzzer targets (clang) in build-fuzz/
 #   make bench       run the benchmarks in bench/
 
@@ -11,7 +14,7 @@ PYTHON ?= /usr/bin/python3
 FUZZ_SECONDS ?= 10
 
 .PHONY: all build check check-unit check-fuzz check-integration demo fuzz bench clean format
-.PHONY: guest
+.PHONY: guest check-slow
 
 all: build
 
@@ -39,11 +42,23 @@ fuzz: $(FUZZ_BUILD)/build.ninja
 check-fuzz: fuzz
 	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-check-integration: build
+# The Linux boot tests need the default guest: built once, then cached.
+check-integration: build guest
 	$(PYTHON) -m pytest -q tests/integration
 
-demo: build
-	$(BUILD)/kvmscope run --kernel $(BUILD)/guests/testkernel/testkernel.elf --append "hello"
+# The stock-distro-kernel tier: minutes of emulated boot on hosts without
+# VMX/SVM, so outside `make check`.
+check-slow: build guest
+	$(PYTHON) -m pytest -q tests/slow
+
+DEMO_KERNEL = $$(guests/linux/build-kernel.sh | tail -n 1)
+DEMO_INITRD = $$(guests/linux/build-initramfs.sh | tail -n 1)
+DEMO_APPEND = console=ttyS0 panic=-1 quiet rodata=off
+
+demo: build guest
+	@echo "Booting the default guest; 'poweroff' ends it, Ctrl-A x quits kvmscope."
+	$(BUILD)/kvmscope run --kernel $(DEMO_KERNEL) --initrd $(DEMO_INITRD) \
+		--append "$(DEMO_APPEND)" --mem 256M --cpus 2
 
 # The default Linux guest (kernel + initramfs, built from Debian packages and
 # cached under ~/.cache/kvmscope; see guests/linux/README.md).

@@ -4,3 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 bench/exit-latency "$build"
+bench/inspect "$build"
+bench/boot "$build"

@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu_template.h"
+#include "inspect/symbols.h"
 #include "cli/cli.h"
 #include "util/log.h"
 #include "vmm/exit_status.h"
@@ -240,6 +241,7 @@ static int boot_once(const struct vm_config *cfg,
 
 int cmd_run(int argc, char **argv)
 {
+	static struct symbols syms;
 	struct boot_request req = { 0 };
 	const struct cpu_template *tmpl;
 	struct errmsg err = { { 0 } };
@@ -270,6 +272,12 @@ int cmd_run(int argc, char **argv)
 	r = prepare_request(&cfg, tmpl, &req, &fmt, &err);
 	if (r)
 		goto fail;
+	if (cfg.symbols_path) {
+		r = symbols_load(&syms, cfg.symbols_path, &err);
+		if (r)
+			goto fail;
+		guest_symbols = &syms;
+	}
 
 	for (;;) {
 		r = boot_once(&cfg, tmpl, why, &req, fmt, restarted, &err);
@@ -281,9 +289,12 @@ int cmd_run(int argc, char **argv)
 		restarted = true;
 	}
 	free_request(&req);
+	guest_symbols = NULL;
+	symbols_free(&syms);
 	return r;
 fail:
 	log_error("%s", err.text);
 	free_request(&req);
+	symbols_free(&syms);
 	return KS_STATUS_USAGE;
 }

@@ -36,6 +36,8 @@ void run_usage(FILE *out)
 	      "                          kvmscope ctl PATH ..., socat or QMP tools\n"
 	      "      --paused            start with every vCPU stopped before its first\n"
 	      "                          instruction (resume with: kvmscope ctl PATH cont)\n"
+	      "      --symbols FILE      guest kernel symbols (System.map or an ELF with a\n"
+	      "                          symbol table) to name RIP in diagnostics\n"
 	      "      --stats             print exit counts by reason when the VM ends\n"
 	      "  -v, --verbose           more kvmscope log on stderr (twice: debug)\n"
 	      "  -h, --help              this help\n"
@@ -66,6 +68,7 @@ enum {
 	OPT_ON_REBOOT,
 	OPT_API_SOCK,
 	OPT_PAUSED,
+	OPT_SYMBOLS,
 };
 
 static const struct option run_longopts[] = {
@@ -81,6 +84,7 @@ static const struct option run_longopts[] = {
 	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "symbols", required_argument, NULL, OPT_SYMBOLS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -182,6 +186,9 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 			break;
 		case OPT_PAUSED:
 			cfg->start_paused = true;
+			break;
+		case OPT_SYMBOLS:
+			cfg->symbols_path = optarg;
 			break;
 		case OPT_ON_REBOOT:
 			if (!strcmp(optarg, "exit"))

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "inspect/symbols.h"
 #include "util/log.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -41,10 +42,17 @@ static bool already_logged(struct vcpu *vcpu, uint64_t rip)
 static void log_fallback(struct vcpu *vcpu, uint64_t rip, const char *name,
 			 const char *what)
 {
+	char sym[160] = "";
+
 	if (already_logged(vcpu, rip))
 		return;
-	log_warn("vCPU %d: KVM could not emulate '%s' at RIP %llx; emulator fallback '%s': %s (logged once per RIP)",
-		 vcpu->id, name, (unsigned long long)rip, name, what);
+	if (!symbols_describe(guest_symbols, rip, sym + 2, sizeof(sym) - 3)) {
+		sym[0] = ' ';
+		sym[1] = '<';
+		strcat(sym, ">");
+	}
+	log_warn("vCPU %d: KVM could not emulate '%s' at RIP %llx%s; emulator fallback '%s': %s (logged once per RIP)",
+		 vcpu->id, name, (unsigned long long)rip, sym, name, what);
 }
 
 static int inject_exception(struct vcpu *vcpu, unsigned int vector)
