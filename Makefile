@@ -49,7 +49,7 @@ check-integration: build guest
 # The stock-distro-kernel tier: minutes of emulated boot on hosts without
 # VMX/SVM, so outside `make check`.
 check-slow: build guest
-	$(PYTHON) -m pytest -q tests/slow
+	$(PYTHON) -m pytest -q -s -rA tests/slow
 
 DEMO_KERNEL = $$(guests/linux/build-kernel.sh | tail -n 1)
 DEMO_INITRD = $$(guests/linux/build-initramfs.sh | tail -n 1)
