@@ -162,6 +162,7 @@ static int setup_irqchip(struct vm *vm, struct errmsg *err)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t identity = VM_IDENTITY_MAP_ADDR;
+	int r;
 
 	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)VM_TSS_ADDR) < 0)
 		return errmsg_set(err, errno, "KVM_SET_TSS_ADDR failed: %s",
@@ -174,8 +175,9 @@ static int setup_irqchip(struct vm *vm, struct errmsg *err)
 				  "KVM_CREATE_IRQCHIP (PIC + IOAPIC + LAPIC) failed: %s",
 				  strerror(errno));
 	/* GSI 0 -> IOAPIC pin 2, as the MADT's interrupt source override says. */
-	if (irq_routing_setup(vm->fd, err))
-		return -EINVAL;
+	r = irq_routing_setup(vm->fd, err);
+	if (r)
+		return r;
 	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return errmsg_set(err, errno, "KVM_CREATE_PIT2 failed: %s",
 				  strerror(errno));
