@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 
 #include "inspect/handlers.h"
+#include "inspect/vcpu_args.h"
 #include "vmm/diag.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -29,21 +30,6 @@
 
 static const char *const no_args[] = { NULL };
 static const char *const cpu_only[] = { "cpu", NULL };
-
-/* The vCPU named by the cpu=N argument. */
-static int arg_vcpu(struct api_ctx *ctx, json_t *args, struct vcpu **out,
-		    struct errmsg *err)
-{
-	long cpu;
-	int r;
-
-	r = api_arg_int(args, "cpu", true, 0, ctx->vm->nr_vcpus - 1, &cpu,
-			NULL, err);
-	if (r)
-		return r;
-	*out = ctx->vm->vcpus[cpu];
-	return 0;
-}
 
 static int vcpu_get(struct vcpu *vcpu, unsigned long req, void *arg,
 		    const char *what, struct errmsg *err)
@@ -286,7 +272,7 @@ int api_cmd_query_registers(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	rc = api_args_only(args, cpu_only, err);
 	if (!rc)
-		rc = arg_vcpu(ctx, args, &vcpu, err);
+		rc = inspect_arg_vcpu(ctx, args, &vcpu, err);
 	if (!rc)
 		rc = vcpu_get(vcpu, KVM_GET_REGS, &r, "KVM_GET_REGS", err);
 	if (!rc)
@@ -573,7 +559,7 @@ int api_cmd_query_msrs(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	r = api_args_only(args, allowed, err);
 	if (!r)
-		r = arg_vcpu(ctx, args, &vcpu, err);
+		r = inspect_arg_vcpu(ctx, args, &vcpu, err);
 	if (!r)
 		r = api_arg_u64(args, "index", false, &index, &have_index,
 				err);
@@ -763,7 +749,7 @@ int api_cmd_query_lapic(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	r = api_args_only(args, cpu_only, err);
 	if (!r)
-		r = arg_vcpu(ctx, args, &vcpu, err);
+		r = inspect_arg_vcpu(ctx, args, &vcpu, err);
 	if (!r)
 		r = vcpu_get(vcpu, KVM_GET_SREGS, &s, "KVM_GET_SREGS", err);
 	if (r)

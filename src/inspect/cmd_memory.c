@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "inspect/handlers.h"
+#include "inspect/vcpu_args.h"
 #include "inspect/pagewalk.h"
 #include "inspect/search.h"
 #include "vmm/diag.h"
@@ -31,41 +32,6 @@
 /* Reverse mapping: virtual addresses listed per match and in total. */
 #define GVAS_PER_MATCH 256
 #define GVAS_TOTAL 200000
-
-static int arg_vcpu(struct api_ctx *ctx, json_t *args, struct vcpu **out,
-		    struct errmsg *err)
-{
-	long cpu;
-	int r;
-
-	r = api_arg_int(args, "cpu", true, 0, ctx->vm->nr_vcpus - 1, &cpu,
-			NULL, err);
-	if (r)
-		return r;
-	*out = ctx->vm->vcpus[cpu];
-	return 0;
-}
-
-/* The walker's view of a vCPU (as in cmd_paging.c). */
-static int vcpu_paging(struct api_ctx *ctx, struct vcpu *vcpu,
-		       struct paging_ctx *pc, struct errmsg *err)
-{
-	struct kvm_sregs s;
-	unsigned int maxphy;
-	bool gbpages;
-
-	if (ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
-		return errmsg_set(err, errno, "KVM_GET_SREGS on vCPU %d failed: %s",
-				  vcpu->id, strerror(errno));
-	diag_guest_phys_bits(ctx->vm->supported_cpuid, &maxphy, &gbpages);
-	if (paging_ctx_init(pc, s.cr0, s.cr3, s.cr4, s.efer, maxphy, gbpages))
-		return errmsg_set(err, EINVAL,
-				  "vCPU %d's CR0 0x%llx CR4 0x%llx EFER 0x%llx are no paging mode a CPU can be in",
-				  vcpu->id, (unsigned long long)s.cr0,
-				  (unsigned long long)s.cr4,
-				  (unsigned long long)s.efer);
-	return 0;
-}
 
 /* Bytes of RAM from gpa to the end of its region; 0 when not RAM. */
 static uint64_t ram_span(const struct guest_memory *mem, uint64_t gpa)
@@ -186,6 +152,7 @@ struct target {
 static int parse_target(struct api_ctx *ctx, json_t *args, const char *cmd,
 			struct target *t, struct errmsg *err)
 {
+	struct kvm_sregs sregs;
 	bool has_gpa, has_gva, has_cpu;
 	char what[48];
 	uint64_t gpa = 0, gva = 0;
@@ -216,9 +183,9 @@ static int parse_target(struct api_ctx *ctx, json_t *args, const char *cmd,
 	snprintf(what, sizeof(what), "%s gva=", cmd);
 	r = api_require_stopped(ctx, what, err);
 	if (!r)
-		r = arg_vcpu(ctx, args, &t->vcpu, err);
+		r = inspect_arg_vcpu(ctx, args, &t->vcpu, err);
 	if (!r)
-		r = vcpu_paging(ctx, t->vcpu, &t->pc, err);
+		r = inspect_vcpu_paging(ctx->vm, t->vcpu, &sregs, &t->pc, err);
 	return r;
 }
 
@@ -607,6 +574,7 @@ static int parse_pattern(json_t *args, uint8_t **pat, size_t *plen,
 int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 			  struct errmsg *err)
 {
+	struct kvm_sregs sregs;
 	static const char *const allowed[] = { "pattern", "hex", "gpa-start",
 					       "gpa-end", "cpu", "max", NULL };
 	const struct guest_memory *mem = &ctx->vm->mem;
@@ -642,9 +610,9 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 	if (with_cpu) {
 		r = api_require_stopped(ctx, "search-memory cpu=", err);
 		if (!r)
-			r = arg_vcpu(ctx, args, &vcpu, err);
+			r = inspect_arg_vcpu(ctx, args, &vcpu, err);
 		if (!r)
-			r = vcpu_paging(ctx, vcpu, &pc, err);
+			r = inspect_vcpu_paging(ctx->vm, vcpu, &sregs, &pc, err);
 		if (r)
 			return r;
 	}

@@ -13,47 +13,11 @@
 #include <sys/ioctl.h>
 
 #include "inspect/handlers.h"
+#include "inspect/vcpu_args.h"
 #include "inspect/pagewalk.h"
 #include "vmm/diag.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
-
-static int arg_vcpu(struct api_ctx *ctx, json_t *args, struct vcpu **out,
-		    struct errmsg *err)
-{
-	long cpu;
-	int r;
-
-	r = api_arg_int(args, "cpu", true, 0, ctx->vm->nr_vcpus - 1, &cpu,
-			NULL, err);
-	if (r)
-		return r;
-	*out = ctx->vm->vcpus[cpu];
-	return 0;
-}
-
-/* The walker's view of a vCPU: its control registers plus the physical
- * address width and 1 GiB page support KVM offers guests. */
-static int vcpu_paging(struct api_ctx *ctx, struct vcpu *vcpu,
-		       struct kvm_sregs *s, struct paging_ctx *pc,
-		       struct errmsg *err)
-{
-	unsigned int maxphy;
-	bool gbpages;
-
-	if (ioctl(vcpu->fd, KVM_GET_SREGS, s) < 0)
-		return errmsg_set(err, errno, "KVM_GET_SREGS on vCPU %d failed: %s",
-				  vcpu->id, strerror(errno));
-	diag_guest_phys_bits(ctx->vm->supported_cpuid, &maxphy, &gbpages);
-	if (paging_ctx_init(pc, s->cr0, s->cr3, s->cr4, s->efer, maxphy,
-			    gbpages))
-		return errmsg_set(err, EINVAL,
-				  "vCPU %d's CR0 0x%llx CR4 0x%llx EFER 0x%llx are no paging mode a CPU can be in",
-				  vcpu->id, (unsigned long long)s->cr0,
-				  (unsigned long long)s->cr4,
-				  (unsigned long long)s->efer);
-	return 0;
-}
 
 static const char *status_word(enum walk_status st)
 {
@@ -142,11 +106,11 @@ int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	r = api_args_only(args, allowed, err);
 	if (!r)
-		r = arg_vcpu(ctx, args, &vcpu, err);
+		r = inspect_arg_vcpu(ctx, args, &vcpu, err);
 	if (!r)
 		r = api_arg_u64(args, "gva", true, &gva, NULL, err);
 	if (!r)
-		r = vcpu_paging(ctx, vcpu, &s, &pc, err);
+		r = inspect_vcpu_paging(ctx->vm, vcpu, &s, &pc, err);
 	if (r)
 		return r;
 
@@ -269,12 +233,12 @@ int api_cmd_query_mappings(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	r = api_args_only(args, allowed, err);
 	if (!r)
-		r = arg_vcpu(ctx, args, &vcpu, err);
+		r = inspect_arg_vcpu(ctx, args, &vcpu, err);
 	if (!r)
 		r = api_arg_int(args, "max", false, 1, MAPPINGS_LIMIT, &out.max,
 				NULL, err);
 	if (!r)
-		r = vcpu_paging(ctx, vcpu, &s, &pc, err);
+		r = inspect_vcpu_paging(ctx->vm, vcpu, &s, &pc, err);
 	if (r)
 		return r;
 
