@@ -52,15 +52,38 @@ static double now(void)
 }
 
 static const char *const words[] = {
-	"the", "of", "and", "to", "in", "is", "for", "that", "with", "on",
-	"kernel", "memory", "page", "schedule_timeout", "return", "struct",
-	"device", "driver", "error", "value", "init", "static", "void",
-	"int", "unsigned", "long", "spin_lock", "mutex", "irq", "buffer",
-	"file", "inode", "dentry", "task", "process", "thread", "signal",
-	"timer", "clock", "event", "/usr/lib", "/proc/self", "config",
-	"CONFIG_X86", "0x0000", "ffff", "localhost", "systemd", "journal",
-	"Started", "Stopping", "module", "loaded", "PCI:", "ACPI:", "usb",
-	"eth0", "net", "tcp", "udp", "socket", "bind", "open", "close",
+	"the",	     "of",
+	"and",	     "to",
+	"in",	     "is",
+	"for",	     "that",
+	"with",	     "on",
+	"kernel",    "memory",
+	"page",	     "schedule_timeout",
+	"return",    "struct",
+	"device",    "driver",
+	"error",     "value",
+	"init",	     "static",
+	"void",	     "int",
+	"unsigned",  "long",
+	"spin_lock", "mutex",
+	"irq",	     "buffer",
+	"file",	     "inode",
+	"dentry",    "task",
+	"process",   "thread",
+	"signal",    "timer",
+	"clock",     "event",
+	"/usr/lib",  "/proc/self",
+	"config",    "CONFIG_X86",
+	"0x0000",    "ffff",
+	"localhost", "systemd",
+	"journal",   "Started",
+	"Stopping",  "module",
+	"loaded",    "PCI:",
+	"ACPI:",     "usb",
+	"eth0",	     "net",
+	"tcp",	     "udp",
+	"socket",    "bind",
+	"open",	     "close",
 };
 
 static void fill_text(uint8_t *p)
@@ -151,8 +174,8 @@ static void fill_ram(uint8_t *buf, size_t size)
 	}
 }
 
-static uint64_t memmem_count(const uint8_t *hay, size_t len,
-			     const uint8_t *pat, size_t plen)
+static uint64_t memmem_count(const uint8_t *hay, size_t len, const uint8_t *pat,
+			     size_t plen)
 {
 	const uint8_t *p = hay, *end = hay + len;
 	uint64_t n = 0;
@@ -259,14 +282,17 @@ static void bench_search(size_t mib, int rounds)
 				best_m = t2 - t1;
 		}
 		ns_prefix = mlen == size ? ns :
-			    search_scan(&sp, buf, mlen, NULL, NULL, NULL);
+					   search_scan(&sp, buf, mlen, NULL,
+						       NULL, NULL);
 		if (ns_prefix != nm) {
 			fprintf(stderr,
-				"%s: scanner found %" PRIu64 " matches, memmem %" PRIu64 "\n",
+				"%s: scanner found %" PRIu64
+				" matches, memmem %" PRIu64 "\n",
 				pats[i].name, ns_prefix, nm);
 			exit(1);
 		}
-		printf("search %s bytes=%zu matches=%" PRIu64 " scanner_s=%.6f memmem_s=%.6f memmem_bytes=%zu\n",
+		printf("search %s bytes=%zu matches=%" PRIu64
+		       " scanner_s=%.6f memmem_s=%.6f memmem_bytes=%zu\n",
 		       pats[i].name, size, ns, best_s, best_m, mlen);
 		fflush(stdout);
 	}
@@ -359,9 +385,10 @@ static void bench_walk(long walks)
 		sum += res.gpa;
 	}
 	t1 = now();
-	printf("walk walks=%ld seconds=%.6f mapped=%d tables_mib=%.1f checksum=%" PRIx64 "\n",
-	       walks, t1 - t0, NR_VAS,
-	       (double)(t.next - (1 << 20)) / (1 << 20), sum);
+	printf("walk walks=%ld seconds=%.6f mapped=%d tables_mib=%.1f checksum=%" PRIx64
+	       "\n",
+	       walks, t1 - t0, NR_VAS, (double)(t.next - (1 << 20)) / (1 << 20),
+	       sum);
 
 	t0 = now();
 	pagewalk_mappings(&t.mem, &pc, 1ULL << 24, count_range, &ranges, &st);

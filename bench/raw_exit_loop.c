@@ -148,7 +148,8 @@ int main(int argc, char **argv)
 			break;
 		if (run->exit_reason != KVM_EXIT_IO &&
 		    run->exit_reason != KVM_EXIT_MMIO) {
-			fprintf(stderr, "unexpected exit %u\n", run->exit_reason);
+			fprintf(stderr, "unexpected exit %u\n",
+				run->exit_reason);
 			return 1;
 		}
 	}

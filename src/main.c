@@ -46,7 +46,8 @@ int main(int argc, char **argv)
 		printf("kvmscope %s\n", KVMSCOPE_VERSION);
 		return 0;
 	}
-	log_error("unknown command '%s': use 'kvmscope run --kernel FILE' (see kvmscope help)",
-		  argv[1]);
+	log_error(
+		"unknown command '%s': use 'kvmscope run --kernel FILE' (see kvmscope help)",
+		argv[1]);
 	return KS_STATUS_USAGE;
 }

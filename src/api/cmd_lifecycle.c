@@ -18,8 +18,8 @@ static const char *const no_args[] = { NULL };
  * {} . QMP clients may ask for capabilities in "enable"; the greeting
  * offers none, so any requested one is refused by name.
  */
-int api_cmd_qmp_capabilities(struct api_ctx *ctx, json_t *args,
-			     json_t **ret, struct errmsg *err)
+int api_cmd_qmp_capabilities(struct api_ctx *ctx, json_t *args, json_t **ret,
+			     struct errmsg *err)
 {
 	static const char *const allowed[] = { "enable", NULL };
 	json_t *enable, *v;
@@ -31,12 +31,13 @@ int api_cmd_qmp_capabilities(struct api_ctx *ctx, json_t *args,
 		return r;
 	enable = json_object_get(args, "enable");
 	if (enable && !json_is_array(enable))
-		return errmsg_set(err, EINVAL,
-				  "argument 'enable' must be an array of capability names");
-	json_array_foreach(enable, i, v)
-		return errmsg_set(err, EINVAL,
-				  "capability '%.64s' is not available: kvmscope offers none",
-				  json_is_string(v) ? json_string_value(v) : "?");
+		return errmsg_set(
+			err, EINVAL,
+			"argument 'enable' must be an array of capability names");
+	json_array_foreach(enable, i, v) return errmsg_set(
+		err, EINVAL,
+		"capability '%.64s' is not available: kvmscope offers none",
+		json_is_string(v) ? json_string_value(v) : "?");
 	*ret = json_object();
 	return 0;
 }
@@ -138,13 +139,14 @@ int api_cmd_quit(struct api_ctx *ctx, json_t *args, json_t **ret,
 	return 0;
 }
 
-int api_cmd_system_powerdown(struct api_ctx *ctx, json_t *args,
-			     json_t **ret, struct errmsg *err)
+int api_cmd_system_powerdown(struct api_ctx *ctx, json_t *args, json_t **ret,
+			     struct errmsg *err)
 {
 	int r = api_args_only(args, no_args, err);
 
 	if (r)
 		return r;
-	return errmsg_set(err, ENOTSUP,
-			  "system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
+	return errmsg_set(
+		err, ENOTSUP,
+		"system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
 }

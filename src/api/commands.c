@@ -38,8 +38,7 @@ static const struct api_command command_table[] = {
 	{ "query-registers", api_cmd_query_registers, API_NEEDS_STOP, "cpu=N",
 	  "general, segment, control, debug registers and pending events" },
 	{ "query-msrs", api_cmd_query_msrs, API_NEEDS_STOP,
-	  "cpu=N [index=ADDR]",
-	  "every readable MSR, or the one at index" },
+	  "cpu=N [index=ADDR]", "every readable MSR, or the one at index" },
 	{ "query-lapic", api_cmd_query_lapic, API_NEEDS_STOP, "cpu=N",
 	  "the local APIC's registers, decoded" },
 
@@ -96,9 +95,10 @@ const struct api_command *api_commands(int *count)
 
 static int needs_stop_error(const char *what, struct errmsg *err)
 {
-	return errmsg_set(err, EBUSY,
-			  "'%s' needs a stopped VM: run 'stop' first or pass pause=true",
-			  what);
+	return errmsg_set(
+		err, EBUSY,
+		"'%s' needs a stopped VM: run 'stop' first or pass pause=true",
+		what);
 }
 
 int api_require_stopped(struct api_ctx *ctx, const char *what,
@@ -288,26 +288,31 @@ int api_arg_u64(json_t *args, const char *name, bool required, uint64_t *out,
 		json_int_t i = json_integer_value(v);
 
 		if (i < 0)
-			return errmsg_set(err, EINVAL,
-					  "argument '%s' must not be negative (got %" JSON_INTEGER_FORMAT ")",
-					  name, i);
+			return errmsg_set(
+				err, EINVAL,
+				"argument '%s' must not be negative (got %" JSON_INTEGER_FORMAT
+				")",
+				name, i);
 		*out = (uint64_t)i;
 		return 0;
 	}
 	if (!json_is_string(v))
-		return errmsg_set(err, EINVAL,
-				  "argument '%s' must be a number or a string like \"0x1000\", not %s",
-				  name, json_type_name(v));
+		return errmsg_set(
+			err, EINVAL,
+			"argument '%s' must be a number or a string like \"0x1000\", not %s",
+			name, json_type_name(v));
 	s = json_string_value(v);
 	r = parse_number(s, false, &neg, out);
 	if (r == -ERANGE)
-		return errmsg_set(err, EINVAL,
-				  "argument '%s' value '%.64s' does not fit in 64 bits",
-				  name, s);
+		return errmsg_set(
+			err, EINVAL,
+			"argument '%s' value '%.64s' does not fit in 64 bits",
+			name, s);
 	if (r)
-		return errmsg_set(err, EINVAL,
-				  "argument '%s' value '%.64s' is not a number: use decimal (4096) or hex (0x1000)",
-				  name, s);
+		return errmsg_set(
+			err, EINVAL,
+			"argument '%s' value '%.64s' is not a number: use decimal (4096) or hex (0x1000)",
+			name, s);
 	return 0;
 }
 
@@ -326,9 +331,11 @@ int api_arg_int(json_t *args, const char *name, bool required, long min,
 		json_int_t i = json_integer_value(v);
 
 		if (i < min || i > max)
-			return errmsg_set(err, EINVAL,
-					  "argument '%s' must be between %ld and %ld (got %" JSON_INTEGER_FORMAT ")",
-					  name, min, max, i);
+			return errmsg_set(
+				err, EINVAL,
+				"argument '%s' must be between %ld and %ld (got %" JSON_INTEGER_FORMAT
+				")",
+				name, min, max, i);
 		*out = (long)i;
 		return 0;
 	}
@@ -339,17 +346,19 @@ int api_arg_int(json_t *args, const char *name, bool required, long min,
 	s = json_string_value(v);
 	r = parse_number(s, true, &neg, &mag);
 	if (r == -EINVAL)
-		return errmsg_set(err, EINVAL,
-				  "argument '%s' value '%.64s' is not an integer",
-				  name, s);
+		return errmsg_set(
+			err, EINVAL,
+			"argument '%s' value '%.64s' is not an integer", name,
+			s);
 	if (!r && !mag)
 		neg = false; /* "-0" */
 	/* Compare magnitudes so that no conversion can overflow. */
 	if (r || (!neg && (max < 0 || mag > (uint64_t)max)) ||
 	    (neg && (min >= 0 || mag > -(uint64_t)min)))
-		return errmsg_set(err, EINVAL,
-				  "argument '%s' must be between %ld and %ld (got %.64s)",
-				  name, min, max, s);
+		return errmsg_set(
+			err, EINVAL,
+			"argument '%s' must be between %ld and %ld (got %.64s)",
+			name, min, max, s);
 	*out = neg ? (long)(0 - mag) : (long)mag;
 	return 0;
 }
@@ -369,8 +378,8 @@ int api_arg_bool(json_t *args, const char *name, bool *out, bool *present,
 	return 0;
 }
 
-int api_arg_str(json_t *args, const char *name, bool required,
-		const char **out, struct errmsg *err)
+int api_arg_str(json_t *args, const char *name, bool required, const char **out,
+		struct errmsg *err)
 {
 	json_t *v = get_arg(args, name, NULL);
 
@@ -385,8 +394,7 @@ int api_arg_str(json_t *args, const char *name, bool required,
 	return 0;
 }
 
-int api_args_only(json_t *args, const char *const allowed[],
-		  struct errmsg *err)
+int api_args_only(json_t *args, const char *const allowed[], struct errmsg *err)
 {
 	const char *key;
 	json_t *v;
@@ -397,8 +405,10 @@ int api_args_only(json_t *args, const char *const allowed[],
 	if (!args)
 		return 0;
 	if (!json_is_object(args))
-		return errmsg_set(err, EINVAL, "arguments must be a JSON object");
-	json_object_foreach(args, key, v) {
+		return errmsg_set(err, EINVAL,
+				  "arguments must be a JSON object");
+	json_object_foreach(args, key, v)
+	{
 		bool ok = false;
 
 		for (i = 0; allowed[i]; i++)
@@ -407,18 +417,20 @@ int api_args_only(json_t *args, const char *const allowed[],
 		if (ok)
 			continue;
 		if (!allowed[0])
-			return errmsg_set(err, EINVAL,
-					  "unknown argument '%.64s': this command takes none",
-					  key);
+			return errmsg_set(
+				err, EINVAL,
+				"unknown argument '%.64s': this command takes none",
+				key);
 		/* Listing the valid names turns a typo into a quick fix. */
 		list[0] = '\0';
 		off = 0;
 		for (i = 0; allowed[i] && off < sizeof(list); i++)
 			off += snprintf(list + off, sizeof(list) - off, "%s%s",
 					i ? ", " : "", allowed[i]);
-		return errmsg_set(err, EINVAL,
-				  "unknown argument '%.64s' (this command takes: %s)",
-				  key, list);
+		return errmsg_set(
+			err, EINVAL,
+			"unknown argument '%.64s' (this command takes: %s)",
+			key, list);
 	}
 	return 0;
 }

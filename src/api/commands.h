@@ -113,8 +113,8 @@ int api_arg_int(json_t *args, const char *name, bool required, long min,
 		long max, long *out, bool *present, struct errmsg *err);
 int api_arg_bool(json_t *args, const char *name, bool *out, bool *present,
 		 struct errmsg *err);
-int api_arg_str(json_t *args, const char *name, bool required,
-		const char **out, struct errmsg *err);
+int api_arg_str(json_t *args, const char *name, bool required, const char **out,
+		struct errmsg *err);
 /* Reject arguments not in the NULL-terminated list (typos must not pass). */
 int api_args_only(json_t *args, const char *const allowed[],
 		  struct errmsg *err);

@@ -219,8 +219,8 @@ static void send_json(struct api_session *s, json_t *msg)
 static void reply_error(struct api_session *s, json_t *id, const char *cls,
 			const char *desc)
 {
-	json_t *msg = json_pack("{s:{s:s,s:s}}", "error", "class", cls,
-				"desc", desc);
+	json_t *msg =
+		json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", desc);
 
 	if (msg && id)
 		json_object_set(msg, "id", id);
@@ -249,7 +249,8 @@ static void handle_request(struct api_session *s, json_t *req)
 		return;
 	}
 	id = json_object_get(req, "id");
-	json_object_foreach(req, key, v) {
+	json_object_foreach(req, key, v)
+	{
 		if (strcmp(key, "execute") && strcmp(key, "arguments") &&
 		    strcmp(key, "id")) {
 			snprintf(desc, sizeof(desc),
@@ -277,13 +278,15 @@ static void handle_request(struct api_session *s, json_t *req)
 	}
 	name = json_string_value(exec);
 	if (!s->negotiated && strcmp(name, "qmp_capabilities")) {
-		reply_error(s, id, "CommandNotFound",
-			    "Expecting capabilities negotiation with 'qmp_capabilities'");
+		reply_error(
+			s, id, "CommandNotFound",
+			"Expecting capabilities negotiation with 'qmp_capabilities'");
 		return;
 	}
 	if (s->negotiated && !strcmp(name, "qmp_capabilities")) {
-		reply_error(s, id, "CommandNotFound",
-			    "Capabilities negotiation is already complete, command ignored");
+		reply_error(
+			s, id, "CommandNotFound",
+			"Capabilities negotiation is already complete, command ignored");
 		return;
 	}
 
@@ -310,8 +313,7 @@ static void handle_request(struct api_session *s, json_t *req)
 }
 
 /* Handle every complete request in the input buffer. */
-static enum proc_state session_process(struct api_session *s,
-				       size_t out_limit)
+static enum proc_state session_process(struct api_session *s, size_t out_limit)
 {
 	enum proc_state st = PROC_IDLE;
 	enum api_stream_result res;
@@ -341,8 +343,8 @@ static enum proc_state session_process(struct api_session *s,
 			pos++;
 		if (pos == s->in_len || !s->maybe_complete)
 			break;
-		res = api_stream_next(s->in + pos, s->in_len - pos, &req,
-				      &used, errtext, sizeof(errtext));
+		res = api_stream_next(s->in + pos, s->in_len - pos, &req, &used,
+				      errtext, sizeof(errtext));
 		if (res == API_STREAM_MORE) {
 			s->maybe_complete = false;
 			break;
@@ -366,8 +368,9 @@ static enum proc_state session_process(struct api_session *s,
 		s->in_len -= pos;
 	}
 	if (st == PROC_IDLE && s->in_len > API_MAX_REQUEST) {
-		reply_error(s, NULL, "GenericError",
-			    "request larger than 4 MiB without a complete JSON object: disconnecting");
+		reply_error(
+			s, NULL, "GenericError",
+			"request larger than 4 MiB without a complete JSON object: disconnecting");
 		s->finished = true;
 		s->in_len = 0;
 		return PROC_CLOSE;
@@ -628,8 +631,7 @@ void api_server_handle(struct api_server *srv, int fd, uint32_t events)
 	reap(srv);
 }
 
-void api_server_event(struct api_server *srv, const char *event,
-		      json_t *data)
+void api_server_event(struct api_server *srv, const char *event, json_t *data)
 {
 	struct timespec ts;
 	struct api_client *c;
@@ -679,29 +681,33 @@ static int check_existing(const char *path, struct errmsg *err)
 				  strerror(errno));
 	}
 	if (!S_ISSOCK(st.st_mode))
-		return errmsg_set(err, EEXIST,
-				  "--api-sock %s: the path exists and is not a socket; remove it or choose another path",
-				  path);
+		return errmsg_set(
+			err, EEXIST,
+			"--api-sock %s: the path exists and is not a socket; remove it or choose another path",
+			path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return errmsg_set(err, errno, "--api-sock %s: socket: %s",
-				  path, strerror(errno));
+		return errmsg_set(err, errno, "--api-sock %s: socket: %s", path,
+				  strerror(errno));
 	memcpy(sa.sun_path, path, strlen(path));
 	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	e = errno;
 	close(fd);
 	if (r == 0)
-		return errmsg_set(err, EADDRINUSE,
-				  "--api-sock %s: another process is serving this socket (another kvmscope?); stop it or choose another path",
-				  path);
+		return errmsg_set(
+			err, EADDRINUSE,
+			"--api-sock %s: another process is serving this socket (another kvmscope?); stop it or choose another path",
+			path);
 	if (e != ECONNREFUSED)
-		return errmsg_set(err, e,
-				  "--api-sock %s: an existing socket is there and cannot be checked (%s); remove it or choose another path",
-				  path, strerror(e));
+		return errmsg_set(
+			err, e,
+			"--api-sock %s: an existing socket is there and cannot be checked (%s); remove it or choose another path",
+			path, strerror(e));
 	if (unlink(path) < 0)
-		return errmsg_set(err, errno,
-				  "--api-sock %s: cannot remove the stale socket: %s",
-				  path, strerror(errno));
+		return errmsg_set(
+			err, errno,
+			"--api-sock %s: cannot remove the stale socket: %s",
+			path, strerror(errno));
 	log_info("api: replaced the stale socket %s", path);
 	return 0;
 }
@@ -719,17 +725,18 @@ int api_server_open(struct api_server **out, const char *path,
 	if (!path || !*path)
 		return errmsg_set(err, EINVAL, "--api-sock needs a path");
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return errmsg_set(err, ENAMETOOLONG,
-				  "--api-sock %s: the path is %zu bytes long; unix sockets allow %zu",
-				  path, strlen(path), sizeof(sa.sun_path) - 1);
+		return errmsg_set(
+			err, ENAMETOOLONG,
+			"--api-sock %s: the path is %zu bytes long; unix sockets allow %zu",
+			path, strlen(path), sizeof(sa.sun_path) - 1);
 	r = check_existing(path, err);
 	if (r)
 		return r;
 
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return errmsg_set(err, errno, "--api-sock %s: socket: %s",
-				  path, strerror(errno));
+		return errmsg_set(err, errno, "--api-sock %s: socket: %s", path,
+				  strerror(errno));
 	memcpy(sa.sun_path, path, strlen(path));
 	/*
 	 * The socket controls the VM and reads its memory: owner only, from

@@ -47,8 +47,7 @@ void api_server_handle(struct api_server *srv, int fd, uint32_t events);
  * Send an event to every client past negotiation. data (may be NULL) is
  * stolen.
  */
-void api_server_event(struct api_server *srv, const char *event,
-		      json_t *data);
+void api_server_event(struct api_server *srv, const char *event, json_t *data);
 /*
  * Flush what can be flushed within a second (e.g. the reply to 'quit'),
  * then close every client and the socket and remove its path. NULL is
@@ -86,8 +85,7 @@ enum api_stream_result api_stream_next(const char *buf, size_t len,
  */
 struct api_session;
 struct api_session *api_session_new(struct api_ctx ctx,
-				    const struct api_command *table,
-				    int count);
+				    const struct api_command *table, int count);
 /*
  * Consume bytes. Returns false when a connected client would be
  * disconnected (a request over API_MAX_REQUEST); the session is then

@@ -56,7 +56,8 @@ static void ctl_usage(FILE *out)
 	for (i = 0; i < n; i++)
 		fprintf(out, "  %-17s%s %s%s%s\n", cmds[i].name,
 			cmds[i].pause == API_NEEDS_STOP ? "*" : " ",
-			cmds[i].args_help, *cmds[i].args_help ? "\n                     " : "",
+			cmds[i].args_help,
+			*cmds[i].args_help ? "\n                     " : "",
 			cmds[i].help);
 	fputs("\n"
 	      "Exit status: 0 done, 1 the command failed, 2 bad usage or no answer\n"
@@ -82,7 +83,8 @@ static const char *arg_type(const struct api_command *cmd, const char *name,
 
 		if (start && p[len] == '=') {
 			p += len + 1;
-			*type_len = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+			*type_len = strspn(
+				p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
 			return p;
 		}
 	}
@@ -144,8 +146,8 @@ static json_t *typed_value(const struct api_command *cmd, const char *name,
 }
 
 /* name=value ... into a JSON object; NULL with why set on a bad one. */
-static json_t *build_args(const char *command, int argc, char **argv,
-			  char *why, size_t whylen)
+static json_t *build_args(const char *command, int argc, char **argv, char *why,
+			  size_t whylen)
 {
 	const struct api_command *cmd = api_command_find(command);
 	json_t *args = json_object(), *v;
@@ -159,15 +161,15 @@ static json_t *build_args(const char *command, int argc, char **argv,
 		size_t len;
 
 		if (!eq || eq == argv[i]) {
-			snprintf(why, whylen,
-				 "argument '%s' is not name=value", argv[i]);
+			snprintf(why, whylen, "argument '%s' is not name=value",
+				 argv[i]);
 			goto fail;
 		}
 		raw = eq[-1] == ':';
 		len = eq - argv[i] - raw;
 		if (!len || len >= sizeof(name)) {
-			snprintf(why, whylen, "argument '%s' has no usable name",
-				 argv[i]);
+			snprintf(why, whylen,
+				 "argument '%s' has no usable name", argv[i]);
 			goto fail;
 		}
 		memcpy(name, argv[i], len);
@@ -365,8 +367,9 @@ static int ctl_connect(struct conn *c)
 	int r;
 
 	if (strlen(c->path) >= sizeof(sa.sun_path)) {
-		log_error("cannot connect to %s: the path is too long for a unix socket",
-			  c->path);
+		log_error(
+			"cannot connect to %s: the path is too long for a unix socket",
+			c->path);
 		return -1;
 	}
 	memcpy(sa.sun_path, c->path, strlen(c->path));
@@ -384,8 +387,9 @@ static int ctl_connect(struct conn *c)
 	}
 	r = connect(c->fd, (struct sockaddr *)&sa, sizeof(sa));
 	if (r < 0) {
-		log_error("cannot connect to %s: %s (is kvmscope run --api-sock %s running?)",
-			  c->path, strerror(errno), c->path);
+		log_error(
+			"cannot connect to %s: %s (is kvmscope run --api-sock %s running?)",
+			c->path, strerror(errno), c->path);
 		return -1;
 	}
 	return 0;
@@ -454,8 +458,9 @@ int cmd_ctl(int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			if (parse_int(optarg, 0, INT_MAX / 1000, &n)) {
-				log_error("--timeout '%s' is invalid: give whole seconds (0: wait forever)",
-					  optarg);
+				log_error(
+					"--timeout '%s' is invalid: give whole seconds (0: wait forever)",
+					optarg);
 				return CTL_TROUBLE;
 			}
 			c.timeout_ms = n ? n * 1000 : -1;
@@ -464,17 +469,20 @@ int cmd_ctl(int argc, char **argv)
 			ctl_usage(stdout);
 			return 0;
 		case ':':
-			log_error("option '%s' needs a value (see kvmscope ctl --help)",
-				  argv[optind - 1]);
+			log_error(
+				"option '%s' needs a value (see kvmscope ctl --help)",
+				argv[optind - 1]);
 			return CTL_TROUBLE;
 		default:
-			log_error("unknown option '%s' (see kvmscope ctl --help)",
-				  argv[optind - 1]);
+			log_error(
+				"unknown option '%s' (see kvmscope ctl --help)",
+				argv[optind - 1]);
 			return CTL_TROUBLE;
 		}
 	}
 	if (argc - optind < 2) {
-		log_error("ctl needs a socket and a command: kvmscope ctl SOCKET COMMAND [name=value ...] (see kvmscope ctl --help)");
+		log_error(
+			"ctl needs a socket and a command: kvmscope ctl SOCKET COMMAND [name=value ...] (see kvmscope ctl --help)");
 		return CTL_TROUBLE;
 	}
 	c.path = argv[optind];

@@ -60,9 +60,9 @@ static int read_file(const char *what, const char *path, struct boot_file *f,
 		if (n <= 0) {
 			free(buf);
 			close(fd);
-			return errmsg_set(err, EIO, "cannot read %s '%s': %s",
-					  what, path,
-					  n < 0 ? strerror(errno) : "short read");
+			return errmsg_set(
+				err, EIO, "cannot read %s '%s': %s", what, path,
+				n < 0 ? strerror(errno) : "short read");
 		}
 		done += n;
 	}
@@ -114,9 +114,10 @@ static void log_template(const struct cpu_template *tmpl, const char *why,
 		off += snprintf(names + off, sizeof(names) - off, "%s%s",
 				i ? " " : "", tmpl->hidden[i].name);
 	if (boot_format_is_linux(fmt) && tmpl->linux_cmdline)
-		log_warn("cpu template %s%s%s%s: hiding %s; Linux command line gets '%s'",
-			 tmpl->name, why ? " (" : "", why ? why : "",
-			 why ? ")" : "", names, tmpl->linux_cmdline);
+		log_warn(
+			"cpu template %s%s%s%s: hiding %s; Linux command line gets '%s'",
+			tmpl->name, why ? " (" : "", why ? why : "",
+			why ? ")" : "", names, tmpl->linux_cmdline);
 	else
 		log_info("cpu template %s%s%s%s: hiding %s", tmpl->name,
 			 why ? " (" : "", why ? why : "", why ? ")" : "",
@@ -162,24 +163,27 @@ static int load_guest(const struct vm_config *cfg,
 
 	r = guest_memory_alloc(mem, cfg->mem_size);
 	if (r)
-		return errmsg_set(err, -r,
-				  "cannot reserve %" PRIu64 " MiB of host memory for the guest: %s (try a smaller --mem)",
-				  cfg->mem_size >> 20, strerror(-r));
+		return errmsg_set(
+			err, -r,
+			"cannot reserve %" PRIu64
+			" MiB of host memory for the guest: %s (try a smaller --mem)",
+			cfg->mem_size >> 20, strerror(-r));
 	r = boot_load(mem, req, entry, err);
 	if (!r)
 		r = acpi_build(mem, &acpi, &rsdp, err);
 	if (!r) {
 		r = boot_set_rsdp(mem, fmt, rsdp);
 		if (r)
-			errmsg_set(err, -r, "cannot pass the ACPI RSDP to the kernel");
+			errmsg_set(err, -r,
+				   "cannot pass the ACPI RSDP to the kernel");
 	}
 	if (r)
 		guest_memory_free(mem);
 	return r;
 }
 
-static int open_serial(const struct vm_config *cfg, bool restarted,
-		       int *out_fd, int *in_fd, struct errmsg *err)
+static int open_serial(const struct vm_config *cfg, bool restarted, int *out_fd,
+		       int *in_fd, struct errmsg *err)
 {
 	*out_fd = *in_fd = -1;
 	if (cfg->serial_mode == SERIAL_STDIO) {
@@ -192,9 +196,10 @@ static int open_serial(const struct vm_config *cfg, bool restarted,
 				       (restarted ? O_APPEND : O_TRUNC),
 			       0644);
 		if (*out_fd < 0)
-			return errmsg_set(err, errno,
-					  "cannot create serial output file '%s': %s",
-					  cfg->serial_path, strerror(errno));
+			return errmsg_set(
+				err, errno,
+				"cannot create serial output file '%s': %s",
+				cfg->serial_path, strerror(errno));
 	}
 	return 0;
 }
@@ -264,9 +269,10 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	if (access(cfg.kvm_device, F_OK) < 0) {
-		errmsg_set(&err, ENOENT,
-			   "%s does not exist: load the KVM module (modprobe kvm_intel or kvm_amd) and enable virtualization in the firmware",
-			   cfg.kvm_device);
+		errmsg_set(
+			&err, ENOENT,
+			"%s does not exist: load the KVM module (modprobe kvm_intel or kvm_amd) and enable virtualization in the firmware",
+			cfg.kvm_device);
 		goto fail;
 	}
 	r = prepare_request(&cfg, tmpl, &req, &fmt, &err);

@@ -107,14 +107,16 @@ static void print_value(FILE *out, json_t *v)
 		fputs("-", out);
 		break;
 	case JSON_ARRAY:
-		json_array_foreach(v, i, m) {
+		json_array_foreach(v, i, m)
+		{
 			if (i)
 				fputc(' ', out);
 			print_value(out, m);
 		}
 		break;
 	case JSON_OBJECT:
-		json_object_foreach(v, key, m) {
+		json_object_foreach(v, key, m)
+		{
 			if (json_is_false(m) || json_is_null(m))
 				continue;
 			fprintf(out, "%s%s", first ? "" : " ", key);
@@ -169,8 +171,8 @@ static int fmt_status(FILE *out, json_t *r)
 
 static int fmt_version(FILE *out, json_t *r)
 {
-	const char *v = get_str(json_object_get(r, "kvmscope"), "version",
-				NULL);
+	const char *v =
+		get_str(json_object_get(r, "kvmscope"), "version", NULL);
 
 	if (!v)
 		return -1;
@@ -187,7 +189,8 @@ static int fmt_commands(FILE *out, json_t *r)
 
 	if (!json_is_array(r))
 		return -1;
-	json_array_foreach(r, i, m) {
+	json_array_foreach(r, i, m)
+	{
 		name = get_str(m, "name", NULL);
 		if (!name)
 			return -1;
@@ -208,12 +211,13 @@ static int fmt_cpus(FILE *out, json_t *r)
 		return -1;
 	fprintf(out, "%-4s %-8s %-13s %-10s %-4s %-3s %s\n", "CPU", "THREAD",
 		"STATE", "MODE", "BITS", "CPL", "PAGING");
-	json_array_foreach(r, i, m) {
+	json_array_foreach(r, i, m)
+	{
 		fprintf(out, "%-4lld %-8lld %-13s %-10s %-4lld %-3lld %s\n",
-			get_int(m, "cpu-index", -1), get_int(m, "thread-id", -1),
-			get_str(m, "state", "?"), get_str(m, "mode", "?"),
-			get_int(m, "bits", 0), get_int(m, "cpl", -1),
-			get_str(m, "paging", "?"));
+			get_int(m, "cpu-index", -1),
+			get_int(m, "thread-id", -1), get_str(m, "state", "?"),
+			get_str(m, "mode", "?"), get_int(m, "bits", 0),
+			get_int(m, "cpl", -1), get_str(m, "paging", "?"));
 	}
 	return 0;
 }
@@ -231,15 +235,16 @@ static void print_flags(FILE *out, json_t *o)
 
 static void print_segment(FILE *out, const char *label, json_t *seg)
 {
-	static const char *const bits[] = { "present", "s", "l", "db", "g",
-					    "avl", "unusable" };
-	static const char *const shown[] = { "P", "S", "L", "DB", "G", "AVL",
-					     "unusable" };
+	static const char *const bits[] = { "present", "s",   "l",	 "db",
+					    "g",       "avl", "unusable" };
+	static const char *const shown[] = { "P", "S",	 "L",	    "DB",
+					     "G", "AVL", "unusable" };
 	size_t i;
 
 	if (!json_is_object(seg))
 		return;
-	fprintf(out, "%-3s=%04" PRIx64 " %016" PRIx64 " %08" PRIx64
+	fprintf(out,
+		"%-3s=%04" PRIx64 " %016" PRIx64 " %08" PRIx64
 		" type=%llx DPL=%lld",
 		label, u64_or0(seg, "selector"), u64_or0(seg, "base"),
 		u64_or0(seg, "limit"), get_int(seg, "type", 0),
@@ -273,10 +278,10 @@ static int fmt_registers(FILE *out, json_t *r)
 		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
 		"r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
 	};
-	static const char *const segs[] = { "es", "cs", "ss", "ds", "fs",
-					    "gs", "ldt", "tr" };
-	static const char *const drs[] = { "dr0", "dr1", "dr2", "dr3", "dr6",
-					   "dr7" };
+	static const char *const segs[] = { "es", "cs", "ss",  "ds",
+					    "fs", "gs", "ldt", "tr" };
+	static const char *const drs[] = { "dr0", "dr1", "dr2",
+					   "dr3", "dr6", "dr7" };
 	json_t *g = json_object_get(r, "gprs"), *o;
 	char label[8];
 	uint64_t v;
@@ -293,8 +298,8 @@ static int fmt_registers(FILE *out, json_t *r)
 		snprintf(label, sizeof(label), "%s", gprs[i]);
 		for (j = 0; label[j]; j++)
 			label[j] = toupper((unsigned char)label[j]);
-		fprintf(out, "%-3s=%016" PRIx64 "%s", label, u64_or0(g, gprs[i]),
-			i % 4 == 3 ? "\n" : " ");
+		fprintf(out, "%-3s=%016" PRIx64 "%s", label,
+			u64_or0(g, gprs[i]), i % 4 == 3 ? "\n" : " ");
 	}
 	o = json_object_get(r, "rflags");
 	fprintf(out, "RIP=%016" PRIx64 " RFL=%08" PRIx64, v,
@@ -323,7 +328,8 @@ static int fmt_registers(FILE *out, json_t *r)
 	print_flags(out, o);
 	fprintf(out, "\nCR2=%016" PRIx64 "\n", u64_or0(r, "cr2"));
 	o = json_object_get(r, "cr3");
-	fprintf(out, "CR3=%016" PRIx64 " (tables at 0x%" PRIx64 ", PCID %lld)\n",
+	fprintf(out,
+		"CR3=%016" PRIx64 " (tables at 0x%" PRIx64 ", PCID %lld)\n",
 		u64_or0(o, "value"), u64_or0(o, "pml_gpa"),
 		get_int(o, "pcid", 0));
 	o = json_object_get(r, "cr4");
@@ -383,8 +389,8 @@ static int fmt_msrs(FILE *out, json_t *r)
 
 static int fmt_lapic(FILE *out, json_t *r)
 {
-	static const char *const plain[] = { "id", "version", "tpr", "ppr",
-					     "ldr", "dfr", "esr" };
+	static const char *const plain[] = { "id",  "version", "tpr", "ppr",
+					     "ldr", "dfr",     "esr" };
 	static const char *const vecs[] = { "isr", "irr", "tmr" };
 	json_t *lvt = json_object_get(r, "lvt"), *m;
 	const char *key;
@@ -410,7 +416,8 @@ static int fmt_lapic(FILE *out, json_t *r)
 	fputs("\nicr:     ", out);
 	print_value(out, json_object_get(r, "icr"));
 	fputc('\n', out);
-	json_object_foreach(lvt, key, m) {
+	json_object_foreach(lvt, key, m)
+	{
 		fprintf(out, "lvt %-8s ", key);
 		print_value(out, m);
 		fputc('\n', out);
@@ -433,9 +440,11 @@ static int fmt_memslots(FILE *out, json_t *r)
 		return -1;
 	fprintf(out, "%-4s %-18s %-18s %-10s %-18s %s\n", "SLOT", "GPA_START",
 		"GPA_END", "SIZE", "HVA", "FLAGS");
-	json_array_foreach(r, i, m) {
+	json_array_foreach(r, i, m)
+	{
 		human_size(size, sizeof(size), u64_or0(m, "size"));
-		fprintf(out, "%-4lld 0x%016" PRIx64 " 0x%016" PRIx64
+		fprintf(out,
+			"%-4lld 0x%016" PRIx64 " 0x%016" PRIx64
 			" %-10s 0x%016" PRIx64 " ",
 			get_int(m, "slot", -1), u64_or0(m, "gpa_start"),
 			u64_or0(m, "gpa_end"), size, u64_or0(m, "hva"));
@@ -451,7 +460,8 @@ static int fmt_memslots(FILE *out, json_t *r)
 
 static int fmt_gpa2hva(FILE *out, json_t *r)
 {
-	const char *gpa = get_str(r, "gpa", NULL), *hva = get_str(r, "hva", NULL);
+	const char *gpa = get_str(r, "gpa", NULL),
+		   *hva = get_str(r, "hva", NULL);
 
 	if (!gpa || !hva)
 		return -1;
@@ -466,8 +476,8 @@ static int fmt_gpa2hpa(FILE *out, json_t *r)
 
 	if (!gpa)
 		return -1;
-	fprintf(out, "gpa %s -> hva %s -> hpa %s", gpa,
-		get_str(r, "hva", "?"), get_str(r, "hpa", "unknown"));
+	fprintf(out, "gpa %s -> hva %s -> hpa %s", gpa, get_str(r, "hva", "?"),
+		get_str(r, "hpa", "unknown"));
 	if (!get_bool(r, "resident"))
 		fputs(" (not resident)", out);
 	note = get_str(r, "note", NULL);
@@ -496,7 +506,8 @@ static int fmt_translate(FILE *out, json_t *r)
 			"NAME", "TABLE_GPA", "INDEX", "ENTRY_GPA", "ENTRY",
 			"FLAGS");
 	json_array_foreach(steps, i, m)
-		fprintf(out, "%-5lld %-6s 0x%016" PRIx64 " %-5lld 0x%016" PRIx64
+		fprintf(out,
+			"%-5lld %-6s 0x%016" PRIx64 " %-5lld 0x%016" PRIx64
 			" 0x%016" PRIx64 " %s\n",
 			get_int(m, "level", 0), get_str(m, "name", "?"),
 			u64_or0(m, "table_gpa"), get_int(m, "index", 0),
@@ -509,7 +520,8 @@ static int fmt_translate(FILE *out, json_t *r)
 			get_str(r, "gpa", "?"), size,
 			get_bool(m, "write") ? "writable" : "read-only",
 			get_bool(m, "user") ? ", user" : ", supervisor",
-			get_bool(m, "execute") ? ", executable" : ", no-execute");
+			get_bool(m, "execute") ? ", executable" :
+						 ", no-execute");
 	} else {
 		fprintf(out, "-> %s: %s\n", status, get_str(r, "reason", ""));
 	}
@@ -541,10 +553,12 @@ static int fmt_mappings(FILE *out, json_t *r)
 		return -1;
 	fprintf(out, "%-18s %-18s %-18s %-10s %-5s %s\n", "VA_START", "VA_END",
 		"PA_START", "SIZE", "PAGE", "PERM");
-	json_array_foreach(list, i, m) {
+	json_array_foreach(list, i, m)
+	{
 		human_size(size, sizeof(size), u64_or0(m, "size"));
 		short_size(page, sizeof(page), u64_or0(m, "page_size"));
-		fprintf(out, "0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
+		fprintf(out,
+			"0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64
 			" %-10s %-5s r%c%c %s\n",
 			u64_or0(m, "va_start"), u64_or0(m, "va_end"),
 			u64_or0(m, "pa_start"), size, page,
@@ -683,11 +697,13 @@ static int fmt_search(FILE *out, json_t *r)
 
 	if (!json_is_array(list))
 		return -1;
-	json_array_foreach(list, i, m) {
+	json_array_foreach(list, i, m)
+	{
 		fputs(get_str(m, "gpa", "?"), out);
 		gvas = json_object_get(m, "gvas");
 		if (json_is_array(gvas)) {
-			fputs(json_array_size(gvas) ? "  gva " : "  (not mapped)",
+			fputs(json_array_size(gvas) ? "  gva " :
+						      "  (not mapped)",
 			      out);
 			print_value(out, gvas);
 		}

@@ -101,9 +101,10 @@ static int parse_serial(const char *arg, struct vm_config *cfg,
 		cfg->serial_mode = SERIAL_FILE;
 		cfg->serial_path = arg + 5;
 	} else {
-		return errmsg_set(err, EINVAL,
-				  "--serial '%s' is not understood: use stdio, none or file:PATH",
-				  arg);
+		return errmsg_set(
+			err, EINVAL,
+			"--serial '%s' is not understood: use stdio, none or file:PATH",
+			arg);
 	}
 	return 0;
 }
@@ -131,9 +132,10 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 			break;
 		case 'i':
 			if (cfg->nr_initrd >= BOOT_MAX_INITRD)
-				return errmsg_set(err, E2BIG,
-						  "too many --initrd files (at most %d)",
-						  BOOT_MAX_INITRD);
+				return errmsg_set(
+					err, E2BIG,
+					"too many --initrd files (at most %d)",
+					BOOT_MAX_INITRD);
 			cfg->initrd_paths[cfg->nr_initrd++] = optarg;
 			break;
 		case 'a':
@@ -142,29 +144,35 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 		case 'm':
 			r = parse_size(optarg, &cfg->mem_size);
 			if (r)
-				return errmsg_set(err, EINVAL,
-						  "--mem '%s' is not a size: use a number with K, M or G, e.g. --mem 512M",
-						  optarg);
+				return errmsg_set(
+					err, EINVAL,
+					"--mem '%s' is not a size: use a number with K, M or G, e.g. --mem 512M",
+					optarg);
 			if (cfg->mem_size < CONFIG_MIN_MEM)
-				return errmsg_set(err, EINVAL,
-						  "--mem %s is too small: kvmscope needs at least %llu M",
-						  optarg, CONFIG_MIN_MEM >> 20);
+				return errmsg_set(
+					err, EINVAL,
+					"--mem %s is too small: kvmscope needs at least %llu M",
+					optarg, CONFIG_MIN_MEM >> 20);
 			if (cfg->mem_size > CONFIG_MAX_MEM)
-				return errmsg_set(err, EINVAL,
-						  "--mem %s is too large: at most %lluG",
-						  optarg, CONFIG_MAX_MEM >> 30);
+				return errmsg_set(
+					err, EINVAL,
+					"--mem %s is too large: at most %lluG",
+					optarg, CONFIG_MAX_MEM >> 30);
 			if (cfg->mem_size & 0xfffff)
-				return errmsg_set(err, EINVAL,
-						  "--mem %s is not a whole number of MiB: round it, e.g. --mem %lluM",
-						  optarg,
-						  (unsigned long long)(cfg->mem_size >> 20));
+				return errmsg_set(
+					err, EINVAL,
+					"--mem %s is not a whole number of MiB: round it, e.g. --mem %lluM",
+					optarg,
+					(unsigned long long)(cfg->mem_size >>
+							     20));
 			break;
 		case 'c':
 			r = parse_int(optarg, 1, CONFIG_MAX_CPUS, &n);
 			if (r)
-				return errmsg_set(err, EINVAL,
-						  "--cpus '%s' is invalid: give a number from 1 to %d",
-						  optarg, CONFIG_MAX_CPUS);
+				return errmsg_set(
+					err, EINVAL,
+					"--cpus '%s' is invalid: give a number from 1 to %d",
+					optarg, CONFIG_MAX_CPUS);
 			cfg->nr_cpus = n;
 			break;
 		case OPT_SERIAL:
@@ -196,9 +204,10 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 			else if (!strcmp(optarg, "restart"))
 				cfg->restart_on_reboot = true;
 			else
-				return errmsg_set(err, EINVAL,
-						  "--on-reboot '%s' is not understood: use exit or restart",
-						  optarg);
+				return errmsg_set(
+					err, EINVAL,
+					"--on-reboot '%s' is not understood: use exit or restart",
+					optarg);
 			break;
 		case 'v':
 			log_verbosity++;
@@ -207,24 +216,29 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 			run_usage(stdout);
 			return 1;
 		case ':':
-			return errmsg_set(err, EINVAL,
-					  "option '%s' needs a value (see kvmscope run --help)",
-					  argv[optind - 1]);
+			return errmsg_set(
+				err, EINVAL,
+				"option '%s' needs a value (see kvmscope run --help)",
+				argv[optind - 1]);
 		default:
-			return errmsg_set(err, EINVAL,
-					  "unknown option '%s' (see kvmscope run --help)",
-					  argv[optind - 1]);
+			return errmsg_set(
+				err, EINVAL,
+				"unknown option '%s' (see kvmscope run --help)",
+				argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return errmsg_set(err, EINVAL,
-				  "unexpected argument '%s' (kernel arguments go in --append \"...\")",
-				  argv[optind]);
+		return errmsg_set(
+			err, EINVAL,
+			"unexpected argument '%s' (kernel arguments go in --append \"...\")",
+			argv[optind]);
 	if (cfg->start_paused && !cfg->api_sock)
-		return errmsg_set(err, EINVAL,
-				  "--paused needs --api-sock PATH: nothing could resume the guest otherwise");
+		return errmsg_set(
+			err, EINVAL,
+			"--paused needs --api-sock PATH: nothing could resume the guest otherwise");
 	if (!cfg->kernel_path)
-		return errmsg_set(err, EINVAL,
-				  "no kernel given: use kvmscope run --kernel FILE (see --help)");
+		return errmsg_set(
+			err, EINVAL,
+			"no kernel given: use kvmscope run --kernel FILE (see --help)");
 	return 0;
 }

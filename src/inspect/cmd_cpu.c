@@ -145,12 +145,13 @@ int api_cmd_query_cpus_fast(struct api_ctx *ctx, json_t *args, json_t **ret,
 			return r;
 		}
 		mode = cpu_mode(&s, regs.rflags, &bits);
-		json_array_append_new(list, json_pack(
-			"{s:i, s:i, s:s, s:s, s:i, s:i, s:s}",
-			"cpu-index", vcpu->id, "thread-id", vcpu->tid,
-			"state", run_state(ctx, &mp), "mode", mode,
-			"bits", bits, "cpl", cpu_cpl(&s, regs.rflags),
-			"paging", diag_paging_short(&s)));
+		json_array_append_new(
+			list,
+			json_pack("{s:i, s:i, s:s, s:s, s:i, s:i, s:s}",
+				  "cpu-index", vcpu->id, "thread-id", vcpu->tid,
+				  "state", run_state(ctx, &mp), "mode", mode,
+				  "bits", bits, "cpl", cpu_cpl(&s, regs.rflags),
+				  "paging", diag_paging_short(&s)));
 	}
 	*ret = list;
 	return 0;
@@ -176,14 +177,13 @@ static json_t *flags_obj(uint64_t value, const char *const names[], int nr)
 
 static json_t *segment_obj(const struct kvm_segment *seg)
 {
-	return json_pack("{s:o, s:o, s:o, s:i, s:i, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
-			 "selector", api_hex(seg->selector),
-			 "base", api_hex(seg->base),
-			 "limit", api_hex(seg->limit),
-			 "type", seg->type, "dpl", seg->dpl,
-			 "present", seg->present, "s", seg->s, "l", seg->l,
-			 "db", seg->db, "g", seg->g, "avl", seg->avl,
-			 "unusable", seg->unusable);
+	return json_pack(
+		"{s:o, s:o, s:o, s:i, s:i, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
+		"selector", api_hex(seg->selector), "base", api_hex(seg->base),
+		"limit", api_hex(seg->limit), "type", seg->type, "dpl",
+		seg->dpl, "present", seg->present, "s", seg->s, "l", seg->l,
+		"db", seg->db, "g", seg->g, "avl", seg->avl, "unusable",
+		seg->unusable);
 }
 
 static json_t *dtable_obj(const struct kvm_dtable *dt)
@@ -213,8 +213,8 @@ static json_t *cr3_obj(struct vm *vm, const struct kvm_sregs *s)
 	} else {
 		root = s->cr3 & 0xfffff000ULL;
 	}
-	return json_pack("{s:o, s:o, s:I}", "value", api_hex(s->cr3),
-			 "pml_gpa", api_hex(root), "pcid", (json_int_t)pcid);
+	return json_pack("{s:o, s:o, s:I}", "value", api_hex(s->cr3), "pml_gpa",
+			 api_hex(root), "pcid", (json_int_t)pcid);
 }
 
 static json_t *apic_base_obj(struct vm *vm, uint64_t v)
@@ -225,15 +225,16 @@ static json_t *apic_base_obj(struct vm *vm, uint64_t v)
 	diag_guest_phys_bits(vm->supported_cpuid, &maxphy, &gbpages);
 	return json_pack("{s:o, s:o, s:b, s:b, s:b}", "value", api_hex(v),
 			 "address",
-			 api_hex(v & ((1ULL << maxphy) - 1) & ~0xfffULL),
-			 "bsp", !!(v & (1ULL << 8)), "x2apic",
-			 !!(v & (1ULL << 10)), "enabled", !!(v & (1ULL << 11)));
+			 api_hex(v & ((1ULL << maxphy) - 1) & ~0xfffULL), "bsp",
+			 !!(v & (1ULL << 8)), "x2apic", !!(v & (1ULL << 10)),
+			 "enabled", !!(v & (1ULL << 11)));
 }
 
 static json_t *events_obj(const struct kvm_vcpu_events *e)
 {
 	json_t *ec = e->exception.has_error_code ?
-			     api_hex(e->exception.error_code) : json_null();
+			     api_hex(e->exception.error_code) :
+			     json_null();
 
 	return json_pack(
 		"{s:{s:b, s:b, s:i, s:o}, s:{s:b, s:i, s:b, s:i}, s:{s:b, s:b, s:b}}",
@@ -241,9 +242,8 @@ static json_t *events_obj(const struct kvm_vcpu_events *e)
 		e->exception.pending, "nr", e->exception.nr, "error_code", ec,
 		"interrupt", "injected", e->interrupt.injected, "nr",
 		e->interrupt.nr, "soft", e->interrupt.soft, "shadow",
-		e->interrupt.shadow,
-		"nmi", "injected", e->nmi.injected, "pending", e->nmi.pending,
-		"masked", e->nmi.masked);
+		e->interrupt.shadow, "nmi", "injected", e->nmi.injected,
+		"pending", e->nmi.pending, "masked", e->nmi.masked);
 }
 
 static json_t *msr_or_null(struct vcpu *vcpu, uint32_t index)
@@ -278,8 +278,8 @@ int api_cmd_query_registers(struct api_ctx *ctx, json_t *args, json_t **ret,
 	if (!rc)
 		rc = vcpu_get(vcpu, KVM_GET_SREGS, &s, "KVM_GET_SREGS", err);
 	if (!rc)
-		rc = vcpu_get(vcpu, KVM_GET_DEBUGREGS, &dr,
-			      "KVM_GET_DEBUGREGS", err);
+		rc = vcpu_get(vcpu, KVM_GET_DEBUGREGS, &dr, "KVM_GET_DEBUGREGS",
+			      err);
 	if (!rc)
 		rc = vcpu_get(vcpu, KVM_GET_VCPU_EVENTS, &ev,
 			      "KVM_GET_VCPU_EVENTS", err);
@@ -290,27 +290,31 @@ int api_cmd_query_registers(struct api_ctx *ctx, json_t *args, json_t **ret,
 	o = json_pack("{s:i, s:s, s:i, s:s}", "cpu", vcpu->id, "mode", mode,
 		      "cpl", cpu_cpl(&s, r.rflags), "paging",
 		      diag_paging_short(&s));
-	json_object_set_new(o, "gprs", json_pack(
-		"{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"rax", api_hex(r.rax), "rbx", api_hex(r.rbx),
-		"rcx", api_hex(r.rcx), "rdx", api_hex(r.rdx),
-		"rsi", api_hex(r.rsi), "rdi", api_hex(r.rdi),
-		"rbp", api_hex(r.rbp), "rsp", api_hex(r.rsp),
-		"r8", api_hex(r.r8), "r9", api_hex(r.r9),
-		"r10", api_hex(r.r10), "r11", api_hex(r.r11),
-		"r12", api_hex(r.r12), "r13", api_hex(r.r13),
-		"r14", api_hex(r.r14), "r15", api_hex(r.r15)));
+	json_object_set_new(
+		o, "gprs",
+		json_pack(
+			"{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			"rax", api_hex(r.rax), "rbx", api_hex(r.rbx), "rcx",
+			api_hex(r.rcx), "rdx", api_hex(r.rdx), "rsi",
+			api_hex(r.rsi), "rdi", api_hex(r.rdi), "rbp",
+			api_hex(r.rbp), "rsp", api_hex(r.rsp), "r8",
+			api_hex(r.r8), "r9", api_hex(r.r9), "r10",
+			api_hex(r.r10), "r11", api_hex(r.r11), "r12",
+			api_hex(r.r12), "r13", api_hex(r.r13), "r14",
+			api_hex(r.r14), "r15", api_hex(r.r15)));
 	json_object_set_new(o, "rip", api_hex(r.rip));
-	json_object_set_new(o, "rflags", json_pack(
-		"{s:o, s:o, s:i}", "value", api_hex(r.rflags), "flags",
-		flag_list(r.rflags, diag_rflags_names, 22), "iopl",
-		(int)((r.rflags >> 12) & 3)));
-	json_object_set_new(o, "segments", json_pack(
-		"{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"cs", segment_obj(&s.cs), "ds", segment_obj(&s.ds),
-		"es", segment_obj(&s.es), "fs", segment_obj(&s.fs),
-		"gs", segment_obj(&s.gs), "ss", segment_obj(&s.ss),
-		"tr", segment_obj(&s.tr), "ldt", segment_obj(&s.ldt)));
+	json_object_set_new(
+		o, "rflags",
+		json_pack("{s:o, s:o, s:i}", "value", api_hex(r.rflags),
+			  "flags", flag_list(r.rflags, diag_rflags_names, 22),
+			  "iopl", (int)((r.rflags >> 12) & 3)));
+	json_object_set_new(
+		o, "segments",
+		json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "cs",
+			  segment_obj(&s.cs), "ds", segment_obj(&s.ds), "es",
+			  segment_obj(&s.es), "fs", segment_obj(&s.fs), "gs",
+			  segment_obj(&s.gs), "ss", segment_obj(&s.ss), "tr",
+			  segment_obj(&s.tr), "ldt", segment_obj(&s.ldt)));
 	json_object_set_new(o, "gdtr", dtable_obj(&s.gdt));
 	json_object_set_new(o, "idtr", dtable_obj(&s.idt));
 	json_object_set_new(o, "cr0", flags_obj(s.cr0, diag_cr0_names, 32));
@@ -319,12 +323,14 @@ int api_cmd_query_registers(struct api_ctx *ctx, json_t *args, json_t **ret,
 	json_object_set_new(o, "cr4", flags_obj(s.cr4, diag_cr4_names, 25));
 	json_object_set_new(o, "cr8", api_hex(s.cr8));
 	json_object_set_new(o, "efer", flags_obj(s.efer, diag_efer_names, 16));
-	json_object_set_new(o, "dr", json_pack(
-		"{s:o, s:o, s:o, s:o, s:o, s:o}",
-		"dr0", api_hex(dr.db[0]), "dr1", api_hex(dr.db[1]),
-		"dr2", api_hex(dr.db[2]), "dr3", api_hex(dr.db[3]),
-		"dr6", api_hex(dr.dr6), "dr7", api_hex(dr.dr7)));
-	json_object_set_new(o, "apic_base", apic_base_obj(ctx->vm, s.apic_base));
+	json_object_set_new(
+		o, "dr",
+		json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "dr0",
+			  api_hex(dr.db[0]), "dr1", api_hex(dr.db[1]), "dr2",
+			  api_hex(dr.db[2]), "dr3", api_hex(dr.db[3]), "dr6",
+			  api_hex(dr.dr6), "dr7", api_hex(dr.dr7)));
+	json_object_set_new(o, "apic_base",
+			    apic_base_obj(ctx->vm, s.apic_base));
 	json_object_set_new(o, "fs_base", msr_or_null(vcpu, MSR_FS_BASE));
 	json_object_set_new(o, "gs_base", msr_or_null(vcpu, MSR_GS_BASE));
 	json_object_set_new(o, "kernel_gs_base",
@@ -523,9 +529,10 @@ static struct kvm_msr_list *msr_index_list(int kvm_fd, struct errmsg *err)
 	}
 	n = probe.nmsrs;
 	if (n > 16384) {
-		errmsg_set(err, E2BIG,
-			   "KVM_GET_MSR_INDEX_LIST reports %u MSRs, more than expected",
-			   n);
+		errmsg_set(
+			err, E2BIG,
+			"KVM_GET_MSR_INDEX_LIST reports %u MSRs, more than expected",
+			n);
 		return NULL;
 	}
 	list = calloc(1, sizeof(*list) + (size_t)n * sizeof(list->indices[0]));
@@ -561,8 +568,7 @@ int api_cmd_query_msrs(struct api_ctx *ctx, json_t *args, json_t **ret,
 	if (!r)
 		r = inspect_arg_vcpu(ctx, args, &vcpu, err);
 	if (!r)
-		r = api_arg_u64(args, "index", false, &index, &have_index,
-				err);
+		r = api_arg_u64(args, "index", false, &index, &have_index, err);
 	if (r)
 		return r;
 
@@ -571,16 +577,17 @@ int api_cmd_query_msrs(struct api_ctx *ctx, json_t *args, json_t **ret,
 		const char *name;
 
 		if (index > 0xffffffffULL)
-			return errmsg_set(err, EINVAL,
-					  "MSR index 0x%llx is not a 32-bit value",
-					  (unsigned long long)index);
+			return errmsg_set(
+				err, EINVAL,
+				"MSR index 0x%llx is not a 32-bit value",
+				(unsigned long long)index);
 		name = msr_name((uint32_t)index, buf, sizeof(buf));
 		if (!read_msr(vcpu, (uint32_t)index, &value))
-			return errmsg_set(err, EINVAL,
-					  "MSR 0x%x%s%s%s cannot be read on vCPU %d: KVM does not provide it for this guest",
-					  (uint32_t)index, name ? " (" : "",
-					  name ? name : "", name ? ")" : "",
-					  vcpu->id);
+			return errmsg_set(
+				err, EINVAL,
+				"MSR 0x%x%s%s%s cannot be read on vCPU %d: KVM does not provide it for this guest",
+				(uint32_t)index, name ? " (" : "",
+				name ? name : "", name ? ")" : "", vcpu->id);
 		out = json_array();
 		json_array_append_new(out, msr_obj((uint32_t)index, value));
 		*ret = json_pack("{s:i, s:o}", "cpu", vcpu->id, "msrs", out);
@@ -676,32 +683,33 @@ static json_t *apic_vectors(const struct kvm_lapic_state *st, unsigned int base)
 
 		for (bit = 0; bit < 32; bit++)
 			if (v & (1u << bit))
-				json_array_append_new(a,
-					json_integer(i * 32 + bit));
+				json_array_append_new(
+					a, json_integer(i * 32 + bit));
 	}
 	return a;
 }
 
 /* Delivery mode, bits 10:8, as LVT entries and the ICR encode it. */
 static const char *const lvt_delivery[8] = {
-	"fixed", "reserved", "smi", "reserved", "nmi", "init", "reserved",
-	"extint",
+	"fixed", "reserved", "smi",	 "reserved",
+	"nmi",	 "init",     "reserved", "extint",
 };
 static const char *const icr_delivery[8] = {
-	"fixed", "lowest-priority", "smi", "reserved", "nmi", "init",
-	"startup", "reserved",
+	"fixed", "lowest-priority", "smi",	"reserved", "nmi",
+	"init",	 "startup",	    "reserved",
 };
 
 /* One LVT entry; mode is the timer mode for the timer, else delivery. */
 static json_t *lvt_obj(uint32_t v, bool timer)
 {
 	static const char *const timer_modes[4] = { "one-shot", "periodic",
-						    "tsc-deadline", "reserved" };
+						    "tsc-deadline",
+						    "reserved" };
 
-	return json_pack("{s:o, s:i, s:b, s:s}", "value", api_hex(v),
-			 "vector", (int)(v & 0xff), "masked", !!(v & (1u << 16)),
-			 "mode", timer ? timer_modes[(v >> 17) & 3] :
-					 lvt_delivery[(v >> 8) & 7]);
+	return json_pack("{s:o, s:i, s:b, s:s}", "value", api_hex(v), "vector",
+			 (int)(v & 0xff), "masked", !!(v & (1u << 16)), "mode",
+			 timer ? timer_modes[(v >> 17) & 3] :
+				 lvt_delivery[(v >> 8) & 7]);
 }
 
 static json_t *icr_obj(uint32_t lo, uint32_t hi, bool x2apic)
@@ -713,15 +721,15 @@ static json_t *icr_obj(uint32_t lo, uint32_t hi, bool x2apic)
 	 * destination in ICR2; xAPIC keeps it in bits 31:24. */
 	uint32_t dest = x2apic ? hi : hi >> 24;
 
-	return json_pack("{s:o, s:i, s:s, s:s, s:s, s:s, s:s, s:I}",
-			 "value", api_hex(((uint64_t)hi << 32) | lo),
-			 "vector", (int)(lo & 0xff),
-			 "delivery_mode", icr_delivery[(lo >> 8) & 7],
-			 "dest_mode", lo & (1u << 11) ? "logical" : "physical",
-			 "level", lo & (1u << 14) ? "assert" : "deassert",
-			 "trigger", lo & (1u << 15) ? "level" : "edge",
-			 "shorthand", shorthands[(lo >> 18) & 3],
-			 "destination", (json_int_t)dest);
+	return json_pack("{s:o, s:i, s:s, s:s, s:s, s:s, s:s, s:I}", "value",
+			 api_hex(((uint64_t)hi << 32) | lo), "vector",
+			 (int)(lo & 0xff), "delivery_mode",
+			 icr_delivery[(lo >> 8) & 7], "dest_mode",
+			 lo & (1u << 11) ? "logical" : "physical", "level",
+			 lo & (1u << 14) ? "assert" : "deassert", "trigger",
+			 lo & (1u << 15) ? "level" : "edge", "shorthand",
+			 shorthands[(lo >> 18) & 3], "destination",
+			 (json_int_t)dest);
 }
 
 /* Divide configuration bits 3,1:0 -> divisor 2, 4, ... 128, or 1. */
@@ -755,9 +763,10 @@ int api_cmd_query_lapic(struct api_ctx *ctx, json_t *args, json_t **ret,
 	if (r)
 		return r;
 	if (ioctl(vcpu->fd, KVM_GET_LAPIC, &st) < 0)
-		return errmsg_set(err, errno,
-				  "KVM_GET_LAPIC on vCPU %d failed: %s (is the in-kernel irqchip in use?)",
-				  vcpu->id, strerror(errno));
+		return errmsg_set(
+			err, errno,
+			"KVM_GET_LAPIC on vCPU %d failed: %s (is the in-kernel irqchip in use?)",
+			vcpu->id, strerror(errno));
 	x2apic = s.apic_base & (1ULL << 10);
 	svr = apic_reg(&st, APIC_SVR);
 
@@ -765,16 +774,17 @@ int api_cmd_query_lapic(struct api_ctx *ctx, json_t *args, json_t **ret,
 	 * Without KVM_CAP_X2APIC_API enabled (kvmscope does not), KVM reports
 	 * the ID in xAPIC format, bits 31:24, even in x2APIC mode.
 	 */
-	o = json_pack("{s:i, s:i, s:o, s:i, s:i, s:o, s:o}",
-		      "cpu", vcpu->id, "id", (int)(apic_reg(&st, APIC_ID) >> 24),
-		      "version", api_hex(apic_reg(&st, APIC_LVR)),
-		      "tpr", (int)(apic_reg(&st, APIC_TPR) & 0xff),
-		      "ppr", (int)(apic_reg(&st, APIC_PPR) & 0xff),
-		      "ldr", api_hex(apic_reg(&st, APIC_LDR)),
-		      "dfr", api_hex(apic_reg(&st, APIC_DFR)));
-	json_object_set_new(o, "svr", json_pack(
-		"{s:o, s:b, s:i}", "value", api_hex(svr), "enabled",
-		!!(svr & (1u << 8)), "spurious_vector", (int)(svr & 0xff)));
+	o = json_pack("{s:i, s:i, s:o, s:i, s:i, s:o, s:o}", "cpu", vcpu->id,
+		      "id", (int)(apic_reg(&st, APIC_ID) >> 24), "version",
+		      api_hex(apic_reg(&st, APIC_LVR)), "tpr",
+		      (int)(apic_reg(&st, APIC_TPR) & 0xff), "ppr",
+		      (int)(apic_reg(&st, APIC_PPR) & 0xff), "ldr",
+		      api_hex(apic_reg(&st, APIC_LDR)), "dfr",
+		      api_hex(apic_reg(&st, APIC_DFR)));
+	json_object_set_new(o, "svr",
+			    json_pack("{s:o, s:b, s:i}", "value", api_hex(svr),
+				      "enabled", !!(svr & (1u << 8)),
+				      "spurious_vector", (int)(svr & 0xff)));
 	json_object_set_new(o, "isr", apic_vectors(&st, APIC_ISR));
 	json_object_set_new(o, "irr", apic_vectors(&st, APIC_IRR));
 	json_object_set_new(o, "tmr", apic_vectors(&st, APIC_TMR));
@@ -782,19 +792,23 @@ int api_cmd_query_lapic(struct api_ctx *ctx, json_t *args, json_t **ret,
 	json_object_set_new(o, "icr",
 			    icr_obj(apic_reg(&st, APIC_ICR),
 				    apic_reg(&st, APIC_ICR2), x2apic));
-	json_object_set_new(o, "lvt", json_pack(
-		"{s:o, s:o, s:o, s:o, s:o, s:o}",
-		"timer", lvt_obj(apic_reg(&st, APIC_LVT_TIMER), true),
-		"thermal", lvt_obj(apic_reg(&st, APIC_LVT_THERMAL), false),
-		"perf", lvt_obj(apic_reg(&st, APIC_LVT_PERF), false),
-		"lint0", lvt_obj(apic_reg(&st, APIC_LVT_LINT0), false),
-		"lint1", lvt_obj(apic_reg(&st, APIC_LVT_LINT1), false),
-		"error", lvt_obj(apic_reg(&st, APIC_LVT_ERROR), false)));
-	json_object_set_new(o, "timer", json_pack(
-		"{s:I, s:I, s:i}",
-		"initial_count", (json_int_t)apic_reg(&st, APIC_TMICT),
-		"current_count", (json_int_t)apic_reg(&st, APIC_TMCCT),
-		"divide", apic_divisor(apic_reg(&st, APIC_TDCR))));
+	json_object_set_new(
+		o, "lvt",
+		json_pack(
+			"{s:o, s:o, s:o, s:o, s:o, s:o}", "timer",
+			lvt_obj(apic_reg(&st, APIC_LVT_TIMER), true), "thermal",
+			lvt_obj(apic_reg(&st, APIC_LVT_THERMAL), false), "perf",
+			lvt_obj(apic_reg(&st, APIC_LVT_PERF), false), "lint0",
+			lvt_obj(apic_reg(&st, APIC_LVT_LINT0), false), "lint1",
+			lvt_obj(apic_reg(&st, APIC_LVT_LINT1), false), "error",
+			lvt_obj(apic_reg(&st, APIC_LVT_ERROR), false)));
+	json_object_set_new(o, "timer",
+			    json_pack("{s:I, s:I, s:i}", "initial_count",
+				      (json_int_t)apic_reg(&st, APIC_TMICT),
+				      "current_count",
+				      (json_int_t)apic_reg(&st, APIC_TMCCT),
+				      "divide",
+				      apic_divisor(apic_reg(&st, APIC_TDCR))));
 	*ret = o;
 	return 0;
 }

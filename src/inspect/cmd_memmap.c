@@ -53,12 +53,13 @@ int api_cmd_query_memslots(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 		/* kvmscope sets no KVM_MEM_* flags (no dirty logging, no
 		 * read-only slots); the array is there for when it does. */
-		json_array_append_new(list, json_pack(
-			"{s:i, s:o, s:o, s:o, s:[], s:o}", "slot", (int)g->slot,
-			"gpa_start", api_hex(g->gpa),
-			"gpa_end", api_hex(g->gpa + g->size),
-			"size", api_hex(g->size), "flags",
-			"hva", api_hex((uintptr_t)g->hva)));
+		json_array_append_new(
+			list,
+			json_pack("{s:i, s:o, s:o, s:o, s:[], s:o}", "slot",
+				  (int)g->slot, "gpa_start", api_hex(g->gpa),
+				  "gpa_end", api_hex(g->gpa + g->size), "size",
+				  api_hex(g->size), "flags", "hva",
+				  api_hex((uintptr_t)g->hva)));
 	}
 	*ret = list;
 	return 0;
@@ -138,10 +139,11 @@ int api_cmd_gpa2hpa(struct api_ctx *ctx, json_t *args, json_t **ret,
 	r = errno;
 	close(fd);
 	if (n != (ssize_t)sizeof(entry))
-		return errmsg_set(err, n < 0 ? r : EIO,
-				  "cannot read /proc/self/pagemap at hva 0x%llx: %s",
-				  (unsigned long long)hva,
-				  n < 0 ? strerror(r) : "short read");
+		return errmsg_set(
+			err, n < 0 ? r : EIO,
+			"cannot read /proc/self/pagemap at hva 0x%llx: %s",
+			(unsigned long long)hva,
+			n < 0 ? strerror(r) : "short read");
 
 	pfn = entry & PM_PFN_MASK;
 	resident = entry & PM_PRESENT;

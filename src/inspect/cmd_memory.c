@@ -95,11 +95,15 @@ static int plan_gpa(const struct guest_memory *mem, uint64_t gpa, size_t len,
 		if (!n || !guest_memory_ptr(mem, gpa, n)) {
 			diag_ram_ranges(mem, ram, sizeof(ram));
 			if (gva)
-				return errmsg_set(err, EFAULT,
-						  "gva 0x%" PRIx64 " maps to gpa 0x%" PRIx64 ", which is not guest RAM (RAM: %s)",
-						  *gva, gpa, ram);
+				return errmsg_set(
+					err, EFAULT,
+					"gva 0x%" PRIx64
+					" maps to gpa 0x%" PRIx64
+					", which is not guest RAM (RAM: %s)",
+					*gva, gpa, ram);
 			return errmsg_set(err, EFAULT,
-					  "gpa 0x%" PRIx64 " is not guest RAM (RAM: %s)",
+					  "gpa 0x%" PRIx64
+					  " is not guest RAM (RAM: %s)",
 					  gpa, ram);
 		}
 		r = plan_add(p, gpa, n, err);
@@ -112,16 +116,17 @@ static int plan_gpa(const struct guest_memory *mem, uint64_t gpa, size_t len,
 }
 
 /* Translate page by page: each 4 KiB piece may map anywhere. */
-static int plan_gva(const struct guest_memory *mem,
-		    const struct paging_ctx *pc, uint64_t gva, size_t len,
-		    struct plan *p, struct errmsg *err)
+static int plan_gva(const struct guest_memory *mem, const struct paging_ctx *pc,
+		    uint64_t gva, size_t len, struct plan *p,
+		    struct errmsg *err)
 {
 	struct walk_result res;
 	int r;
 
 	if (len && gva + (len - 1) < gva)
 		return errmsg_set(err, EINVAL,
-				  "gva 0x%" PRIx64 " + %zu wraps around the address space",
+				  "gva 0x%" PRIx64
+				  " + %zu wraps around the address space",
 				  gva, len);
 	while (len) {
 		size_t n = 4096 - (size_t)(gva & 4095);
@@ -130,7 +135,8 @@ static int plan_gva(const struct guest_memory *mem,
 			n = len;
 		if (pagewalk(mem, pc, gva, &res))
 			return errmsg_set(err, EFAULT,
-					  "gva 0x%" PRIx64 " is not mapped (%s)",
+					  "gva 0x%" PRIx64
+					  " is not mapped (%s)",
 					  gva, res.why);
 		r = plan_gpa(mem, res.gpa, n, &gva, p, err);
 		if (r)
@@ -166,14 +172,17 @@ static int parse_target(struct api_ctx *ctx, json_t *args, const char *cmd,
 		return r;
 	has_cpu = json_object_get(args, "cpu") != NULL;
 	if (has_gpa && (has_gva || has_cpu))
-		return errmsg_set(err, EINVAL,
-				  "give either gpa=ADDR or cpu=N with gva=ADDR, not both");
+		return errmsg_set(
+			err, EINVAL,
+			"give either gpa=ADDR or cpu=N with gva=ADDR, not both");
 	if (!has_gpa && !has_gva)
-		return errmsg_set(err, EINVAL,
-				  "missing argument: gpa=ADDR, or cpu=N with gva=ADDR");
+		return errmsg_set(
+			err, EINVAL,
+			"missing argument: gpa=ADDR, or cpu=N with gva=ADDR");
 	if (has_gva && !has_cpu)
-		return errmsg_set(err, EINVAL,
-				  "gva= needs cpu=N: a virtual address means something only in one vCPU's page tables");
+		return errmsg_set(
+			err, EINVAL,
+			"gva= needs cpu=N: a virtual address means something only in one vCPU's page tables");
 	if (has_gpa) {
 		t->addr = gpa;
 		return 0;
@@ -189,8 +198,8 @@ static int parse_target(struct api_ctx *ctx, json_t *args, const char *cmd,
 	return r;
 }
 
-static int plan_target(struct api_ctx *ctx, const struct target *t,
-		       size_t len, struct plan *p, struct errmsg *err)
+static int plan_target(struct api_ctx *ctx, const struct target *t, size_t len,
+		       struct plan *p, struct errmsg *err)
 {
 	if (t->virt)
 		return plan_gva(&ctx->vm->mem, &t->pc, t->addr, len, p, err);
@@ -268,9 +277,10 @@ static int base64_decode(const char *s, uint8_t **out, size_t *out_len,
 		v = b64_value(s[i]);
 		if (v < 0 || pad) {
 			free(buf);
-			return errmsg_set(err, EINVAL,
-					  "data: '%c' at offset %zu is not base64",
-					  s[i], i);
+			return errmsg_set(
+				err, EINVAL,
+				"data: '%c' at offset %zu is not base64", s[i],
+				i);
 		}
 		acc = acc << 6 | (uint32_t)v;
 		bits += 6;
@@ -329,18 +339,19 @@ static int hex_decode(const char *s, const char *name, uint8_t **out,
 		if (hi < 0 || lo < 0) {
 			free(buf);
 			if (hi >= 0 && i + 1 >= n)
-				return errmsg_set(err, EINVAL,
-						  "%s: odd number of hex digits",
-						  name);
-			return errmsg_set(err, EINVAL,
-					  "%s: '%c' at offset %zu is not a hex digit",
-					  name, hi < 0 ? s[i] : s[i + 1],
-					  hi < 0 ? i : i + 1);
+				return errmsg_set(
+					err, EINVAL,
+					"%s: odd number of hex digits", name);
+			return errmsg_set(
+				err, EINVAL,
+				"%s: '%c' at offset %zu is not a hex digit",
+				name, hi < 0 ? s[i] : s[i + 1],
+				hi < 0 ? i : i + 1);
 		}
 		if (len == max) {
 			free(buf);
-			return errmsg_set(err, EINVAL, "%s: more than %zu bytes",
-					  name, max);
+			return errmsg_set(err, EINVAL,
+					  "%s: more than %zu bytes", name, max);
 		}
 		buf[len++] = (uint8_t)(hi << 4 | lo);
 		i += 2;
@@ -408,8 +419,8 @@ out:
 int api_cmd_write_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 			 struct errmsg *err)
 {
-	static const char *const allowed[] = { "gpa", "cpu", "gva", "data",
-					       "hex", NULL };
+	static const char *const allowed[] = { "gpa",  "cpu", "gva",
+					       "data", "hex", NULL };
 	const char *data = NULL, *hex = NULL;
 	struct plan p = { 0 };
 	struct target t;
@@ -425,8 +436,9 @@ int api_cmd_write_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 	if (r)
 		return r;
 	if (!!data == !!hex)
-		return errmsg_set(err, EINVAL,
-				  "give the bytes as exactly one of data=BASE64 or hex=HEX");
+		return errmsg_set(
+			err, EINVAL,
+			"give the bytes as exactly one of data=BASE64 or hex=HEX");
 	if (data)
 		r = base64_decode(data, &buf, &len, MEM_IO_MAX, err);
 	else
@@ -447,9 +459,11 @@ int api_cmd_write_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 		/* Planned chunks are RAM: this cannot fail half-way. */
 		if (guest_memory_write(&ctx->vm->mem, p.c[i].gpa, buf + off,
 				       p.c[i].len)) {
-			r = errmsg_set(err, EFAULT,
-				       "gpa 0x%" PRIx64 " is not guest RAM (after writing %zu bytes)",
-				       p.c[i].gpa, off);
+			r = errmsg_set(
+				err, EFAULT,
+				"gpa 0x%" PRIx64
+				" is not guest RAM (after writing %zu bytes)",
+				p.c[i].gpa, off);
 			goto out;
 		}
 		off += p.c[i].len;
@@ -538,8 +552,9 @@ static int parse_pattern(json_t *args, uint8_t **pat, size_t *plen,
 	if (r)
 		return r;
 	if (!!text == !!hex)
-		return errmsg_set(err, EINVAL,
-				  "give the pattern as exactly one of pattern=STRING or hex=HEX");
+		return errmsg_set(
+			err, EINVAL,
+			"give the pattern as exactly one of pattern=STRING or hex=HEX");
 	if (hex) {
 		r = hex_decode(hex, "hex", pat, plen, PATTERN_MAX, err);
 	} else {
@@ -576,7 +591,8 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 {
 	struct kvm_sregs sregs;
 	static const char *const allowed[] = { "pattern", "hex", "gpa-start",
-					       "gpa-end", "cpu", "max", NULL };
+					       "gpa-end", "cpu", "max",
+					       NULL };
 	const struct guest_memory *mem = &ctx->vm->mem;
 	struct search_out so = { 0 };
 	struct mappings_stats mstats = { 0 };
@@ -604,7 +620,9 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 		return r;
 	if (has_end && end <= start)
 		return errmsg_set(err, EINVAL,
-				  "gpa-end 0x%" PRIx64 " must lie above gpa-start 0x%" PRIx64 " (the end is exclusive)",
+				  "gpa-end 0x%" PRIx64
+				  " must lie above gpa-start 0x%" PRIx64
+				  " (the end is exclusive)",
 				  end, start);
 	with_cpu = json_object_get(args, "cpu") != NULL;
 	if (with_cpu) {
@@ -612,7 +630,8 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 		if (!r)
 			r = inspect_arg_vcpu(ctx, args, &vcpu, err);
 		if (!r)
-			r = inspect_vcpu_paging(ctx->vm, vcpu, &sregs, &pc, err);
+			r = inspect_vcpu_paging(ctx->vm, vcpu, &sregs, &pc,
+						err);
 		if (r)
 			return r;
 	}
@@ -646,10 +665,9 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 		if (!hay)
 			continue;
 		so.base = lo;
-		count += search_scan_populated(&sp, hay, (size_t)(hi - lo),
-					       so.n < so.max ? record_match :
-							       NULL,
-					       &so);
+		count += search_scan_populated(
+			&sp, hay, (size_t)(hi - lo),
+			so.n < so.max ? record_match : NULL, &so);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 
@@ -672,8 +690,8 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 		}
 		json_array_append_new(list, m);
 	}
-	*ret = json_pack("{s:o, s:I, s:b, s:I, s:f}", "matches", list,
-			 "count", (json_int_t)count, "truncated", count > so.n,
+	*ret = json_pack("{s:o, s:I, s:b, s:I, s:f}", "matches", list, "count",
+			 (json_int_t)count, "truncated", count > so.n,
 			 "bytes_searched", (json_int_t)searched, "seconds",
 			 (double)(t1.tv_sec - t0.tv_sec) +
 				 (t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -53,13 +53,13 @@ static json_t *steps_json(const struct walk_result *res, enum paging_mode mode)
 
 		pagewalk_flags_str(s->entry, s->level, mode, flags,
 				   sizeof(flags));
-		json_array_append_new(a, json_pack(
-			"{s:i, s:s, s:o, s:i, s:o, s:o, s:s}",
-			"level", s->level, "name", s->name,
-			"table_gpa", api_hex(s->table_gpa),
-			"index", (int)s->index,
-			"entry_gpa", api_hex(s->entry_gpa),
-			"entry", api_hex(s->entry), "flags", flags));
+		json_array_append_new(
+			a, json_pack("{s:i, s:s, s:o, s:i, s:o, s:o, s:s}",
+				     "level", s->level, "name", s->name,
+				     "table_gpa", api_hex(s->table_gpa),
+				     "index", (int)s->index, "entry_gpa",
+				     api_hex(s->entry_gpa), "entry",
+				     api_hex(s->entry), "flags", flags));
 	}
 	return a;
 }
@@ -116,7 +116,8 @@ int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	wr = pagewalk(&ctx->vm->mem, &pc, gva, &res);
 	if (wr == -EINVAL)
-		return errmsg_set(err, EINVAL, "cannot walk vCPU %d's page tables: %s",
+		return errmsg_set(err, EINVAL,
+				  "cannot walk vCPU %d's page tables: %s",
 				  vcpu->id, res.why);
 	walk_ok = wr == 0;
 
@@ -128,9 +129,9 @@ int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 	}
 	kvm_ok = tr.valid;
 
-	o = json_pack("{s:i, s:o, s:s, s:o, s:o, s:s}", "cpu", vcpu->id,
-		      "gva", api_hex(gva), "paging", diag_paging_short(&s),
-		      "cr3", api_hex(s.cr3), "steps", steps_json(&res, pc.mode),
+	o = json_pack("{s:i, s:o, s:s, s:o, s:o, s:s}", "cpu", vcpu->id, "gva",
+		      api_hex(gva), "paging", diag_paging_short(&s), "cr3",
+		      api_hex(s.cr3), "steps", steps_json(&res, pc.mode),
 		      "status", status_word(res.status));
 	if (!walk_ok)
 		json_object_set_new(o, "reason", json_string(res.why));
@@ -139,14 +140,16 @@ int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 	if (res.status == WALK_OK) {
 		json_object_set_new(o, "page_size",
 				    json_integer((json_int_t)res.page_size));
-		json_object_set_new(o, "permissions", json_pack(
-			"{s:b, s:b, s:b}", "write", res.writable, "user",
-			res.user, "execute", res.executable));
+		json_object_set_new(o, "permissions",
+				    json_pack("{s:b, s:b, s:b}", "write",
+					      res.writable, "user", res.user,
+					      "execute", res.executable));
 	}
-	json_object_set_new(o, "kvm_translate", json_pack(
-		"{s:b, s:o, s:b, s:b}", "valid", kvm_ok, "gpa",
-		kvm_ok ? api_hex(tr.physical_address) : json_null(),
-		"writeable", tr.writeable, "usermode", tr.usermode));
+	json_object_set_new(
+		o, "kvm_translate",
+		json_pack("{s:b, s:o, s:b, s:b}", "valid", kvm_ok, "gpa",
+			  kvm_ok ? api_hex(tr.physical_address) : json_null(),
+			  "writeable", tr.writeable, "usermode", tr.usermode));
 
 	/* KVM_TRANSLATE answers for the exact address, as the walker does. */
 	agrees = !kvm_errno && walk_ok == kvm_ok &&
@@ -161,16 +164,20 @@ int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 			 strerror(kvm_errno));
 	else if (walk_ok && !kvm_ok)
 		snprintf(why, sizeof(why),
-			 "the walker translates gva 0x%" PRIx64 " to gpa 0x%" PRIx64 " but KVM_TRANSLATE finds no mapping%s",
+			 "the walker translates gva 0x%" PRIx64
+			 " to gpa 0x%" PRIx64
+			 " but KVM_TRANSLATE finds no mapping%s",
 			 gva, res.gpa, disagreement_hint(&pc, &res, kvm_ok));
 	else if (!walk_ok)
 		snprintf(why, sizeof(why),
-			 "KVM_TRANSLATE maps gva 0x%" PRIx64 " to gpa 0x%llx but the walker stopped: %s%s",
+			 "KVM_TRANSLATE maps gva 0x%" PRIx64
+			 " to gpa 0x%llx but the walker stopped: %s%s",
 			 gva, (unsigned long long)tr.physical_address, res.why,
 			 disagreement_hint(&pc, &res, kvm_ok));
 	else
 		snprintf(why, sizeof(why),
-			 "the walker gives gpa 0x%" PRIx64 ", KVM_TRANSLATE gives gpa 0x%llx%s",
+			 "the walker gives gpa 0x%" PRIx64
+			 ", KVM_TRANSLATE gives gpa 0x%llx%s",
 			 res.gpa, (unsigned long long)tr.physical_address,
 			 disagreement_hint(&pc, &res, kvm_ok));
 	json_object_set_new(o, "disagreement", json_string(why));
@@ -205,13 +212,14 @@ static int add_mapping(void *opaque, const struct mapping *m)
 		return 1;
 	}
 	out->n++;
-	json_array_append_new(out->list, json_pack(
-		"{s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:I}",
-		"va_start", api_hex(m->va), "va_end", range_end(m->va, m->size),
-		"pa_start", api_hex(m->pa), "size", api_hex(m->size),
-		"write", m->writable, "user", m->user,
-		"execute", m->executable,
-		"page_size", (json_int_t)m->page_size));
+	json_array_append_new(
+		out->list,
+		json_pack("{s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:I}",
+			  "va_start", api_hex(m->va), "va_end",
+			  range_end(m->va, m->size), "pa_start", api_hex(m->pa),
+			  "size", api_hex(m->size), "write", m->writable,
+			  "user", m->user, "execute", m->executable,
+			  "page_size", (json_int_t)m->page_size));
 	return 0;
 }
 
@@ -246,11 +254,12 @@ int api_cmd_query_mappings(struct api_ctx *ctx, json_t *args, json_t **ret,
 	r = pagewalk_mappings(&ctx->vm->mem, &pc, 0, add_mapping, &out, &stats);
 	if (r < 0) {
 		json_decref(out.list);
-		return errmsg_set(err, -r, "cannot enumerate vCPU %d's mappings: %s",
+		return errmsg_set(err, -r,
+				  "cannot enumerate vCPU %d's mappings: %s",
 				  vcpu->id, strerror(-r));
 	}
-	*ret = json_pack("{s:i, s:s, s:o, s:b, s:I}", "cpu", vcpu->id,
-			 "paging", diag_paging_short(&s), "mappings", out.list,
+	*ret = json_pack("{s:i, s:s, s:o, s:b, s:I}", "cpu", vcpu->id, "paging",
+			 diag_paging_short(&s), "mappings", out.list,
 			 "truncated", stats.truncated || out.hit_max,
 			 "entries_visited", (json_int_t)stats.entries_visited);
 	return 0;

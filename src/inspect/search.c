@@ -18,38 +18,35 @@
  * lowest. Unlisted values (most bytes >= 0x80) score 0.
  */
 static const uint8_t commonness[256] = {
-	[0x00] = 255, [0xff] = 240, [0x20] = 220, [0x01] = 200,
-	[0x0a] = 180, [0x02] = 170, [0x80] = 165, [0x04] = 160,
-	[0x08] = 160, [0x03] = 150, [0x10] = 150, [0x89] = 150,
-	[0x8b] = 150, [0xcc] = 150, [0x0f] = 145, [0x88] = 140,
-	[0xe8] = 135, [0xfe] = 130, [0x83] = 130, [0x85] = 125,
-	[0x90] = 125, [0xc3] = 120, [0x05] = 120, [0x06] = 115,
-	[0x18] = 115, [0x07] = 110, [0x7f] = 110, [0xc7] = 110,
-	[0x8d] = 110, [0x0c] = 100, [0x81] = 100, [0xc0] = 100,
-	[0xf0] = 95, [0x0d] = 90,
+	[0x00] = 255, [0xff] = 240, [0x20] = 220, [0x01] = 200, [0x0a] = 180,
+	[0x02] = 170, [0x80] = 165, [0x04] = 160, [0x08] = 160, [0x03] = 150,
+	[0x10] = 150, [0x89] = 150, [0x8b] = 150, [0xcc] = 150, [0x0f] = 145,
+	[0x88] = 140, [0xe8] = 135, [0xfe] = 130, [0x83] = 130, [0x85] = 125,
+	[0x90] = 125, [0xc3] = 120, [0x05] = 120, [0x06] = 115, [0x18] = 115,
+	[0x07] = 110, [0x7f] = 110, [0xc7] = 110, [0x8d] = 110, [0x0c] = 100,
+	[0x81] = 100, [0xc0] = 100, [0xf0] = 95,  [0x0d] = 90,
 
-	['e'] = 200, ['t'] = 190, ['a'] = 185, ['o'] = 180, ['i'] = 180,
-	['n'] = 180, ['s'] = 175, ['r'] = 175, ['h'] = 165, ['l'] = 165,
-	['d'] = 160, ['c'] = 155, ['u'] = 150, ['m'] = 145, ['f'] = 140,
-	['p'] = 140, ['g'] = 135, ['w'] = 130, ['y'] = 130, ['b'] = 125,
-	['v'] = 115, ['k'] = 105, ['x'] = 95, ['j'] = 80, ['q'] = 75,
-	['z'] = 75,
-	['_'] = 130, ['.'] = 125, ['/'] = 115, [','] = 110, ['-'] = 110,
-	[':'] = 100, ['='] = 95, ['('] = 95, [')'] = 95, ['"'] = 90,
-	['\''] = 80, [';'] = 85, ['*'] = 80, ['#'] = 75, ['%'] = 80,
-	['<'] = 70, ['>'] = 70, ['['] = 70, [']'] = 70, ['{'] = 65,
-	['}'] = 65, ['+'] = 70, ['\t'] = 95, ['!'] = 60, ['&'] = 60,
-	['?'] = 55, ['@'] = 145, ['\\'] = 55, ['|'] = 55, ['~'] = 50,
-	['^'] = 45, ['`'] = 45, ['$'] = 105,
+	['e'] = 200,  ['t'] = 190,  ['a'] = 185,  ['o'] = 180,	['i'] = 180,
+	['n'] = 180,  ['s'] = 175,  ['r'] = 175,  ['h'] = 165,	['l'] = 165,
+	['d'] = 160,  ['c'] = 155,  ['u'] = 150,  ['m'] = 145,	['f'] = 140,
+	['p'] = 140,  ['g'] = 135,  ['w'] = 130,  ['y'] = 130,	['b'] = 125,
+	['v'] = 115,  ['k'] = 105,  ['x'] = 95,	  ['j'] = 80,	['q'] = 75,
+	['z'] = 75,   ['_'] = 130,  ['.'] = 125,  ['/'] = 115,	[','] = 110,
+	['-'] = 110,  [':'] = 100,  ['='] = 95,	  ['('] = 95,	[')'] = 95,
+	['"'] = 90,   ['\''] = 80,  [';'] = 85,	  ['*'] = 80,	['#'] = 75,
+	['%'] = 80,   ['<'] = 70,   ['>'] = 70,	  ['['] = 70,	[']'] = 70,
+	['{'] = 65,   ['}'] = 65,   ['+'] = 70,	  ['\t'] = 95,	['!'] = 60,
+	['&'] = 60,   ['?'] = 55,   ['@'] = 145,  ['\\'] = 55,	['|'] = 55,
+	['~'] = 50,   ['^'] = 45,   ['`'] = 45,	  ['$'] = 105,
 
-	['0'] = 110, ['1'] = 100, ['2'] = 100, ['3'] = 95, ['4'] = 95,
-	['5'] = 90, ['6'] = 90, ['7'] = 85, ['8'] = 90, ['9'] = 85,
+	['0'] = 110,  ['1'] = 100,  ['2'] = 100,  ['3'] = 95,	['4'] = 95,
+	['5'] = 90,   ['6'] = 90,   ['7'] = 85,	  ['8'] = 90,	['9'] = 85,
 
-	['A'] = 105, ['B'] = 80, ['C'] = 95, ['D'] = 100, ['E'] = 100,
-	['F'] = 90, ['G'] = 75, ['H'] = 170, ['I'] = 95, ['J'] = 50,
-	['K'] = 60, ['L'] = 100, ['M'] = 85, ['N'] = 90, ['O'] = 90,
-	['P'] = 90, ['Q'] = 45, ['R'] = 90, ['S'] = 100, ['T'] = 100,
-	['U'] = 80, ['V'] = 65, ['W'] = 65, ['X'] = 60, ['Y'] = 50,
+	['A'] = 105,  ['B'] = 80,   ['C'] = 95,	  ['D'] = 100,	['E'] = 100,
+	['F'] = 90,   ['G'] = 75,   ['H'] = 170,  ['I'] = 95,	['J'] = 50,
+	['K'] = 60,   ['L'] = 100,  ['M'] = 85,	  ['N'] = 90,	['O'] = 90,
+	['P'] = 90,   ['Q'] = 45,   ['R'] = 90,	  ['S'] = 100,	['T'] = 100,
+	['U'] = 80,   ['V'] = 65,   ['W'] = 65,	  ['X'] = 60,	['Y'] = 50,
 	['Z'] = 45,
 };
 
@@ -58,8 +55,7 @@ unsigned int search_byte_commonness(uint8_t byte)
 	return commonness[byte];
 }
 
-void search_prepare(struct search_pattern *sp, const uint8_t *pat,
-		    size_t plen)
+void search_prepare(struct search_pattern *sp, const uint8_t *pat, size_t plen)
 {
 	size_t i;
 
@@ -235,8 +231,8 @@ static void scan_general(struct scan_state *st, const struct search_pattern *sp,
 	unsigned int hits = 0;
 
 	while (start < nr_starts) {
-		const uint8_t *hit = memchr(hay + start + rare, r,
-					    nr_starts - start);
+		const uint8_t *hit =
+			memchr(hay + start + rare, r, nr_starts - start);
 		size_t s, end;
 
 		if (!hit)
@@ -328,18 +324,17 @@ static void flush_window(struct scan_windows *w)
 
 	if (w->hi > w->lo && !w->stopped) {
 		w->shift = w->lo;
-		w->count += search_scan(w->sp, w->hay + w->lo, w->hi - w->lo,
-					w->cb && !w->count_only ? window_cb :
-								  NULL,
-					w, &stopped);
+		w->count +=
+			search_scan(w->sp, w->hay + w->lo, w->hi - w->lo,
+				    w->cb && !w->count_only ? window_cb : NULL,
+				    w, &stopped);
 		w->stopped = stopped;
 	}
 	w->lo = w->hi = 0;
 }
 
 /* Bytes [pstart, pend) of hay (pstart may be < 0) hold data. */
-static void add_populated(struct scan_windows *w, int64_t pstart,
-			  int64_t pend)
+static void add_populated(struct scan_windows *w, int64_t pstart, int64_t pend)
 {
 	int64_t ext = (int64_t)w->sp->len - 1;
 	size_t lo = pstart - ext < 0 ? 0 : (size_t)(pstart - ext);
@@ -360,8 +355,9 @@ uint64_t search_scan_populated(const struct search_pattern *sp,
 			       const uint8_t *hay, size_t len, search_cb cb,
 			       void *opaque)
 {
-	struct scan_windows w = { .sp = sp, .hay = hay, .len = len,
-				  .cb = cb, .opaque = opaque };
+	struct scan_windows w = {
+		.sp = sp, .hay = hay, .len = len, .cb = cb, .opaque = opaque
+	};
 	uintptr_t first = (uintptr_t)hay & ~(SCAN_PAGE - 1);
 	size_t npages, done = 0, i;
 	uint64_t ents[PAGEMAP_CHUNK / 8];

@@ -43,8 +43,7 @@ struct search_pattern {
 };
 
 /* Analyse pat (plen >= 1); pat must stay valid while sp is used. */
-void search_prepare(struct search_pattern *sp, const uint8_t *pat,
-		    size_t plen);
+void search_prepare(struct search_pattern *sp, const uint8_t *pat, size_t plen);
 
 /*
  * Report every occurrence of the pattern in hay[0, len) to cb (may be

@@ -96,15 +96,17 @@ static int parse_elf_symtab(struct symbols *s, const uint8_t *d, size_t size,
 	size_t cap = 0;
 
 	if (size < 64 || d[4] != 2 || d[5] != 1)
-		return errmsg_set(err, EINVAL,
-				  "symbol file is not a little-endian ELF64 file");
+		return errmsg_set(
+			err, EINVAL,
+			"symbol file is not a little-endian ELF64 file");
 	shoff = get_le(d + 0x28, 8);
 	shentsize = get_le(d + 0x3a, 2);
 	shnum = get_le(d + 0x3c, 2);
 	if (shentsize != ELF64_SHDR_SIZE || shoff > size ||
 	    (uint64_t)shnum * ELF64_SHDR_SIZE > size - shoff)
-		return errmsg_set(err, EINVAL,
-				  "symbol file's section headers lie outside the file");
+		return errmsg_set(
+			err, EINVAL,
+			"symbol file's section headers lie outside the file");
 	for (i = 0; i < shnum; i++) {
 		const uint8_t *sh = d + shoff + i * ELF64_SHDR_SIZE;
 		uint64_t off, len, str_off, str_len;
@@ -168,7 +170,10 @@ int symbols_parse(struct symbols *s, const uint8_t *data, size_t size,
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if (size >= 4 && !memcmp(data, "\x7f" "ELF", 4))
+	if (size >= 4 && !memcmp(data,
+				 "\x7f"
+				 "ELF",
+				 4))
 		r = parse_elf_symtab(s, data, size, err);
 	else
 		r = parse_system_map(s, (const char *)data, size);
@@ -179,8 +184,9 @@ int symbols_parse(struct symbols *s, const uint8_t *data, size_t size,
 	}
 	if (!s->nr) {
 		symbols_free(s);
-		return errmsg_set(err, ENOENT,
-				  "no symbols found: give a System.map or a vmlinux with a symbol table (e.g. from the -dbg package)");
+		return errmsg_set(
+			err, ENOENT,
+			"no symbols found: give a System.map or a vmlinux with a symbol table (e.g. from the -dbg package)");
 	}
 	qsort(s->syms, s->nr, sizeof(*s->syms), cmp_sym);
 	return 0;
@@ -194,13 +200,15 @@ int symbols_load(struct symbols *s, const char *path, struct errmsg *err)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errmsg_set(err, errno, "cannot open symbol file '%s': %s",
-				  path, strerror(errno));
+		return errmsg_set(err, errno,
+				  "cannot open symbol file '%s': %s", path,
+				  strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
 		close(fd);
-		return errmsg_set(err, EINVAL,
-				  "symbol file '%s' is not a non-empty regular file",
-				  path);
+		return errmsg_set(
+			err, EINVAL,
+			"symbol file '%s' is not a non-empty regular file",
+			path);
 	}
 	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);

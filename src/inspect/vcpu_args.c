@@ -14,8 +14,8 @@ int inspect_arg_vcpu(struct api_ctx *ctx, json_t *args, struct vcpu **out,
 	long cpu;
 	int r;
 
-	r = api_arg_int(args, "cpu", true, 0, ctx->vm->nr_vcpus - 1, &cpu,
-			NULL, err);
+	r = api_arg_int(args, "cpu", true, 0, ctx->vm->nr_vcpus - 1, &cpu, NULL,
+			err);
 	if (r)
 		return r;
 	*out = ctx->vm->vcpus[cpu];
@@ -35,10 +35,11 @@ int inspect_vcpu_paging(struct vm *vm, struct vcpu *vcpu, struct kvm_sregs *s,
 	diag_guest_phys_bits(vm->supported_cpuid, &maxphy, &gbpages);
 	if (paging_ctx_init(pc, s->cr0, s->cr3, s->cr4, s->efer, maxphy,
 			    gbpages))
-		return errmsg_set(err, EINVAL,
-				  "vCPU %d's CR0 0x%llx CR4 0x%llx EFER 0x%llx are no paging mode a CPU can be in",
-				  vcpu->id, (unsigned long long)s->cr0,
-				  (unsigned long long)s->cr4,
-				  (unsigned long long)s->efer);
+		return errmsg_set(
+			err, EINVAL,
+			"vCPU %d's CR0 0x%llx CR4 0x%llx EFER 0x%llx are no paging mode a CPU can be in",
+			vcpu->id, (unsigned long long)s->cr0,
+			(unsigned long long)s->cr4,
+			(unsigned long long)s->efer);
 	return 0;
 }

@@ -18,7 +18,8 @@
 
 struct bus_ops {
 	/* offset is relative to the range's base; len is 1..8 */
-	void (*read)(void *opaque, uint64_t offset, uint8_t *data, uint32_t len);
+	void (*read)(void *opaque, uint64_t offset, uint8_t *data,
+		     uint32_t len);
 	void (*write)(void *opaque, uint64_t offset, const uint8_t *data,
 		      uint32_t len);
 	/*

@@ -109,7 +109,8 @@ int console_open(struct console **out, int in_fd, struct serial *serial,
 
 static void arm_input(struct console *c, bool on)
 {
-	struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.fd = c->in_fd };
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
+				  .data.fd = c->in_fd };
 
 	if (c->in_fd < 0 || c->eof || c->watching_in == on)
 		return;

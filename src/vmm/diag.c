@@ -22,22 +22,22 @@
 #define X86_EFER_LMA (1ULL << 10)
 
 const char *const diag_rflags_names[22] = {
-	"CF", NULL, "PF", NULL, "AF", NULL, "ZF", "SF", "TF", "IF", "DF",
+	"CF", NULL, "PF", NULL, "AF", NULL, "ZF", "SF", "TF",  "IF",  "DF",
 	"OF", NULL, NULL, "NT", NULL, "RF", "VM", "AC", "VIF", "VIP", "ID",
 };
 const char *const diag_cr0_names[32] = {
-	"PE", "MP", "EM", "TS", "ET", "NE", [16] = "WP", [18] = "AM",
-	[29] = "NW", [30] = "CD", [31] = "PG",
+	"PE",	     "MP",	  "EM",	       "TS",	    "ET",	 "NE",
+	[16] = "WP", [18] = "AM", [29] = "NW", [30] = "CD", [31] = "PG",
 };
 const char *const diag_cr4_names[25] = {
-	"VME", "PVI", "TSD", "DE", "PSE", "PAE", "MCE", "PGE", "PCE",
-	"OSFXSR", "OSXMMEXCPT", "UMIP", "LA57", "VMXE", "SMXE", NULL,
-	"FSGSBASE", "PCIDE", "OSXSAVE", NULL, "SMEP", "SMAP", "PKE", "CET",
-	"PKS",
+	"VME",	"PVI", "TSD",	   "DE",	 "PSE",	    "PAE",  "MCE",
+	"PGE",	"PCE", "OSFXSR",   "OSXMMEXCPT", "UMIP",    "LA57", "VMXE",
+	"SMXE", NULL,  "FSGSBASE", "PCIDE",	 "OSXSAVE", NULL,   "SMEP",
+	"SMAP", "PKE", "CET",	   "PKS",
 };
 const char *const diag_efer_names[16] = {
-	"SCE", [8] = "LME", [10] = "LMA", [11] = "NXE", [12] = "SVME",
-	[13] = "LMSLE", [14] = "FFXSR", [15] = "TCE",
+	"SCE",	       [8] = "LME",    [10] = "LMA",   [11] = "NXE",
+	[12] = "SVME", [13] = "LMSLE", [14] = "FFXSR", [15] = "TCE",
 };
 
 size_t diag_flags(char *buf, size_t size, uint64_t value,
@@ -161,14 +161,14 @@ int vcpu_read_code(struct vcpu *vcpu, const struct kvm_sregs *s, uint64_t rip,
 			*first_gpa = gpa;
 		if (guest_memory_read(&vcpu->vm->mem, gpa, buf + done, chunk)) {
 			snprintf(note, note_size,
-				 "guest-physical 0x%" PRIx64 " is not RAM", gpa);
+				 "guest-physical 0x%" PRIx64 " is not RAM",
+				 gpa);
 			break;
 		}
 		done += chunk;
 	}
 	return done;
 }
-
 
 /*
  * Names for the instructions hosts without VMX/SVM are known to fail on
@@ -180,10 +180,10 @@ const char *diag_insn_name(const uint8_t *b, int len)
 	int i = 0, rexw = 0, has66 = 0, hasf3 = 0;
 	uint8_t modrm_reg;
 
-	while (i < len && (b[i] == 0x66 || b[i] == 0xf2 || b[i] == 0xf3 ||
-			   b[i] == 0xf0 || b[i] == 0x2e || b[i] == 0x3e ||
-			   b[i] == 0x26 || b[i] == 0x36 || b[i] == 0x64 ||
-			   b[i] == 0x65)) {
+	while (i < len &&
+	       (b[i] == 0x66 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0xf0 ||
+		b[i] == 0x2e || b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x36 ||
+		b[i] == 0x64 || b[i] == 0x65)) {
 		has66 |= b[i] == 0x66;
 		hasf3 |= b[i] == 0xf3;
 		i++;
@@ -279,22 +279,22 @@ void vcpu_snapshot_capture(struct vcpu *vcpu, struct vcpu_snapshot *snap)
 	snap->have_sregs = ioctl(vcpu->fd, KVM_GET_SREGS, &snap->sregs) == 0;
 	snap->have_events =
 		ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &snap->events) == 0;
-	snap->have_dregs =
-		ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &snap->dregs) == 0;
+	snap->have_dregs = ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &snap->dregs) ==
+			   0;
 	snap->have_mp = ioctl(vcpu->fd, KVM_GET_MP_STATE, &snap->mp) == 0;
 	if (snap->have_regs && snap->have_sregs)
-		snap->code_len = vcpu_read_code(vcpu, &snap->sregs,
-						snap->regs.rip, snap->code,
-						DIAG_CODE_BYTES,
-						&snap->code_gpa, snap->code_note,
-						sizeof(snap->code_note));
+		snap->code_len = vcpu_read_code(
+			vcpu, &snap->sregs, snap->regs.rip, snap->code,
+			DIAG_CODE_BYTES, &snap->code_gpa, snap->code_note,
+			sizeof(snap->code_note));
 }
 
 static const char *mp_state_name(uint32_t st)
 {
 	static const char *const names[] = {
 		[KVM_MP_STATE_RUNNABLE] = "runnable",
-		[KVM_MP_STATE_UNINITIALIZED] = "uninitialized (waiting for INIT)",
+		[KVM_MP_STATE_UNINITIALIZED] =
+			"uninitialized (waiting for INIT)",
 		[KVM_MP_STATE_INIT_RECEIVED] = "wait-for-SIPI",
 		[KVM_MP_STATE_HALTED] = "halted",
 		[KVM_MP_STATE_SIPI_RECEIVED] = "SIPI received",
@@ -305,9 +305,9 @@ static const char *mp_state_name(uint32_t st)
 	return "other";
 }
 
-#define OUT(...)                                                          \
-	do {                                                              \
-		if (off < size)                                           \
+#define OUT(...)                                                             \
+	do {                                                                 \
+		if (off < size)                                              \
 			off += snprintf(buf + off, size - off, __VA_ARGS__); \
 	} while (0)
 
@@ -339,7 +339,8 @@ size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size)
 		OUT("  vCPU %d state: %s\n", snap->vcpu_id,
 		    mp_state_name(snap->mp.mp_state));
 	if (snap->have_regs) {
-		diag_flags(flags, sizeof(flags), r->rflags, diag_rflags_names, 22);
+		diag_flags(flags, sizeof(flags), r->rflags, diag_rflags_names,
+			   22);
 		char sym[160] = "";
 
 		if (!symbols_describe(guest_symbols, r->rip, sym + 2,
@@ -369,19 +370,26 @@ size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size)
 		OUT("  mode: %s, CPL %u, %s\n", diag_cpu_mode(s), s->ss.dpl,
 		    diag_paging_mode(s));
 		if (off < size)
-			off += format_segment(buf + off, size - off, "CS", &s->cs);
+			off += format_segment(buf + off, size - off, "CS",
+					      &s->cs);
 		if (off < size)
-			off += format_segment(buf + off, size - off, "SS", &s->ss);
+			off += format_segment(buf + off, size - off, "SS",
+					      &s->ss);
 		if (off < size)
-			off += format_segment(buf + off, size - off, "DS", &s->ds);
+			off += format_segment(buf + off, size - off, "DS",
+					      &s->ds);
 		if (off < size)
-			off += format_segment(buf + off, size - off, "ES", &s->es);
+			off += format_segment(buf + off, size - off, "ES",
+					      &s->es);
 		if (off < size)
-			off += format_segment(buf + off, size - off, "FS", &s->fs);
+			off += format_segment(buf + off, size - off, "FS",
+					      &s->fs);
 		if (off < size)
-			off += format_segment(buf + off, size - off, "GS", &s->gs);
+			off += format_segment(buf + off, size - off, "GS",
+					      &s->gs);
 		if (off < size)
-			off += format_segment(buf + off, size - off, "TR", &s->tr);
+			off += format_segment(buf + off, size - off, "TR",
+					      &s->tr);
 		OUT("  GDTR %016llx/%04x  IDTR %016llx/%04x  LDTR %04x\n",
 		    (unsigned long long)s->gdt.base, s->gdt.limit,
 		    (unsigned long long)s->idt.base, s->idt.limit,
@@ -407,9 +415,11 @@ size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size)
 			    e->exception.nr,
 			    e->exception.injected ? " (injected)" : "",
 			    e->exception.has_error_code ?
-				    e->exception.error_code : 0);
+				    e->exception.error_code :
+				    0);
 		if (e->interrupt.injected)
-			OUT("  pending interrupt: vector %u\n", e->interrupt.nr);
+			OUT("  pending interrupt: vector %u\n",
+			    e->interrupt.nr);
 		if (e->nmi.pending || e->nmi.injected)
 			OUT("  NMI pending\n");
 	}
@@ -430,9 +440,11 @@ size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size)
 		for (i = 0; i < snap->code_len; i++)
 			OUT(" %02x", snap->code[i]);
 		if (diag_insn_name(snap->code, snap->code_len))
-			OUT(" (%s)", diag_insn_name(snap->code, snap->code_len));
+			OUT(" (%s)",
+			    diag_insn_name(snap->code, snap->code_len));
 		if (snap->code_note[0])
-			OUT("%s(%s)", snap->code_len ? " " : " ", snap->code_note);
+			OUT("%s(%s)", snap->code_len ? " " : " ",
+			    snap->code_note);
 		OUT("\n");
 	}
 	return off < size ? off : size - 1;

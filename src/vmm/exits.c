@@ -73,16 +73,18 @@ static bool handle_mmio(struct vcpu *vcpu)
 
 static bool handle_hlt(struct vcpu *vcpu)
 {
-	return end_with_diag(vcpu, KS_STATUS_HALTED,
-			     "the guest halted (KVM_EXIT_HLT) and nothing will wake it",
-			     NULL);
+	return end_with_diag(
+		vcpu, KS_STATUS_HALTED,
+		"the guest halted (KVM_EXIT_HLT) and nothing will wake it",
+		NULL);
 }
 
 static bool handle_shutdown(struct vcpu *vcpu)
 {
-	return end_with_diag(vcpu, KS_STATUS_TRIPLE_FAULT,
-			     "triple fault (KVM_EXIT_SHUTDOWN): an exception occurred while delivering a double fault, usually a broken IDT, GDT, stack or page table; the CPU shut down",
-			     NULL);
+	return end_with_diag(
+		vcpu, KS_STATUS_TRIPLE_FAULT,
+		"triple fault (KVM_EXIT_SHUTDOWN): an exception occurred while delivering a double fault, usually a broken IDT, GDT, stack or page table; the CPU shut down",
+		NULL);
 }
 
 static bool handle_fail_entry(struct vcpu *vcpu)
@@ -91,12 +93,13 @@ static bool handle_fail_entry(struct vcpu *vcpu)
 
 	snprintf(detail, sizeof(detail),
 		 "hardware_entry_failure_reason 0x%llx on host cpu %u",
-		 (unsigned long long)vcpu->run->fail_entry
-			 .hardware_entry_failure_reason,
+		 (unsigned long long)
+			 vcpu->run->fail_entry.hardware_entry_failure_reason,
 		 vcpu->run->fail_entry.cpu);
-	return end_with_diag(vcpu, KS_STATUS_FAIL_ENTRY,
-			     "KVM could not enter the guest (KVM_EXIT_FAIL_ENTRY): the vCPU state is invalid for the hardware",
-			     detail);
+	return end_with_diag(
+		vcpu, KS_STATUS_FAIL_ENTRY,
+		"KVM could not enter the guest (KVM_EXIT_FAIL_ENTRY): the vCPU state is invalid for the hardware",
+		detail);
 }
 
 static const char *internal_suberror_name(uint32_t sub)
@@ -128,12 +131,14 @@ static bool handle_internal_error(struct vcpu *vcpu)
 	n = run->internal.ndata;
 	if (n > sizeof(run->internal.data) / sizeof(run->internal.data[0]))
 		n = sizeof(run->internal.data) / sizeof(run->internal.data[0]);
-	off = snprintf(detail, sizeof(detail), "suberror %u, %u data words:",
-		       run->internal.suberror, n);
+	off = snprintf(detail, sizeof(detail),
+		       "suberror %u, %u data words:", run->internal.suberror,
+		       n);
 	for (i = 0; i < n && off < (int)sizeof(detail) - 20; i++)
 		off += snprintf(detail + off, sizeof(detail) - off, " %llx",
 				(unsigned long long)run->internal.data[i]);
-	snprintf(why, sizeof(why), "KVM internal error (KVM_EXIT_INTERNAL_ERROR): %s",
+	snprintf(why, sizeof(why),
+		 "KVM internal error (KVM_EXIT_INTERNAL_ERROR): %s",
 		 internal_suberror_name(run->internal.suberror));
 	return end_with_diag(vcpu, KS_STATUS_INTERNAL_ERROR, why, detail);
 }

@@ -33,8 +33,8 @@ static bool already_logged(struct vcpu *vcpu, uint64_t rip)
 	for (i = 0; i < vcpu->nr_logged_rips; i++)
 		if (vcpu->logged_rips[i] == rip)
 			return true;
-	if (vcpu->nr_logged_rips < (int)(sizeof(vcpu->logged_rips) /
-					  sizeof(vcpu->logged_rips[0])))
+	if (vcpu->nr_logged_rips <
+	    (int)(sizeof(vcpu->logged_rips) / sizeof(vcpu->logged_rips[0])))
 		vcpu->logged_rips[vcpu->nr_logged_rips++] = rip;
 	return false;
 }
@@ -51,8 +51,9 @@ static void log_fallback(struct vcpu *vcpu, uint64_t rip, const char *name,
 		sym[1] = '<';
 		strcat(sym, ">");
 	}
-	log_warn("vCPU %d: KVM could not emulate '%s' at RIP %llx%s; emulator fallback '%s': %s (logged once per RIP)",
-		 vcpu->id, name, (unsigned long long)rip, sym, name, what);
+	log_warn(
+		"vCPU %d: KVM could not emulate '%s' at RIP %llx%s; emulator fallback '%s': %s (logged once per RIP)",
+		vcpu->id, name, (unsigned long long)rip, sym, name, what);
 }
 
 static int inject_exception(struct vcpu *vcpu, unsigned int vector)
@@ -108,8 +109,9 @@ static bool complete_fwait(struct vcpu *vcpu, struct kvm_regs *regs,
 		regs->rip += 1;
 		if (ioctl(vcpu->fd, KVM_SET_REGS, regs) < 0)
 			return false;
-		log_fallback(vcpu, rip, "fwait",
-			     "no unmasked x87 exception pending, completed as a no-op");
+		log_fallback(
+			vcpu, rip, "fwait",
+			"no unmasked x87 exception pending, completed as a no-op");
 		return true;
 	}
 	/*

@@ -48,38 +48,43 @@ int kvm_host_open(struct kvm_host *kvm, const char *dev_path,
 		int e = errno;
 
 		if (e == ENOENT)
-			return errmsg_set(err, e,
-					  "%s does not exist: load the KVM module (modprobe kvm_intel or kvm_amd) and enable virtualization in the firmware",
-					  dev_path);
+			return errmsg_set(
+				err, e,
+				"%s does not exist: load the KVM module (modprobe kvm_intel or kvm_amd) and enable virtualization in the firmware",
+				dev_path);
 		if (e == EACCES || e == EPERM)
-			return errmsg_set(err, e,
-					  "no permission to open %s: add your user to the 'kvm' group (or run as root)",
-					  dev_path);
+			return errmsg_set(
+				err, e,
+				"no permission to open %s: add your user to the 'kvm' group (or run as root)",
+				dev_path);
 		return errmsg_set(err, e, "cannot open %s: %s", dev_path,
 				  strerror(e));
 	}
 	version = ioctl(kvm->fd, KVM_GET_API_VERSION, 0);
 	if (version != KVM_API_VERSION) {
 		kvm_host_close(kvm);
-		return errmsg_set(err, ENOTSUP,
-				  "%s speaks KVM API version %d, kvmscope needs %d: use a Linux host kernel from the last decade",
-				  dev_path, version, KVM_API_VERSION);
+		return errmsg_set(
+			err, ENOTSUP,
+			"%s speaks KVM API version %d, kvmscope needs %d: use a Linux host kernel from the last decade",
+			dev_path, version, KVM_API_VERSION);
 	}
 	for (i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
 		if (kvm_check_cap(kvm->fd, required_caps[i].cap))
 			continue;
-		errmsg_set(err, ENOTSUP,
-			   "this host's KVM lacks %s (needed for %s): use a newer host kernel",
-			   required_caps[i].name, required_caps[i].use);
+		errmsg_set(
+			err, ENOTSUP,
+			"this host's KVM lacks %s (needed for %s): use a newer host kernel",
+			required_caps[i].name, required_caps[i].use);
 		kvm_host_close(kvm);
 		return -ENOTSUP;
 	}
 	kvm->vcpu_mmap_size = ioctl(kvm->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (kvm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
 		kvm_host_close(kvm);
-		return errmsg_set(err, EINVAL,
-				  "KVM_GET_VCPU_MMAP_SIZE returned %d: broken KVM",
-				  kvm->vcpu_mmap_size);
+		return errmsg_set(
+			err, EINVAL,
+			"KVM_GET_VCPU_MMAP_SIZE returned %d: broken KVM",
+			kvm->vcpu_mmap_size);
 	}
 	kvm->caps.max_vcpus = kvm_check_cap(kvm->fd, KVM_CAP_MAX_VCPUS);
 	if (!kvm->caps.max_vcpus)

@@ -37,7 +37,8 @@ int guest_memory_alloc(struct guest_memory *mem, uint64_t ram_size)
 	mem->map_size = ram_size;
 	mem->ram_size = ram_size;
 
-	low = ram_size < GUEST_MMIO_HOLE_START ? ram_size : GUEST_MMIO_HOLE_START;
+	low = ram_size < GUEST_MMIO_HOLE_START ? ram_size :
+						 GUEST_MMIO_HOLE_START;
 	add_region(mem, 0, low, mem->base);
 	if (ram_size > low)
 		add_region(mem, GUEST_HIGH_RAM_START, ram_size - low,
@@ -88,8 +89,8 @@ int guest_memory_read(const struct guest_memory *mem, uint64_t gpa, void *buf,
 	return 0;
 }
 
-int guest_memory_write(struct guest_memory *mem, uint64_t gpa,
-		       const void *buf, size_t len)
+int guest_memory_write(struct guest_memory *mem, uint64_t gpa, const void *buf,
+		       size_t len)
 {
 	void *dst;
 

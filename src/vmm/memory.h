@@ -45,8 +45,8 @@ void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa,
 /* Copy in/out; -EFAULT when any byte lies outside guest RAM. */
 int guest_memory_read(const struct guest_memory *mem, uint64_t gpa, void *buf,
 		      size_t len);
-int guest_memory_write(struct guest_memory *mem, uint64_t gpa,
-		       const void *buf, size_t len);
+int guest_memory_write(struct guest_memory *mem, uint64_t gpa, const void *buf,
+		       size_t len);
 int guest_memory_fill(struct guest_memory *mem, uint64_t gpa, int byte,
 		      size_t len);
 

@@ -150,10 +150,12 @@ static int setup_memslots(struct vm *vm, struct errmsg *err)
 		};
 
 		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &reg) < 0)
-			return errmsg_set(err, errno,
-					  "KVM_SET_USER_MEMORY_REGION slot %u (gpa 0x%" PRIx64 ", %" PRIu64 " MiB) failed: %s",
-					  g->slot, g->gpa, g->size >> 20,
-					  strerror(errno));
+			return errmsg_set(
+				err, errno,
+				"KVM_SET_USER_MEMORY_REGION slot %u (gpa 0x%" PRIx64
+				", %" PRIu64 " MiB) failed: %s",
+				g->slot, g->gpa, g->size >> 20,
+				strerror(errno));
 	}
 	return 0;
 }
@@ -171,9 +173,10 @@ static int setup_irqchip(struct vm *vm, struct errmsg *err)
 	if (kvm_check_cap(vm->fd, KVM_CAP_SET_IDENTITY_MAP_ADDR))
 		ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &identity);
 	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return errmsg_set(err, errno,
-				  "KVM_CREATE_IRQCHIP (PIC + IOAPIC + LAPIC) failed: %s",
-				  strerror(errno));
+		return errmsg_set(
+			err, errno,
+			"KVM_CREATE_IRQCHIP (PIC + IOAPIC + LAPIC) failed: %s",
+			strerror(errno));
 	/* GSI 0 -> IOAPIC pin 2, as the MADT's interrupt source override says. */
 	r = irq_routing_setup(vm->fd, err);
 	if (r)
@@ -220,7 +223,8 @@ static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
 	r = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
 	free(c);
 	if (r < 0)
-		return errmsg_set(err, errno, "vCPU %d: KVM_SET_CPUID2 failed: %s",
+		return errmsg_set(err, errno,
+				  "vCPU %d: KVM_SET_CPUID2 failed: %s",
 				  vcpu->id, strerror(errno));
 	r = setup_lapic(vcpu);
 	if (r)
@@ -254,10 +258,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 	if (r)
 		return r;
 	if (cfg->nr_cpus > vm->kvm.caps.max_vcpus)
-		return errmsg_set(err, EINVAL,
-				  "--cpus %d is more than this host's KVM allows (%d): use --cpus %d or fewer",
-				  cfg->nr_cpus, vm->kvm.caps.max_vcpus,
-				  vm->kvm.caps.max_vcpus);
+		return errmsg_set(
+			err, EINVAL,
+			"--cpus %d is more than this host's KVM allows (%d): use --cpus %d or fewer",
+			cfg->nr_cpus, vm->kvm.caps.max_vcpus,
+			vm->kvm.caps.max_vcpus);
 	vm->fd = ioctl(vm->kvm.fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0)
 		return errmsg_set(err, errno, "KVM_CREATE_VM failed: %s",
@@ -299,8 +304,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 	for (i = 0; i < cfg->nr_cpus; i++) {
 		r = vcpu_create(vm, i, &vm->vcpus[i]);
 		if (r)
-			return errmsg_set(err, -r, "KVM_CREATE_VCPU %d failed: %s",
-					  i, strerror(-r));
+			return errmsg_set(err, -r,
+					  "KVM_CREATE_VCPU %d failed: %s", i,
+					  strerror(-r));
 		r = setup_vcpu(vm, vm->vcpus[i], err);
 		if (r)
 			return r;
@@ -321,8 +327,9 @@ int vm_set_boot_entry(struct vm *vm, const struct boot_entry *entry,
 				  strerror(errno));
 	r = regs_boot_state(&vm->mem, entry, &regs, &sregs);
 	if (r)
-		return errmsg_set(err, -r,
-				  "cannot write boot page tables/GDT into guest RAM");
+		return errmsg_set(
+			err, -r,
+			"cannot write boot page tables/GDT into guest RAM");
 	if (ioctl(bsp->fd, KVM_SET_SREGS, &sregs) < 0)
 		return errmsg_set(err, errno, "KVM_SET_SREGS failed: %s",
 				  strerror(errno));
@@ -353,8 +360,8 @@ static void watchdog_tick(struct vm *vm, struct watchdog *wd)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];
 		uint64_t exits = __atomic_load_n(&v->exits, __ATOMIC_RELAXED);
-		uint64_t done = __atomic_load_n(&v->probe_gen_done,
-						__ATOMIC_SEQ_CST);
+		uint64_t done =
+			__atomic_load_n(&v->probe_gen_done, __ATOMIC_SEQ_CST);
 		int idle = __atomic_load_n(&v->idle, __ATOMIC_SEQ_CST);
 
 		if (exits != v->watch_exits || done != wd->gen ||
@@ -370,9 +377,10 @@ static void watchdog_tick(struct vm *vm, struct watchdog *wd)
 	}
 	if (all_stuck && any_halted) {
 		if (++wd->quiet_rounds >= WATCHDOG_ROUNDS) {
-			vm_request_end(vm, KS_STATUS_HALTED,
-				       "every vCPU is halted with interrupts disabled (cli; hlt) or waiting for SIPI: nothing can wake the guest",
-				       snap);
+			vm_request_end(
+				vm, KS_STATUS_HALTED,
+				"every vCPU is halted with interrupts disabled (cli; hlt) or waiting for SIPI: nothing can wake the guest",
+				snap);
 			return;
 		}
 	} else {
@@ -477,7 +485,8 @@ int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (sfd < 0 || tfd < 0 || epfd < 0 || add_fd(epfd, sfd) ||
 	    add_fd(epfd, tfd) || add_fd(epfd, vm->end_efd) ||
-	    console_watch(console, epfd) || (api && api_server_watch(api, epfd)) ||
+	    console_watch(console, epfd) ||
+	    (api && api_server_watch(api, epfd)) ||
 	    timerfd_settime(tfd, 0, &period, NULL)) {
 		console_close(console);
 		return errmsg_set(err, errno, "event loop setup failed: %s",
@@ -537,8 +546,9 @@ int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
 
 	if (api)
 		api_server_event(api, "SHUTDOWN",
-				 json_pack("{s:i, s:s}", "status", vm->end_status,
-					   "reason", vm->end_why));
+				 json_pack("{s:i, s:s}", "status",
+					   vm->end_status, "reason",
+					   vm->end_why));
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&vm->pause_lock);
 	pthread_cond_broadcast(&vm->pause_cond); /* parked threads leave */

@@ -99,11 +99,12 @@ static void check_output(const char *out, size_t len)
 		if (!!json_object_get(m, "return") +
 			    !!json_object_get(m, "error") +
 			    !!json_object_get(m, "event") +
-			    !!json_object_get(m, "QMP") != 1)
+			    !!json_object_get(m, "QMP") !=
+		    1)
 			__builtin_trap();
 		if (json_object_get(m, "error") &&
-		    !json_is_string(json_object_get(
-			    json_object_get(m, "error"), "desc")))
+		    !json_is_string(json_object_get(json_object_get(m, "error"),
+						    "desc")))
 			__builtin_trap();
 		json_decref(m);
 	}

@@ -17,7 +17,9 @@
 static struct guest_memory mem;
 static uint8_t initrd[3000];
 static const uint64_t watched[] = {
-	LAYOUT_ZERO_PAGE + 0x210, LAYOUT_CMDLINE, LAYOUT_KERNEL_LOAD,
+	LAYOUT_ZERO_PAGE + 0x210,
+	LAYOUT_CMDLINE,
+	LAYOUT_KERNEL_LOAD,
 	RAM - 1,
 };
 
@@ -79,8 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rd_size = boot_get_le32(bp + 0x21c);
 	if (entry.mode != BOOT_CPU_LONG64 || entry.rip != 0x100200 ||
 	    entry.rsi != LAYOUT_ZERO_PAGE || bp[0x210] != 0xff ||
-	    !(bp[0x211] & 0x80) ||
-	    boot_get_le32(bp + 0x228) != LAYOUT_CMDLINE)
+	    !(bp[0x211] & 0x80) || boot_get_le32(bp + 0x228) != LAYOUT_CMDLINE)
 		__builtin_trap();
 	if (rd_size != sizeof(initrd) || (rd & 0xfff) || rd < 0x100000 ||
 	    memcmp(at(rd, rd_size), initrd, rd_size))

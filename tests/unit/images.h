@@ -292,7 +292,7 @@ static inline struct timg telf_build(const struct telf_opts *o,
 
 		t_put32(h, 0x1badb002);
 		t_put32(h + 4, o->mb_flags);
-		t_put32(h + 8, (uint32_t)-(0x1badb002U + o->mb_flags));
+		t_put32(h + 8, (uint32_t) - (0x1badb002U + o->mb_flags));
 	}
 	if (o->pvh_note) {
 		uint8_t *n = d + note_start;
@@ -318,8 +318,8 @@ static inline struct timg telf_build(const struct telf_opts *o,
 }
 
 /* Program header i's field at byte offset field64 (ELF64) / field32. */
-static inline uint8_t *telf_phdr(struct timg *img,
-				 const struct telf_layout *l, size_t i)
+static inline uint8_t *telf_phdr(struct timg *img, const struct telf_layout *l,
+				 size_t i)
 {
 	return img->data + l->phoff + i * l->phentsize;
 }
@@ -401,7 +401,7 @@ static inline struct timg tmb_aout_build(const struct tmb_aout_opts *o)
 	h = img.data + o->hoff;
 	t_put32(h, 0x1badb002);
 	t_put32(h + 4, o->flags);
-	t_put32(h + 8, (uint32_t)-(0x1badb002U + o->flags));
+	t_put32(h + 8, (uint32_t) - (0x1badb002U + o->flags));
 	t_put32(h + 12, o->header_addr);
 	t_put32(h + 16, o->load_addr);
 	t_put32(h + 20, o->load_end_addr);

@@ -152,27 +152,31 @@ static void test_int(void **state)
 	assert_int_equal(v, -5);
 	assert_int_equal(int_of("{\"cpu\": \"-0\"}", 0, 3, &v), 0);
 	assert_int_equal(v, 0);
-	assert_int_equal(int_of("{\"cpu\": -9223372036854775808}", LONG_MIN,
-				0, &v), 0);
+	assert_int_equal(
+		int_of("{\"cpu\": -9223372036854775808}", LONG_MIN, 0, &v), 0);
 	assert_true(v == LONG_MIN);
-	assert_int_equal(int_of("{\"cpu\": \"-9223372036854775808\"}",
-				LONG_MIN, 0, &v), 0);
+	assert_int_equal(int_of("{\"cpu\": \"-9223372036854775808\"}", LONG_MIN,
+				0, &v),
+			 0);
 	assert_true(v == LONG_MIN);
 
 	assert_int_equal(int_of("{\"cpu\": 4}", 0, 3, &v), -EINVAL);
-	assert_non_null(strstr(err.text,
-			       "argument 'cpu' must be between 0 and 3 (got 4)"));
+	assert_non_null(strstr(
+		err.text, "argument 'cpu' must be between 0 and 3 (got 4)"));
 	assert_int_equal(int_of("{\"cpu\": -1}", 0, 3, &v), -EINVAL);
 	assert_non_null(strstr(err.text, "between 0 and 3"));
 	assert_int_equal(int_of("{\"cpu\": \"-1\"}", 0, 3, &v), -EINVAL);
 	assert_non_null(strstr(err.text, "between 0 and 3 (got -1)"));
-	assert_int_equal(int_of("{\"cpu\": \"99999999999999999999999\"}", 0,
-				3, &v), -EINVAL);
+	assert_int_equal(int_of("{\"cpu\": \"99999999999999999999999\"}", 0, 3,
+				&v),
+			 -EINVAL);
 	assert_non_null(strstr(err.text, "between 0 and 3"));
 	assert_int_equal(int_of("{\"cpu\": \"9223372036854775808\"}", 0,
-				LONG_MAX, &v), -EINVAL);
-	assert_int_equal(int_of("{\"cpu\": \"-9223372036854775809\"}",
-				LONG_MIN, 0, &v), -EINVAL);
+				LONG_MAX, &v),
+			 -EINVAL);
+	assert_int_equal(int_of("{\"cpu\": \"-9223372036854775809\"}", LONG_MIN,
+				0, &v),
+			 -EINVAL);
 	assert_int_equal(int_of("{\"cpu\": \"one\"}", 0, 3, &v), -EINVAL);
 	assert_non_null(strstr(err.text, "'one' is not an integer"));
 	assert_int_equal(int_of("{\"cpu\": 1.0}", 0, 3, &v), -EINVAL);
@@ -222,8 +226,9 @@ static void test_args_only(void **state)
 	assert_int_equal(api_args_only(ok, allowed, &err), 0);
 	assert_int_equal(api_args_only(NULL, none, &err), 0);
 	assert_int_equal(api_args_only(typo, allowed, &err), -EINVAL);
-	assert_string_equal(err.text,
-			    "unknown argument 'gav' (this command takes: cpu, gva)");
+	assert_string_equal(
+		err.text,
+		"unknown argument 'gav' (this command takes: cpu, gva)");
 	assert_int_equal(api_args_only(ok, none, &err), -EINVAL);
 	assert_non_null(strstr(err.text, "this command takes none"));
 	json_decref(ok);
@@ -285,8 +290,8 @@ static int run_probe(const char *name, const char *args_json, json_t **ret,
 
 	json_decref(probe.args_seen);
 	memset(&probe, 0, sizeof(probe));
-	r = api_execute_table(probes, sizeof(probes) / sizeof(probes[0]),
-			      &ctx, name, a, ret, cls, &err);
+	r = api_execute_table(probes, sizeof(probes) / sizeof(probes[0]), &ctx,
+			      name, a, ret, cls, &err);
 	json_decref(a);
 	return r;
 }
@@ -302,7 +307,8 @@ static void test_unknown_command(void **state)
 	assert_null(ret);
 	/* and the real table */
 	assert_int_equal(api_execute(&ctx, "query-regs", NULL, &ret, &cls,
-				     &err), -ENOENT);
+				     &err),
+			 -ENOENT);
 	assert_string_equal(cls, "CommandNotFound");
 }
 
@@ -313,13 +319,15 @@ static void test_needs_stop(void **state)
 
 	assert_int_equal(run_probe("needs-stop", NULL, &ret, &cls), -EBUSY);
 	assert_string_equal(cls, "GenericError");
-	assert_string_equal(err.text,
-			    "'needs-stop' needs a stopped VM: run 'stop' first or pass pause=true");
+	assert_string_equal(
+		err.text,
+		"'needs-stop' needs a stopped VM: run 'stop' first or pass pause=true");
 	assert_int_equal(probe.calls, 0);
 
 	/* pause=true: stopped around the handler, running again after */
 	assert_int_equal(run_probe("needs-stop", "{\"pause\": true, \"x\": 1}",
-				   &ret, &cls), 0);
+				   &ret, &cls),
+			 0);
 	assert_int_equal(probe.calls, 1);
 	assert_true(probe.paused_inside);
 	assert_false(probe.was_paused);
@@ -331,11 +339,14 @@ static void test_needs_stop(void **state)
 	json_decref(ret);
 
 	assert_int_equal(run_probe("needs-stop", "{\"pause\": false}", &ret,
-				   &cls), -EBUSY);
+				   &cls),
+			 -EBUSY);
 	assert_int_equal(run_probe("needs-stop", "{\"pause\": \"yes\"}", &ret,
-				   &cls), -EINVAL);
-	assert_string_equal(err.text,
-			    "argument 'pause' must be true or false, not a string");
+				   &cls),
+			 -EINVAL);
+	assert_string_equal(
+		err.text,
+		"argument 'pause' must be true or false, not a string");
 
 	/* stopped by the user: runs, and stays stopped */
 	vm_pause(&vm);
@@ -344,8 +355,8 @@ static void test_needs_stop(void **state)
 	assert_true(probe.was_paused);
 	assert_true(vm_is_paused(&vm));
 	json_decref(ret);
-	assert_int_equal(run_probe("needs-stop", "{\"pause\": true}", &ret,
-				   &cls), 0);
+	assert_int_equal(
+		run_probe("needs-stop", "{\"pause\": true}", &ret, &cls), 0);
 	assert_true(vm_is_paused(&vm));
 	json_decref(ret);
 	vm_resume(&vm);
@@ -373,8 +384,8 @@ static void test_other_policies(void **state)
 	json_decref(ret);
 
 	/* lifecycle commands get 'pause' like any other argument */
-	assert_int_equal(run_probe("lifecycle", "{\"pause\": true}", &ret,
-				   &cls), 0);
+	assert_int_equal(
+		run_probe("lifecycle", "{\"pause\": true}", &ret, &cls), 0);
 	assert_false(probe.paused_inside);
 	assert_non_null(json_object_get(probe.args_seen, "pause"));
 	json_decref(ret);
@@ -388,13 +399,15 @@ static void test_args_not_modified(void **state)
 	const char *cls;
 
 	assert_int_equal(api_execute_table(probes, 6, &ctx, "needs-stop", a,
-					   &ret, &cls, &err), 0);
+					   &ret, &cls, &err),
+			 0);
 	assert_non_null(json_object_get(a, "pause"));
 	json_decref(ret);
 	json_decref(a);
 	a = parse("[1]");
 	assert_int_equal(api_execute_table(probes, 6, &ctx, "anytime", a, &ret,
-					   &cls, &err), -EINVAL);
+					   &cls, &err),
+			 -EINVAL);
 	assert_non_null(strstr(err.text, "must be a JSON object"));
 	json_decref(a);
 	json_decref(probe.args_seen);
@@ -416,11 +429,12 @@ static void test_no_vm(void **state)
 	json_decref(probe.args_seen);
 	probe.args_seen = NULL;
 
-	assert_int_equal(api_execute(&ctx, "query-version", NULL, &ret, &cls,
-				     &err), 0);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(ret, "kvmscope"), "version")),
-			    "0.1.0");
+	assert_int_equal(
+		api_execute(&ctx, "query-version", NULL, &ret, &cls, &err), 0);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(ret, "kvmscope"), "version")),
+		"0.1.0");
 	json_decref(ret);
 	ctx.vm = &vm;
 }
@@ -441,11 +455,25 @@ static void test_failure_without_text(void **state)
 static void test_table_complete(void **state)
 {
 	static const char *const contract[] = {
-		"qmp_capabilities", "query-version", "query-commands",
-		"query-status", "stop", "cont", "quit", "system_powerdown",
-		"query-cpus-fast", "query-registers", "query-msrs",
-		"query-lapic", "query-memslots", "gpa2hva", "gpa2hpa",
-		"translate", "query-mappings", "read-memory", "write-memory",
+		"qmp_capabilities",
+		"query-version",
+		"query-commands",
+		"query-status",
+		"stop",
+		"cont",
+		"quit",
+		"system_powerdown",
+		"query-cpus-fast",
+		"query-registers",
+		"query-msrs",
+		"query-lapic",
+		"query-memslots",
+		"gpa2hva",
+		"gpa2hpa",
+		"translate",
+		"query-mappings",
+		"read-memory",
+		"write-memory",
 		"search-memory",
 	};
 	const struct api_command *t;
@@ -478,14 +506,17 @@ static void test_real_needs_stop(void **state)
 	const char *cls;
 
 	assert_int_equal(api_execute(&ctx, "query-registers", a, &ret, &cls,
-				     &err), -EBUSY);
-	assert_string_equal(err.text,
-			    "'query-registers' needs a stopped VM: run 'stop' first or pass pause=true");
+				     &err),
+			 -EBUSY);
+	assert_string_equal(
+		err.text,
+		"'query-registers' needs a stopped VM: run 'stop' first or pass pause=true");
 	json_decref(a);
 	assert_int_equal(api_require_stopped(&ctx, "read-memory gva=", &err),
 			 -EBUSY);
-	assert_string_equal(err.text,
-			    "'read-memory gva=' needs a stopped VM: run 'stop' first or pass pause=true");
+	assert_string_equal(
+		err.text,
+		"'read-memory gva=' needs a stopped VM: run 'stop' first or pass pause=true");
 	vm_pause(&vm);
 	assert_int_equal(api_require_stopped(&ctx, "x", &err), 0);
 	vm_resume(&vm);
@@ -532,10 +563,12 @@ static void test_lifecycle(void **state)
 	assert_false(vm_is_paused(&vm));
 	json_decref(a);
 
-	assert_int_equal(api_execute(&ctx, "system_powerdown", NULL, &ret,
-				     &cls, &err), -ENOTSUP);
-	assert_string_equal(err.text,
-			    "system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
+	assert_int_equal(api_execute(&ctx, "system_powerdown", NULL, &ret, &cls,
+				     &err),
+			 -ENOTSUP);
+	assert_string_equal(
+		err.text,
+		"system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
 
 	ret = must_run("query-commands", NULL);
 	assert_true(json_is_array(ret));
@@ -546,7 +579,8 @@ static void test_lifecycle(void **state)
 
 	a = parse("{\"enable\": [\"oob\"]}");
 	assert_int_equal(api_execute(&ctx, "qmp_capabilities", a, &ret, &cls,
-				     &err), -EINVAL);
+				     &err),
+			 -EINVAL);
 	assert_non_null(strstr(err.text, "'oob' is not available"));
 	json_decref(a);
 	json_decref(must_run("qmp_capabilities", "{\"enable\": []}"));

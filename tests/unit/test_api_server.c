@@ -63,8 +63,8 @@ static int cmd_emit(struct api_ctx *ctx, json_t *args, json_t **ret,
 }
 
 static const struct api_command table[] = {
-	{ "qmp_capabilities", api_cmd_qmp_capabilities, API_LIFECYCLE, "",
-	  "", true },
+	{ "qmp_capabilities", api_cmd_qmp_capabilities, API_LIFECYCLE, "", "",
+	  true },
 	{ "echo", cmd_echo, API_LIFECYCLE, "", "", true },
 	{ "big", cmd_big, API_LIFECYCLE, "", "", true },
 	{ "emit", cmd_emit, API_LIFECYCLE, "", "", true },
@@ -149,8 +149,8 @@ static const char *err_desc(json_t *msg)
 
 static void test_greeting(void **state)
 {
-	struct api_session *s = api_session_new((struct api_ctx){ 0 }, table,
-						TABLE_SIZE);
+	struct api_session *s =
+		api_session_new((struct api_ctx){ 0 }, table, TABLE_SIZE);
 	char *out = api_session_take_output(s, NULL);
 	json_t *m = messages(out), *g, *v;
 
@@ -179,10 +179,12 @@ static void test_negotiation(void **state)
 	m = feed(s, "{\"execute\": \"echo\", \"id\": 1}\n");
 	assert_int_equal(json_array_size(m), 1);
 	assert_string_equal(err_class(json_array_get(m, 0)), "CommandNotFound");
-	assert_string_equal(err_desc(json_array_get(m, 0)),
-			    "Expecting capabilities negotiation with 'qmp_capabilities'");
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(m, 0), "id")), 1);
+	assert_string_equal(
+		err_desc(json_array_get(m, 0)),
+		"Expecting capabilities negotiation with 'qmp_capabilities'");
+	assert_int_equal(
+		json_integer_value(json_object_get(json_array_get(m, 0), "id")),
+		1);
 	json_decref(m);
 
 	m = feed(s, "{\"execute\": \"qmp_capabilities\", \"id\": 2}");
@@ -192,24 +194,26 @@ static void test_negotiation(void **state)
 	json_decref(m);
 
 	m = feed(s, "{\"execute\": \"echo\", \"arguments\": {\"a\": 1}}");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(
-				 json_array_get(m, 0), "return"), "a")), 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(json_array_get(m, 0), "return"), "a")),
+		1);
 	/* no id asked, none given */
 	assert_null(json_object_get(json_array_get(m, 0), "id"));
 	json_decref(m);
 
 	m = feed(s, "{\"execute\": \"qmp_capabilities\"}");
 	assert_string_equal(err_class(json_array_get(m, 0)), "CommandNotFound");
-	assert_non_null(strstr(err_desc(json_array_get(m, 0)),
-			       "already complete"));
+	assert_non_null(
+		strstr(err_desc(json_array_get(m, 0)), "already complete"));
 	json_decref(m);
 	api_session_free(s);
 }
 
 static void test_id_echo(void **state)
 {
-	static const char *const ids[] = { "1", "\"abc\"", "{\"x\": [1, 2]}",
-					   "null", "-5", "2.5" };
+	static const char *const ids[] = { "1",	   "\"abc\"", "{\"x\": [1, 2]}",
+					   "null", "-5",      "2.5" };
 	struct api_session *s = negotiated_session();
 	char req[128];
 	json_t *m, *want;
@@ -220,8 +224,8 @@ static void test_id_echo(void **state)
 			 "{\"id\": %s, \"execute\": \"echo\"}", ids[i]);
 		m = feed(s, req);
 		want = json_loads(ids[i], JSON_DECODE_ANY, NULL);
-		assert_true(json_equal(json_object_get(json_array_get(m, 0),
-						       "id"), want));
+		assert_true(json_equal(
+			json_object_get(json_array_get(m, 0), "id"), want));
 		json_decref(want);
 		json_decref(m);
 		/* errors carry the id too */
@@ -231,8 +235,8 @@ static void test_id_echo(void **state)
 		want = json_loads(ids[i], JSON_DECODE_ANY, NULL);
 		assert_string_equal(err_class(json_array_get(m, 0)),
 				    "CommandNotFound");
-		assert_true(json_equal(json_object_get(json_array_get(m, 0),
-						       "id"), want));
+		assert_true(json_equal(
+			json_object_get(json_array_get(m, 0), "id"), want));
 		json_decref(want);
 		json_decref(m);
 	}
@@ -272,19 +276,23 @@ static void test_malformed(void **state)
 			 "'arguments' must be an object");
 	expect_one_error(s, "{\"execute\": \"echo\", \"arguments\": null}",
 			 "'arguments' must be an object");
-	expect_one_error(s, "{\"execute\": \"big\", \"arguments\": {\"n\": -1}}",
+	expect_one_error(s,
+			 "{\"execute\": \"big\", \"arguments\": {\"n\": -1}}",
 			 "argument 'n' must be between");
 	/* a huge number is a parse error, not a crash or a wrap */
-	expect_one_error(s, "{\"execute\": \"echo\", \"arguments\": {\"n\": 99999999999999999999999}}\n",
-			 "JSON parse error: ");
+	expect_one_error(
+		s,
+		"{\"execute\": \"echo\", \"arguments\": {\"n\": 99999999999999999999999}}\n",
+		"JSON parse error: ");
 	/* one bad line, one error: the rest of the line is dropped */
 	expect_one_error(s, "{\"execute\": oops, \"id\": 3} trailing } ]\n",
 			 "JSON parse error");
 
 	/* the connection still works */
 	m = feed(s, "{\"execute\": \"echo\", \"id\": 9}\n");
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(m, 0), "id")), 9);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_array_get(m, 0), "id")),
+		9);
 	assert_non_null(json_object_get(json_array_get(m, 0), "return"));
 	json_decref(m);
 	api_session_free(s);
@@ -293,13 +301,17 @@ static void test_malformed(void **state)
 static void test_two_in_one_write(void **state)
 {
 	struct api_session *s = negotiated_session();
-	json_t *m = feed(s, "{\"execute\":\"echo\",\"id\":1}{\"execute\":\"echo\",\"id\":2}\r\n  \t\n{\"execute\":\"echo\",\"id\":3}");
+	json_t *m = feed(
+		s,
+		"{\"execute\":\"echo\",\"id\":1}{\"execute\":\"echo\",\"id\":2}\r\n  \t\n{\"execute\":\"echo\",\"id\":3}");
 
 	assert_int_equal(json_array_size(m), 3);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(m, 0), "id")), 1);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(m, 2), "id")), 3);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_array_get(m, 0), "id")),
+		1);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_array_get(m, 2), "id")),
+		3);
 	json_decref(m);
 	api_session_free(s);
 }
@@ -327,8 +339,9 @@ static void test_split_over_writes(void **state)
 	assert_true(json_is_null(json_object_get(ret, "z")));
 	assert_string_equal(json_string_value(json_object_get(ret, "s")),
 			    "caf\xc3\xa9 \xc3\xa9\n");
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(m, 0), "id")), 12345);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_array_get(m, 0), "id")),
+		12345);
 	json_decref(m);
 	api_session_free(s);
 }
@@ -375,17 +388,16 @@ static void test_large_request_fits(void **state)
 	strcpy(req + off + n, "\"}}\n");
 	/* in 64 KiB pieces, as a socket delivers it */
 	for (len = 0; len < strlen(req); len += 65536)
-		assert_true(api_session_feed(s, req + len,
-					     strlen(req) - len < 65536 ?
-						     strlen(req) - len :
-						     65536));
+		assert_true(api_session_feed(
+			s, req + len,
+			strlen(req) - len < 65536 ? strlen(req) - len : 65536));
 	out = api_session_take_output(s, NULL);
 	m = messages(out);
 	assert_int_equal(json_array_size(m), 1);
-	assert_int_equal(strlen(json_string_value(json_object_get(
-				 json_object_get(json_array_get(m, 0), "return"),
-				 "s"))),
-			 n);
+	assert_int_equal(
+		strlen(json_string_value(json_object_get(
+			json_object_get(json_array_get(m, 0), "return"), "s"))),
+		n);
 	json_decref(m);
 	free(out);
 	free(req);
@@ -495,8 +507,7 @@ static void client_connect(struct tclient *c)
 	strcpy(sa.sun_path, path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	assert_true(c->fd >= 0);
-	assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)),
-			 0);
+	assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	c->cap = 1 << 16;
 	c->buf = malloc(c->cap);
 }
@@ -592,9 +603,10 @@ static void test_socket_basics(void **state)
 	assert_string_equal(json_string_value(json_object_get(m, "event")),
 			    "TEST");
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(m, "data"), "n")), 1);
-	assert_true(json_is_integer(json_object_get(
-		json_object_get(m, "timestamp"), "seconds")));
+				 json_object_get(m, "data"), "n")),
+			 1);
+	assert_true(json_is_integer(
+		json_object_get(json_object_get(m, "timestamp"), "seconds")));
 	assert_true(json_is_integer(json_object_get(
 		json_object_get(m, "timestamp"), "microseconds")));
 	json_decref(m);
@@ -606,7 +618,9 @@ static void test_socket_basics(void **state)
 	assert_int_equal(b.len, 0);
 
 	/* malformed input over the socket keeps the connection */
-	client_send(&b, "{\"execute\": qmp}\n{\"execute\": \"qmp_capabilities\", \"id\": 1}\n");
+	client_send(
+		&b,
+		"{\"execute\": qmp}\n{\"execute\": \"qmp_capabilities\", \"id\": 1}\n");
 	m = client_msg(&t, &b);
 	assert_non_null(strstr(err_desc(m), "JSON parse error"));
 	json_decref(m);
@@ -631,7 +645,9 @@ static void test_eof_after_request(void **state)
 
 	server_start(&t);
 	client_connect(&c);
-	client_send(&c, "{\"execute\": \"qmp_capabilities\", \"id\": 1}{\"execute\": \"echo\", \"id\": 2}");
+	client_send(
+		&c,
+		"{\"execute\": \"qmp_capabilities\", \"id\": 1}{\"execute\": \"echo\", \"id\": 2}");
 	shutdown(c.fd, SHUT_WR);
 	json_decref(client_msg(&t, &c)); /* greeting */
 	m = client_msg(&t, &c);
@@ -657,9 +673,11 @@ static void test_big_replies(void **state)
 	client_connect(&c);
 	client_negotiate(&t, &c);
 	/* three 3 MiB replies asked at once; read in small bites */
-	client_send(&c, "{\"execute\": \"big\", \"arguments\": {\"n\": 3145728}, \"id\": 1}"
-			"{\"execute\": \"big\", \"arguments\": {\"n\": 3145728}, \"id\": 2}"
-			"{\"execute\": \"big\", \"arguments\": {\"n\": 10}, \"id\": 3}\n");
+	client_send(
+		&c,
+		"{\"execute\": \"big\", \"arguments\": {\"n\": 3145728}, \"id\": 1}"
+		"{\"execute\": \"big\", \"arguments\": {\"n\": 3145728}, \"id\": 2}"
+		"{\"execute\": \"big\", \"arguments\": {\"n\": 10}, \"id\": 3}\n");
 	for (i = 1; i <= 3; i++) {
 		m = NULL;
 		for (rounds = 0; !m && rounds < 100000; rounds++) {
@@ -672,7 +690,7 @@ static void test_big_replies(void **state)
 			if (memchr(c.buf, '\n', c.len) &&
 			    api_stream_next(c.buf, c.len, &m, &used, errtext,
 					    sizeof(errtext)) ==
-			    API_STREAM_OBJECT) {
+				    API_STREAM_OBJECT) {
 				memmove(c.buf, c.buf + used + 2,
 					c.len - used - 2);
 				c.len -= used + 2;
@@ -681,9 +699,10 @@ static void test_big_replies(void **state)
 		assert_non_null(m);
 		assert_int_equal(json_integer_value(json_object_get(m, "id")),
 				 i);
-		assert_int_equal(strlen(json_string_value(json_object_get(
-					 json_object_get(m, "return"), "data"))),
-				 i < 3 ? 3145728 : 10);
+		assert_int_equal(
+			strlen(json_string_value(json_object_get(
+				json_object_get(m, "return"), "data"))),
+			i < 3 ? 3145728 : 10);
 		json_decref(m);
 	}
 	client_close(&c);
@@ -692,7 +711,8 @@ static void test_big_replies(void **state)
 
 static void test_oversize_socket(void **state)
 {
-	static const char head[] = "{\"execute\": \"echo\", \"arguments\": {\"s\": \"";
+	static const char head[] =
+		"{\"execute\": \"echo\", \"arguments\": {\"s\": \"";
 	struct tserver t;
 	struct tclient c;
 	char *chunk = malloc(65536);
@@ -789,7 +809,9 @@ static void test_close_flushes(void **state)
 	client_connect(&c);
 	client_negotiate(&t, &c);
 	/* a reply much larger than the socket buffer, then close at once */
-	client_send(&c, "{\"execute\": \"big\", \"arguments\": {\"n\": 2000000}}\n");
+	client_send(
+		&c,
+		"{\"execute\": \"big\", \"arguments\": {\"n\": 2000000}}\n");
 	while (!c.len) {
 		pump(&t, 1);
 		client_read(&c, 1); /* the reply has started */
@@ -802,7 +824,8 @@ static void test_close_flushes(void **state)
 	server_stop(&t);
 	pthread_join(th, NULL);
 	/* {"return": {"data": "..."}}\r\n */
-	assert_int_equal(r.got, 2000000 + strlen("{\"return\":{\"data\":\"\"}}\r\n"));
+	assert_int_equal(r.got,
+			 2000000 + strlen("{\"return\":{\"data\":\"\"}}\r\n"));
 	client_close(&c);
 }
 
@@ -836,33 +859,39 @@ static void test_refused_paths(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(api_server_open(&srv, path, (struct api_ctx){ 0 },
-					 &err), -EEXIST);
-	snprintf(want, sizeof(want),
-		 "--api-sock %s: the path exists and is not a socket; remove it or choose another path",
-		 path);
+					 &err),
+			 -EEXIST);
+	snprintf(
+		want, sizeof(want),
+		"--api-sock %s: the path exists and is not a socket; remove it or choose another path",
+		path);
 	assert_string_equal(err.text, want);
 	assert_int_equal(access(path, F_OK), 0); /* left alone */
 	unlink(path);
 
 	assert_int_equal(api_server_open(&srv, dir, (struct api_ctx){ 0 },
-					 &err), -EEXIST);
+					 &err),
+			 -EEXIST);
 
 	/* a live server's socket is not taken over */
-	assert_int_equal(api_server_open(&srv, path, (struct api_ctx){ 0 },
-					 &err), 0);
+	assert_int_equal(
+		api_server_open(&srv, path, (struct api_ctx){ 0 }, &err), 0);
 	assert_int_equal(api_server_open(&other, path, (struct api_ctx){ 0 },
-					 &err), -EADDRINUSE);
+					 &err),
+			 -EADDRINUSE);
 	assert_non_null(strstr(err.text, "another process is serving"));
 	api_server_close(srv);
 
 	assert_int_equal(api_server_open(&srv, "/nonexistent-dir/x.sock",
-					 (struct api_ctx){ 0 }, &err), -ENOENT);
+					 (struct api_ctx){ 0 }, &err),
+			 -ENOENT);
 	assert_non_null(strstr(err.text, "cannot create the socket"));
 	memset(want, 'x', 200);
 	want[0] = '/';
 	want[200] = '\0';
 	assert_int_equal(api_server_open(&srv, want, (struct api_ctx){ 0 },
-					 &err), -ENAMETOOLONG);
+					 &err),
+			 -ENAMETOOLONG);
 }
 
 int main(void)

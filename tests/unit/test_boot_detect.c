@@ -29,20 +29,17 @@ static void test_bzimage(void **state)
 	struct tbz_opts o = tbz_defaults();
 	struct timg img = tbz_build(&o);
 
-	assert_int_equal(boot_detect(img.data, img.size),
-			 BOOT_FORMAT_BZIMAGE);
+	assert_int_equal(boot_detect(img.data, img.size), BOOT_FORMAT_BZIMAGE);
 	assert_int_equal(boot_detect(img.data, 0x250), BOOT_FORMAT_BZIMAGE);
 	assert_int_equal(boot_detect(img.data, 0x24f), BOOT_FORMAT_UNKNOWN);
 	/* Too old is still a bzImage: the loader says why it refuses. */
 	t_put16(img.data + 0x206, 0x0200);
-	assert_int_equal(boot_detect(img.data, img.size),
-			 BOOT_FORMAT_BZIMAGE);
+	assert_int_equal(boot_detect(img.data, img.size), BOOT_FORMAT_BZIMAGE);
 	/* A multiboot header inside does not change that. */
 	t_put32(img.data + 0x400, 0x1badb002);
 	t_put32(img.data + 0x404, 0);
 	t_put32(img.data + 0x408, (uint32_t)-0x1badb002);
-	assert_int_equal(boot_detect(img.data, img.size),
-			 BOOT_FORMAT_BZIMAGE);
+	assert_int_equal(boot_detect(img.data, img.size), BOOT_FORMAT_BZIMAGE);
 	img.data[0x1fe] = 0;
 	assert_int_equal(boot_detect(img.data, img.size),
 			 BOOT_FORMAT_MULTIBOOT);
@@ -57,7 +54,7 @@ static void put_mb(uint8_t *p, uint32_t flags)
 {
 	t_put32(p, 0x1badb002);
 	t_put32(p + 4, flags);
-	t_put32(p + 8, (uint32_t)-(0x1badb002U + flags));
+	t_put32(p + 8, (uint32_t) - (0x1badb002U + flags));
 }
 
 static void test_multiboot_search(void **state)
@@ -66,8 +63,7 @@ static void test_multiboot_search(void **state)
 
 	memset(buf, 0, sizeof(buf));
 	put_mb(buf + 8180, 3);
-	assert_int_equal(boot_detect(buf, sizeof(buf)),
-			 BOOT_FORMAT_MULTIBOOT);
+	assert_int_equal(boot_detect(buf, sizeof(buf)), BOOT_FORMAT_MULTIBOOT);
 	/* The header must end within the first 8 KiB and the file. */
 	assert_int_equal(boot_detect(buf, 8191), BOOT_FORMAT_UNKNOWN);
 	memset(buf, 0, sizeof(buf));
@@ -84,8 +80,7 @@ static void test_multiboot_search(void **state)
 	assert_int_equal(boot_detect(buf, sizeof(buf)), BOOT_FORMAT_UNKNOWN);
 	/* A bad first header does not hide a good one after it. */
 	put_mb(buf + 64, 0);
-	assert_int_equal(boot_detect(buf, sizeof(buf)),
-			 BOOT_FORMAT_MULTIBOOT);
+	assert_int_equal(boot_detect(buf, sizeof(buf)), BOOT_FORMAT_MULTIBOOT);
 }
 
 static void test_elf(void **state)

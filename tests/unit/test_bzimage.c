@@ -63,10 +63,10 @@ static void rebuild(struct fixture *f, const struct tbz_opts *o)
 
 static void add_initrds(struct fixture *f)
 {
-	f->req.initrd[0] = (struct boot_file){ "a.cpio", f->initrd0,
-					       sizeof(f->initrd0) };
-	f->req.initrd[1] = (struct boot_file){ "b.cpio", f->initrd1,
-					       sizeof(f->initrd1) };
+	f->req.initrd[0] =
+		(struct boot_file){ "a.cpio", f->initrd0, sizeof(f->initrd0) };
+	f->req.initrd[1] =
+		(struct boot_file){ "b.cpio", f->initrd1, sizeof(f->initrd1) };
 	f->req.nr_initrd = 2;
 }
 
@@ -102,8 +102,7 @@ static void test_load(void **state)
 	int n, i;
 
 	add_initrds(f);
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	assert_memory_equal(gp(f, LAYOUT_KERNEL_LOAD, payload),
 			    f->img.data + 5 * 512, payload);
 
@@ -170,15 +169,13 @@ static void test_setup_sects_zero(void **state)
 
 	o.setup_sects = 0;
 	rebuild(f, &o);
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	assert_memory_equal(gp(f, LAYOUT_KERNEL_LOAD, o.payload_size),
 			    f->img.data + 5 * 512, o.payload_size);
 
 	o.setup_sects = 1;
 	rebuild(f, &o);
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	assert_memory_equal(gp(f, LAYOUT_KERNEL_LOAD, o.payload_size),
 			    f->img.data + 2 * 512, o.payload_size);
 }
@@ -190,16 +187,14 @@ static void test_header_length(void **state)
 	uint8_t *bp;
 
 	f->img.data[0x201] = 0x44; /* header ends at 0x246 */
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	bp = gp(f, LAYOUT_ZERO_PAGE, 4096);
 	assert_int_equal(t_get16(bp + 0x236), 3);
 	assert_int_equal(t_get32(bp + 0x260), 0);
 
 	f->img.data[0x201] = 0xff;
 	memset(f->img.data + 0x268, 0xab, 0x400 - 0x268);
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	assert_int_equal(bp[0x28f], 0xab);
 	assert_int_equal(bp[0x290], 0);
 	assert_int_equal(bp[0x2c0], 0);
@@ -269,8 +264,7 @@ static void test_too_big_for_ram(void **state)
 	t_put32(f->img.data + 0x260, (63 << 20) + 1);
 	expect_fail(f, -ENOMEM, "--mem to at least 65 MiB");
 	t_put32(f->img.data + 0x260, 63 << 20);
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 }
 
 /* A relocatable kernel decompresses at its preferred address. */
@@ -281,8 +275,7 @@ static void test_pref_address(void **state)
 	add_initrds(f);
 	t_put64(f->img.data + 0x258, 0x1000000);
 	t_put32(f->img.data + 0x260, 0x2f00000);
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	assert_true(t_get32(gp(f, LAYOUT_ZERO_PAGE + 0x218, 4)) >= 0x3f00000);
 	memset(gp(f, 0, RAM), 0xcc, RAM);
 
@@ -296,8 +289,7 @@ static void test_pref_address(void **state)
 
 	/* Absurd preferred addresses are ignored. */
 	t_put64(f->img.data + 0x258, 0x100000000ULL);
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 }
 
 static void test_cmdline_limits(void **state)
@@ -308,7 +300,8 @@ static void test_cmdline_limits(void **state)
 	memset(big, 'a', LAYOUT_CMDLINE_MAX);
 	big[2048] = '\0';
 	f->req.cmdline = big;
-	expect_fail(f, -E2BIG, "2048 bytes but this kernel accepts at most 2047");
+	expect_fail(f, -E2BIG,
+		    "2048 bytes but this kernel accepts at most 2047");
 
 	big[2048] = 'a';
 	big[LAYOUT_CMDLINE_MAX] = '\0';
@@ -316,8 +309,7 @@ static void test_cmdline_limits(void **state)
 	expect_fail(f, -E2BIG, "at most 65535");
 
 	big[LAYOUT_CMDLINE_MAX - 1] = '\0';
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	assert_int_equal(*gp(f, LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX - 1, 1), 0);
 	free(big);
 }
@@ -332,10 +324,8 @@ static void test_initrd_too_big(void **state)
 	expect_fail(f, -ENOSPC, "--mem to at least");
 
 	f->req.initrd[0].size = (RAM - 0x500000) & ~0xfffULL;
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
-	assert_int_equal(t_get32(gp(f, LAYOUT_ZERO_PAGE + 0x218, 4)),
-			 0x500000);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
+	assert_int_equal(t_get32(gp(f, LAYOUT_ZERO_PAGE + 0x218, 4)), 0x500000);
 }
 
 static void test_initrd_addr_max(void **state)
@@ -345,12 +335,10 @@ static void test_initrd_addr_max(void **state)
 
 	add_initrds(f);
 	t_put32(f->img.data + 0x22c, 0x1ffffff);
-	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err),
-			 0);
+	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	bp = gp(f, LAYOUT_ZERO_PAGE, 4096);
 	assert_int_equal(t_get32(bp + 0x218), (0x2000000 - 8000) & ~0xfff);
-	assert_memory_equal(gp(f, t_get32(bp + 0x218), 5000), f->initrd0,
-			    5000);
+	assert_memory_equal(gp(f, t_get32(bp + 0x218), 5000), f->initrd0, 5000);
 
 	memset(gp(f, 0, 0x200000), 0xcc, 0x200000);
 	memset(gp(f, LAYOUT_CMDLINE, 1), 0xcc, 1);

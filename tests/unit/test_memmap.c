@@ -103,8 +103,8 @@ static void test_len_crossing_region_end(void **state)
 	assert_null(guest_memory_ptr(mem, 0, low + 1));
 	assert_non_null(guest_memory_ptr(mem, 0, low));
 	/* A range spanning the whole hole is not one region either. */
-	assert_null(guest_memory_ptr(mem, low - 1,
-				     GUEST_HIGH_RAM_START - low + 2));
+	assert_null(
+		guest_memory_ptr(mem, low - 1, GUEST_HIGH_RAM_START - low + 2));
 
 	assert_int_equal(guest_memory_read(mem, low - 8, buf, 16), -EFAULT);
 	assert_int_equal(guest_memory_read(mem, low - 8, buf, 8), 0);

@@ -82,10 +82,10 @@ static uint8_t *gp(struct fixture *f, uint64_t gpa, uint64_t len)
 
 static void add_modules(struct fixture *f)
 {
-	f->req.initrd[0] = (struct boot_file){ "mod0.bin", f->mod0,
-					       sizeof(f->mod0) };
-	f->req.initrd[1] = (struct boot_file){ "dir/mod1.bin", f->mod1,
-					       sizeof(f->mod1) };
+	f->req.initrd[0] =
+		(struct boot_file){ "mod0.bin", f->mod0, sizeof(f->mod0) };
+	f->req.initrd[1] =
+		(struct boot_file){ "dir/mod1.bin", f->mod1, sizeof(f->mod1) };
 	f->req.nr_initrd = 2;
 }
 
@@ -479,10 +479,9 @@ static void test_small_ram(void **state)
 	assert_int_equal(t_get32(gp(f, LAYOUT_BOOT_INFO + 8, 4)), 15 * 1024);
 	add_modules(f);
 	load_ok(f);
-	assert_int_equal(t_get32(gp(f, t_get32(gp(f, LAYOUT_BOOT_INFO + 24,
-						   4)),
-				   4)),
-			 (16 << 20) - 0x2000);
+	assert_int_equal(
+		t_get32(gp(f, t_get32(gp(f, LAYOUT_BOOT_INFO + 24, 4)), 4)),
+		(16 << 20) - 0x2000);
 }
 
 static void test_robustness(void **state)
@@ -533,16 +532,14 @@ static void test_robustness(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_elf_load, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_elf_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elf_variants, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_elf_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aout_load, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_aout_bad, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_aout_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_module_limits, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_small_ram, setup,

@@ -70,10 +70,10 @@ static uint8_t *gp(struct fixture *f, uint64_t gpa, uint64_t len)
 
 static void add_initrds(struct fixture *f)
 {
-	f->req.initrd[0] = (struct boot_file){ "a.cpio", f->initrd0,
-					       sizeof(f->initrd0) };
-	f->req.initrd[1] = (struct boot_file){ "b.cpio", f->initrd1,
-					       sizeof(f->initrd1) };
+	f->req.initrd[0] =
+		(struct boot_file){ "a.cpio", f->initrd0, sizeof(f->initrd0) };
+	f->req.initrd[1] =
+		(struct boot_file){ "b.cpio", f->initrd1, sizeof(f->initrd1) };
 	f->req.nr_initrd = 2;
 }
 
@@ -311,9 +311,9 @@ static void test_initrd_and_cmdline_limits(void **state)
 	expect_fail(f, -ENOSPC, "--mem to at least");
 	f->req.initrd[0].size = RAM - 0x100a000;
 	assert_int_equal(pvh_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	assert_int_equal(t_get64(gp(f, t_get64(gp(f, LAYOUT_BOOT_INFO + 16, 8)),
-				    8)),
-			 0x100a000);
+	assert_int_equal(
+		t_get64(gp(f, t_get64(gp(f, LAYOUT_BOOT_INFO + 16, 8)), 8)),
+		0x100a000);
 
 	memset(gp(f, 0, RAM), 0xcc, RAM);
 	f->req.nr_initrd = 0;

@@ -100,7 +100,8 @@ static void test_start_end_overlap_none(void **state)
 	assert_int_equal(want.n, 3);
 	check((const uint8_t *)"", 0, (const uint8_t *)"a", 1);
 	assert_int_equal(search_buffer((const uint8_t *)"abc", 3,
-				       (const uint8_t *)"", 0, NULL, NULL), 0);
+				       (const uint8_t *)"", 0, NULL, NULL),
+			 0);
 }
 
 static void test_one_byte_and_long_patterns(void **state)
@@ -200,15 +201,17 @@ static void test_random_against_naive(void **state)
 
 		for (i = 0; i < len; i++)
 			hay[i] = kind == 3 ? (uint8_t)next_rand() :
-				 alphabets[kind][next_rand() % 4];
+					     alphabets[kind][next_rand() % 4];
 		if (plen > len)
 			plen = len;
 		if (round % 3) {
 			memcpy(pat, hay + next_rand() % (len - plen + 1), plen);
 		} else {
 			for (i = 0; i < plen; i++)
-				pat[i] = kind == 3 ? (uint8_t)next_rand() :
-					 alphabets[kind][next_rand() % 4];
+				pat[i] =
+					kind == 3 ?
+						(uint8_t)next_rand() :
+						alphabets[kind][next_rand() % 4];
 		}
 		check(hay, len, pat, plen);
 	}

@@ -11,14 +11,13 @@
 
 #include "inspect/symbols.h"
 
-static const char map[] =
-	"ffffffff81000000 T _text\n"
-	"ffffffff81000000 T startup_64\n"
-	"ffffffff81001000 t do_thing\n"
-	"ffffffff81002000 A absolute_ignored\n"
-	"garbage line\n"
-	"ffffffff81003000 D some_data\n"
-	"ffffffff81004000 T last_func";
+static const char map[] = "ffffffff81000000 T _text\n"
+			  "ffffffff81000000 T startup_64\n"
+			  "ffffffff81001000 t do_thing\n"
+			  "ffffffff81002000 A absolute_ignored\n"
+			  "garbage line\n"
+			  "ffffffff81003000 D some_data\n"
+			  "ffffffff81004000 T last_func";
 
 static void test_system_map(void **state)
 {
@@ -27,21 +26,17 @@ static void test_system_map(void **state)
 	char buf[128];
 
 	(void)state;
-	assert_int_equal(symbols_parse(&s, (const uint8_t *)map,
-				       strlen(map), &err),
-			 0);
+	assert_int_equal(
+		symbols_parse(&s, (const uint8_t *)map, strlen(map), &err), 0);
 	assert_int_equal(s.nr, 5);
-	assert_int_equal(symbols_describe(&s, 0xffffffff81001234, buf,
-					  sizeof(buf)),
-			 0);
+	assert_int_equal(
+		symbols_describe(&s, 0xffffffff81001234, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "do_thing+0x234");
-	assert_int_equal(symbols_describe(&s, 0xffffffff81002010, buf,
-					  sizeof(buf)),
-			 0);
+	assert_int_equal(
+		symbols_describe(&s, 0xffffffff81002010, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "do_thing+0x1010"); /* 'A' skipped */
-	assert_int_equal(symbols_describe(&s, 0xffffffff81004000, buf,
-					  sizeof(buf)),
-			 0);
+	assert_int_equal(
+		symbols_describe(&s, 0xffffffff81004000, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "last_func+0x0");
 	assert_int_equal(symbols_describe(&s, 0xffffffff80000000, buf,
 					  sizeof(buf)),
@@ -68,7 +63,10 @@ static size_t make_elf(uint8_t *d, size_t cap)
 	size_t strtab_off = 64, sym_off = 128, sh_off = 256;
 
 	memset(d, 0, cap);
-	memcpy(d, "\x7f" "ELF", 4);
+	memcpy(d,
+	       "\x7f"
+	       "ELF",
+	       4);
 	d[4] = 2;
 	d[5] = 1;
 	put(d + 0x28, sh_off, 8);
@@ -136,12 +134,10 @@ static void test_bad_input(void **state)
 	put(d + 256 + 128 + 0x20, 3, 8);
 	assert_int_not_equal(symbols_parse(&s, d, n, &err), 0);
 	/* Text that is no System.map. */
-	assert_int_not_equal(symbols_parse(&s, (const uint8_t *)"hello\n", 6,
-					   &err),
-			     0);
+	assert_int_not_equal(
+		symbols_parse(&s, (const uint8_t *)"hello\n", 6, &err), 0);
 	assert_non_null(strstr(err.text, "no symbols"));
-	assert_int_equal(symbols_describe(NULL, 0x1000, (char *)d, 8),
-			 -ENOENT);
+	assert_int_equal(symbols_describe(NULL, 0x1000, (char *)d, 8), -ENOENT);
 }
 
 int main(void)

@@ -99,15 +99,16 @@ int boot_check_request(const struct boot_request *req, struct errmsg *err)
 	int i;
 
 	if (req->nr_initrd < 0 || req->nr_initrd > BOOT_MAX_INITRD)
-		return errmsg_set(err, EINVAL,
-				  "%d initrd files given: kvmscope takes at most %d",
-				  req->nr_initrd, BOOT_MAX_INITRD);
+		return errmsg_set(
+			err, EINVAL,
+			"%d initrd files given: kvmscope takes at most %d",
+			req->nr_initrd, BOOT_MAX_INITRD);
 	if (!req->kernel.data && req->kernel.size)
 		return errmsg_set(err, EINVAL, "kernel file has no data");
 	for (i = 0; i < req->nr_initrd; i++)
 		if (!req->initrd[i].data && req->initrd[i].size)
-			return errmsg_set(err, EINVAL,
-					  "initrd %d has no data", i);
+			return errmsg_set(err, EINVAL, "initrd %d has no data",
+					  i);
 	return 0;
 }
 
@@ -120,38 +121,41 @@ int boot_check_dest(const struct guest_memory *mem, const char *what,
 
 	if (size == 0)
 		size = 1;
-	if (addr >= GUEST_HIGH_RAM_START ||
-	    size > GUEST_HIGH_RAM_START - addr)
-		return errmsg_set(err, ERANGE,
-				  "%s at 0x%llx (0x%llx bytes) does not lie below 4 GiB: the kernel starts with paging off, link it to load below 3 GiB",
-				  what, (unsigned long long)addr,
-				  (unsigned long long)size);
+	if (addr >= GUEST_HIGH_RAM_START || size > GUEST_HIGH_RAM_START - addr)
+		return errmsg_set(
+			err, ERANGE,
+			"%s at 0x%llx (0x%llx bytes) does not lie below 4 GiB: the kernel starts with paging off, link it to load below 3 GiB",
+			what, (unsigned long long)addr,
+			(unsigned long long)size);
 	last = addr + size - 1;
 	if (addr < floor)
-		return errmsg_set(err, ERANGE,
-				  "%s at 0x%llx-0x%llx overlaps 0x0-0x%llx, which kvmscope reserves for boot data and firmware: link the kernel to load at 0x%llx or higher",
-				  what, (unsigned long long)addr,
-				  (unsigned long long)last,
-				  (unsigned long long)floor - 1,
-				  (unsigned long long)floor);
+		return errmsg_set(
+			err, ERANGE,
+			"%s at 0x%llx-0x%llx overlaps 0x0-0x%llx, which kvmscope reserves for boot data and firmware: link the kernel to load at 0x%llx or higher",
+			what, (unsigned long long)addr,
+			(unsigned long long)last, (unsigned long long)floor - 1,
+			(unsigned long long)floor);
 	if (addr < LAYOUT_HIGH_MEM && last >= LAYOUT_EBDA)
-		return errmsg_set(err, ERANGE,
-				  "%s at 0x%llx-0x%llx overlaps the EBDA/VGA/BIOS area 0x%llx-0x%llx: link the kernel to load at 1 MiB or higher",
-				  what, (unsigned long long)addr,
-				  (unsigned long long)last,
-				  (unsigned long long)LAYOUT_EBDA,
-				  (unsigned long long)LAYOUT_HIGH_MEM - 1);
+		return errmsg_set(
+			err, ERANGE,
+			"%s at 0x%llx-0x%llx overlaps the EBDA/VGA/BIOS area 0x%llx-0x%llx: link the kernel to load at 1 MiB or higher",
+			what, (unsigned long long)addr,
+			(unsigned long long)last,
+			(unsigned long long)LAYOUT_EBDA,
+			(unsigned long long)LAYOUT_HIGH_MEM - 1);
 	if (last >= GUEST_MMIO_HOLE_START)
-		return errmsg_set(err, ERANGE,
-				  "%s at 0x%llx-0x%llx reaches past 3 GiB, where guest RAM below 4 GiB ends: link the kernel to load lower",
-				  what, (unsigned long long)addr,
-				  (unsigned long long)last);
+		return errmsg_set(
+			err, ERANGE,
+			"%s at 0x%llx-0x%llx reaches past 3 GiB, where guest RAM below 4 GiB ends: link the kernel to load lower",
+			what, (unsigned long long)addr,
+			(unsigned long long)last);
 	if (last >= low_end || !guest_memory_ptr(mem, addr, size))
-		return errmsg_set(err, ERANGE,
-				  "%s at 0x%llx-0x%llx lies beyond the end of guest RAM (%llu MiB): increase --mem to at least %llu MiB",
-				  what, (unsigned long long)addr,
-				  (unsigned long long)last,
-				  boot_mib_up(low_end), boot_mib_up(last + 1));
+		return errmsg_set(
+			err, ERANGE,
+			"%s at 0x%llx-0x%llx lies beyond the end of guest RAM (%llu MiB): increase --mem to at least %llu MiB",
+			what, (unsigned long long)addr,
+			(unsigned long long)last, boot_mib_up(low_end),
+			boot_mib_up(last + 1));
 	return 0;
 }
 
@@ -170,8 +174,9 @@ int boot_initrd_place(const struct guest_memory *mem,
 	for (i = 0; i < req->nr_initrd; i++) {
 		/* Anything past 4 GiB cannot fit; stop before overflowing. */
 		if (req->initrd[i].size > GUEST_HIGH_RAM_START - total)
-			return errmsg_set(err, EFBIG,
-					  "initrd files add up to more than 4 GiB: they must fit in guest RAM below 3 GiB, use a smaller initrd");
+			return errmsg_set(
+				err, EFBIG,
+				"initrd files add up to more than 4 GiB: they must fit in guest RAM below 3 GiB, use a smaller initrd");
 		total += req->initrd[i].size;
 	}
 	if (total == 0)
@@ -185,26 +190,26 @@ int boot_initrd_place(const struct guest_memory *mem,
 	start = total <= top ? (top - total) & ~(BOOT_PAGE_SIZE - 1) : 0;
 	if (total > top || start < floor) {
 		if (limited)
-			return errmsg_set(err, ENOSPC,
-					  "initrd (%llu bytes in %d file%s) does not fit between the end of the kernel at 0x%llx and the kernel's initrd limit 0x%llx (initrd_addr_max): use a smaller initrd",
-					  (unsigned long long)total,
-					  req->nr_initrd,
-					  req->nr_initrd == 1 ? "" : "s",
-					  (unsigned long long)floor,
-					  (unsigned long long)top);
-		return errmsg_set(err, ENOSPC,
-				  "initrd (%llu bytes in %d file%s) does not fit in guest RAM between the end of the kernel at 0x%llx and 0x%llx: increase --mem to at least %llu MiB",
-				  (unsigned long long)total, req->nr_initrd,
-				  req->nr_initrd == 1 ? "" : "s",
-				  (unsigned long long)floor,
-				  (unsigned long long)low_end,
-				  boot_mib_up(floor + total + BOOT_PAGE_SIZE));
+			return errmsg_set(
+				err, ENOSPC,
+				"initrd (%llu bytes in %d file%s) does not fit between the end of the kernel at 0x%llx and the kernel's initrd limit 0x%llx (initrd_addr_max): use a smaller initrd",
+				(unsigned long long)total, req->nr_initrd,
+				req->nr_initrd == 1 ? "" : "s",
+				(unsigned long long)floor,
+				(unsigned long long)top);
+		return errmsg_set(
+			err, ENOSPC,
+			"initrd (%llu bytes in %d file%s) does not fit in guest RAM between the end of the kernel at 0x%llx and 0x%llx: increase --mem to at least %llu MiB",
+			(unsigned long long)total, req->nr_initrd,
+			req->nr_initrd == 1 ? "" : "s",
+			(unsigned long long)floor, (unsigned long long)low_end,
+			boot_mib_up(floor + total + BOOT_PAGE_SIZE));
 	}
 	if (!guest_memory_ptr(mem, start, total))
-		return errmsg_set(err, ENOSPC,
-				  "initrd at 0x%llx (%llu bytes) is not in guest RAM: increase --mem",
-				  (unsigned long long)start,
-				  (unsigned long long)total);
+		return errmsg_set(
+			err, ENOSPC,
+			"initrd at 0x%llx (%llu bytes) is not in guest RAM: increase --mem",
+			(unsigned long long)start, (unsigned long long)total);
 	*addr = start;
 	*size = total;
 	return 0;
@@ -219,10 +224,11 @@ int boot_initrd_copy(struct guest_memory *mem, const struct boot_request *req,
 		const struct boot_file *f = &req->initrd[i];
 
 		if (guest_memory_write(mem, addr, f->data, f->size))
-			return errmsg_set(err, EFAULT,
-					  "initrd %s at 0x%llx (%zu bytes) is outside guest RAM",
-					  f->name ? f->name : "",
-					  (unsigned long long)addr, f->size);
+			return errmsg_set(
+				err, EFAULT,
+				"initrd %s at 0x%llx (%zu bytes) is outside guest RAM",
+				f->name ? f->name : "",
+				(unsigned long long)addr, f->size);
 		addr += f->size;
 	}
 	return 0;
@@ -286,41 +292,49 @@ static int explain_unknown(const struct boot_request *req, struct errmsg *err)
 	long off;
 
 	if (size == 0)
-		return errmsg_set(err, ENOEXEC, "%.200s is empty: " EXPECTED_FORMATS,
-				  name);
-	if (has_multiboot2(data, size))
 		return errmsg_set(err, ENOEXEC,
-				  "%.200s is a multiboot2 kernel, which kvmscope does not support: build it with a multiboot v1 header; " EXPECTED_FORMATS,
-				  name);
+				  "%.200s is empty: " EXPECTED_FORMATS, name);
+	if (has_multiboot2(data, size))
+		return errmsg_set(
+			err, ENOEXEC,
+			"%.200s is a multiboot2 kernel, which kvmscope does not support: build it with a multiboot v1 header; " EXPECTED_FORMATS,
+			name);
 	off = bad_multiboot_checksum(data, size, &sum);
 	if (off >= 0)
-		return errmsg_set(err, ENOEXEC,
-				  "%.200s has a multiboot header at offset 0x%lx whose checksum is wrong (magic + flags + checksum = 0x%x, must be 0): fix the header; " EXPECTED_FORMATS,
-				  name, off, sum);
+		return errmsg_set(
+			err, ENOEXEC,
+			"%.200s has a multiboot header at offset 0x%lx whose checksum is wrong (magic + flags + checksum = 0x%x, must be 0): fix the header; " EXPECTED_FORMATS,
+			name, off, sum);
 	if (elf_has_magic(data, size)) {
 		if (elf_parse(&elf, data, size, &why))
-			return errmsg_set(err, ENOEXEC,
-					  "%.200s is a malformed ELF file (%s); " EXPECTED_FORMATS,
-					  name, why.text);
-		return errmsg_set(err, ENOEXEC,
-				  "%.200s is an ELF file without a PVH note (Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY) and without a multiboot header: build Linux with CONFIG_PVH=y or use arch/x86/boot/bzImage; " EXPECTED_FORMATS,
-				  name);
+			return errmsg_set(
+				err, ENOEXEC,
+				"%.200s is a malformed ELF file (%s); " EXPECTED_FORMATS,
+				name, why.text);
+		return errmsg_set(
+			err, ENOEXEC,
+			"%.200s is an ELF file without a PVH note (Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY) and without a multiboot header: build Linux with CONFIG_PVH=y or use arch/x86/boot/bzImage; " EXPECTED_FORMATS,
+			name);
 	}
 	if (size >= 0x200 && boot_get_le16(data + BZ_BOOT_FLAG) == 0xaa55)
-		return errmsg_set(err, ENOEXEC,
-				  "%.200s is a boot sector without a Linux setup header (no \"HdrS\" at 0x202): " EXPECTED_FORMATS,
-				  name);
+		return errmsg_set(
+			err, ENOEXEC,
+			"%.200s is a boot sector without a Linux setup header (no \"HdrS\" at 0x202): " EXPECTED_FORMATS,
+			name);
 	if (size >= 2 && data[0] == 'M' && data[1] == 'Z')
-		return errmsg_set(err, ENOEXEC,
-				  "%.200s is a PE/EFI executable without a Linux setup header (not an x86 bzImage?): " EXPECTED_FORMATS,
-				  name);
+		return errmsg_set(
+			err, ENOEXEC,
+			"%.200s is a PE/EFI executable without a Linux setup header (not an x86 bzImage?): " EXPECTED_FORMATS,
+			name);
 	if (looks_like_text(data, size))
-		return errmsg_set(err, ENOEXEC,
-				  "%.200s looks like a text file, not a kernel: " EXPECTED_FORMATS,
-				  name);
-	return errmsg_set(err, ENOEXEC,
-			  "%.200s is not a kernel format kvmscope recognises: " EXPECTED_FORMATS,
-			  name);
+		return errmsg_set(
+			err, ENOEXEC,
+			"%.200s looks like a text file, not a kernel: " EXPECTED_FORMATS,
+			name);
+	return errmsg_set(
+		err, ENOEXEC,
+		"%.200s is not a kernel format kvmscope recognises: " EXPECTED_FORMATS,
+		name);
 }
 
 int boot_load(struct guest_memory *mem, const struct boot_request *req,

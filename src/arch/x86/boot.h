@@ -106,7 +106,8 @@ static inline uint32_t boot_get_le32(const uint8_t *p)
 
 static inline uint64_t boot_get_le64(const uint8_t *p)
 {
-	return (uint64_t)boot_get_le32(p) | (uint64_t)boot_get_le32(p + 4) << 32;
+	return (uint64_t)boot_get_le32(p) | (uint64_t)boot_get_le32(p + 4)
+						    << 32;
 }
 
 static inline void boot_put_le16(uint8_t *p, uint16_t v)

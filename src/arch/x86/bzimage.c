@@ -73,35 +73,41 @@ static int bz_check(const struct guest_memory *mem,
 	int ret;
 
 	if (boot_detect(d, size) != BOOT_FORMAT_BZIMAGE)
-		return errmsg_set(err, ENOEXEC,
-				  "%.200s is not a bzImage (no 0xAA55 boot flag and \"HdrS\" setup header): pass arch/x86/boot/bzImage",
-				  boot_kernel_name(req));
+		return errmsg_set(
+			err, ENOEXEC,
+			"%.200s is not a bzImage (no 0xAA55 boot flag and \"HdrS\" setup header): pass arch/x86/boot/bzImage",
+			boot_kernel_name(req));
 	version = boot_get_le16(d + HDR_VERSION);
 	if (version < BZ_MIN_VERSION)
-		return errmsg_set(err, ENOEXEC,
-				  "bzImage boot protocol %u.%02u is too old: kvmscope needs 2.12+ (Linux 3.8 or later) for the 64-bit entry",
-				  version >> 8, version & 0xff);
+		return errmsg_set(
+			err, ENOEXEC,
+			"bzImage boot protocol %u.%02u is too old: kvmscope needs 2.12+ (Linux 3.8 or later) for the 64-bit entry",
+			version >> 8, version & 0xff);
 	/* From 2.12 on, the file holds at least one full setup sector. */
 	if (size < HDR_MIN_FILE)
-		return errmsg_set(err, ENOEXEC,
-				  "bzImage is truncated: %zu bytes, less than its %u-byte setup header",
-				  size, HDR_MIN_FILE);
+		return errmsg_set(
+			err, ENOEXEC,
+			"bzImage is truncated: %zu bytes, less than its %u-byte setup header",
+			size, HDR_MIN_FILE);
 	xlf = boot_get_le16(d + HDR_XLOADFLAGS);
 	if (!(xlf & XLF_KERNEL_64))
-		return errmsg_set(err, ENOEXEC,
-				  "bzImage has no 64-bit entry point (xloadflags 0x%x lacks XLF_KERNEL_64): it is a 32-bit kernel, build Linux with CONFIG_X86_64=y",
-				  xlf);
+		return errmsg_set(
+			err, ENOEXEC,
+			"bzImage has no 64-bit entry point (xloadflags 0x%x lacks XLF_KERNEL_64): it is a 32-bit kernel, build Linux with CONFIG_X86_64=y",
+			xlf);
 	if (!(d[HDR_LOADFLAGS] & LOADFLAG_LOADED_HIGH))
-		return errmsg_set(err, ENOEXEC,
-				  "kernel is a zImage (loadflags 0x%x lacks LOADED_HIGH), which loads below 1 MiB: build a bzImage",
-				  d[HDR_LOADFLAGS]);
+		return errmsg_set(
+			err, ENOEXEC,
+			"kernel is a zImage (loadflags 0x%x lacks LOADED_HIGH), which loads below 1 MiB: build a bzImage",
+			d[HDR_LOADFLAGS]);
 
 	sects = d[HDR_SETUP_SECTS] ? d[HDR_SETUP_SECTS] : 4;
 	plan->pm_offset = ((size_t)sects + 1) * 512;
 	if (plan->pm_offset >= size)
-		return errmsg_set(err, ENOEXEC,
-				  "bzImage setup code (%u sectors) ends at byte %zu but the file has only %zu bytes: the file is truncated",
-				  sects, plan->pm_offset, size);
+		return errmsg_set(
+			err, ENOEXEC,
+			"bzImage setup code (%u sectors) ends at byte %zu but the file has only %zu bytes: the file is truncated",
+			sects, plan->pm_offset, size);
 	plan->pm_size = size - plan->pm_offset;
 
 	/* init_size covers the decompressor's whole working area. */
@@ -118,25 +124,27 @@ static int bz_check(const struct guest_memory *mem,
 	    pref + init_size > plan->kernel_end)
 		plan->kernel_end = pref + init_size;
 	if (plan->kernel_end > low_end)
-		return errmsg_set(err, ENOMEM,
-				  "kernel needs RAM up to 0x%llx (%zu bytes of image, init_size 0x%x, preferred address 0x%llx) but guest RAM below 4 GiB ends at 0x%llx: increase --mem to at least %llu MiB",
-				  (unsigned long long)plan->kernel_end,
-				  plan->pm_size, init_size,
-				  (unsigned long long)pref,
-				  (unsigned long long)low_end,
-				  boot_mib_up(plan->kernel_end));
+		return errmsg_set(
+			err, ENOMEM,
+			"kernel needs RAM up to 0x%llx (%zu bytes of image, init_size 0x%x, preferred address 0x%llx) but guest RAM below 4 GiB ends at 0x%llx: increase --mem to at least %llu MiB",
+			(unsigned long long)plan->kernel_end, plan->pm_size,
+			init_size, (unsigned long long)pref,
+			(unsigned long long)low_end,
+			boot_mib_up(plan->kernel_end));
 
 	plan->cmdline_len = strlen(req->cmdline ? req->cmdline : "");
 	cmdline_size = boot_get_le32(d + HDR_CMDLINE_SIZE);
 	if (plan->cmdline_len > cmdline_size)
-		return errmsg_set(err, E2BIG,
-				  "command line is %zu bytes but this kernel accepts at most %u (cmdline_size): shorten it",
-				  plan->cmdline_len, cmdline_size);
+		return errmsg_set(
+			err, E2BIG,
+			"command line is %zu bytes but this kernel accepts at most %u (cmdline_size): shorten it",
+			plan->cmdline_len, cmdline_size);
 	if (plan->cmdline_len > LAYOUT_CMDLINE_MAX - 1)
-		return errmsg_set(err, E2BIG,
-				  "command line is %zu bytes; kvmscope passes at most %llu: shorten it",
-				  plan->cmdline_len,
-				  (unsigned long long)LAYOUT_CMDLINE_MAX - 1);
+		return errmsg_set(
+			err, E2BIG,
+			"command line is %zu bytes; kvmscope passes at most %llu: shorten it",
+			plan->cmdline_len,
+			(unsigned long long)LAYOUT_CMDLINE_MAX - 1);
 
 	/* initrd_addr_max is the highest byte the initrd may occupy. */
 	limit = (uint64_t)boot_get_le32(d + HDR_INITRD_ADDR_MAX) + 1;
@@ -213,13 +221,15 @@ int bzimage_load(struct guest_memory *mem, const struct boot_request *req,
 	cmdline = req->cmdline ? req->cmdline : "";
 	bz_zero_page(mem, req, &plan, bp);
 	if (guest_memory_write(mem, LAYOUT_KERNEL_LOAD,
-			       req->kernel.data + plan.pm_offset, plan.pm_size) ||
+			       req->kernel.data + plan.pm_offset,
+			       plan.pm_size) ||
 	    guest_memory_write(mem, LAYOUT_ZERO_PAGE, bp, sizeof(bp)) ||
 	    guest_memory_write(mem, LAYOUT_CMDLINE, cmdline,
 			       plan.cmdline_len + 1))
-		return errmsg_set(err, EFAULT,
-				  "guest RAM (%llu MiB) is too small for the bzImage: increase --mem",
-				  boot_mib_up(mem->ram_size));
+		return errmsg_set(
+			err, EFAULT,
+			"guest RAM (%llu MiB) is too small for the bzImage: increase --mem",
+			boot_mib_up(mem->ram_size));
 	ret = boot_initrd_copy(mem, req, plan.initrd_addr, err);
 	if (ret)
 		return ret;

@@ -44,8 +44,7 @@ static const struct cpuid_bit pvm_safe_hidden[] = {
  * Linux's X86_FEATURE numbers (word * 32 + bit): POPCNT 4*32+23 = 151,
  * RDRAND 158, ERMS 9*32+9 = 297, RDSEED 306, SMAP 308, FSRM 18*32+4 = 580.
  */
-#define PVM_SAFE_LINUX_CMDLINE \
-	"noxsave clearcpuid=151,158,297,306,308,580"
+#define PVM_SAFE_LINUX_CMDLINE "noxsave clearcpuid=151,158,297,306,308,580"
 
 static const struct cpu_template templates[] = {
 	{
@@ -57,9 +56,11 @@ static const struct cpu_template templates[] = {
 	},
 	{
 		.name = "pvm-safe",
-		.description = "hides what a KVM without VMX/SVM cannot emulate in guest kernel mode",
+		.description =
+			"hides what a KVM without VMX/SVM cannot emulate in guest kernel mode",
 		.hidden = pvm_safe_hidden,
-		.nr_hidden = sizeof(pvm_safe_hidden) / sizeof(pvm_safe_hidden[0]),
+		.nr_hidden =
+			sizeof(pvm_safe_hidden) / sizeof(pvm_safe_hidden[0]),
 		.linux_cmdline = PVM_SAFE_LINUX_CMDLINE,
 	},
 };

@@ -12,8 +12,8 @@ struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
 
 	/* KVM says E2BIG until the buffer is large enough. */
 	for (;;) {
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
-					      nent * sizeof(c->entries[0]));
+		struct kvm_cpuid2 *c =
+			calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
 
 		if (!c)
 			return NULL;
@@ -113,8 +113,9 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported,
 
 	if (!c)
 		return NULL;
-	memcpy(c, supported, sizeof(*supported) +
-		   supported->nent * sizeof(supported->entries[0]));
+	memcpy(c, supported,
+	       sizeof(*supported) +
+		       supported->nent * sizeof(supported->entries[0]));
 
 	e = cpuid_find(c, 1, 0);
 	if (e) {

@@ -59,21 +59,24 @@ int elf_parse(struct elf_file *elf, const uint8_t *data, size_t size,
 		return errmsg_set(err, ENOEXEC,
 				  "not an ELF file (no \\177ELF magic)");
 	if (data[EI_CLASS] != ELFCLASS32 && data[EI_CLASS] != ELFCLASS64)
-		return errmsg_set(err, ENOEXEC,
-				  "ELF class %u is invalid (expected 1 for ELF32 or 2 for ELF64): the file is corrupt",
-				  data[EI_CLASS]);
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF class %u is invalid (expected 1 for ELF32 or 2 for ELF64): the file is corrupt",
+			data[EI_CLASS]);
 	if (data[EI_DATA] != ELFDATA2LSB)
-		return errmsg_set(err, ENOEXEC,
-				  "ELF data encoding %u is not little-endian: x86 kernels are little-endian, rebuild for x86",
-				  data[EI_DATA]);
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF data encoding %u is not little-endian: x86 kernels are little-endian, rebuild for x86",
+			data[EI_DATA]);
 
 	elf->is64 = data[EI_CLASS] == ELFCLASS64;
 	ehdr_size = elf->is64 ? EHDR64_SIZE : EHDR32_SIZE;
 	phdr_size = elf->is64 ? PHDR64_SIZE : PHDR32_SIZE;
 	if (size < ehdr_size)
-		return errmsg_set(err, ENOEXEC,
-				  "ELF header is truncated: the file has %zu bytes, the header needs %zu",
-				  size, ehdr_size);
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF header is truncated: the file has %zu bytes, the header needs %zu",
+			size, ehdr_size);
 
 	elf->data = data;
 	elf->size = size;
@@ -92,28 +95,29 @@ int elf_parse(struct elf_file *elf, const uint8_t *data, size_t size,
 	}
 
 	if (phnum == PN_XNUM)
-		return errmsg_set(err, ENOEXEC,
-				  "ELF file uses extended program header numbering (e_phnum 0xffff), which kvmscope does not support");
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF file uses extended program header numbering (e_phnum 0xffff), which kvmscope does not support");
 	if (phnum > 0) {
 		if (elf->phentsize < phdr_size)
-			return errmsg_set(err, ENOEXEC,
-					  "ELF program header size %u is smaller than the %zu bytes of an ELF%d program header: the file is corrupt",
-					  elf->phentsize, phdr_size,
-					  elf->is64 ? 64 : 32);
+			return errmsg_set(
+				err, ENOEXEC,
+				"ELF program header size %u is smaller than the %zu bytes of an ELF%d program header: the file is corrupt",
+				elf->phentsize, phdr_size, elf->is64 ? 64 : 32);
 		/* At most 0xfffe * 0xffff: no overflow in 64 bits. */
-		if (!range_in_file(elf->phoff,
-				   (uint64_t)phnum * elf->phentsize, size))
-			return errmsg_set(err, ENOEXEC,
-					  "ELF program headers at offset 0x%llx (%u x %u bytes) extend past the end of the file (%zu bytes): the file is truncated",
-					  (unsigned long long)elf->phoff, phnum,
-					  elf->phentsize, size);
+		if (!range_in_file(elf->phoff, (uint64_t)phnum * elf->phentsize,
+				   size))
+			return errmsg_set(
+				err, ENOEXEC,
+				"ELF program headers at offset 0x%llx (%u x %u bytes) extend past the end of the file (%zu bytes): the file is truncated",
+				(unsigned long long)elf->phoff, phnum,
+				elf->phentsize, size);
 	}
 	elf->phnum = phnum;
 	return 0;
 }
 
-int elf_get_phdr(const struct elf_file *elf, uint32_t idx,
-		 struct elf_phdr *ph)
+int elf_get_phdr(const struct elf_file *elf, uint32_t idx, struct elf_phdr *ph)
 {
 	const uint8_t *p;
 
@@ -224,8 +228,8 @@ bool elf_note_next(struct elf_note_iter *it, struct elf_note *note)
 	}
 }
 
-bool elf_find_note(const struct elf_file *elf, const char *name,
-		   uint32_t type, struct elf_note *note)
+bool elf_find_note(const struct elf_file *elf, const char *name, uint32_t type,
+		   struct elf_note *note)
 {
 	struct elf_note_iter it;
 	size_t len = strlen(name);

@@ -85,8 +85,7 @@ int elf_parse(struct elf_file *elf, const uint8_t *data, size_t size,
 	      struct errmsg *err);
 
 /* Program header idx (< elf->phnum); -EINVAL when idx is out of range. */
-int elf_get_phdr(const struct elf_file *elf, uint32_t idx,
-		 struct elf_phdr *ph);
+int elf_get_phdr(const struct elf_file *elf, uint32_t idx, struct elf_phdr *ph);
 
 /* True when [ph->offset, ph->offset + ph->filesz) lies inside the file. */
 bool elf_phdr_in_file(const struct elf_file *elf, const struct elf_phdr *ph);
@@ -100,7 +99,7 @@ void elf_note_iter_init(struct elf_note_iter *it, const struct elf_file *elf);
 bool elf_note_next(struct elf_note_iter *it, struct elf_note *note);
 
 /* First note with this name (compared without the NUL) and type. */
-bool elf_find_note(const struct elf_file *elf, const char *name,
-		   uint32_t type, struct elf_note *note);
+bool elf_find_note(const struct elf_file *elf, const char *name, uint32_t type,
+		   struct elf_note *note);
 
 #endif

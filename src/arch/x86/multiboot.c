@@ -94,9 +94,10 @@ static int mb_check_aout(const struct guest_memory *mem,
 	int ret;
 
 	if ((uint64_t)plan->hoff + MBH_AOUT_SIZE > size)
-		return errmsg_set(err, ENOEXEC,
-				  "multiboot header at offset 0x%lx is truncated: flag 16 needs the address fields, %d bytes, but the file ends at %zu",
-				  plan->hoff, MBH_AOUT_SIZE, size);
+		return errmsg_set(
+			err, ENOEXEC,
+			"multiboot header at offset 0x%lx is truncated: flag 16 needs the address fields, %d bytes, but the file ends at %zu",
+			plan->hoff, MBH_AOUT_SIZE, size);
 	header_addr = boot_get_le32(h + MBH_HEADER_ADDR);
 	load_addr = boot_get_le32(h + MBH_LOAD_ADDR);
 	load_end = boot_get_le32(h + MBH_LOAD_END_ADDR);
@@ -104,55 +105,60 @@ static int mb_check_aout(const struct guest_memory *mem,
 	entry = boot_get_le32(h + MBH_ENTRY_ADDR);
 
 	if (header_addr < load_addr)
-		return errmsg_set(err, ENOEXEC,
-				  "multiboot header_addr 0x%x is below load_addr 0x%x: the header's address fields are wrong",
-				  header_addr, load_addr);
+		return errmsg_set(
+			err, ENOEXEC,
+			"multiboot header_addr 0x%x is below load_addr 0x%x: the header's address fields are wrong",
+			header_addr, load_addr);
 	/* The header's place in the file fixes where loading starts. */
 	delta = header_addr - load_addr;
 	if (delta > (uint64_t)plan->hoff)
-		return errmsg_set(err, ENOEXEC,
-				  "multiboot load_addr 0x%x lies %llu bytes before the start of the file (header at offset 0x%lx, header_addr 0x%x): the header's address fields are wrong",
-				  load_addr,
-				  (unsigned long long)(delta - plan->hoff),
-				  plan->hoff, header_addr);
+		return errmsg_set(
+			err, ENOEXEC,
+			"multiboot load_addr 0x%x lies %llu bytes before the start of the file (header at offset 0x%lx, header_addr 0x%x): the header's address fields are wrong",
+			load_addr, (unsigned long long)(delta - plan->hoff),
+			plan->hoff, header_addr);
 	plan->file_off = plan->hoff - delta;
 	if (load_end == 0) {
 		plan->load_size = size - plan->file_off;
 	} else {
 		if (load_end < load_addr)
-			return errmsg_set(err, ENOEXEC,
-					  "multiboot load_end_addr 0x%x is below load_addr 0x%x: the header's address fields are wrong",
-					  load_end, load_addr);
+			return errmsg_set(
+				err, ENOEXEC,
+				"multiboot load_end_addr 0x%x is below load_addr 0x%x: the header's address fields are wrong",
+				load_end, load_addr);
 		plan->load_size = load_end - load_addr;
 		if (plan->load_size > size - plan->file_off)
-			return errmsg_set(err, ENOEXEC,
-					  "multiboot load_end_addr 0x%x is %llu bytes past the end of the file (%zu bytes): the file is truncated or its header is wrong",
-					  load_end,
-					  (unsigned long long)(plan->load_size -
-							       (size - plan->file_off)),
-					  size);
+			return errmsg_set(
+				err, ENOEXEC,
+				"multiboot load_end_addr 0x%x is %llu bytes past the end of the file (%zu bytes): the file is truncated or its header is wrong",
+				load_end,
+				(unsigned long long)(plan->load_size -
+						     (size - plan->file_off)),
+				size);
 	}
 	mem_end = load_addr + plan->load_size;
 	if (bss_end) {
 		if (bss_end < mem_end)
-			return errmsg_set(err, ENOEXEC,
-					  "multiboot bss_end_addr 0x%x is below the end of the loaded image 0x%llx: the header's address fields are wrong",
-					  bss_end, (unsigned long long)mem_end);
+			return errmsg_set(
+				err, ENOEXEC,
+				"multiboot bss_end_addr 0x%x is below the end of the loaded image 0x%llx: the header's address fields are wrong",
+				bss_end, (unsigned long long)mem_end);
 		mem_end = bss_end;
 	}
 	if (mem_end == load_addr)
-		return errmsg_set(err, ENOEXEC,
-				  "multiboot image loads nothing (load_addr 0x%x, nothing from the file, no bss): the header's address fields are wrong",
-				  load_addr);
+		return errmsg_set(
+			err, ENOEXEC,
+			"multiboot image loads nothing (load_addr 0x%x, nothing from the file, no bss): the header's address fields are wrong",
+			load_addr);
 	ret = boot_check_dest(mem, "multiboot image", load_addr,
 			      mem_end - load_addr, MB_FLOOR, err);
 	if (ret)
 		return ret;
 	if (entry < load_addr || entry >= mem_end)
-		return errmsg_set(err, ENOEXEC,
-				  "multiboot entry_addr 0x%x is outside the loaded image 0x%x-0x%llx: the header's address fields are wrong",
-				  entry, load_addr,
-				  (unsigned long long)mem_end - 1);
+		return errmsg_set(
+			err, ENOEXEC,
+			"multiboot entry_addr 0x%x is outside the loaded image 0x%x-0x%llx: the header's address fields are wrong",
+			entry, load_addr, (unsigned long long)mem_end - 1);
 	plan->load_addr = load_addr;
 	plan->image_end = mem_end;
 	plan->entry = entry;
@@ -172,16 +178,18 @@ static int mb_check_elf(const struct guest_memory *mem,
 	int ret;
 
 	if (!elf_has_magic(req->kernel.data, req->kernel.size))
-		return errmsg_set(err, ENOEXEC,
-				  "multiboot header at offset 0x%lx has no address fields (flag 16) and the file is not ELF: add the address fields or link the kernel as ELF",
-				  plan->hoff);
+		return errmsg_set(
+			err, ENOEXEC,
+			"multiboot header at offset 0x%lx has no address fields (flag 16) and the file is not ELF: add the address fields or link the kernel as ELF",
+			plan->hoff);
 	ret = elf_parse(elf, req->kernel.data, req->kernel.size, err);
 	if (ret)
 		return ret;
 	if (elf->machine != ELF_EM_386 && elf->machine != ELF_EM_X86_64)
-		return errmsg_set(err, ENOEXEC,
-				  "ELF machine %u is not x86 (3 for i386, 62 for x86-64): build the kernel for x86",
-				  elf->machine);
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF machine %u is not x86 (3 for i386, 62 for x86-64): build the kernel for x86",
+			elf->machine);
 
 	plan->image_end = 0;
 	plan->entry = elf->entry;
@@ -191,16 +199,17 @@ static int mb_check_elf(const struct guest_memory *mem,
 			continue;
 		snprintf(what, sizeof(what), "ELF segment %u", i);
 		if (ph.filesz > ph.memsz)
-			return errmsg_set(err, ENOEXEC,
-					  "%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
-					  what, (unsigned long long)ph.filesz,
-					  (unsigned long long)ph.memsz);
+			return errmsg_set(
+				err, ENOEXEC,
+				"%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
+				what, (unsigned long long)ph.filesz,
+				(unsigned long long)ph.memsz);
 		if (!elf_phdr_in_file(elf, &ph))
-			return errmsg_set(err, ENOEXEC,
-					  "%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
-					  what, (unsigned long long)ph.offset,
-					  (unsigned long long)ph.filesz,
-					  elf->size);
+			return errmsg_set(
+				err, ENOEXEC,
+				"%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
+				what, (unsigned long long)ph.offset,
+				(unsigned long long)ph.filesz, elf->size);
 		ret = boot_check_dest(mem, what, ph.paddr, ph.memsz, MB_FLOOR,
 				      err);
 		if (ret)
@@ -211,9 +220,10 @@ static int mb_check_elf(const struct guest_memory *mem,
 		 */
 		total += ph.memsz;
 		if (total > guest_memory_low_end(mem))
-			return errmsg_set(err, ERANGE,
-					  "ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
-					  i, (unsigned long long)total);
+			return errmsg_set(
+				err, ERANGE,
+				"ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
+				i, (unsigned long long)total);
 		if (ph.paddr + ph.memsz > plan->image_end)
 			plan->image_end = ph.paddr + ph.memsz;
 		/* A virtual entry address becomes physical like its segment. */
@@ -225,8 +235,9 @@ static int mb_check_elf(const struct guest_memory *mem,
 		loads++;
 	}
 	if (!loads)
-		return errmsg_set(err, ENOEXEC,
-				  "ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
 
 	/* Whatever the entry is, it must be code we loaded. */
 	for (i = 0; i < elf->phnum && !loaded; i++) {
@@ -236,9 +247,10 @@ static int mb_check_elf(const struct guest_memory *mem,
 			loaded = true;
 	}
 	if (!loaded)
-		return errmsg_set(err, ENOEXEC,
-				  "ELF entry point 0x%llx is not inside any loaded segment: the kernel is linked wrong",
-				  (unsigned long long)elf->entry);
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF entry point 0x%llx is not inside any loaded segment: the kernel is linked wrong",
+			(unsigned long long)elf->entry);
 	return 0;
 }
 
@@ -256,7 +268,8 @@ static int mb_place_modules(const struct guest_memory *mem,
 	for (i = 0; i < req->nr_initrd; i++) {
 		uint64_t size = req->initrd[i].size;
 
-		if (size > top || ((top - size) & ~(BOOT_PAGE_SIZE - 1)) < floor) {
+		if (size > top ||
+		    ((top - size) & ~(BOOT_PAGE_SIZE - 1)) < floor) {
 			uint64_t need = floor;
 			int j;
 
@@ -269,15 +282,14 @@ static int mb_place_modules(const struct guest_memory *mem,
 				need += (s + BOOT_PAGE_SIZE) &
 					~(BOOT_PAGE_SIZE - 1);
 			}
-			return errmsg_set(err, ENOSPC,
-					  "multiboot module %d (%.200s, %llu bytes) does not fit in guest RAM between the end of the kernel at 0x%llx and 0x%llx: increase --mem to at least %llu MiB",
-					  i,
-					  req->initrd[i].name ?
-						  req->initrd[i].name : "",
-					  (unsigned long long)size,
-					  (unsigned long long)floor,
-					  (unsigned long long)top,
-					  boot_mib_up(need));
+			return errmsg_set(
+				err, ENOSPC,
+				"multiboot module %d (%.200s, %llu bytes) does not fit in guest RAM between the end of the kernel at 0x%llx and 0x%llx: increase --mem to at least %llu MiB",
+				i,
+				req->initrd[i].name ? req->initrd[i].name : "",
+				(unsigned long long)size,
+				(unsigned long long)floor,
+				(unsigned long long)top, boot_mib_up(need));
 		}
 		top = (top - size) & ~(BOOT_PAGE_SIZE - 1);
 		plan->mod_addr[i] = top;
@@ -291,7 +303,8 @@ static size_t mb_strings_size(const struct boot_request *req)
 	int i;
 
 	for (i = 0; i < req->nr_initrd; i++) {
-		const char *name = req->initrd[i].name ? req->initrd[i].name : "";
+		const char *name = req->initrd[i].name ? req->initrd[i].name :
+							 "";
 
 		total += strlen(name) + 1;
 	}
@@ -309,15 +322,17 @@ static int mb_check(const struct guest_memory *mem,
 
 	plan->hoff = boot_find_multiboot(d, req->kernel.size);
 	if (plan->hoff < 0)
-		return errmsg_set(err, ENOEXEC,
-				  "%.200s has no multiboot v1 header (magic 0x1BADB002 with a valid checksum in the first 8 KiB): it is not a multiboot kernel",
-				  boot_kernel_name(req));
+		return errmsg_set(
+			err, ENOEXEC,
+			"%.200s has no multiboot v1 header (magic 0x1BADB002 with a valid checksum in the first 8 KiB): it is not a multiboot kernel",
+			boot_kernel_name(req));
 	plan->flags = boot_get_le32(d + plan->hoff + MBH_FLAGS);
 	unsupported = plan->flags & 0xffff & ~MBH_SUPPORTED_REQ;
 	if (unsupported)
-		return errmsg_set(err, ENOEXEC,
-				  "multiboot header requires feature bit %d (flags 0x%08x), which kvmscope does not support: only bits 0 (aligned modules), 1 (memory map), 2 (video mode, no framebuffer) and 16 (load addresses) are",
-				  __builtin_ctz(unsupported), plan->flags);
+		return errmsg_set(
+			err, ENOEXEC,
+			"multiboot header requires feature bit %d (flags 0x%08x), which kvmscope does not support: only bits 0 (aligned modules), 1 (memory map), 2 (video mode, no framebuffer) and 16 (load addresses) are",
+			__builtin_ctz(unsupported), plan->flags);
 
 	plan->aout = plan->flags & MBH_AOUT_KLUDGE;
 	ret = plan->aout ? mb_check_aout(mem, req, plan, err) :
@@ -331,19 +346,20 @@ static int mb_check(const struct guest_memory *mem,
 	cmd_total = plan->name_len +
 		    (plan->cmdline_len ? 1 + plan->cmdline_len : 0);
 	if (cmd_total > LAYOUT_CMDLINE_MAX - 1)
-		return errmsg_set(err, E2BIG,
-				  "command line (kernel name and arguments) is %zu bytes; kvmscope passes at most %llu: shorten it",
-				  cmd_total,
-				  (unsigned long long)LAYOUT_CMDLINE_MAX - 1);
+		return errmsg_set(
+			err, E2BIG,
+			"command line (kernel name and arguments) is %zu bytes; kvmscope passes at most %llu: shorten it",
+			cmd_total, (unsigned long long)LAYOUT_CMDLINE_MAX - 1);
 
 	strings = mb_strings_size(req);
 	if (strings > LAYOUT_BOOT_INFO_END - LAYOUT_BOOT_INFO - MB_OFF_STRINGS)
-		return errmsg_set(err, E2BIG,
-				  "multiboot module names take %zu bytes, more than the %llu bytes of boot information space: use shorter paths",
-				  strings,
-				  (unsigned long long)(LAYOUT_BOOT_INFO_END -
-						       LAYOUT_BOOT_INFO -
-						       MB_OFF_STRINGS));
+		return errmsg_set(
+			err, E2BIG,
+			"multiboot module names take %zu bytes, more than the %llu bytes of boot information space: use shorter paths",
+			strings,
+			(unsigned long long)(LAYOUT_BOOT_INFO_END -
+					     LAYOUT_BOOT_INFO -
+					     MB_OFF_STRINGS));
 	return mb_place_modules(mem, req, plan, err);
 }
 
@@ -356,7 +372,8 @@ static int mb_load_image(struct guest_memory *mem,
 	uint32_t i;
 
 	if (plan->aout) {
-		uint64_t bss = plan->image_end - plan->load_addr - plan->load_size;
+		uint64_t bss =
+			plan->image_end - plan->load_addr - plan->load_size;
 
 		if (guest_memory_write(mem, plan->load_addr,
 				       req->kernel.data + plan->file_off,
@@ -419,13 +436,15 @@ static int mb_write_info(struct guest_memory *mem,
 		/* mb_check made sure all strings fit the area. */
 		if (guest_memory_write(mem, str, s, len) ||
 		    guest_memory_write(mem, plan->mod_addr[i],
-				       req->initrd[i].data, req->initrd[i].size))
+				       req->initrd[i].data,
+				       req->initrd[i].size))
 			return -EFAULT;
 		str += len;
 	}
 
 	n = e820_build(mem, map);
-	boot_put_le32(info + MBI_MMAP_LENGTH, (uint32_t)(n * MB_MMAP_ENTRY_SIZE));
+	boot_put_le32(info + MBI_MMAP_LENGTH,
+		      (uint32_t)(n * MB_MMAP_ENTRY_SIZE));
 	boot_put_le32(info + MBI_MMAP_ADDR,
 		      (uint32_t)(LAYOUT_BOOT_INFO + MB_OFF_MMAP));
 	for (i = 0; i < n; i++) {
@@ -471,9 +490,10 @@ int multiboot_load(struct guest_memory *mem, const struct boot_request *req,
 	if (ret)
 		return ret;
 	if (mb_load_image(mem, req, &plan) || mb_write_info(mem, req, &plan))
-		return errmsg_set(err, EFAULT,
-				  "guest RAM (%llu MiB) is too small for the multiboot kernel and its boot data: increase --mem",
-				  boot_mib_up(mem->ram_size));
+		return errmsg_set(
+			err, EFAULT,
+			"guest RAM (%llu MiB) is too small for the multiboot kernel and its boot data: increase --mem",
+			boot_mib_up(mem->ram_size));
 
 	memset(entry, 0, sizeof(*entry));
 	entry->mode = BOOT_CPU_PROTECTED32;

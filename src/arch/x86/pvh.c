@@ -55,21 +55,24 @@ static int pvh_entry_point(const struct elf_file *elf, uint64_t *entry,
 	struct elf_note note;
 
 	if (!elf_find_note(elf, "Xen", ELF_NOTE_XEN_PHYS32_ENTRY, &note))
-		return errmsg_set(err, ENOEXEC,
-				  "ELF file has no PVH entry note (Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY): build Linux with CONFIG_PVH=y, or boot its bzImage");
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF file has no PVH entry note (Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY): build Linux with CONFIG_PVH=y, or boot its bzImage");
 	/* Linux emits the address as a pointer-sized word; older as 32 bits. */
 	if (note.descsz == 4) {
 		*entry = boot_get_le32(note.desc);
 	} else if (note.descsz == 8) {
 		*entry = boot_get_le64(note.desc);
 		if (*entry >> 32)
-			return errmsg_set(err, ENOEXEC,
-					  "PVH entry point 0x%llx is not a 32-bit physical address: the kernel is built wrong",
-					  (unsigned long long)*entry);
+			return errmsg_set(
+				err, ENOEXEC,
+				"PVH entry point 0x%llx is not a 32-bit physical address: the kernel is built wrong",
+				(unsigned long long)*entry);
 	} else {
-		return errmsg_set(err, ENOEXEC,
-				  "PVH entry note has a %u-byte address, expected 4 or 8: the kernel is built wrong",
-				  note.descsz);
+		return errmsg_set(
+			err, ENOEXEC,
+			"PVH entry note has a %u-byte address, expected 4 or 8: the kernel is built wrong",
+			note.descsz);
 	}
 	return 0;
 }
@@ -90,9 +93,10 @@ static int pvh_check(const struct guest_memory *mem,
 	if (ret)
 		return ret;
 	if (elf->machine != ELF_EM_X86_64 && elf->machine != ELF_EM_386)
-		return errmsg_set(err, ENOEXEC,
-				  "ELF machine %u is not x86 (62 for x86-64, 3 for i386): build the kernel for x86",
-				  elf->machine);
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF machine %u is not x86 (62 for x86-64, 3 for i386): build the kernel for x86",
+			elf->machine);
 	ret = pvh_entry_point(elf, &plan->entry, err);
 	if (ret)
 		return ret;
@@ -104,16 +108,17 @@ static int pvh_check(const struct guest_memory *mem,
 			continue;
 		snprintf(what, sizeof(what), "ELF segment %u", i);
 		if (ph.filesz > ph.memsz)
-			return errmsg_set(err, ENOEXEC,
-					  "%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
-					  what, (unsigned long long)ph.filesz,
-					  (unsigned long long)ph.memsz);
+			return errmsg_set(
+				err, ENOEXEC,
+				"%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
+				what, (unsigned long long)ph.filesz,
+				(unsigned long long)ph.memsz);
 		if (!elf_phdr_in_file(elf, &ph))
-			return errmsg_set(err, ENOEXEC,
-					  "%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
-					  what, (unsigned long long)ph.offset,
-					  (unsigned long long)ph.filesz,
-					  elf->size);
+			return errmsg_set(
+				err, ENOEXEC,
+				"%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
+				what, (unsigned long long)ph.offset,
+				(unsigned long long)ph.filesz, elf->size);
 		/* Everything below 1 MiB is ours: boot data, BIOS area. */
 		ret = boot_check_dest(mem, what, ph.paddr, ph.memsz,
 				      LAYOUT_HIGH_MEM, err);
@@ -125,9 +130,10 @@ static int pvh_check(const struct guest_memory *mem,
 		 */
 		total += ph.memsz;
 		if (total > guest_memory_low_end(mem))
-			return errmsg_set(err, ERANGE,
-					  "ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
-					  i, (unsigned long long)total);
+			return errmsg_set(
+				err, ERANGE,
+				"ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
+				i, (unsigned long long)total);
 		if (ph.paddr + ph.memsz > plan->image_end)
 			plan->image_end = ph.paddr + ph.memsz;
 		if (plan->entry - ph.paddr < ph.memsz &&
@@ -136,19 +142,22 @@ static int pvh_check(const struct guest_memory *mem,
 		loads++;
 	}
 	if (!loads)
-		return errmsg_set(err, ENOEXEC,
-				  "ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
 	if (!entry_loaded)
-		return errmsg_set(err, ENOEXEC,
-				  "PVH entry point 0x%llx is not inside any loaded segment: the kernel is built wrong",
-				  (unsigned long long)plan->entry);
+		return errmsg_set(
+			err, ENOEXEC,
+			"PVH entry point 0x%llx is not inside any loaded segment: the kernel is built wrong",
+			(unsigned long long)plan->entry);
 
 	plan->cmdline_len = strlen(req->cmdline ? req->cmdline : "");
 	if (plan->cmdline_len > LAYOUT_CMDLINE_MAX - 1)
-		return errmsg_set(err, E2BIG,
-				  "command line is %zu bytes; kvmscope passes at most %llu: shorten it",
-				  plan->cmdline_len,
-				  (unsigned long long)LAYOUT_CMDLINE_MAX - 1);
+		return errmsg_set(
+			err, E2BIG,
+			"command line is %zu bytes; kvmscope passes at most %llu: shorten it",
+			plan->cmdline_len,
+			(unsigned long long)LAYOUT_CMDLINE_MAX - 1);
 	return boot_initrd_place(mem, req, plan->image_end, 0,
 				 &plan->initrd_addr, &plan->initrd_size, err);
 }
@@ -211,13 +220,14 @@ int pvh_load(struct guest_memory *mem, const struct boot_request *req,
 		elf_get_phdr(&plan.elf, i, &ph);
 		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
 			continue;
-		if (guest_memory_write(mem, ph.paddr,
-				       plan.elf.data + ph.offset, ph.filesz) ||
+		if (guest_memory_write(mem, ph.paddr, plan.elf.data + ph.offset,
+				       ph.filesz) ||
 		    guest_memory_fill(mem, ph.paddr + ph.filesz, 0,
 				      ph.memsz - ph.filesz))
-			return errmsg_set(err, EFAULT,
-					  "ELF segment %u at 0x%llx is outside guest RAM: increase --mem",
-					  i, (unsigned long long)ph.paddr);
+			return errmsg_set(
+				err, EFAULT,
+				"ELF segment %u at 0x%llx is outside guest RAM: increase --mem",
+				i, (unsigned long long)ph.paddr);
 	}
 	ret = boot_initrd_copy(mem, req, plan.initrd_addr, err);
 	if (ret)
@@ -228,9 +238,10 @@ int pvh_load(struct guest_memory *mem, const struct boot_request *req,
 	if (guest_memory_write(mem, LAYOUT_CMDLINE, cmdline,
 			       plan.cmdline_len + 1) ||
 	    guest_memory_write(mem, LAYOUT_BOOT_INFO, si, sizeof(si)))
-		return errmsg_set(err, EFAULT,
-				  "guest RAM (%llu MiB) is too small for the PVH boot data: increase --mem",
-				  boot_mib_up(mem->ram_size));
+		return errmsg_set(
+			err, EFAULT,
+			"guest RAM (%llu MiB) is too small for the PVH boot data: increase --mem",
+			boot_mib_up(mem->ram_size));
 
 	memset(entry, 0, sizeof(*entry));
 	entry->mode = BOOT_CPU_PROTECTED32;

@@ -75,7 +75,8 @@ int regs_boot_state(struct guest_memory *mem, const struct boot_entry *entry,
 	bool lm = entry->mode == BOOT_CPU_LONG64;
 	int r;
 
-	r = guest_memory_write(mem, LAYOUT_BOOT_GDT, boot_gdt, sizeof(boot_gdt));
+	r = guest_memory_write(mem, LAYOUT_BOOT_GDT, boot_gdt,
+			       sizeof(boot_gdt));
 	if (r)
 		return r;
 	if (lm) {
