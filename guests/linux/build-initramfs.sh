@@ -54,6 +54,7 @@ if [ ! -f "$dir/initramfs.cpio" ]; then
 	tmp="$cache/initramfs/.$key.tmp"
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
+	trap 'rm -rf "$tmp"' EXIT
 	printf '%s\n' \
 		"proc /proc proc defaults 0 0" \
 		"sysfs /sys sysfs defaults 0 0" \
@@ -86,6 +87,7 @@ if [ ! -f "$dir/initramfs.cpio" ]; then
 		die "mkcpio.py failed"
 	rm -rf "$dir"
 	mv "$tmp" "$dir"
+	trap - EXIT
 	say "$(stat -c %s "$dir/initramfs.cpio") bytes"
 fi
 

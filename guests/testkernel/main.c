@@ -39,6 +39,8 @@ struct scenario {
 	int (*run)(int argc, char **argv);
 };
 
+int scenario_gdb(int argc, char **argv); /* gdb.c */
+
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
 	{ "exit", "N", scenario_exit },
@@ -52,6 +54,7 @@ static const struct scenario scenarios[] = {
 	{ "halt", "", scenario_halt },
 	{ "pagetables", "", scenario_pagetables },
 	{ "spin", "", scenario_spin },
+	{ "gdb", "[N]", scenario_gdb },
 };
 
 /* Copies at most max - 1 bytes of a physical C string. */

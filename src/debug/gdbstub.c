@@ -25,6 +25,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -225,7 +226,7 @@ static int apply_debug(struct gdbstub *gs, struct vcpu *v, bool step,
 	if (ioctl(v->fd, KVM_SET_GUEST_DEBUG, &dbg) < 0) {
 		int e = errno;
 
-		log_warn("gdb: vCPU %d: KVM_SET_GUEST_DEBUG 0x%x failed: %s",
+		log_debug("gdb: vCPU %d: KVM_SET_GUEST_DEBUG 0x%x failed: %s",
 			 v->id, dbg.control, strerror(e));
 		return -e;
 	}
@@ -367,6 +368,7 @@ static size_t mem_read(struct gdbstub *gs, uint64_t addr, uint8_t *buf,
 static int mem_write(struct gdbstub *gs, uint64_t addr, const uint8_t *buf,
 		     size_t len, char *why, size_t whylen)
 {
+	static const uint8_t int3 = 0xcc;
 	uint64_t gpas[GDB_PACKET_MAX / 0x1000 + 2];
 	size_t done = 0;
 	int np = 0, i;
@@ -398,7 +400,6 @@ static int mem_write(struct gdbstub *gs, uint64_t addr, const uint8_t *buf,
 		guest_memory_write(&gs->vm->mem, gpas[i], buf + done, n);
 		for (k = 0; k < n; k++) {
 			struct sw_bp *b = find_bp_gpa(gs, gpas[i] + k);
-			static const uint8_t int3 = 0xcc;
 
 			if (b && !b->lifted) {
 				b->orig = buf[done + k];
@@ -542,9 +543,9 @@ static int state_write(struct vcpu *v, struct cpu_state *s, unsigned int dirty)
 	return 0;
 }
 
-static uint64_t *gpr_ptr(struct kvm_regs *r, int i)
+static __u64 *gpr_ptr(struct kvm_regs *r, int i)
 {
-	uint64_t *const p[16] = {
+	__u64 *const p[16] = {
 		&r->rax, &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi,
 		&r->rbp, &r->rsp, &r->r8, &r->r9, &r->r10, &r->r11,
 		&r->r12, &r->r13, &r->r14, &r->r15,
@@ -562,7 +563,7 @@ static struct kvm_segment *seg_ptr(struct kvm_sregs *s, int i)
 	return p[i % 6];
 }
 
-static uint64_t *cr_ptr(struct kvm_sregs *s, int i)
+static __u64 *cr_ptr(struct kvm_sregs *s, int i)
 {
 	switch (i) {
 	case 0:
@@ -852,14 +853,15 @@ static void sb_printf(struct strbuf *sb, const char *fmt, ...)
 
 static void sb_printf(struct strbuf *sb, const char *fmt, ...)
 {
+	size_t room, cap;
 	va_list ap;
+	char *p;
 	int n;
 
 	if (sb->oom)
 		return;
 	for (;;) {
-		size_t room = sb->cap - sb->len;
-
+		room = sb->cap - sb->len;
 		va_start(ap, fmt);
 		n = vsnprintf(sb->p ? sb->p + sb->len : NULL, sb->p ? room : 0,
 			      fmt, ap);
@@ -872,9 +874,8 @@ static void sb_printf(struct strbuf *sb, const char *fmt, ...)
 			sb->len += n;
 			return;
 		}
-		size_t cap = (sb->cap ? sb->cap * 2 : 4096) + n;
-		char *p = realloc(sb->p, cap);
-
+		cap = (sb->cap ? sb->cap * 2 : 4096) + n;
+		p = realloc(sb->p, cap);
 		if (!p) {
 			sb->oom = true;
 			return;
@@ -903,7 +904,6 @@ static void xml_feature_types(struct strbuf *sb, int f)
 		break;
 	case F_SSE:
 		sb_printf(sb,
-			  "<vector id=\"ks_v8bf16\" type=\"bfloat16\" count=\"8\"/>\n"
 			  "<vector id=\"ks_v4f\" type=\"ieee_single\" count=\"4\"/>\n"
 			  "<vector id=\"ks_v2d\" type=\"ieee_double\" count=\"2\"/>\n"
 			  "<vector id=\"ks_v16i8\" type=\"int8\" count=\"16\"/>\n"
@@ -911,7 +911,6 @@ static void xml_feature_types(struct strbuf *sb, int f)
 			  "<vector id=\"ks_v4i32\" type=\"int32\" count=\"4\"/>\n"
 			  "<vector id=\"ks_v2i64\" type=\"int64\" count=\"2\"/>\n"
 			  "<union id=\"vec128\">\n"
-			  "<field name=\"v8_bfloat16\" type=\"ks_v8bf16\"/>\n"
 			  "<field name=\"v4_float\" type=\"ks_v4f\"/>\n"
 			  "<field name=\"v2_double\" type=\"ks_v2d\"/>\n"
 			  "<field name=\"v16_int8\" type=\"ks_v16i8\"/>\n"
@@ -1254,9 +1253,8 @@ static int hw_insert(struct gdbstub *gs, int type, uint64_t addr,
 			return 0;
 	n = split_watch(addr, len, pa, pl, HW_SLOTS);
 	if (n < 0 || n > free_slots(gs)) {
-		set_note(gs, "%s at 0x%" PRIx64 " (%" PRIu64 " bytes) refused: it needs %s debug registers and %d of the 4 are free",
-			 ztype_name(type), addr, len,
-			 n < 0 ? "more than 4" : (n == 1 ? "1 of the" : "several"),
+		set_note(gs, "%s at 0x%" PRIx64 " (%" PRIu64 " bytes) refused: it needs %s aligned debug registers and %d of the 4 are free",
+			 ztype_name(type), addr, len, n < 0 ? "more than 4" : "more",
 			 free_slots(gs));
 		return -ENOSPC;
 	}
@@ -1591,12 +1589,16 @@ static void on_vcpu_event(struct gdbstub *gs)
 	state = gs->state;
 	pthread_mutex_unlock(&gs->lock);
 
-	if (state == GS_IDLE)
+	/*
+	 * Nothing pending: a stale signal (the stop it announced was already
+	 * reported, or taken by Ctrl-C), or a stop while gdb already holds
+	 * the VM stopped (something else resumed it; the vCPUs park again on
+	 * their own). Pausing here could stop a VM gdb has resumed since.
+	 */
+	if (state == GS_IDLE || state == GS_STOPPED || !pending)
 		return;
 	/* The requester set pause_req; wait until all are parked. */
 	vm_pause(gs->vm);
-	if (state == GS_STOPPED || !pending)
-		return;
 	if (state == GS_STEP_OVER && cpu == gs->step_cpu &&
 	    st.kind == GDB_STOP_SIGNAL) {
 		replant(gs);
@@ -2418,7 +2420,7 @@ static void disconnect(struct gdbstub *gs, const char *why)
 
 static void handle_query(struct gdbstub *gs, const char *pkt)
 {
-	char buf[64];
+	char buf[160];
 
 	if (!strncmp(pkt, "qSupported", 10)) {
 		snprintf(buf, sizeof(buf),
@@ -2467,10 +2469,30 @@ static void handle_h(struct gdbstub *gs, const char *pkt)
 	send_packet(gs, "OK");
 }
 
+/* 'k' / vKill: like the control socket's quit, the VM ends (status 130). */
+static void kill_vm(struct gdbstub *gs, bool reply)
+{
+	if (reply)
+		send_packet(gs, "OK");
+	flush_out(gs);
+	vm_pause(gs->vm);
+	remove_all(gs);
+	set_state(gs, GS_IDLE, -1);
+	vm_request_end(gs->vm, KS_STATUS_SIGNAL, "killed by gdb", NULL);
+	if (gs->conn_fd < 0)
+		return;
+	if (gs->epfd >= 0)
+		epoll_ctl(gs->epfd, EPOLL_CTL_DEL, gs->conn_fd, NULL);
+	close(gs->conn_fd);
+	gs->conn_fd = -1;
+	gs->out_len = 0;
+	gs->out_armed = false;
+}
+
 /* Packets that need the vCPUs parked. */
 static bool needs_stopped(char c)
 {
-	return strchr("gGpPmMXcCsSvZzD", c) != NULL;
+	return strchr("gGpPmMXcCsSvZz", c) != NULL;
 }
 
 static void handle_packet(struct gdbstub *gs, char *pkt, size_t len)
@@ -2504,7 +2526,7 @@ static void handle_packet(struct gdbstub *gs, char *pkt, size_t len)
 		handle_read_mem(gs, pkt + 1);
 		break;
 	case 'M':
-		handle_write_mem(gs, pkt + 1, false, len - 1);
+		handle_write_mem(gs, pkt + 1, false, len);
 		break;
 	case 'X':
 		handle_write_mem(gs, pkt + 1, true, len);
@@ -2548,7 +2570,7 @@ static void handle_packet(struct gdbstub *gs, char *pkt, size_t len)
 		else if (!strncmp(pkt, "vCont;", 6))
 			handle_vcont(gs, pkt + 5);
 		else if (!strncmp(pkt, "vKill", 5))
-			goto kill;
+			kill_vm(gs, true);
 		else
 			send_packet(gs, "");
 		break;
@@ -2558,18 +2580,7 @@ static void handle_packet(struct gdbstub *gs, char *pkt, size_t len)
 		disconnect(gs, "gdb detached");
 		break;
 	case 'k':
-kill:
-		/* Like the control socket's quit: the VM ends, status 130. */
-		if (pkt[0] == 'v')
-			send_packet(gs, "OK");
-		remove_all(gs);
-		set_state(gs, GS_IDLE, -1);
-		vm_request_end(gs->vm, KS_STATUS_SIGNAL, "killed by gdb", NULL);
-		if (gs->epfd >= 0)
-			epoll_ctl(gs->epfd, EPOLL_CTL_DEL, gs->conn_fd, NULL);
-		flush_out(gs);
-		close(gs->conn_fd);
-		gs->conn_fd = -1;
+		kill_vm(gs, false);
 		break;
 	default:
 		send_packet(gs, "");
@@ -2623,27 +2634,14 @@ static void on_input(struct gdbstub *gs)
 	}
 }
 
-static void on_accept(struct gdbstub *gs)
+/* A connected gdb on fd (non-blocking): the VM stops for it. */
+static int attach(struct gdbstub *gs, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	int one = 1;
-	int fd = accept4(gs->listen_fd, NULL, NULL,
-			 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (fd < 0)
-		return;
-	if (gs->conn_fd >= 0) {
-		/* One debugger at a time; the second one hears nothing. */
-		log_warn("gdb: refused a second connection on %s", gs->where);
-		close(fd);
-		return;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ev.data.fd = fd;
-	if (gs->epfd >= 0 && epoll_ctl(gs->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		close(fd);
-		return;
-	}
+	if (gs->epfd >= 0 && epoll_ctl(gs->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
 	gs->conn_fd = fd;
 	gs->out_armed = false;
 	gs->noack = false;
@@ -2659,6 +2657,27 @@ static void on_accept(struct gdbstub *gs)
 	gs->last_stop = (struct gdb_stop){ .sig = GDB_SIGTRAP, .thread = 1 };
 	gs->last_stop_cpu = -1;
 	log_info("gdb: connected on %s; the VM is stopped", gs->where);
+	return 0;
+}
+
+static void on_accept(struct gdbstub *gs)
+{
+	int one = 1;
+	int fd = accept4(gs->listen_fd, NULL, NULL,
+			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (gs->conn_fd >= 0) {
+		/* One debugger at a time; the second one hears nothing. */
+		log_warn("gdb: refused a second connection on %s", gs->where);
+		close(fd);
+		return;
+	}
+	/* Replies are small and gdb waits for each: no Nagle delay. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (attach(gs, fd))
+		close(fd);
 }
 
 /* ---- setup ----------------------------------------------------------- */
@@ -2808,27 +2827,17 @@ static int listen_unix(struct gdbstub *gs, const char *path,
 	return 0;
 }
 
-int gdbstub_open(struct gdbstub **out, const char *spec, struct vm *vm,
-		 struct errmsg *err)
+static struct gdbstub *stub_alloc(struct vm *vm, struct errmsg *err)
 {
-	struct gdbstub *gs;
-	int r, caps;
+	struct gdbstub *gs = calloc(1, sizeof(*gs));
+	int r;
 
-	*out = NULL;
-	if (!spec || (strncmp(spec, "tcp:", 4) && strncmp(spec, "unix:", 5)))
-		return errmsg_set(err, EINVAL,
-				  "--gdb '%s' is not understood: use tcp:HOST:PORT or unix:PATH",
-				  spec ? spec : "");
-	caps = kvm_check_cap(vm->kvm.fd, KVM_CAP_SET_GUEST_DEBUG);
-	if (caps <= 0)
-		return errmsg_set(err, ENOTSUP,
-				  "--gdb: this KVM has no KVM_CAP_SET_GUEST_DEBUG; breakpoints and single steps would not work");
-	gs = calloc(1, sizeof(*gs));
 	if (gs)
 		gs->plan = calloc(vm->nr_vcpus ? vm->nr_vcpus : 1, 1);
 	if (!gs || !gs->plan) {
 		free(gs);
-		return errmsg_set(err, ENOMEM, "out of memory");
+		errmsg_set(err, ENOMEM, "out of memory");
+		return NULL;
 	}
 	gs->vm = vm;
 	gs->listen_fd = gs->conn_fd = gs->epfd = -1;
@@ -2839,30 +2848,78 @@ int gdbstub_open(struct gdbstub **out, const char *spec, struct vm *vm,
 	/* Flags KVM knows (BLOCKIRQ is new); without the cap: the basics. */
 	r = kvm_check_cap(vm->kvm.fd, KVM_CAP_SET_GUEST_DEBUG2);
 	gs->dbg_caps = r > 0 ? (unsigned int)r : 0;
-	pthread_mutex_init(&gs->lock, NULL);
 	gs->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (gs->efd < 0) {
-		r = errmsg_set(err, errno, "--gdb: eventfd: %s",
-			       strerror(errno));
-		goto fail;
+		errmsg_set(err, errno, "--gdb: eventfd: %s", strerror(errno));
+		free(gs->plan);
+		free(gs);
+		return NULL;
 	}
+	pthread_mutex_init(&gs->lock, NULL);
+	return gs;
+}
+
+static void stub_free(struct gdbstub *gs)
+{
+	close(gs->efd);
+	pthread_mutex_destroy(&gs->lock);
+	free(gs->unix_path);
+	free(gs->out);
+	free(gs->last);
+	free(gs->plan);
+	free(gs);
+}
+
+int gdbstub_open(struct gdbstub **out, const char *spec, struct vm *vm,
+		 struct errmsg *err)
+{
+	struct gdbstub *gs;
+	int r;
+
+	*out = NULL;
+	if (!spec || (strncmp(spec, "tcp:", 4) && strncmp(spec, "unix:", 5)))
+		return errmsg_set(err, EINVAL,
+				  "--gdb '%s' is not understood: use tcp:HOST:PORT or unix:PATH",
+				  spec ? spec : "");
+	if (kvm_check_cap(vm->kvm.fd, KVM_CAP_SET_GUEST_DEBUG) <= 0)
+		return errmsg_set(err, ENOTSUP,
+				  "--gdb: this KVM has no KVM_CAP_SET_GUEST_DEBUG; breakpoints and single steps would not work");
+	gs = stub_alloc(vm, err);
+	if (!gs)
+		return -ENOMEM;
 	if (!strncmp(spec, "tcp:", 4))
 		r = listen_tcp(gs, spec + 4, err);
 	else
 		r = listen_unix(gs, spec + 5, err);
-	if (r)
-		goto fail;
+	if (r) {
+		stub_free(gs);
+		return r;
+	}
 	log_warn("gdb: waiting for gdb on %s (target remote %s)", gs->where,
 		 gs->unix_path ? gs->unix_path : gs->where + 4);
 	*out = gs;
 	return 0;
-fail:
-	if (gs->efd >= 0)
-		close(gs->efd);
-	pthread_mutex_destroy(&gs->lock);
-	free(gs->plan);
-	free(gs);
-	return r;
+}
+
+int gdbstub_open_conn(struct gdbstub **out, int fd, struct vm *vm,
+		      struct errmsg *err)
+{
+	struct gdbstub *gs;
+	int r;
+
+	*out = NULL;
+	gs = stub_alloc(vm, err);
+	if (!gs)
+		return -ENOMEM;
+	snprintf(gs->where, sizeof(gs->where), "fd %d", fd);
+	r = attach(gs, fd);
+	if (r) {
+		stub_free(gs);
+		return errmsg_set(err, -r, "gdb: cannot watch fd %d: %s", fd,
+				  strerror(-r));
+	}
+	*out = gs;
+	return 0;
 }
 
 void gdbstub_set_formatter(struct gdbstub *gs, gdbstub_formatter fmt)
@@ -2877,10 +2934,15 @@ int gdbstub_watch(struct gdbstub *gs, int epfd)
 
 	gs->epfd = epfd;
 	ev.data.fd = gs->listen_fd;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, gs->listen_fd, &ev) < 0)
+	if (gs->listen_fd >= 0 &&
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, gs->listen_fd, &ev) < 0)
 		return -errno;
 	ev.data.fd = gs->efd;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, gs->efd, &ev) < 0)
+		return -errno;
+	ev.data.fd = gs->conn_fd;
+	if (gs->conn_fd >= 0 &&
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, gs->conn_fd, &ev) < 0)
 		return -errno;
 	return 0;
 }
@@ -2917,8 +2979,6 @@ static void flush_blocking(struct gdbstub *gs)
 
 void gdbstub_close(struct gdbstub *gs)
 {
-	int i;
-
 	if (!gs)
 		return;
 	if (gs->conn_fd >= 0) {
@@ -2932,11 +2992,7 @@ void gdbstub_close(struct gdbstub *gs)
 	}
 	/* vCPU threads are gone: memory and vCPU fds are ours alone. */
 	if (gs->state != GS_IDLE) {
-		replant(gs);
-		while (gs->nr_bps)
-			sw_bp_remove_at(gs, gs->nr_bps - 1);
-		for (i = 0; i < gs->vm->nr_vcpus; i++)
-			apply_debug(gs, gs->vm->vcpus[i], false, false);
+		remove_all(gs);
 		gs->state = GS_IDLE;
 	}
 	if (gs->conn_fd >= 0)
@@ -2945,11 +3001,5 @@ void gdbstub_close(struct gdbstub *gs)
 		close(gs->listen_fd);
 	if (gs->unix_path)
 		unlink(gs->unix_path);
-	close(gs->efd);
-	pthread_mutex_destroy(&gs->lock);
-	free(gs->unix_path);
-	free(gs->out);
-	free(gs->last);
-	free(gs->plan);
-	free(gs);
+	stub_free(gs);
 }

@@ -52,6 +52,15 @@ int gdbstub_open(struct gdbstub **out, const char *spec, struct vm *vm,
 		 struct errmsg *err);
 
 /*
+ * Serve one gdb already connected on fd (non-blocking, e.g. one end of a
+ * socketpair), as if it had just connected to gdbstub_open's socket: the
+ * VM stops for it. For tests and the fuzzer, which drive a VM without vCPU
+ * threads; the stub closes fd.
+ */
+int gdbstub_open_conn(struct gdbstub **out, int fd, struct vm *vm,
+		      struct errmsg *err);
+
+/*
  * How `monitor <command>` prints a control command's answer: the same
  * formatter `kvmscope ctl` uses (ctl_format), which lives in the CLI, not
  * in the core library. Without one, answers are printed as indented JSON.

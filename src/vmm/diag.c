@@ -247,6 +247,14 @@ const char *diag_insn_name(const uint8_t *b, int len)
 		return NULL;
 	case 0xae:
 		switch (modrm_reg) {
+		case 0:
+			return rexw ? "fxsave64" : "fxsave";
+		case 1:
+			return rexw ? "fxrstor64" : "fxrstor";
+		case 2:
+			return "ldmxcsr";
+		case 3:
+			return "stmxcsr";
 		case 4:
 			return rexw ? "xsave64" : "xsave";
 		case 5:
