@@ -55,6 +55,18 @@ def test_boots_runs_command_and_powers_off(guest, cpus):
     assert "ACPI Error" not in r.out and "ACPI BIOS Error" not in r.out
 
 
+def test_fast_output_is_not_lost(guest):
+    vmlinux, initrd = guest
+    # 4000 lines as fast as the guest can write them: every one must arrive.
+    r = run_kvmscope("--kernel", vmlinux, "--initrd", initrd, "--append",
+                     cmdline("seq 1 4000"), "--mem", "256M",
+                     timeout=BOOT_TIMEOUT)
+    assert r.status == 0, r
+    nums = [int(l) for l in r.out.split() if l.isdigit()]
+    assert list(range(1, 4001)) == [n for n in nums if n <= 4000][-4000:], \
+        r.out[-2000:]
+
+
 def test_stdin_reaches_the_guest_shell(guest):
     vmlinux, initrd = guest
     g = Running("--kernel", vmlinux, "--initrd", initrd, "--append",
