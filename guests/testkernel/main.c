@@ -40,6 +40,7 @@ struct scenario {
 };
 
 int scenario_gdb(int argc, char **argv); /* gdb.c */
+int scenario_mxcsr(int argc, char **argv); /* mxcsr.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -50,6 +51,7 @@ static const struct scenario scenarios[] = {
 	{ "triple", "", scenario_triple },
 	{ "int3", "", scenario_int3 },
 	{ "fwait", "", scenario_fwait },
+	{ "mxcsr", "", scenario_mxcsr },
 	{ "user", "[N]", scenario_user },
 	{ "halt", "", scenario_halt },
 	{ "pagetables", "", scenario_pagetables },

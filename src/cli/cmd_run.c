@@ -18,6 +18,8 @@
 #include "arch/x86/cpu_template.h"
 #include "inspect/symbols.h"
 #include "cli/cli.h"
+#include "cli/ctl_format.h"
+#include "debug/gdbstub.h"
 #include "util/log.h"
 #include "vmm/exit_status.h"
 #include "vmm/vm.h"
@@ -231,6 +233,10 @@ static int boot_once(const struct vm_config *cfg,
 	if (!r && cfg->api_sock)
 		r = api_server_open(&api, cfg->api_sock,
 				    (struct api_ctx){ .vm = &vm }, err);
+	if (!r && cfg->gdb) {
+		r = gdbstub_open(&vm.gdb, cfg->gdb, &vm, err);
+		gdbstub_set_formatter(vm.gdb, ctl_format);
+	}
 	if (!r)
 		r = open_serial(cfg, restarted, &out_fd, &in_fd, err);
 	if (!r) {
@@ -239,6 +245,8 @@ static int boot_once(const struct vm_config *cfg,
 			close(out_fd);
 	}
 	api_server_close(api);
+	/* Before vm_destroy: it takes breakpoints out of guest memory. */
+	gdbstub_close(vm.gdb);
 	guest_memory_free(&mem);
 	vm_destroy(&vm);
 	return r;

@@ -35,7 +35,10 @@ void run_usage(FILE *out)
 	      "      --api-sock PATH     control socket (QMP-framed JSON, mode 0600) for\n"
 	      "                          kvmscope ctl PATH ..., socat or QMP tools\n"
 	      "      --paused            start with every vCPU stopped before its first\n"
-	      "                          instruction (resume with: kvmscope ctl PATH cont)\n"
+	      "                          instruction (resume with: kvmscope ctl PATH cont,\n"
+	      "                          or gdb's continue with --gdb)\n"
+	      "      --gdb SPEC          gdb stub on tcp:HOST:PORT or unix:PATH (gdb:\n"
+	      "                          target remote HOST:PORT); vCPUs are threads\n"
 	      "      --symbols FILE      guest kernel symbols (System.map or an ELF with a\n"
 	      "                          symbol table) to name RIP in diagnostics\n"
 	      "      --stats             print exit counts by reason when the VM ends\n"
@@ -68,6 +71,7 @@ enum {
 	OPT_ON_REBOOT,
 	OPT_API_SOCK,
 	OPT_PAUSED,
+	OPT_GDB,
 	OPT_SYMBOLS,
 };
 
@@ -84,6 +88,7 @@ static const struct option run_longopts[] = {
 	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "symbols", required_argument, NULL, OPT_SYMBOLS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -195,6 +200,9 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 		case OPT_PAUSED:
 			cfg->start_paused = true;
 			break;
+		case OPT_GDB:
+			cfg->gdb = optarg;
+			break;
 		case OPT_SYMBOLS:
 			cfg->symbols_path = optarg;
 			break;
@@ -232,10 +240,10 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 			err, EINVAL,
 			"unexpected argument '%s' (kernel arguments go in --append \"...\")",
 			argv[optind]);
-	if (cfg->start_paused && !cfg->api_sock)
+	if (cfg->start_paused && !cfg->api_sock && !cfg->gdb)
 		return errmsg_set(
 			err, EINVAL,
-			"--paused needs --api-sock PATH: nothing could resume the guest otherwise");
+			"--paused needs --api-sock PATH or --gdb SPEC: nothing could resume the guest otherwise");
 	if (!cfg->kernel_path)
 		return errmsg_set(
 			err, EINVAL,

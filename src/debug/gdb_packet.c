@@ -71,8 +71,7 @@ enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c)
 			rx->state = RX_IDLE;
 			if (c == '$')
 				rx_start(rx);
-			return overflow ? GDB_RX_TOO_LONG :
-					  GDB_RX_BAD_CHECKSUM;
+			return overflow ? GDB_RX_TOO_LONG : GDB_RX_BAD_CHECKSUM;
 		}
 		if (rx->state == RX_CSUM1) {
 			rx->csum = d << 4;
@@ -182,8 +181,7 @@ void gdb_hex_encode(const void *data, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-long gdb_hex_decode(const char *hex, size_t hexlen, uint8_t *out,
-		    size_t outsz)
+long gdb_hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outsz)
 {
 	size_t i;
 
@@ -279,8 +277,10 @@ bool gdb_parse_z(const char *pkt, struct gdb_zpacket *z)
 	if (*s++ != ',' || !gdb_parse_hex(&s, &z->addr) || *s++ != ',' ||
 	    !gdb_parse_hex(&s, &z->kind))
 		return false;
-	/* Conditions and commands (";X...") are for the stub to evaluate;
-	 * we do not claim ConditionalBreakpoints, so gdb never sends them. */
+	/*
+	 * Conditions and commands (";X...") are for the stub to evaluate;
+	 * we do not claim ConditionalBreakpoints, so gdb never sends them.
+	 */
 	return *s == '\0' || *s == ';';
 }
 

@@ -87,8 +87,7 @@ void gdb_hex_encode(const void *data, size_t len, char *out);
  * the number of bytes, or -1 for a bad digit, an odd length or too small
  * an out.
  */
-long gdb_hex_decode(const char *hex, size_t hexlen, uint8_t *out,
-		    size_t outsz);
+long gdb_hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outsz);
 
 /*
  * Parse a hex number at *p (at least one digit; more than 16 significant

@@ -18,7 +18,6 @@
  * vCPU threads that may be waiting for the lock.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -51,7 +50,11 @@
 #define HW_SLOTS 4
 #define SW_WATCH_MAX 8
 #define SW_WATCH_LEN_MAX 64
-#define OUT_MAX (1u << 20) /* a gdb that stops reading is dropped */
+/*
+ * Replies the socket has not taken yet: monitor output can be megabytes,
+ * but a gdb that stops reading is dropped there.
+ */
+#define OUT_MAX (64u << 20)
 #define MONITOR_CHUNK 1024 /* text bytes per 'O' packet */
 #define CLOSE_FLUSH_MS 1000
 
@@ -88,6 +91,7 @@ struct sw_bp {
 	uint64_t gva, gpa;
 	uint8_t orig; /* the byte 0xcc replaced */
 	bool lifted; /* original byte back for a step over it */
+	bool user; /* on a page CPL 3 code can execute */
 };
 
 /* One debug register. A watch gdb asks for may take several (alignment). */
@@ -227,7 +231,7 @@ static int apply_debug(struct gdbstub *gs, struct vcpu *v, bool step,
 		int e = errno;
 
 		log_debug("gdb: vCPU %d: KVM_SET_GUEST_DEBUG 0x%x failed: %s",
-			 v->id, dbg.control, strerror(e));
+			  v->id, dbg.control, strerror(e));
 		return -e;
 	}
 	return 0;
@@ -271,8 +275,7 @@ static int vcpu_paging(struct gdbstub *gs, struct vcpu *v,
 		return -EIO;
 	}
 	diag_guest_phys_bits(gs->vm->supported_cpuid, &maxphy, &gbpages);
-	if (paging_ctx_init(pc, s.cr0, s.cr3, s.cr4, s.efer, maxphy,
-			    gbpages)) {
+	if (paging_ctx_init(pc, s.cr0, s.cr3, s.cr4, s.efer, maxphy, gbpages)) {
 		snprintf(why, whylen,
 			 "vCPU %d's control registers are in no paging mode",
 			 v->id);
@@ -285,13 +288,14 @@ static int vcpu_paging(struct gdbstub *gs, struct vcpu *v,
  * Guest-physical address of gva in the selected vCPU's address space (or
  * gva itself in physical mode when phys_ok). why says what failed.
  */
-static int translate(struct gdbstub *gs, uint64_t gva, bool phys_ok,
-		     uint64_t *gpa, char *why, size_t whylen)
+static int translate_user(struct gdbstub *gs, uint64_t gva, bool phys_ok,
+			  uint64_t *gpa, bool *user, char *why, size_t whylen)
 {
 	struct walk_result res;
 	struct paging_ctx pc;
 	int r;
 
+	*user = false;
 	if (phys_ok && gs->phys) {
 		*gpa = gva;
 		return 0;
@@ -300,13 +304,27 @@ static int translate(struct gdbstub *gs, uint64_t gva, bool phys_ok,
 	if (r)
 		return r;
 	if (pagewalk(&gs->vm->mem, &pc, gva, &res)) {
-		snprintf(why, whylen, "0x%" PRIx64 " does not translate in vCPU %d's page tables (CR3 0x%" PRIx64 "): %s",
-			 gva, gs->g_cpu, pc.cr3,
-			 res.why[0] ? res.why : walk_status_name(res.status));
+		snprintf(
+			why, whylen,
+			"0x%" PRIx64
+			" does not translate in vCPU %d's page tables (CR3 0x%" PRIx64
+			"): %s",
+			gva, gs->g_cpu, pc.cr3,
+			res.why[0] ? res.why : walk_status_name(res.status));
 		return -EFAULT;
 	}
 	*gpa = res.gpa;
+	/* Unpaged: every access is a supervisor one as far as we know. */
+	*user = res.status == WALK_OK && res.user;
 	return 0;
+}
+
+static int translate(struct gdbstub *gs, uint64_t gva, bool phys_ok,
+		     uint64_t *gpa, char *why, size_t whylen)
+{
+	bool user;
+
+	return translate_user(gs, gva, phys_ok, gpa, &user, why, whylen);
 }
 
 /* Bytes to the end of gva's 4 KiB page: a translation holds that far. */
@@ -345,7 +363,8 @@ static size_t mem_read(struct gdbstub *gs, uint64_t addr, uint8_t *buf,
 			break;
 		if (guest_memory_read(&gs->vm->mem, gpa, buf + done, n)) {
 			snprintf(why, whylen,
-				 "0x%" PRIx64 " is gpa 0x%" PRIx64 ", outside guest RAM",
+				 "0x%" PRIx64 " is gpa 0x%" PRIx64
+				 ", outside guest RAM",
 				 a, gpa);
 			break;
 		}
@@ -384,7 +403,8 @@ static int mem_write(struct gdbstub *gs, uint64_t addr, const uint8_t *buf,
 			return -EFAULT;
 		if (!guest_memory_ptr(&gs->vm->mem, gpas[np], n)) {
 			snprintf(why, whylen,
-				 "0x%" PRIx64 " is gpa 0x%" PRIx64 ", outside guest RAM",
+				 "0x%" PRIx64 " is gpa 0x%" PRIx64
+				 ", outside guest RAM",
 				 a, gpas[np]);
 			return -EFAULT;
 		}
@@ -441,50 +461,78 @@ struct reg_desc {
 	const char *group; /* NULL: gdb decides from the type */
 };
 
-#define GPR(n, i, t) { n, 8, F_CORE, R_GPR, i, t, NULL }
-#define SEL(n, i) { n, 4, F_CORE, R_SEL, i, "int32", NULL }
-#define ST(n, i) { n, 10, F_CORE, R_ST, i, "i387_ext", NULL }
-#define FPC(n, i) { n, 4, F_CORE, R_FPC, i, "int", "float" }
-#define XMM(n, i) { n, 16, F_SSE, R_XMM, i, "vec128", NULL }
-#define SYS(n, s, i, t) { n, 8, F_SYSTEM, s, i, t, "general" }
-
 /*
  * The order is the 'g' packet's and the register numbers': the core
  * feature as gdb's amd64 code requires it, then SSE, segment bases and
  * kvmscope's system registers.
  */
 static const struct reg_desc regs_table[] = {
-	GPR("rax", 0, "int64"), GPR("rbx", 1, "int64"),
-	GPR("rcx", 2, "int64"), GPR("rdx", 3, "int64"),
-	GPR("rsi", 4, "int64"), GPR("rdi", 5, "int64"),
-	GPR("rbp", 6, "data_ptr"), GPR("rsp", 7, "data_ptr"),
-	GPR("r8", 8, "int64"), GPR("r9", 9, "int64"),
-	GPR("r10", 10, "int64"), GPR("r11", 11, "int64"),
-	GPR("r12", 12, "int64"), GPR("r13", 13, "int64"),
-	GPR("r14", 14, "int64"), GPR("r15", 15, "int64"),
+	{ "rax", 8, F_CORE, R_GPR, 0, "int64", NULL },
+	{ "rbx", 8, F_CORE, R_GPR, 1, "int64", NULL },
+	{ "rcx", 8, F_CORE, R_GPR, 2, "int64", NULL },
+	{ "rdx", 8, F_CORE, R_GPR, 3, "int64", NULL },
+	{ "rsi", 8, F_CORE, R_GPR, 4, "int64", NULL },
+	{ "rdi", 8, F_CORE, R_GPR, 5, "int64", NULL },
+	{ "rbp", 8, F_CORE, R_GPR, 6, "data_ptr", NULL },
+	{ "rsp", 8, F_CORE, R_GPR, 7, "data_ptr", NULL },
+	{ "r8", 8, F_CORE, R_GPR, 8, "int64", NULL },
+	{ "r9", 8, F_CORE, R_GPR, 9, "int64", NULL },
+	{ "r10", 8, F_CORE, R_GPR, 10, "int64", NULL },
+	{ "r11", 8, F_CORE, R_GPR, 11, "int64", NULL },
+	{ "r12", 8, F_CORE, R_GPR, 12, "int64", NULL },
+	{ "r13", 8, F_CORE, R_GPR, 13, "int64", NULL },
+	{ "r14", 8, F_CORE, R_GPR, 14, "int64", NULL },
+	{ "r15", 8, F_CORE, R_GPR, 15, "int64", NULL },
 	{ "rip", 8, F_CORE, R_RIP, 0, "code_ptr", NULL },
 	{ "eflags", 4, F_CORE, R_EFLAGS, 0, "ks_eflags", NULL },
-	SEL("cs", 0), SEL("ss", 1), SEL("ds", 2),
-	SEL("es", 3), SEL("fs", 4), SEL("gs", 5),
-	ST("st0", 0), ST("st1", 1), ST("st2", 2), ST("st3", 3),
-	ST("st4", 4), ST("st5", 5), ST("st6", 6), ST("st7", 7),
-	FPC("fctrl", 0), FPC("fstat", 1), FPC("ftag", 2), FPC("fiseg", 3),
-	FPC("fioff", 4), FPC("foseg", 5), FPC("fooff", 6), FPC("fop", 7),
-	XMM("xmm0", 0), XMM("xmm1", 1), XMM("xmm2", 2), XMM("xmm3", 3),
-	XMM("xmm4", 4), XMM("xmm5", 5), XMM("xmm6", 6), XMM("xmm7", 7),
-	XMM("xmm8", 8), XMM("xmm9", 9), XMM("xmm10", 10),
-	XMM("xmm11", 11), XMM("xmm12", 12), XMM("xmm13", 13),
-	XMM("xmm14", 14), XMM("xmm15", 15),
+	{ "cs", 4, F_CORE, R_SEL, 0, "int32", NULL },
+	{ "ss", 4, F_CORE, R_SEL, 1, "int32", NULL },
+	{ "ds", 4, F_CORE, R_SEL, 2, "int32", NULL },
+	{ "es", 4, F_CORE, R_SEL, 3, "int32", NULL },
+	{ "fs", 4, F_CORE, R_SEL, 4, "int32", NULL },
+	{ "gs", 4, F_CORE, R_SEL, 5, "int32", NULL },
+	{ "st0", 10, F_CORE, R_ST, 0, "i387_ext", NULL },
+	{ "st1", 10, F_CORE, R_ST, 1, "i387_ext", NULL },
+	{ "st2", 10, F_CORE, R_ST, 2, "i387_ext", NULL },
+	{ "st3", 10, F_CORE, R_ST, 3, "i387_ext", NULL },
+	{ "st4", 10, F_CORE, R_ST, 4, "i387_ext", NULL },
+	{ "st5", 10, F_CORE, R_ST, 5, "i387_ext", NULL },
+	{ "st6", 10, F_CORE, R_ST, 6, "i387_ext", NULL },
+	{ "st7", 10, F_CORE, R_ST, 7, "i387_ext", NULL },
+	{ "fctrl", 4, F_CORE, R_FPC, 0, "int", "float" },
+	{ "fstat", 4, F_CORE, R_FPC, 1, "int", "float" },
+	{ "ftag", 4, F_CORE, R_FPC, 2, "int", "float" },
+	{ "fiseg", 4, F_CORE, R_FPC, 3, "int", "float" },
+	{ "fioff", 4, F_CORE, R_FPC, 4, "int", "float" },
+	{ "foseg", 4, F_CORE, R_FPC, 5, "int", "float" },
+	{ "fooff", 4, F_CORE, R_FPC, 6, "int", "float" },
+	{ "fop", 4, F_CORE, R_FPC, 7, "int", "float" },
+	{ "xmm0", 16, F_SSE, R_XMM, 0, "vec128", NULL },
+	{ "xmm1", 16, F_SSE, R_XMM, 1, "vec128", NULL },
+	{ "xmm2", 16, F_SSE, R_XMM, 2, "vec128", NULL },
+	{ "xmm3", 16, F_SSE, R_XMM, 3, "vec128", NULL },
+	{ "xmm4", 16, F_SSE, R_XMM, 4, "vec128", NULL },
+	{ "xmm5", 16, F_SSE, R_XMM, 5, "vec128", NULL },
+	{ "xmm6", 16, F_SSE, R_XMM, 6, "vec128", NULL },
+	{ "xmm7", 16, F_SSE, R_XMM, 7, "vec128", NULL },
+	{ "xmm8", 16, F_SSE, R_XMM, 8, "vec128", NULL },
+	{ "xmm9", 16, F_SSE, R_XMM, 9, "vec128", NULL },
+	{ "xmm10", 16, F_SSE, R_XMM, 10, "vec128", NULL },
+	{ "xmm11", 16, F_SSE, R_XMM, 11, "vec128", NULL },
+	{ "xmm12", 16, F_SSE, R_XMM, 12, "vec128", NULL },
+	{ "xmm13", 16, F_SSE, R_XMM, 13, "vec128", NULL },
+	{ "xmm14", 16, F_SSE, R_XMM, 14, "vec128", NULL },
+	{ "xmm15", 16, F_SSE, R_XMM, 15, "vec128", NULL },
 	{ "mxcsr", 4, F_SSE, R_MXCSR, 0, "ks_mxcsr", "vector" },
 	{ "fs_base", 8, F_SEGMENTS, R_BASE, 0, "int64", NULL },
 	{ "gs_base", 8, F_SEGMENTS, R_BASE, 1, "int64", NULL },
-	SYS("k_gs_base", R_KGSBASE, 0, "int64"),
-	SYS("cr0", R_CR, 0, "ks_cr0"),
-	SYS("cr2", R_CR, 2, "int64"),
-	SYS("cr3", R_CR, 3, "int64"),
-	SYS("cr4", R_CR, 4, "ks_cr4"),
-	SYS("cr8", R_CR, 8, "int64"),
-	SYS("efer", R_EFER, 0, "ks_efer"),
+	{ "k_gs_base", 8, F_SYSTEM, R_KGSBASE, 0, "int64", "general" },
+	{ "cr0", 8, F_SYSTEM, R_CR, 0, "ks_cr0", "general" },
+	{ "cr2", 8, F_SYSTEM, R_CR, 2, "int64", "general" },
+	{ "cr3", 8, F_SYSTEM, R_CR, 3, "int64", "general" },
+	{ "cr4", 8, F_SYSTEM, R_CR, 4, "ks_cr4", "general" },
+	{ "cr8", 8, F_SYSTEM, R_CR, 8, "int64", "general" },
+	{ "efer", 8, F_SYSTEM, R_EFER, 0, "ks_efer", "general" },
 };
 
 #define NR_REGS ((int)(sizeof(regs_table) / sizeof(regs_table[0])))
@@ -499,47 +547,51 @@ struct cpu_state {
 
 enum { DIRTY_REGS = 1, DIRTY_SREGS = 2, DIRTY_FPU = 4, DIRTY_MSR = 8 };
 
+/* KVM_GET_MSRS / KVM_SET_MSRS of one MSR; true when KVM did it. */
+static bool one_msr(struct vcpu *v, unsigned long req, uint32_t index,
+		    uint64_t *data)
+{
+	union {
+		struct kvm_msrs hdr;
+		uint8_t bytes[sizeof(struct kvm_msrs) +
+			      sizeof(struct kvm_msr_entry)];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.hdr.entries[0].index = index;
+	m.hdr.entries[0].data = *data;
+	if (ioctl(v->fd, req, &m) != 1)
+		return false;
+	*data = m.hdr.entries[0].data;
+	return true;
+}
+
 static int state_read(struct vcpu *v, struct cpu_state *s)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} msrs;
-
 	if (ioctl(v->fd, KVM_GET_REGS, &s->regs) < 0 ||
 	    ioctl(v->fd, KVM_GET_SREGS, &s->sregs) < 0 ||
 	    ioctl(v->fd, KVM_GET_FPU, &s->fpu) < 0)
 		return -errno;
-	memset(&msrs, 0, sizeof(msrs));
-	msrs.hdr.nmsrs = 1;
-	msrs.e.index = MSR_KERNEL_GS_BASE;
-	s->have_kgsbase = ioctl(v->fd, KVM_GET_MSRS, &msrs) == 1;
-	s->kgsbase = s->have_kgsbase ? msrs.e.data : 0;
+	s->kgsbase = 0;
+	s->have_kgsbase =
+		one_msr(v, KVM_GET_MSRS, MSR_KERNEL_GS_BASE, &s->kgsbase);
+	if (!s->have_kgsbase)
+		s->kgsbase = 0;
 	return 0;
 }
 
 static int state_write(struct vcpu *v, struct cpu_state *s, unsigned int dirty)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} msrs;
-
 	if ((dirty & DIRTY_REGS) && ioctl(v->fd, KVM_SET_REGS, &s->regs) < 0)
 		return -errno;
-	if ((dirty & DIRTY_SREGS) &&
-	    ioctl(v->fd, KVM_SET_SREGS, &s->sregs) < 0)
+	if ((dirty & DIRTY_SREGS) && ioctl(v->fd, KVM_SET_SREGS, &s->sregs) < 0)
 		return -errno;
 	if ((dirty & DIRTY_FPU) && ioctl(v->fd, KVM_SET_FPU, &s->fpu) < 0)
 		return -errno;
-	if (dirty & DIRTY_MSR) {
-		memset(&msrs, 0, sizeof(msrs));
-		msrs.hdr.nmsrs = 1;
-		msrs.e.index = MSR_KERNEL_GS_BASE;
-		msrs.e.data = s->kgsbase;
-		if (ioctl(v->fd, KVM_SET_MSRS, &msrs) != 1)
-			return -EIO;
-	}
+	if ((dirty & DIRTY_MSR) &&
+	    !one_msr(v, KVM_SET_MSRS, MSR_KERNEL_GS_BASE, &s->kgsbase))
+		return -EIO;
 	return 0;
 }
 
@@ -547,7 +599,7 @@ static __u64 *gpr_ptr(struct kvm_regs *r, int i)
 {
 	__u64 *const p[16] = {
 		&r->rax, &r->rbx, &r->rcx, &r->rdx, &r->rsi, &r->rdi,
-		&r->rbp, &r->rsp, &r->r8, &r->r9, &r->r10, &r->r11,
+		&r->rbp, &r->rsp, &r->r8,  &r->r9,  &r->r10, &r->r11,
 		&r->r12, &r->r13, &r->r14, &r->r15,
 	};
 
@@ -807,39 +859,39 @@ struct flag_bit {
 };
 
 static const struct flag_bit eflags_bits[] = {
-	{ "CF", 0 }, { "", 1 }, { "PF", 2 }, { "AF", 4 }, { "ZF", 6 },
-	{ "SF", 7 }, { "TF", 8 }, { "IF", 9 }, { "DF", 10 }, { "OF", 11 },
-	{ "NT", 14 }, { "RF", 16 }, { "VM", 17 }, { "AC", 18 },
-	{ "VIF", 19 }, { "VIP", 20 }, { "ID", 21 }, { NULL, 0 },
+	{ "CF", 0 },   { "", 1 },    { "PF", 2 },  { "AF", 4 },	 { "ZF", 6 },
+	{ "SF", 7 },   { "TF", 8 },  { "IF", 9 },  { "DF", 10 }, { "OF", 11 },
+	{ "NT", 14 },  { "RF", 16 }, { "VM", 17 }, { "AC", 18 }, { "VIF", 19 },
+	{ "VIP", 20 }, { "ID", 21 }, { NULL, 0 },
 };
 
 static const struct flag_bit mxcsr_bits[] = {
-	{ "IE", 0 }, { "DE", 1 }, { "ZE", 2 }, { "OE", 3 }, { "UE", 4 },
-	{ "PE", 5 }, { "DAZ", 6 }, { "IM", 7 }, { "DM", 8 }, { "ZM", 9 },
-	{ "OM", 10 }, { "UM", 11 }, { "PM", 12 }, { "FZ", 15 },
-	{ NULL, 0 },
+	{ "IE", 0 },  { "DE", 1 },  { "ZE", 2 },  { "OE", 3 },	{ "UE", 4 },
+	{ "PE", 5 },  { "DAZ", 6 }, { "IM", 7 },  { "DM", 8 },	{ "ZM", 9 },
+	{ "OM", 10 }, { "UM", 11 }, { "PM", 12 }, { "FZ", 15 }, { NULL, 0 },
 };
 
 static const struct flag_bit cr0_bits[] = {
-	{ "PE", 0 }, { "MP", 1 }, { "EM", 2 }, { "TS", 3 }, { "ET", 4 },
-	{ "NE", 5 }, { "WP", 16 }, { "AM", 18 }, { "NW", 29 }, { "CD", 30 },
-	{ "PG", 31 }, { NULL, 0 },
+	{ "PE", 0 },  { "MP", 1 },  { "EM", 2 },  { "TS", 3 },
+	{ "ET", 4 },  { "NE", 5 },  { "WP", 16 }, { "AM", 18 },
+	{ "NW", 29 }, { "CD", 30 }, { "PG", 31 }, { NULL, 0 },
 };
 
 static const struct flag_bit cr4_bits[] = {
-	{ "VME", 0 }, { "PVI", 1 }, { "TSD", 2 }, { "DE", 3 },
-	{ "PSE", 4 }, { "PAE", 5 }, { "MCE", 6 }, { "PGE", 7 },
-	{ "PCE", 8 }, { "OSFXSR", 9 }, { "OSXMMEXCPT", 10 },
-	{ "UMIP", 11 }, { "LA57", 12 }, { "VMXE", 13 }, { "SMXE", 14 },
-	{ "FSGSBASE", 16 }, { "PCIDE", 17 }, { "OSXSAVE", 18 },
-	{ "SMEP", 20 }, { "SMAP", 21 }, { "PKE", 22 }, { "CET", 23 },
-	{ "PKS", 24 }, { NULL, 0 },
+	{ "VME", 0 },	    { "PVI", 1 },	  { "TSD", 2 },
+	{ "DE", 3 },	    { "PSE", 4 },	  { "PAE", 5 },
+	{ "MCE", 6 },	    { "PGE", 7 },	  { "PCE", 8 },
+	{ "OSFXSR", 9 },    { "OSXMMEXCPT", 10 }, { "UMIP", 11 },
+	{ "LA57", 12 },	    { "VMXE", 13 },	  { "SMXE", 14 },
+	{ "FSGSBASE", 16 }, { "PCIDE", 17 },	  { "OSXSAVE", 18 },
+	{ "SMEP", 20 },	    { "SMAP", 21 },	  { "PKE", 22 },
+	{ "CET", 23 },	    { "PKS", 24 },	  { NULL, 0 },
 };
 
 static const struct flag_bit efer_bits[] = {
-	{ "SCE", 0 }, { "LME", 8 }, { "LMA", 10 }, { "NXE", 11 },
-	{ "SVME", 12 }, { "LMSLE", 13 }, { "FFXSR", 14 }, { "TCE", 15 },
-	{ NULL, 0 },
+	{ "SCE", 0 },	 { "LME", 8 },	 { "LMA", 10 },
+	{ "NXE", 11 },	 { "SVME", 12 }, { "LMSLE", 13 },
+	{ "FFXSR", 14 }, { "TCE", 15 },	 { NULL, 0 },
 };
 
 struct strbuf {
@@ -890,8 +942,7 @@ static void xml_flags(struct strbuf *sb, const char *id, int size,
 {
 	sb_printf(sb, "<flags id=\"%s\" size=\"%d\">\n", id, size);
 	for (; bits->name; bits++)
-		sb_printf(sb,
-			  "<field name=\"%s\" start=\"%u\" end=\"%u\"/>\n",
+		sb_printf(sb, "<field name=\"%s\" start=\"%u\" end=\"%u\"/>\n",
 			  bits->name, bits->bit, bits->bit);
 	sb_printf(sb, "</flags>\n");
 }
@@ -903,22 +954,23 @@ static void xml_feature_types(struct strbuf *sb, int f)
 		xml_flags(sb, "ks_eflags", 4, eflags_bits);
 		break;
 	case F_SSE:
-		sb_printf(sb,
-			  "<vector id=\"ks_v4f\" type=\"ieee_single\" count=\"4\"/>\n"
-			  "<vector id=\"ks_v2d\" type=\"ieee_double\" count=\"2\"/>\n"
-			  "<vector id=\"ks_v16i8\" type=\"int8\" count=\"16\"/>\n"
-			  "<vector id=\"ks_v8i16\" type=\"int16\" count=\"8\"/>\n"
-			  "<vector id=\"ks_v4i32\" type=\"int32\" count=\"4\"/>\n"
-			  "<vector id=\"ks_v2i64\" type=\"int64\" count=\"2\"/>\n"
-			  "<union id=\"vec128\">\n"
-			  "<field name=\"v4_float\" type=\"ks_v4f\"/>\n"
-			  "<field name=\"v2_double\" type=\"ks_v2d\"/>\n"
-			  "<field name=\"v16_int8\" type=\"ks_v16i8\"/>\n"
-			  "<field name=\"v8_int16\" type=\"ks_v8i16\"/>\n"
-			  "<field name=\"v4_int32\" type=\"ks_v4i32\"/>\n"
-			  "<field name=\"v2_int64\" type=\"ks_v2i64\"/>\n"
-			  "<field name=\"uint128\" type=\"uint128\"/>\n"
-			  "</union>\n");
+		sb_printf(
+			sb,
+			"<vector id=\"ks_v4f\" type=\"ieee_single\" count=\"4\"/>\n"
+			"<vector id=\"ks_v2d\" type=\"ieee_double\" count=\"2\"/>\n"
+			"<vector id=\"ks_v16i8\" type=\"int8\" count=\"16\"/>\n"
+			"<vector id=\"ks_v8i16\" type=\"int16\" count=\"8\"/>\n"
+			"<vector id=\"ks_v4i32\" type=\"int32\" count=\"4\"/>\n"
+			"<vector id=\"ks_v2i64\" type=\"int64\" count=\"2\"/>\n"
+			"<union id=\"vec128\">\n"
+			"<field name=\"v4_float\" type=\"ks_v4f\"/>\n"
+			"<field name=\"v2_double\" type=\"ks_v2d\"/>\n"
+			"<field name=\"v16_int8\" type=\"ks_v16i8\"/>\n"
+			"<field name=\"v8_int16\" type=\"ks_v8i16\"/>\n"
+			"<field name=\"v4_int32\" type=\"ks_v4i32\"/>\n"
+			"<field name=\"v2_int64\" type=\"ks_v2i64\"/>\n"
+			"<field name=\"uint128\" type=\"uint128\"/>\n"
+			"</union>\n");
 		xml_flags(sb, "ks_mxcsr", 4, mxcsr_bits);
 		break;
 	case F_SYSTEM:
@@ -947,12 +999,12 @@ static char *build_target_xml(size_t *len)
 
 			if (d->feature != f)
 				continue;
-			sb_printf(&sb,
-				  "<reg name=\"%s\" bitsize=\"%d\" type=\"%s\" regnum=\"%d\"%s%s%s/>\n",
-				  d->name, d->size * 8, d->type, i,
-				  d->group ? " group=\"" : "",
-				  d->group ? d->group : "",
-				  d->group ? "\"" : "");
+			sb_printf(
+				&sb,
+				"<reg name=\"%s\" bitsize=\"%d\" type=\"%s\" regnum=\"%d\"%s%s%s/>\n",
+				d->name, d->size * 8, d->type, i,
+				d->group ? " group=\"" : "",
+				d->group ? d->group : "", d->group ? "\"" : "");
 		}
 		sb_printf(&sb, "</feature>\n");
 	}
@@ -1000,8 +1052,10 @@ static void flush_out(struct gdbstub *gs)
 		}
 		off += n;
 	}
-	memmove(gs->out, gs->out + off, gs->out_len - off);
-	gs->out_len -= off;
+	if (off) {
+		memmove(gs->out, gs->out + off, gs->out_len - off);
+		gs->out_len -= off;
+	}
 	update_epoll_out(gs);
 }
 
@@ -1029,8 +1083,8 @@ static bool out_append(struct gdbstub *gs, const char *data, size_t len)
 	return true;
 }
 
-static void send_packet_len(struct gdbstub *gs, const char *payload,
-			    size_t len, bool binary)
+static void send_packet_len(struct gdbstub *gs, const char *payload, size_t len,
+			    bool binary)
 {
 	size_t cap = GDB_FRAME_SIZE(len), n;
 	char *frame = malloc(cap);
@@ -1098,7 +1152,8 @@ static void console_printf(struct gdbstub *gs, const char *fmt, ...)
 	va_end(ap);
 	if (n > 0)
 		send_console(gs, buf,
-			     (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+			     (size_t)n < sizeof(buf) ? (size_t)n :
+						       sizeof(buf) - 1);
 }
 
 static void set_note(struct gdbstub *gs, const char *fmt, ...)
@@ -1133,19 +1188,26 @@ static int sw_bp_insert(struct gdbstub *gs, uint64_t gva)
 	struct sw_bp *b;
 	uint64_t gpa;
 	uint8_t orig;
+	bool user;
 
 	if (find_bp_gva(gs, gva))
 		return 0;
 	if (gs->nr_bps == SW_BP_MAX) {
-		set_note(gs, "breakpoint at 0x%" PRIx64 " refused: %d software breakpoints are the most the stub keeps",
-			 gva, SW_BP_MAX);
+		set_note(
+			gs,
+			"breakpoint at 0x%" PRIx64
+			" refused: %d software breakpoints are the most the stub keeps",
+			gva, SW_BP_MAX);
 		return -ENOSPC;
 	}
 	/* Breakpoints are virtual even in physical mode: RIP is. */
-	if (translate(gs, gva, false, &gpa, why, sizeof(why)) ||
+	if (translate_user(gs, gva, false, &gpa, &user, why, sizeof(why)) ||
 	    guest_memory_read(&gs->vm->mem, gpa, &orig, 1)) {
-		set_note(gs, "breakpoint at 0x%" PRIx64 " refused: %s; the code is not mapped (yet?) in vCPU %d's address space: use hbreak, which needs no mapping",
-			 gva, why[0] ? why : "not in guest RAM", gs->g_cpu);
+		set_note(
+			gs,
+			"breakpoint at 0x%" PRIx64
+			" refused: %s; the code is not mapped (yet?) in vCPU %d's address space: use hbreak, which needs no mapping",
+			gva, why[0] ? why : "not in guest RAM", gs->g_cpu);
 		return -EFAULT;
 	}
 	/* Two virtual aliases of one byte share its original contents. */
@@ -1158,7 +1220,13 @@ static int sw_bp_insert(struct gdbstub *gs, uint64_t gva)
 	b->gpa = gpa;
 	b->orig = orig;
 	b->lifted = false;
+	b->user = user;
 	pthread_mutex_unlock(&gs->lock);
+	if (user && !host_has_hw_virt())
+		log_info(
+			"gdb: breakpoint at 0x%" PRIx64
+			" is on a user-accessible page: on this host KVM does not report int3 executed at CPL 3, the guest would take that #BP itself",
+			gva);
 	guest_memory_write(&gs->vm->mem, gpa, &int3, 1);
 	return 0;
 }
@@ -1227,14 +1295,14 @@ static const char *ztype_name(int type)
 {
 	static const char *const names[] = {
 		"software breakpoint", "hardware breakpoint",
-		"write watchpoint", "read watchpoint", "access watchpoint",
+		"write watchpoint",    "read watchpoint",
+		"access watchpoint",
 	};
 
 	return type >= 0 && type <= 4 ? names[type] : "?";
 }
 
-static int hw_insert(struct gdbstub *gs, int type, uint64_t addr,
-		     uint64_t len)
+static int hw_insert(struct gdbstub *gs, int type, uint64_t addr, uint64_t len)
 {
 	uint64_t pa[HW_SLOTS];
 	unsigned int pl[HW_SLOTS];
@@ -1243,7 +1311,9 @@ static int hw_insert(struct gdbstub *gs, int type, uint64_t addr,
 	if (type == 1)
 		len = 1;
 	if (!len || len > 8 * HW_SLOTS) {
-		set_note(gs, "%s at 0x%" PRIx64 " refused: length %" PRIu64 " (the debug registers watch 1 to %d bytes)",
+		set_note(gs,
+			 "%s at 0x%" PRIx64 " refused: length %" PRIu64
+			 " (the debug registers watch 1 to %d bytes)",
 			 ztype_name(type), addr, len, 8 * HW_SLOTS);
 		return -EINVAL;
 	}
@@ -1253,9 +1323,12 @@ static int hw_insert(struct gdbstub *gs, int type, uint64_t addr,
 			return 0;
 	n = split_watch(addr, len, pa, pl, HW_SLOTS);
 	if (n < 0 || n > free_slots(gs)) {
-		set_note(gs, "%s at 0x%" PRIx64 " (%" PRIu64 " bytes) refused: it needs %s aligned debug registers and %d of the 4 are free",
-			 ztype_name(type), addr, len, n < 0 ? "more than 4" : "more",
-			 free_slots(gs));
+		set_note(
+			gs,
+			"%s at 0x%" PRIx64 " (%" PRIu64
+			" bytes) refused: it needs %s aligned debug registers and %d of the 4 are free",
+			ztype_name(type), addr, len,
+			n < 0 ? "more than 4" : "more", free_slots(gs));
 		return -ENOSPC;
 	}
 	pthread_mutex_lock(&gs->lock);
@@ -1275,8 +1348,7 @@ static int hw_insert(struct gdbstub *gs, int type, uint64_t addr,
 	return 0;
 }
 
-static int hw_remove(struct gdbstub *gs, int type, uint64_t addr,
-		     uint64_t len)
+static int hw_remove(struct gdbstub *gs, int type, uint64_t addr, uint64_t len)
 {
 	int i;
 
@@ -1303,13 +1375,19 @@ static int sw_watch_insert(struct gdbstub *gs, int type, uint64_t addr,
 	int i;
 
 	if (type != 2) {
-		set_note(gs, "%s at 0x%" PRIx64 " refused: on this host the stub emulates watchpoints by single-stepping and comparing memory, which sees writes only (data breakpoints do not fire under a KVM without VMX/SVM); use watch, or 'monitor watch-mode hw' to try the debug registers",
-			 ztype_name(type), addr);
+		set_note(
+			gs,
+			"%s at 0x%" PRIx64
+			" refused: on this host the stub emulates watchpoints by single-stepping and comparing memory, which sees writes only (data breakpoints do not fire under a KVM without VMX/SVM); use watch, or 'monitor watch-mode hw' to try the debug registers",
+			ztype_name(type), addr);
 		return -EOPNOTSUPP;
 	}
 	if (!len || len > SW_WATCH_LEN_MAX || page_left(addr) < len) {
-		set_note(gs, "watchpoint at 0x%" PRIx64 " refused: %" PRIu64 " bytes; emulated watchpoints cover 1 to %d bytes within one page",
-			 addr, len, SW_WATCH_LEN_MAX);
+		set_note(
+			gs,
+			"watchpoint at 0x%" PRIx64 " refused: %" PRIu64
+			" bytes; emulated watchpoints cover 1 to %d bytes within one page",
+			addr, len, SW_WATCH_LEN_MAX);
 		return -EINVAL;
 	}
 	for (i = 0; i < SW_WATCH_MAX; i++) {
@@ -1320,7 +1398,9 @@ static int sw_watch_insert(struct gdbstub *gs, int type, uint64_t addr,
 			w = &gs->sww[i];
 	}
 	if (!w) {
-		set_note(gs, "watchpoint at 0x%" PRIx64 " refused: %d emulated watchpoints at most",
+		set_note(gs,
+			 "watchpoint at 0x%" PRIx64
+			 " refused: %d emulated watchpoints at most",
 			 addr, SW_WATCH_MAX);
 		return -ENOSPC;
 	}
@@ -1456,8 +1536,7 @@ static void send_stop(struct gdbstub *gs, const struct gdb_stop *st)
 }
 
 /* Every vCPU is parked: tell gdb why, and remember it. */
-static void finish_stop(struct gdbstub *gs, const struct gdb_stop *st,
-			int cpu)
+static void finish_stop(struct gdbstub *gs, const struct gdb_stop *st, int cpu)
 {
 	replant(gs);
 	set_state(gs, GS_STOPPED, -1);
@@ -1613,7 +1692,7 @@ static void interrupt(struct gdbstub *gs)
 {
 	struct gdb_stop st = { .sig = GDB_SIGINT };
 	bool pending;
-	int cpu;
+	int cpu, i;
 
 	if (gs->state == GS_STOPPED || gs->state == GS_IDLE)
 		return;
@@ -1624,10 +1703,16 @@ static void interrupt(struct gdbstub *gs)
 		/* A real event beat the interrupt: report that instead. */
 		st = gs->pending;
 		cpu = gs->pending_cpu;
+	} else if (gs->state == GS_STEPPING || gs->state == GS_STEP_OVER) {
+		cpu = gs->step_cpu;
 	} else {
-		cpu = gs->state == GS_STEPPING || gs->state == GS_STEP_OVER ?
-			      gs->step_cpu :
-			      gs->g_cpu;
+		/* Name a vCPU that was running, the selected one if it was. */
+		cpu = gs->g_cpu;
+		for (i = 0;
+		     !gs->plan_all && !gs->plan[cpu] && i < gs->vm->nr_vcpus;
+		     i++)
+			if (gs->plan[i])
+				cpu = i;
 	}
 	pthread_mutex_unlock(&gs->lock);
 	if (!pending)
@@ -1664,8 +1749,9 @@ static void reinject(struct vcpu *vcpu, unsigned int vector, uint64_t dr6)
 	ev.exception.error_code = 0;
 	ev.flags = 0;
 	if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
-		log_warn("gdb: vCPU %d: cannot give the guest its own exception %u: %s",
-			 vcpu->id, vector, strerror(errno));
+		log_warn(
+			"gdb: vCPU %d: cannot give the guest its own exception %u: %s",
+			vcpu->id, vector, strerror(errno));
 }
 
 static enum gdb_stop_kind slot_kind(int type)
@@ -1689,9 +1775,9 @@ static enum gdb_stop_kind slot_kind(int type)
 static bool classify_db(struct gdbstub *gs, struct vcpu *vcpu, uint64_t dr6,
 			struct gdb_stop *st, bool *stop)
 {
-	bool stepping = (gs->state == GS_STEPPING ||
-			 gs->state == GS_STEP_OVER) &&
-			gs->step_cpu == vcpu->id;
+	bool stepping =
+		(gs->state == GS_STEPPING || gs->state == GS_STEP_OVER) &&
+		gs->step_cpu == vcpu->id;
 	struct sw_watch *w;
 	int i, exec = -1;
 
@@ -1847,8 +1933,7 @@ static void handle_write_regs(struct gdbstub *gs, const char *hex)
 		return;
 	}
 	/* A shorter G (older gdb, fewer registers) sets what it covers. */
-	for (i = 0; i < NR_REGS && off + regs_table[i].size <= (size_t)n;
-	     i++) {
+	for (i = 0; i < NR_REGS && off + regs_table[i].size <= (size_t)n; i++) {
 		reg_get(&s, i, cur);
 		if (memcmp(cur, raw + off, regs_table[i].size))
 			dirty |= reg_set(&s, i, raw + off);
@@ -1946,8 +2031,8 @@ out:
 	free(hex);
 }
 
-static void handle_write_mem(struct gdbstub *gs, const char *args,
-			     bool binary, size_t pktlen)
+static void handle_write_mem(struct gdbstub *gs, const char *args, bool binary,
+			     size_t pktlen)
 {
 	uint64_t addr, len;
 	const char *rest;
@@ -2128,7 +2213,9 @@ static void handle_thread_extra(struct gdbstub *gs, const char *args)
 		send_error(gs, ESRCH);
 		return;
 	}
-	if (ioctl(gs->vm->vcpus[tid - 1]->fd, KVM_GET_SREGS, &s) == 0)
+	/* A running vCPU's ioctls wait for KVM_RUN: ask parked ones only. */
+	if (gs->state == GS_STOPPED &&
+	    ioctl(gs->vm->vcpus[tid - 1]->fd, KVM_GET_SREGS, &s) == 0)
 		snprintf(text, sizeof(text), "vCPU %ld, %s, CPL %u", tid - 1,
 			 diag_cpu_mode(&s), s.cs.dpl);
 	else
@@ -2203,9 +2290,15 @@ static void monitor_info(struct gdbstub *gs)
 {
 	int i;
 
-	console_printf(gs, "gdb stub on %s; %d vCPU(s) as threads 1-%d; selected vCPU %d\n",
-		       gs->where, gs->vm->nr_vcpus, gs->vm->nr_vcpus,
-		       gs->g_cpu);
+	console_printf(
+		gs,
+		"gdb stub on %s; %d vCPU(s) as threads 1-%d; selected vCPU %d\n",
+		gs->where, gs->vm->nr_vcpus, gs->vm->nr_vcpus, gs->g_cpu);
+	console_printf(
+		gs, "host: %s\n",
+		host_has_hw_virt() ?
+			"VMX/SVM: KVM reports int3, debug registers and single steps at every CPL" :
+			"no VMX/SVM (KVM emulates guest kernel code): breakpoints, hbreak and steps work in CPL 0 code; CPL 3 code runs natively, unseen by the stub");
 	console_printf(gs, "memory access: %s addresses\n",
 		       gs->phys ? "guest-physical" :
 				  "virtual (selected vCPU's page tables)");
@@ -2218,20 +2311,26 @@ static void monitor_info(struct gdbstub *gs)
 						      "step");
 	console_printf(gs, "software breakpoints: %d\n", gs->nr_bps);
 	for (i = 0; i < gs->nr_bps; i++)
-		console_printf(gs, "  0x%" PRIx64 " (gpa 0x%" PRIx64 ", original byte %02x)\n",
-			       gs->bps[i].gva, gs->bps[i].gpa,
-			       gs->bps[i].orig);
+		console_printf(
+			gs,
+			"  0x%" PRIx64 " (gpa 0x%" PRIx64
+			", original byte %02x%s)\n",
+			gs->bps[i].gva, gs->bps[i].gpa, gs->bps[i].orig,
+			gs->bps[i].user && !host_has_hw_virt() ?
+				"; user-accessible page: not caught if executed at CPL 3 on this host" :
+				"");
 	for (i = 0; i < HW_SLOTS; i++) {
 		const struct hw_slot *s = &gs->hw[i];
 
 		if (s->used)
 			console_printf(gs, "  DR%d: %s 0x%" PRIx64 " len %u\n",
-				       i, ztype_name(s->type), s->addr,
-				       s->len);
+				       i, ztype_name(s->type), s->addr, s->len);
 	}
 	for (i = 0; i < SW_WATCH_MAX; i++)
 		if (gs->sww[i].used)
-			console_printf(gs, "  emulated write watch 0x%" PRIx64 " len %" PRIu64 " (gpa 0x%" PRIx64 ")\n",
+			console_printf(gs,
+				       "  emulated write watch 0x%" PRIx64
+				       " len %" PRIu64 " (gpa 0x%" PRIx64 ")\n",
 				       gs->sww[i].addr, gs->sww[i].len,
 				       gs->sww[i].gpa);
 	console_printf(gs, "last refusal: %s\n",
@@ -2281,8 +2380,10 @@ static void monitor_api(struct gdbstub *gs, char **words, int n)
 		return;
 	}
 	if (!strcmp(words[0], "cont") || !strcmp(words[0], "stop")) {
-		console_printf(gs, "'%s' would take the run state from gdb: use gdb's continue and Ctrl-C\n",
-			       words[0]);
+		console_printf(
+			gs,
+			"'%s' would take the run state from gdb: use gdb's continue and Ctrl-C\n",
+			words[0]);
 		return;
 	}
 	args = json_object();
@@ -2365,7 +2466,8 @@ static void handle_monitor(struct gdbstub *gs, const char *hex)
 		else if (nw == 2 && !strcmp(words[1], "step"))
 			m = WATCH_STEP;
 		else if (nw != 1)
-			console_printf(gs, "usage: monitor watch-mode auto|hw|step\n");
+			console_printf(
+				gs, "usage: monitor watch-mode auto|hw|step\n");
 		if (m != gs->watch_mode) {
 			bool busy = gs->nr_sww;
 			int i;
@@ -2373,15 +2475,17 @@ static void handle_monitor(struct gdbstub *gs, const char *hex)
 			for (i = 0; i < HW_SLOTS; i++)
 				busy |= gs->hw[i].used && gs->hw[i].type >= 2;
 			if (busy)
-				console_printf(gs, "delete the watchpoints first\n");
+				console_printf(
+					gs, "delete the watchpoints first\n");
 			else
 				gs->watch_mode = m;
 		}
 		gs->emulate_watch = use_step_watch(gs);
-		console_printf(gs, "watchpoints: %s\n",
-			       gs->emulate_watch ?
-				       "emulated by single-stepping (writes only)" :
-				       "debug registers");
+		console_printf(
+			gs, "watchpoints: %s\n",
+			gs->emulate_watch ?
+				"emulated by single-stepping (writes only)" :
+				"debug registers");
 	} else {
 		monitor_api(gs, words, nw);
 	}
@@ -2423,11 +2527,13 @@ static void handle_query(struct gdbstub *gs, const char *pkt)
 	char buf[160];
 
 	if (!strncmp(pkt, "qSupported", 10)) {
-		snprintf(buf, sizeof(buf),
-			 "PacketSize=%x;qXfer:features:read+;vContSupported+;swbreak+;hwbreak+;QStartNoAckMode+",
-			 GDB_PACKET_MAX);
+		snprintf(
+			buf, sizeof(buf),
+			"PacketSize=%x;qXfer:features:read+;vContSupported+;swbreak+;hwbreak+;QStartNoAckMode+",
+			GDB_PACKET_MAX);
 		send_packet(gs, buf);
-	} else if (!strcmp(pkt, "qAttached") || !strncmp(pkt, "qAttached:", 10)) {
+	} else if (!strcmp(pkt, "qAttached") ||
+		   !strncmp(pkt, "qAttached:", 10)) {
 		send_packet(gs, "1");
 	} else if (!strcmp(pkt, "qC")) {
 		snprintf(buf, sizeof(buf), "QC%x", gs->g_cpu + 1);
@@ -2682,8 +2788,7 @@ static void on_accept(struct gdbstub *gs)
 
 /* ---- setup ----------------------------------------------------------- */
 
-static int listen_tcp(struct gdbstub *gs, const char *spec,
-		      struct errmsg *err)
+static int listen_tcp(struct gdbstub *gs, const char *spec, struct errmsg *err)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
@@ -2698,9 +2803,10 @@ static int listen_tcp(struct gdbstub *gs, const char *spec,
 	int fd, r, one = 1;
 
 	if (!colon || !colon[1] || strlen(colon + 1) >= sizeof(port))
-		return errmsg_set(err, EINVAL,
-				  "--gdb tcp:%s: give tcp:HOST:PORT, e.g. tcp:127.0.0.1:1234",
-				  spec);
+		return errmsg_set(
+			err, EINVAL,
+			"--gdb tcp:%s: give tcp:HOST:PORT, e.g. tcp:127.0.0.1:1234",
+			spec);
 	hlen = colon - spec;
 	/* [v6 address] as in URLs. */
 	if (hlen >= 2 && spec[0] == '[' && spec[hlen - 1] == ']') {
@@ -2730,11 +2836,12 @@ static int listen_tcp(struct gdbstub *gs, const char *spec,
 		r = errno;
 		freeaddrinfo(ai);
 		close(fd);
-		return errmsg_set(err, r, "--gdb tcp:%s:%s: %s%s", host, port,
-				  strerror(r),
-				  r == EADDRINUSE ?
-					  " (another gdb stub or QEMU? pick another port, or 0 for any)" :
-					  "");
+		return errmsg_set(
+			err, r, "--gdb tcp:%s:%s: %s%s", host, port,
+			strerror(r),
+			r == EADDRINUSE ?
+				" (another gdb stub or QEMU? pick another port, or 0 for any)" :
+				"");
 	}
 	freeaddrinfo(ai);
 	gs->listen_fd = fd;
@@ -2758,13 +2865,15 @@ static int unix_check_existing(const char *path, struct errmsg *err)
 	int fd, r, e;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 :
-					 errmsg_set(err, errno, "--gdb unix:%s: %s",
-						    path, strerror(errno));
+		return errno == ENOENT ?
+			       0 :
+			       errmsg_set(err, errno, "--gdb unix:%s: %s", path,
+					  strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
-		return errmsg_set(err, EEXIST,
-				  "--gdb unix:%s: the path exists and is not a socket; remove it or choose another path",
-				  path);
+		return errmsg_set(
+			err, EEXIST,
+			"--gdb unix:%s: the path exists and is not a socket; remove it or choose another path",
+			path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errmsg_set(err, errno, "--gdb: socket: %s",
@@ -2774,30 +2883,34 @@ static int unix_check_existing(const char *path, struct errmsg *err)
 	e = errno;
 	close(fd);
 	if (!r)
-		return errmsg_set(err, EADDRINUSE,
-				  "--gdb unix:%s: another process serves this socket; stop it or choose another path",
-				  path);
+		return errmsg_set(
+			err, EADDRINUSE,
+			"--gdb unix:%s: another process serves this socket; stop it or choose another path",
+			path);
 	if (e != ECONNREFUSED)
-		return errmsg_set(err, e, "--gdb unix:%s: cannot check the existing socket: %s",
-				  path, strerror(e));
+		return errmsg_set(
+			err, e,
+			"--gdb unix:%s: cannot check the existing socket: %s",
+			path, strerror(e));
 	if (unlink(path) < 0)
-		return errmsg_set(err, errno,
-				  "--gdb unix:%s: cannot remove the stale socket: %s",
-				  path, strerror(errno));
+		return errmsg_set(
+			err, errno,
+			"--gdb unix:%s: cannot remove the stale socket: %s",
+			path, strerror(errno));
 	return 0;
 }
 
-static int listen_unix(struct gdbstub *gs, const char *path,
-		       struct errmsg *err)
+static int listen_unix(struct gdbstub *gs, const char *path, struct errmsg *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	mode_t old;
 	int fd, r;
 
 	if (!*path || strlen(path) >= sizeof(sa.sun_path))
-		return errmsg_set(err, EINVAL,
-				  "--gdb unix:PATH: the path must be 1 to %zu bytes",
-				  sizeof(sa.sun_path) - 1);
+		return errmsg_set(
+			err, EINVAL,
+			"--gdb unix:PATH: the path must be 1 to %zu bytes",
+			sizeof(sa.sun_path) - 1);
 	r = unix_check_existing(path, err);
 	if (r)
 		return r;
@@ -2878,12 +2991,14 @@ int gdbstub_open(struct gdbstub **out, const char *spec, struct vm *vm,
 
 	*out = NULL;
 	if (!spec || (strncmp(spec, "tcp:", 4) && strncmp(spec, "unix:", 5)))
-		return errmsg_set(err, EINVAL,
-				  "--gdb '%s' is not understood: use tcp:HOST:PORT or unix:PATH",
-				  spec ? spec : "");
+		return errmsg_set(
+			err, EINVAL,
+			"--gdb '%s' is not understood: use tcp:HOST:PORT or unix:PATH",
+			spec ? spec : "");
 	if (kvm_check_cap(vm->kvm.fd, KVM_CAP_SET_GUEST_DEBUG) <= 0)
-		return errmsg_set(err, ENOTSUP,
-				  "--gdb: this KVM has no KVM_CAP_SET_GUEST_DEBUG; breakpoints and single steps would not work");
+		return errmsg_set(
+			err, ENOTSUP,
+			"--gdb: this KVM has no KVM_CAP_SET_GUEST_DEBUG; breakpoints and single steps would not work");
 	gs = stub_alloc(vm, err);
 	if (!gs)
 		return -ENOMEM;
@@ -2962,7 +3077,8 @@ void gdbstub_handle(struct gdbstub *gs, int fd, uint32_t events)
 	} else if (fd == gs->conn_fd) {
 		if (events & EPOLLOUT)
 			flush_out(gs);
-		if (gs->conn_fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		if (gs->conn_fd >= 0 &&
+		    (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 			on_input(gs);
 	}
 }

@@ -65,8 +65,7 @@ int gdbstub_open_conn(struct gdbstub **out, int fd, struct vm *vm,
  * formatter `kvmscope ctl` uses (ctl_format), which lives in the CLI, not
  * in the core library. Without one, answers are printed as indented JSON.
  */
-typedef void (*gdbstub_formatter)(FILE *out, const char *command,
-				  json_t *ret);
+typedef void (*gdbstub_formatter)(FILE *out, const char *command, json_t *ret);
 void gdbstub_set_formatter(struct gdbstub *gs, gdbstub_formatter fmt);
 
 /* Register the stub's fds (EPOLLIN, data.fd = fd) in the main loop. */

@@ -33,6 +33,7 @@ struct vm_config {
 	bool restart_on_reboot; /* --on-reboot restart */
 	const char *api_sock; /* --api-sock PATH, NULL: none */
 	bool start_paused; /* --paused */
+	const char *gdb; /* --gdb tcp:HOST:PORT|unix:PATH, NULL: none */
 	const char *symbols_path; /* --symbols FILE */
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "debug/gdbstub.h"
 #include "util/log.h"
 #include "vmm/exit_status.h"
 #include "vmm/vcpu.h"
@@ -184,6 +185,14 @@ static bool handle_unexpected(struct vcpu *vcpu)
 	return end_with_diag(vcpu, KS_STATUS_VMM_ERROR, why, NULL);
 }
 
+/* Breakpoints, single steps and watchpoints of the gdb stub. */
+static bool handle_debug(struct vcpu *vcpu)
+{
+	if (gdbstub_vcpu_debug_exit(vcpu->vm->gdb, vcpu, false))
+		return true;
+	return handle_unexpected(vcpu);
+}
+
 static bool handle_intr(struct vcpu *vcpu)
 {
 	/* A signal arrived while in the guest: just loop (stop is checked). */
@@ -198,7 +207,7 @@ static const struct {
 	[KVM_EXIT_EXCEPTION] = { "EXCEPTION", handle_unexpected },
 	[KVM_EXIT_IO] = { "IO", handle_io },
 	[KVM_EXIT_HYPERCALL] = { "HYPERCALL", handle_unexpected },
-	[KVM_EXIT_DEBUG] = { "DEBUG", handle_unexpected },
+	[KVM_EXIT_DEBUG] = { "DEBUG", handle_debug },
 	[KVM_EXIT_HLT] = { "HLT", handle_hlt },
 	[KVM_EXIT_MMIO] = { "MMIO", handle_mmio },
 	[KVM_EXIT_IRQ_WINDOW_OPEN] = { "IRQ_WINDOW_OPEN", handle_unexpected },

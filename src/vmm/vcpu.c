@@ -117,8 +117,8 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!vm_is_stopping(vm)) {
-		if (vm_is_paused(vm)) {
-			vm_park_vcpu(vm);
+		if (vm_vcpu_must_park(vm, vcpu)) {
+			vm_park_vcpu(vm, vcpu);
 			continue;
 		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {

@@ -32,6 +32,11 @@ struct vcpu {
 	bool thread_started;
 	int tid; /* host thread id */
 	int exited; /* atomic: the thread left its loop */
+	/*
+	 * atomic: keep running while the VM is paused (the gdb stub steps one
+	 * vCPU this way while the others stay parked). See vm_release_vcpus.
+	 */
+	int run_while_paused;
 
 	/* Statistics, written only by this vCPU's thread. */
 	uint64_t exits; /* read by the watchdog with __atomic loads */

@@ -16,6 +16,7 @@
 #include "arch/x86/irq_routing.h"
 #include "api/server.h"
 #include "arch/x86/regs.h"
+#include "debug/gdbstub.h"
 #include "devices/legacy.h"
 #include "devices/serial.h"
 #include "util/log.h"
@@ -81,13 +82,18 @@ bool vm_is_stopping(struct vm *vm)
 	return __atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST);
 }
 
-void vm_park_vcpu(struct vm *vm)
+bool vm_vcpu_must_park(struct vm *vm, struct vcpu *vcpu)
+{
+	return vm_is_paused(vm) &&
+	       !__atomic_load_n(&vcpu->run_while_paused, __ATOMIC_SEQ_CST);
+}
+
+void vm_park_vcpu(struct vm *vm, struct vcpu *vcpu)
 {
 	pthread_mutex_lock(&vm->pause_lock);
 	vm->nr_parked++;
 	pthread_cond_broadcast(&vm->pause_cond);
-	while (__atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST) &&
-	       !vm_is_stopping(vm))
+	while (vm_vcpu_must_park(vm, vcpu) && !vm_is_stopping(vm))
 		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
 	vm->nr_parked--;
 	pthread_cond_broadcast(&vm->pause_cond);
@@ -107,12 +113,21 @@ static int running_vcpus(struct vm *vm)
 
 void vm_pause(struct vm *vm)
 {
+	bool requested = __atomic_exchange_n(&vm->pause_req, 1,
+					     __ATOMIC_SEQ_CST);
 	int i;
 
-	if (__atomic_exchange_n(&vm->pause_req, 1, __ATOMIC_SEQ_CST))
-		return;
+	/*
+	 * Kick whatever still runs: everything on a new pause, the vCPUs
+	 * released alone otherwise. A vCPU thread may have requested the
+	 * pause itself (the gdb stub's all-stop, which kicks the others):
+	 * wait for the parking all the same.
+	 */
 	for (i = 0; i < vm->nr_vcpus; i++)
-		vcpu_kick(vm->vcpus[i]);
+		if (__atomic_exchange_n(&vm->vcpus[i]->run_while_paused, 0,
+					__ATOMIC_SEQ_CST) ||
+		    !requested)
+			vcpu_kick(vm->vcpus[i]);
 	/*
 	 * Wait for every live thread to park. A thread that leaves its loop
 	 * instead (the VM is ending) counts as stopped: it broadcasts too.
@@ -127,6 +142,13 @@ void vm_resume(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->pause_lock);
 	__atomic_store_n(&vm->pause_req, 0, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->pause_cond);
+	pthread_mutex_unlock(&vm->pause_lock);
+}
+
+void vm_release_vcpus(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->pause_lock);
 	pthread_cond_broadcast(&vm->pause_cond);
 	pthread_mutex_unlock(&vm->pause_lock);
 }
@@ -487,6 +509,7 @@ int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
 	    add_fd(epfd, tfd) || add_fd(epfd, vm->end_efd) ||
 	    console_watch(console, epfd) ||
 	    (api && api_server_watch(api, epfd)) ||
+	    (vm->gdb && gdbstub_watch(vm->gdb, epfd)) ||
 	    timerfd_settime(tfd, 0, &period, NULL)) {
 		console_close(console);
 		return errmsg_set(err, errno, "event loop setup failed: %s",
@@ -540,6 +563,8 @@ int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
 				console_handle(console, fd);
 			} else if (api && api_server_owns(api, fd)) {
 				api_server_handle(api, fd, evs[i].events);
+			} else if (gdbstub_owns(vm->gdb, fd)) {
+				gdbstub_handle(vm->gdb, fd, evs[i].events);
 			}
 		}
 	}

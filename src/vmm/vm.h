@@ -20,6 +20,7 @@
 #include "vmm/memory.h"
 
 struct api_server;
+struct gdbstub;
 struct serial;
 struct vcpu;
 
@@ -59,6 +60,8 @@ struct vm {
 	pthread_cond_t pause_cond; /* parked count changed / resume */
 	int pause_req; /* atomic */
 	int nr_parked;
+
+	struct gdbstub *gdb; /* --gdb, or NULL */
 };
 
 /*
@@ -95,7 +98,18 @@ bool vm_is_stopping(struct vm *vm);
 void vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
 bool vm_is_paused(struct vm *vm);
-/* vCPU thread: park here while a pause is requested. */
-void vm_park_vcpu(struct vm *vm);
+/*
+ * vCPU thread: must it park? True while a pause is requested, unless the
+ * vCPU was released alone (vcpu->run_while_paused, the gdb stub's steps).
+ */
+bool vm_vcpu_must_park(struct vm *vm, struct vcpu *vcpu);
+/* vCPU thread: park here while vm_vcpu_must_park() holds. */
+void vm_park_vcpu(struct vm *vm, struct vcpu *vcpu);
+/*
+ * Main thread, while paused: wake the parked vCPUs whose run_while_paused
+ * was set, so they run while the others stay parked. vm_pause() clears
+ * every run_while_paused and parks them again.
+ */
+void vm_release_vcpus(struct vm *vm);
 
 #endif

@@ -77,8 +77,7 @@ static void parse_all(const char *p, size_t len)
 		slice = malloc(64);
 		if (!slice)
 			abort();
-		if (gdb_qxfer_slice(p, len, x.offset, x.length, slice, 64) >
-		    64)
+		if (gdb_qxfer_slice(p, len, x.offset, x.length, slice, 64) > 64)
 			abort();
 		free(slice);
 	}

@@ -151,3 +151,18 @@ def test_serial_to_file(tmp_path):
     assert r.status == 1, r
     assert "Hello from the kvmscope test guest!" in out.read_text()
     assert "Hello" not in r.out
+
+
+def test_mxcsr_ldmxcsr_stmxcsr_every_addressing_form():
+    r = run_guest("mxcsr")
+    assert r.status == 1, r
+    assert "mxcsr: 9 kernel-mode forms ok" in r.out, r
+    assert re.search(r"mxcsr: ldmxcsr/stmxcsr ok 0x[0-9a-f]+", r.out), r
+    assert "mismatch" not in r.out, r
+    # Without VMX/SVM the kernel-mode ones go through kvmscope's fallback.
+    with open("/proc/cpuinfo") as f:
+        flags = f.read()
+    if not re.search(r"\b(vmx|svm)\b", flags):
+        assert "emulator fallback 'ldmxcsr'" in r.err, r
+        assert "emulator fallback 'stmxcsr'" in r.err, r
+        assert "declined" not in r.err, r

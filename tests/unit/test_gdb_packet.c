@@ -9,8 +9,16 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <linux/kvm.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "debug/gdb_packet.h"
+#include "debug/gdbstub.h"
+#include "util/log.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
 
 static struct gdb_rx rx;
 
@@ -290,8 +298,8 @@ static void test_qxfer(void **state)
 {
 	struct gdb_qxfer x;
 
-	assert_true(gdb_parse_qxfer_read(
-		"qXfer:features:read:target.xml:0,ffb", &x));
+	assert_true(gdb_parse_qxfer_read("qXfer:features:read:target.xml:0,ffb",
+					 &x));
 	assert_int_equal(x.object_len, 8);
 	assert_memory_equal(x.object, "features", 8);
 	assert_int_equal(x.annex_len, 10);
@@ -322,8 +330,7 @@ static void test_qxfer_slice(void **state)
 	assert_memory_equal(out, "l6789", n);
 	n = gdb_qxfer_slice(doc, 10, 10, 4, out, sizeof(out));
 	assert_memory_equal(out, "l", n);
-	n = gdb_qxfer_slice(doc, 10, UINT64_MAX, UINT64_MAX, out,
-			    sizeof(out));
+	n = gdb_qxfer_slice(doc, 10, UINT64_MAX, UINT64_MAX, out, sizeof(out));
 	assert_memory_equal(out, "l", n);
 	/* Clipped to the buffer: more follows. */
 	n = gdb_qxfer_slice(doc, 10, 0, 100, out, 4);
@@ -375,6 +382,216 @@ static void test_stop_reply(void **state)
 	assert_string_equal(out, "T02");
 }
 
+/*
+ * The engine over a socketpair, serving a VM without vCPU threads: one
+ * vCPU whose fd is invalid (its ioctls fail) and 1 MiB of RAM.
+ */
+static struct vm vm;
+static struct vcpu cpu0;
+static struct vcpu *cpus[1] = { &cpu0 };
+static struct kvm_run run0;
+
+struct engine {
+	struct gdbstub *gs;
+	int fd; /* the stub's end of the socketpair */
+	int peer; /* gdb's end */
+	struct gdb_rx rx;
+	char console[4096]; /* 'O' output of the last exchange */
+};
+
+static int engine_setup(void **state)
+{
+	static struct engine e;
+	struct errmsg err = { { 0 } };
+	int sv[2];
+
+	log_verbosity = -1;
+	memset(&vm, 0, sizeof(vm));
+	assert_int_equal(guest_memory_alloc(&vm.mem, 1 << 20), 0);
+	pthread_mutex_init(&vm.end_lock, NULL);
+	pthread_mutex_init(&vm.pause_lock, NULL);
+	pthread_cond_init(&vm.pause_cond, NULL);
+	vm.fd = vm.kvm.fd = vm.end_efd = -1;
+	vm.nr_vcpus = 1;
+	vm.vcpus = cpus;
+	cpu0.vm = &vm;
+	cpu0.fd = -1;
+	cpu0.run = &run0;
+	assert_int_equal(socketpair(AF_UNIX,
+				    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				    0, sv),
+			 0);
+	assert_int_equal(gdbstub_open_conn(&e.gs, sv[0], &vm, &err), 0);
+	e.fd = sv[0];
+	e.peer = sv[1];
+	gdb_rx_init(&e.rx);
+	*state = &e;
+	return 0;
+}
+
+static int engine_teardown(void **state)
+{
+	struct engine *e = *state;
+
+	gdbstub_close(e->gs);
+	close(e->peer);
+	guest_memory_free(&vm.mem);
+	return 0;
+}
+
+/* Send one packet; return the reply (console output collected). */
+static const char *exchange(struct engine *e, const char *payload)
+{
+	char frame[GDB_FRAME_SIZE(GDB_PACKET_MAX)], buf[4096];
+	size_t n = gdb_frame(payload, strlen(payload), false, frame,
+			     sizeof(frame));
+	size_t con = 0;
+	ssize_t r, i;
+
+	e->console[0] = '\0';
+	assert_int_equal(send(e->peer, frame, n, 0), (ssize_t)n);
+	for (;;) {
+		gdbstub_handle(e->gs, e->fd, EPOLLIN);
+		r = recv(e->peer, buf, sizeof(buf), MSG_DONTWAIT);
+		assert_true(r > 0);
+		for (i = 0; i < r; i++) {
+			if (gdb_rx_byte(&e->rx, buf[i]) != GDB_RX_PACKET)
+				continue;
+			if (e->rx.buf[0] == 'O' && e->rx.buf[1] != 'K') {
+				long k = gdb_hex_decode(
+					e->rx.buf + 1, e->rx.len - 1,
+					(uint8_t *)e->console + con,
+					sizeof(e->console) - 1 - con);
+
+				assert_true(k >= 0);
+				con += k;
+				e->console[con] = '\0';
+				continue;
+			}
+			return e->rx.buf;
+		}
+	}
+}
+
+static const char *monitor(struct engine *e, const char *cmd)
+{
+	char pkt[256] = "qRcmd,";
+
+	gdb_hex_encode(cmd, strlen(cmd), pkt + 6);
+	return exchange(e, pkt);
+}
+
+static void test_engine_basics(void **state)
+{
+	struct engine *e = *state;
+
+	assert_non_null(
+		strstr(exchange(e, "qSupported:swbreak+"), "PacketSize=4000"));
+	assert_string_equal(exchange(e, "?"), "T05thread:1;");
+	assert_string_equal(exchange(e, "qC"), "QC1");
+	assert_string_equal(exchange(e, "qfThreadInfo"), "m1");
+	assert_string_equal(exchange(e, "qsThreadInfo"), "l");
+	assert_string_equal(exchange(e, "qAttached"), "1");
+	assert_string_equal(exchange(e, "qSymbol::"), "OK");
+	assert_string_equal(exchange(e, "vCont?"), "vCont;c;C;s;S;t");
+	assert_string_equal(exchange(e, "qNoSuchThing"), "");
+	assert_string_equal(exchange(e, "T1"), "OK");
+	assert_string_equal(exchange(e, "T2"), "E03");
+	assert_string_equal(exchange(e, "Hg2"), "E03");
+	/* vCPU state cannot be read (the fd is bad): an error, not junk. */
+	assert_true(exchange(e, "g")[0] == 'E');
+}
+
+/* Every register of the 'g' packet is in target.xml, in order. */
+static void test_engine_target_xml(void **state)
+{
+	static const char *const names[] = {
+		"rax",	     "rsp", "r15",   "rip",   "eflags",	 "gs",
+		"st7",	     "fop", "xmm15", "mxcsr", "fs_base", "gs_base",
+		"k_gs_base", "cr0", "cr3",   "cr8",   "efer",
+	};
+	struct engine *e = *state;
+	char *doc = calloc(1, 65536), pkt[64];
+	const char *r, *prev = doc, *at;
+	size_t len = 0, i;
+
+	assert_non_null(doc);
+	do {
+		snprintf(pkt, sizeof(pkt),
+			 "qXfer:features:read:target.xml:%zx,200", len);
+		r = exchange(e, pkt);
+		assert_true(r[0] == 'm' || r[0] == 'l');
+		assert_true(len + e->rx.len < 65536);
+		/* Text only: nothing needed escaping. */
+		memcpy(doc + len, r + 1, e->rx.len - 1);
+		len += e->rx.len - 1;
+	} while (r[0] == 'm');
+	assert_non_null(
+		strstr(doc, "<architecture>i386:x86-64</architecture>"));
+	assert_non_null(strstr(doc, "org.kvmscope.system"));
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "name=\"%s\"", names[i]);
+		at = strstr(doc, want);
+		assert_non_null(at);
+		assert_true(at > prev);
+		prev = at;
+	}
+	assert_string_equal(exchange(e, "qXfer:features:read:x.xml:0,10"),
+			    "E00");
+	free(doc);
+}
+
+static void test_engine_phys_memory(void **state)
+{
+	struct engine *e = *state;
+
+	/* Virtual addresses need the vCPU's CR3, which it cannot give. */
+	assert_string_equal(exchange(e, "m1000,4"), "E0e");
+	monitor(e, "phys on");
+	assert_non_null(strstr(e->console, "guest-physical"));
+	assert_string_equal(exchange(e, "M1000,4:deadbeef"), "OK");
+	assert_string_equal(exchange(e, "m1000,4"), "deadbeef");
+	/* X: binary with escapes ('}' 0x5d is '}' ^ 0x20 = 0x7d). */
+	assert_string_equal(exchange(e, "X1002,2:}]a"), "OK");
+	assert_string_equal(exchange(e, "m1000,4"), "dead7d61");
+	/* A read running off the end of RAM stops there. */
+	assert_string_equal(exchange(e, "mffffe,4"), "0000");
+	/* Writes are all or nothing. */
+	assert_string_equal(exchange(e, "Mffffe,4:11223344"), "E0e");
+	assert_string_equal(exchange(e, "mffffe,2"), "0000");
+	assert_string_equal(exchange(e, "M1000,4:dead"), "E16");
+}
+
+static void test_engine_refusals_explained(void **state)
+{
+	struct engine *e = *state;
+
+	/* Breakpoints are virtual even in physical mode: refused here. */
+	monitor(e, "phys on");
+	assert_string_equal(exchange(e, "Z0,1000,1"), "E0e");
+	monitor(e, "info");
+	assert_non_null(strstr(e->console,
+			       "last refusal: breakpoint at 0x1000 refused"));
+	assert_non_null(strstr(e->console, "hbreak"));
+	/* Debug registers: four, aligned pieces. */
+	monitor(e, "watch-mode hw");
+	assert_string_equal(exchange(e, "Z2,1001,10"), "E1c");
+	assert_string_equal(exchange(e, "Z2,1000,20"), "OK");
+	assert_string_equal(exchange(e, "Z1,2000,1"), "E1c");
+	assert_string_equal(exchange(e, "z2,1000,20"), "OK");
+	assert_string_equal(exchange(e, "Z1,2000,1"), "OK");
+	assert_string_equal(exchange(e, "Z4,3000,0"), "E16");
+	/* Emulated watchpoints see writes only. */
+	monitor(e, "watch-mode step");
+	assert_string_equal(exchange(e, "Z3,3000,4"), "E5f");
+	monitor(e, "no-such-command");
+	assert_non_null(strstr(e->console, "unknown command"));
+	monitor(e, "cont");
+	assert_non_null(strstr(e->console, "run state"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +613,14 @@ int main(void)
 		cmocka_unit_test(test_qxfer_slice),
 		cmocka_unit_test(test_split_words),
 		cmocka_unit_test(test_stop_reply),
+		cmocka_unit_test_setup_teardown(test_engine_basics,
+						engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_target_xml,
+						engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_phys_memory,
+						engine_setup, engine_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_refusals_explained,
+						engine_setup, engine_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
