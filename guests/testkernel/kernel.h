@@ -150,6 +150,7 @@ int scenario_pio(int argc, char **argv);
 int scenario_mmio(int argc, char **argv);
 int scenario_smp(int argc, char **argv);
 int scenario_spin(int argc, char **argv);
+int scenario_gdb(int argc, char **argv); /* gdb.c */
 int scenario_triple(int argc, char **argv);
 int scenario_int3(int argc, char **argv);
 int scenario_fwait(int argc, char **argv);

@@ -39,7 +39,6 @@ struct scenario {
 	int (*run)(int argc, char **argv);
 };
 
-int scenario_gdb(int argc, char **argv); /* gdb.c */
 int scenario_mxcsr(int argc, char **argv); /* mxcsr.c */
 
 static const struct scenario scenarios[] = {
