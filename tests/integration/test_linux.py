@@ -41,7 +41,7 @@ def cmdline(run=None):
 def test_boots_runs_command_and_powers_off(guest, cpus):
     vmlinux, initrd = guest
     r = run_kvmscope("--kernel", vmlinux, "--initrd", initrd, "--append",
-                     cmdline("nproc; echo 'quoting \"works\" $((6*7))'"),
+                     cmdline('nproc; echo "quoting \\"works\\" $((6*7))"'),
                      "--cpus", cpus, "--mem", "256M", timeout=BOOT_TIMEOUT)
     assert r.status == 0, r  # ACPI S5 power-off
     m = READY.search(r.out)
