@@ -13,7 +13,9 @@
  * What an instruction emulator running guest kernel code cannot do (measured
  * on kvm_pvm with Linux 6.1 guests, see README "Hosts without VMX/SVM"):
  * lock cmpxchg16b hangs, xsave/xrstor fail, popcnt and clac/stac fail,
- * rdrand/rdseed are a risk, and "fast string" memcpy/memset (ERMS/FSRM) is
+ * rdrand/rdseed are a risk, rdfsbase/wrfsbase are emulated wrongly and
+ * silently (user thread-local storage reads 0), and "fast string"
+ * memcpy/memset (ERMS/FSRM) is
  * ~3x slower than the plain loops when emulated. AVX/FMA/F16C/AVX2 depend
  * on XSAVE. The KVM paravirt features listed rely on hypercalls, which such
  * a host may never complete.
@@ -27,6 +29,7 @@ static const struct cpuid_bit pvm_safe_hidden[] = {
 	{ 0x1, 0, ECX, 12, "FMA" },
 	{ 0x1, 0, ECX, 29, "F16C" },
 	{ 0x1, 0, ECX, 30, "RDRAND" },
+	{ 0x7, 0, EBX, 0, "FSGSBASE" },
 	{ 0x7, 0, EBX, 5, "AVX2" },
 	{ 0x7, 0, EBX, 9, "ERMS" },
 	{ 0x7, 0, EBX, 18, "RDSEED" },
@@ -43,8 +46,10 @@ static const struct cpuid_bit pvm_safe_hidden[] = {
  * not), so Linux is also told on its command line. clearcpuid= takes
  * Linux's X86_FEATURE numbers (word * 32 + bit): POPCNT 4*32+23 = 151,
  * RDRAND 158, ERMS 9*32+9 = 297, RDSEED 306, SMAP 308, FSRM 18*32+4 = 580.
+ * XSAVE and FSGSBASE have their own switches (noxsave, nofsgsbase).
  */
-#define PVM_SAFE_LINUX_CMDLINE "noxsave clearcpuid=151,158,297,306,308,580"
+#define PVM_SAFE_LINUX_CMDLINE \
+	"noxsave nofsgsbase clearcpuid=151,158,297,306,308,580"
 
 static const struct cpu_template templates[] = {
 	{
