@@ -13,7 +13,9 @@
  * What an instruction emulator running guest kernel code cannot do (measured
  * on kvm_pvm with Linux 6.1 guests, see README "Hosts without VMX/SVM"):
  * lock cmpxchg16b hangs, xsave/xrstor fail, popcnt and clac/stac fail,
- * rdrand/rdseed are a risk, rdfsbase/wrfsbase are emulated wrongly and
+ * rdrand/rdseed are a risk, kernel SIMD code beyond SSE2 (the SSSE3
+ * blake2s of the random driver, AES-NI, CLMUL, SSE4.2 crc32c, SHA-NI) is
+ * unknown to the emulator, rdfsbase/wrfsbase are emulated wrongly and
  * silently (user thread-local storage reads 0), and "fast string"
  * memcpy/memset (ERMS/FSRM) is
  * ~3x slower than the plain loops when emulated. AVX/FMA/F16C/AVX2 depend
@@ -21,7 +23,12 @@
  * a host may never complete.
  */
 static const struct cpuid_bit pvm_safe_hidden[] = {
+	{ 0x1, 0, ECX, 1, "PCLMULQDQ" },
+	{ 0x1, 0, ECX, 9, "SSSE3" },
 	{ 0x1, 0, ECX, 13, "CX16" },
+	{ 0x1, 0, ECX, 19, "SSE4_1" },
+	{ 0x1, 0, ECX, 20, "SSE4_2" },
+	{ 0x1, 0, ECX, 25, "AES" },
 	{ 0x1, 0, ECX, 23, "POPCNT" },
 	{ 0x1, 0, ECX, 26, "XSAVE" },
 	{ 0x1, 0, ECX, 27, "OSXSAVE" },
@@ -34,6 +41,7 @@ static const struct cpuid_bit pvm_safe_hidden[] = {
 	{ 0x7, 0, EBX, 9, "ERMS" },
 	{ 0x7, 0, EBX, 18, "RDSEED" },
 	{ 0x7, 0, EBX, 20, "SMAP" },
+	{ 0x7, 0, EBX, 29, "SHA_NI" },
 	{ 0x7, 0, EDX, 4, "FSRM" },
 	{ 0x40000001, 0, EAX, 7, "KVM_PV_UNHALT" },
 	{ 0x40000001, 0, EAX, 11, "KVM_PV_SEND_IPI" },
@@ -45,11 +53,13 @@ static const struct cpuid_bit pvm_safe_hidden[] = {
  * itself reports (CX16 disappears from the guest's view; XSAVE and POPCNT do
  * not), so Linux is also told on its command line. clearcpuid= takes
  * Linux's X86_FEATURE numbers (word * 32 + bit): POPCNT 4*32+23 = 151,
- * RDRAND 158, ERMS 9*32+9 = 297, RDSEED 306, SMAP 308, FSRM 18*32+4 = 580.
+ * RDRAND 158, ERMS 9*32+9 = 297, RDSEED 306, SMAP 308, FSRM 18*32+4 = 580,
+ * PCLMULQDQ 129, SSSE3 137, SSE4_1 147, SSE4_2 148, AES 153, SHA_NI 317.
  * XSAVE and FSGSBASE have their own switches (noxsave, nofsgsbase).
  */
 #define PVM_SAFE_LINUX_CMDLINE \
-	"noxsave nofsgsbase clearcpuid=151,158,297,306,308,580"
+	"noxsave nofsgsbase "  \
+	"clearcpuid=129,137,147,148,151,153,158,297,306,308,317,580"
 
 static const struct cpu_template templates[] = {
 	{
