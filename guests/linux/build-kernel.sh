@@ -12,7 +12,10 @@
 # stdout is the path of vmlinux; everything else goes to stderr.
 #
 # Environment: KVMSCOPE_CACHE (cache root), JOBS (make -j, default nproc),
-# KVMSCOPE_KEEP_OLD_TREES=1 keeps build trees of older keys.
+# KVMSCOPE_KEEP_OLD_TREES=1 keeps build trees of older keys,
+# KVMSCOPE_EXTRA_PATCHES=DIR applies DIR/*.patch after patches/ (a variant
+# with its own key, e.g. bench-patches/ for bench/boot; `current` is left
+# pointing at the default guest).
 set -euo pipefail
 
 SRCPKG=linux-source-6.1
@@ -50,7 +53,7 @@ compute_key() {
 		echo "linux-source $v"
 		echo "fragment"; cat "$fragment"
 		echo "script"; cat "$self"
-		for p in "$here"/patches/*.patch; do
+		for p in "$here"/patches/*.patch ${KVMSCOPE_EXTRA_PATCHES:+"$KVMSCOPE_EXTRA_PATCHES"/*.patch}; do
 			[ -e "$p" ] || continue
 			echo "patch $(basename "$p")"; cat "$p"
 		done
@@ -59,7 +62,8 @@ compute_key() {
 
 publish() {
 	local dir=$1
-	ln -sfn "$(basename "$dir")" "$cache/linux/current"
+	[ -n "${KVMSCOPE_EXTRA_PATCHES:-}" ] ||
+		ln -sfn "$(basename "$dir")" "$cache/linux/current"
 	if [ -n "$outdir" ]; then
 		mkdir -p "$outdir"
 		for f in vmlinux System.map config; do
@@ -124,7 +128,7 @@ if [ ! -f "$tree/.kvmscope-configured" ]; then
 	say "extracting $TARBALL ($SRCPKG $version)"
 	tar -C "$cache/linux-build/$key" -xf "$TARBALL"
 	[ -d "$tree" ] || die "$TARBALL has no $TOPDIR/"
-	for p in "$here"/patches/*.patch; do
+	for p in "$here"/patches/*.patch ${KVMSCOPE_EXTRA_PATCHES:+"$KVMSCOPE_EXTRA_PATCHES"/*.patch}; do
 		[ -e "$p" ] || continue
 		say "applying $(basename "$p")"
 		patch -d "$tree" -p1 --forward --batch --quiet < "$p" >&2 ||
