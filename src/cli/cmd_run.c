@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,12 +27,17 @@
 
 #define MAX_INPUT_FILE (4ULL << 30)
 
-static int read_file(const char *what, const char *path, struct boot_file *f,
-		     struct errmsg *err)
+/*
+ * Input files are mapped, not read: a vmlinux is mostly debug info the
+ * loaders never touch, and only the pages they do read become resident
+ * (dropped again after each load, see drop_input_pages()). The mapping is
+ * kept for --on-reboot restart.
+ */
+static int map_file(const char *what, const char *path, struct boot_file *f,
+		    struct errmsg *err)
 {
 	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
+	void *map;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -48,31 +54,33 @@ static int read_file(const char *what, const char *path, struct boot_file *f,
 		return errmsg_set(err, EINVAL, "%s '%s' is %s", what, path,
 				  st.st_size ? "larger than 4 GiB" : "empty");
 	}
-	buf = malloc(st.st_size);
-	if (!buf) {
-		close(fd);
-		return errmsg_set(err, ENOMEM, "out of memory reading '%s'",
-				  path);
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			free(buf);
-			close(fd);
-			return errmsg_set(
-				err, EIO, "cannot read %s '%s': %s", what, path,
-				n < 0 ? strerror(errno) : "short read");
-		}
-		done += n;
-	}
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
+	if (map == MAP_FAILED)
+		return errmsg_set(err, errno, "cannot map %s '%s': %s", what,
+				  path, strerror(errno));
 	f->name = path;
-	f->data = buf;
-	f->size = done;
+	f->data = map;
+	f->size = st.st_size;
 	return 0;
+}
+
+static void unmap_file(struct boot_file *f)
+{
+	if (f->data)
+		munmap((void *)f->data, f->size);
+	f->data = NULL;
+}
+
+/* The loaded copies live in guest RAM now: give the file pages back. */
+static void drop_input_pages(const struct boot_request *req)
+{
+	int i;
+
+	madvise((void *)req->kernel.data, req->kernel.size, MADV_DONTNEED);
+	for (i = 0; i < req->nr_initrd; i++)
+		madvise((void *)req->initrd[i].data, req->initrd[i].size,
+			MADV_DONTNEED);
 }
 
 static void free_request(struct boot_request *req)
@@ -80,8 +88,8 @@ static void free_request(struct boot_request *req)
 	int i;
 
 	for (i = 0; i < req->nr_initrd; i++)
-		free((void *)req->initrd[i].data);
-	free((void *)req->kernel.data);
+		unmap_file(&req->initrd[i]);
+	unmap_file(&req->kernel);
 	free((void *)req->cmdline);
 	memset(req, 0, sizeof(*req));
 }
@@ -134,10 +142,10 @@ static int prepare_request(const struct vm_config *cfg,
 {
 	int i, r;
 
-	r = read_file("kernel", cfg->kernel_path, &req->kernel, err);
+	r = map_file("kernel", cfg->kernel_path, &req->kernel, err);
 	for (i = 0; !r && i < cfg->nr_initrd; i++) {
-		r = read_file("initrd", cfg->initrd_paths[i], &req->initrd[i],
-			      err);
+		r = map_file("initrd", cfg->initrd_paths[i], &req->initrd[i],
+			     err);
 		if (!r)
 			req->nr_initrd++;
 	}
@@ -171,6 +179,7 @@ static int load_guest(const struct vm_config *cfg,
 			" MiB of host memory for the guest: %s (try a smaller --mem)",
 			cfg->mem_size >> 20, strerror(-r));
 	r = boot_load(mem, req, entry, err);
+	drop_input_pages(req);
 	if (!r)
 		r = acpi_build(mem, &acpi, &rsdp, err);
 	if (!r) {
