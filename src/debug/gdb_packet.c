@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "debug/gdb_packet.h"
+#include "util/parse.h"
 
 enum {
 	RX_IDLE, /* between packets */
@@ -63,7 +64,7 @@ enum gdb_rx_event gdb_rx_byte(struct gdb_rx *rx, uint8_t c)
 		return GDB_RX_NONE;
 	case RX_CSUM1:
 	case RX_CSUM2:
-		d = gdb_hex_digit(c);
+		d = parse_hex_digit(c);
 		if (d < 0) {
 			bool overflow = rx->overflow;
 
@@ -158,17 +159,6 @@ long gdb_unescape(const char *in, size_t inlen, uint8_t *out, size_t outsz)
 	return o;
 }
 
-int gdb_hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void gdb_hex_encode(const void *data, size_t len, char *out)
 {
 	const uint8_t *p = data;
@@ -188,7 +178,8 @@ long gdb_hex_decode(const char *hex, size_t hexlen, uint8_t *out, size_t outsz)
 	if (hexlen % 2 || hexlen / 2 > outsz)
 		return -1;
 	for (i = 0; i < hexlen; i += 2) {
-		int hi = gdb_hex_digit(hex[i]), lo = gdb_hex_digit(hex[i + 1]);
+		int hi = parse_hex_digit(hex[i]),
+		    lo = parse_hex_digit(hex[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
@@ -203,7 +194,7 @@ bool gdb_parse_hex(const char **p, uint64_t *out)
 	uint64_t v = 0;
 	int d, digits = 0;
 
-	while ((d = gdb_hex_digit(*s)) >= 0) {
+	while ((d = parse_hex_digit(*s)) >= 0) {
 		/* Leading zeros are free; 17 significant digits overflow. */
 		if (v >> 60)
 			return false;

@@ -78,8 +78,6 @@ size_t gdb_frame(const void *payload, size_t len, bool binary, char *out,
  */
 long gdb_unescape(const char *in, size_t inlen, uint8_t *out, size_t outsz);
 
-/* 0-15 for a hex digit (either case), -1 otherwise. */
-int gdb_hex_digit(int c);
 /* Lower-case hex of len bytes into out (2 * len chars + NUL). */
 void gdb_hex_encode(const void *data, size_t len, char *out);
 /*

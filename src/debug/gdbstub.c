@@ -547,26 +547,6 @@ struct cpu_state {
 
 enum { DIRTY_REGS = 1, DIRTY_SREGS = 2, DIRTY_FPU = 4, DIRTY_MSR = 8 };
 
-/* KVM_GET_MSRS / KVM_SET_MSRS of one MSR; true when KVM did it. */
-static bool one_msr(struct vcpu *v, unsigned long req, uint32_t index,
-		    uint64_t *data)
-{
-	union {
-		struct kvm_msrs hdr;
-		uint8_t bytes[sizeof(struct kvm_msrs) +
-			      sizeof(struct kvm_msr_entry)];
-	} m;
-
-	memset(&m, 0, sizeof(m));
-	m.hdr.nmsrs = 1;
-	m.hdr.entries[0].index = index;
-	m.hdr.entries[0].data = *data;
-	if (ioctl(v->fd, req, &m) != 1)
-		return false;
-	*data = m.hdr.entries[0].data;
-	return true;
-}
-
 static int state_read(struct vcpu *v, struct cpu_state *s)
 {
 	if (ioctl(v->fd, KVM_GET_REGS, &s->regs) < 0 ||
@@ -575,7 +555,7 @@ static int state_read(struct vcpu *v, struct cpu_state *s)
 		return -errno;
 	s->kgsbase = 0;
 	s->have_kgsbase =
-		one_msr(v, KVM_GET_MSRS, MSR_KERNEL_GS_BASE, &s->kgsbase);
+		vcpu_msr(v, KVM_GET_MSRS, MSR_KERNEL_GS_BASE, &s->kgsbase);
 	if (!s->have_kgsbase)
 		s->kgsbase = 0;
 	return 0;
@@ -590,7 +570,7 @@ static int state_write(struct vcpu *v, struct cpu_state *s, unsigned int dirty)
 	if ((dirty & DIRTY_FPU) && ioctl(v->fd, KVM_SET_FPU, &s->fpu) < 0)
 		return -errno;
 	if ((dirty & DIRTY_MSR) &&
-	    !one_msr(v, KVM_SET_MSRS, MSR_KERNEL_GS_BASE, &s->kgsbase))
+	    !vcpu_msr(v, KVM_SET_MSRS, MSR_KERNEL_GS_BASE, &s->kgsbase))
 		return -EIO;
 	return 0;
 }

@@ -40,24 +40,6 @@ static int vcpu_get(struct vcpu *vcpu, unsigned long req, void *arg,
 	return 0;
 }
 
-/* Read one MSR; false when KVM does not let us (not an error here). */
-static bool read_msr(struct vcpu *vcpu, uint32_t index, uint64_t *value)
-{
-	union {
-		struct kvm_msrs hdr;
-		uint8_t bytes[sizeof(struct kvm_msrs) +
-			      sizeof(struct kvm_msr_entry)];
-	} m;
-
-	memset(&m, 0, sizeof(m));
-	m.hdr.nmsrs = 1;
-	m.hdr.entries[0].index = index;
-	if (ioctl(vcpu->fd, KVM_GET_MSRS, &m) != 1)
-		return false;
-	*value = m.hdr.entries[0].data;
-	return true;
-}
-
 /*
  * Execution mode and default operand size, the way QEMU's "info cpus"
  * tells them apart: CR0.PE, then EFER.LMA with CS.L, then EFLAGS.VM.
@@ -250,7 +232,9 @@ static json_t *msr_or_null(struct vcpu *vcpu, uint32_t index)
 {
 	uint64_t v;
 
-	return read_msr(vcpu, index, &v) ? api_hex(v) : json_null();
+	v = 0;
+	return vcpu_msr(vcpu, KVM_GET_MSRS, index, &v) ? api_hex(v) :
+							 json_null();
 }
 
 /*
@@ -582,7 +566,8 @@ int api_cmd_query_msrs(struct api_ctx *ctx, json_t *args, json_t **ret,
 				"MSR index 0x%llx is not a 32-bit value",
 				(unsigned long long)index);
 		name = msr_name((uint32_t)index, buf, sizeof(buf));
-		if (!read_msr(vcpu, (uint32_t)index, &value))
+		value = 0;
+		if (!vcpu_msr(vcpu, KVM_GET_MSRS, (uint32_t)index, &value))
 			return errmsg_set(
 				err, EINVAL,
 				"MSR 0x%x%s%s%s cannot be read on vCPU %d: KVM does not provide it for this guest",

@@ -21,6 +21,7 @@
 #include "inspect/vcpu_args.h"
 #include "inspect/pagewalk.h"
 #include "inspect/search.h"
+#include "util/parse.h"
 #include "vmm/diag.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -304,17 +305,6 @@ static int base64_decode(const char *s, uint8_t **out, size_t *out_len,
 	return 0;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex digits in pairs, optionally after "0x", whitespace between bytes. */
 static int hex_decode(const char *s, const char *name, uint8_t **out,
 		      size_t *out_len, size_t max, struct errmsg *err)
@@ -334,8 +324,8 @@ static int hex_decode(const char *s, const char *name, uint8_t **out,
 			i++;
 			continue;
 		}
-		hi = hex_value(s[i]);
-		lo = i + 1 < n ? hex_value(s[i + 1]) : -1;
+		hi = parse_hex_digit(s[i]);
+		lo = i + 1 < n ? parse_hex_digit(s[i + 1]) : -1;
 		if (hi < 0 || lo < 0) {
 			free(buf);
 			if (hi >= 0 && i + 1 >= n)

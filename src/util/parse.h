@@ -13,4 +13,7 @@ int parse_size(const char *s, uint64_t *out);
 /* Decimal integer in [min, max]; -EINVAL on junk, -ERANGE outside. */
 int parse_int(const char *s, long min, long max, long *out);
 
+/* Value of one hex digit (either case), -1 for anything else. */
+int parse_hex_digit(int c);
+
 #endif

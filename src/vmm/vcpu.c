@@ -71,6 +71,25 @@ void vcpu_destroy(struct vcpu *vcpu)
 	free(vcpu);
 }
 
+bool vcpu_msr(struct vcpu *vcpu, unsigned long req, uint32_t index,
+	      uint64_t *data)
+{
+	union {
+		struct kvm_msrs hdr;
+		uint8_t bytes[sizeof(struct kvm_msrs) +
+			      sizeof(struct kvm_msr_entry)];
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.hdr.entries[0].index = index;
+	m.hdr.entries[0].data = *data;
+	if (ioctl(vcpu->fd, req, &m) != 1)
+		return false;
+	*data = m.hdr.entries[0].data;
+	return true;
+}
+
 void vcpu_kick(struct vcpu *vcpu)
 {
 	/*

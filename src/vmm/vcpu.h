@@ -72,6 +72,13 @@ bool vcpu_try_emulation_fallback(struct vcpu *vcpu);
 const char *kvm_exit_reason_name(uint32_t reason);
 
 /*
+ * KVM_GET_MSRS or KVM_SET_MSRS (req) of one MSR: *data is read or written.
+ * False when KVM refuses it. vCPU thread, or any thread while paused.
+ */
+bool vcpu_msr(struct vcpu *vcpu, unsigned long req, uint32_t index,
+	      uint64_t *data);
+
+/*
  * Read up to len instruction bytes at CS:rip (vCPU thread only: uses
  * KVM_TRANSLATE). Returns the number read; note says why it stopped short.
  */

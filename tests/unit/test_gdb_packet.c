@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "debug/gdb_packet.h"
+#include "util/parse.h"
 #include "debug/gdbstub.h"
 #include "util/log.h"
 #include "vmm/vcpu.h"
@@ -168,8 +169,8 @@ static void test_hex(void **state)
 	assert_int_equal(gdb_hex_decode("0", 1, bytes, 4), -1);
 	assert_int_equal(gdb_hex_decode("0g", 2, bytes, 4), -1);
 	assert_int_equal(gdb_hex_decode("0011223344", 10, bytes, 4), -1);
-	assert_int_equal(gdb_hex_digit('F'), 15);
-	assert_int_equal(gdb_hex_digit('x'), -1);
+	assert_int_equal(parse_hex_digit('F'), 15);
+	assert_int_equal(parse_hex_digit('x'), -1);
 }
 
 static void test_parse_hex(void **state)
