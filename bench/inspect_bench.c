@@ -27,7 +27,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "inspect/pagewalk.h"
+#include "arch/x86/pagewalk.h"
 #include "inspect/search.h"
 #include "vmm/memory.h"
 

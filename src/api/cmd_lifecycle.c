@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "api/server.h"
+#include "api/commands.h"
 #include "inspect/handlers.h"
 #include "vmm/exit_status.h"
 #include "vmm/vm.h"
@@ -75,23 +75,54 @@ int api_cmd_query_commands(struct api_ctx *ctx, json_t *args, json_t **ret,
 	return 0;
 }
 
-/* {"status": "running"|"paused", "running": bool} */
+static const char *const holder_words[VM_NR_HOLDERS] = {
+	[VM_HOLD_USER] = "user",
+	[VM_HOLD_DEBUGGER] = "gdb",
+	[VM_HOLD_FATAL] = "fatal",
+};
+
+/*
+ * {"status": S, "running": bool, "held-by": ["user", "gdb", "fatal"]}
+ * with QEMU's run states: "running", "paused" (user), "debug" (gdb only),
+ * and for a dead guest kept by --on-fatal pause "shutdown" (triple
+ * fault), "guest-panicked" (halted for good) or "internal-error", plus
+ * "fatal": {"reason", "status", "why", "cpu"}.
+ */
 int api_cmd_query_status(struct api_ctx *ctx, json_t *args, json_t **ret,
 			 struct errmsg *err)
 {
+	unsigned int holds = vm_holds(ctx->vm);
+	const char *status = "running", *reason, *why;
+	json_t *held;
+	int r, i, code, cpu;
 	bool paused;
-	int r;
 
 	r = api_args_only(args, no_args, err);
 	if (r)
 		return r;
-	paused = vm_is_paused(ctx->vm);
-	*ret = json_pack("{s:s,s:b}", "status", paused ? "paused" : "running",
-			 "running", !paused);
+	paused = vm_is_paused(ctx->vm) && !ctx->vm->internal_holds;
+	if (paused)
+		status = holds == 1u << VM_HOLD_DEBUGGER ? "debug" : "paused";
+	if (vm_is_dead(ctx->vm))
+		vm_death(ctx->vm, &status, NULL, NULL, NULL, NULL);
+	held = json_array();
+	for (i = 0; held && i < VM_NR_HOLDERS; i++)
+		if (holds & (1u << i) && holder_words[i])
+			json_array_append_new(held,
+					      json_string(holder_words[i]));
+	*ret = json_pack("{s:s,s:b,s:o*}", "status", status, "running",
+			 !paused, "held-by", held);
+	if (*ret && vm_is_dead(ctx->vm)) {
+		vm_death(ctx->vm, NULL, &reason, &code, &why, &cpu);
+		json_object_set_new(*ret, "fatal",
+				    json_pack("{s:s,s:i,s:s,s:i}", "reason",
+					      reason, "status", code, "why",
+					      why, "cpu", cpu));
+	}
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* {} ; event STOP when the vCPUs were running. */
+/* {} ; takes the user's hold (event STOP when the vCPUs were running). */
 int api_cmd_stop(struct api_ctx *ctx, json_t *args, json_t **ret,
 		 struct errmsg *err)
 {
@@ -99,14 +130,15 @@ int api_cmd_stop(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	if (r)
 		return r;
-	if (vm_is_paused(ctx->vm))
-		return 0;
-	vm_pause(ctx->vm);
-	api_server_event(ctx->server, "STOP", NULL);
+	vm_hold(ctx->vm, VM_HOLD_USER);
 	return 0;
 }
 
-/* {} ; event RESUME when the vCPUs were stopped. */
+/*
+ * {} ; drops the user's hold (event RESUME when the vCPUs run again).
+ * Refused, holding on, while another holder keeps the VM stopped: gdb
+ * (continue or detach there) or the guest's death.
+ */
 int api_cmd_cont(struct api_ctx *ctx, json_t *args, json_t **ret,
 		 struct errmsg *err)
 {
@@ -114,10 +146,12 @@ int api_cmd_cont(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	if (r)
 		return r;
-	if (!vm_is_paused(ctx->vm))
+	if (!vm_holds(ctx->vm))
 		return 0;
-	vm_resume(ctx->vm);
-	api_server_event(ctx->server, "RESUME", NULL);
+	r = vm_check_resumable(ctx->vm, VM_HOLD_USER, "cont", err);
+	if (r)
+		return r;
+	vm_unhold(ctx->vm, VM_HOLD_USER);
 	return 0;
 }
 
@@ -134,8 +168,9 @@ int api_cmd_quit(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	if (r)
 		return r;
-	vm_request_end(ctx->vm, KS_STATUS_SIGNAL,
-		       "quit command from the control socket", NULL);
+	vm_request_end_reason(ctx->vm, KS_STATUS_SIGNAL,
+			      "quit command from the control socket",
+			      "host-qmp-quit");
 	return 0;
 }
 

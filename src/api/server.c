@@ -19,6 +19,7 @@
 
 #include "api/server.h"
 #include "util/log.h"
+#include "vmm/vm.h"
 
 #ifndef KVMSCOPE_VERSION
 #define KVMSCOPE_VERSION "0.1.0"
@@ -71,7 +72,7 @@ struct api_client {
 
 struct api_server {
 	int listen_fd;
-	int epfd;
+	struct event_loop *loop; /* NULL until api_server_watch */
 	char *path;
 	dev_t dev;
 	ino_t ino;
@@ -450,9 +451,10 @@ static void client_flush(struct api_client *c)
 		c->dead = true;
 }
 
+static void server_ready(void *opaque, int fd, uint32_t events);
+
 static void client_update_events(struct api_server *srv, struct api_client *c)
 {
-	struct epoll_event ev = { .data.fd = c->fd };
 	uint32_t want = 0;
 
 	if (c->dead)
@@ -464,8 +466,7 @@ static void client_update_events(struct api_server *srv, struct api_client *c)
 		want |= EPOLLOUT;
 	if (want == c->events)
 		return;
-	ev.events = want;
-	if (epoll_ctl(srv->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+	if (event_loop_mod(srv->loop, c->fd, want) < 0)
 		c->dead = true;
 	else
 		c->events = want;
@@ -520,8 +521,8 @@ static void client_pump(struct api_server *srv, struct api_client *c)
 
 static void client_free(struct api_server *srv, struct api_client *c)
 {
-	if (srv->epfd >= 0)
-		epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (srv->loop)
+		event_loop_del(srv->loop, c->fd);
 	close(c->fd);
 	session_release(&c->s);
 	free(c);
@@ -553,9 +554,8 @@ static void refuse(int fd)
 
 static void accept_clients(struct api_server *srv)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
 	struct api_client *c;
-	int fd, i;
+	int fd, i, r;
 
 	for (;;) {
 		fd = accept4(srv->listen_fd, NULL, NULL,
@@ -577,16 +577,17 @@ static void accept_clients(struct api_server *srv)
 		}
 		session_init(&c->s, srv->ctx, srv->table, srv->table_count);
 		c->fd = fd;
-		ev.data.fd = fd;
-		if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		r = event_loop_add(srv->loop, fd, EPOLLIN | EPOLLOUT,
+				   server_ready, srv);
+		if (r) {
 			log_warn("api: cannot watch a new client: %s",
-				 strerror(errno));
+				 strerror(-r));
 			close(fd);
 			session_release(&c->s);
 			free(c);
 			continue;
 		}
-		c->events = ev.events;
+		c->events = EPOLLIN | EPOLLOUT;
 		srv->clients[i] = c;
 		client_flush(c);
 		client_update_events(srv, c);
@@ -601,11 +602,6 @@ static struct api_client *find_client(struct api_server *srv, int fd)
 		if (srv->clients[i] && srv->clients[i]->fd == fd)
 			return srv->clients[i];
 	return NULL;
-}
-
-bool api_server_owns(struct api_server *srv, int fd)
-{
-	return srv && fd >= 0 && (fd == srv->listen_fd || find_client(srv, fd));
 }
 
 void api_server_handle(struct api_server *srv, int fd, uint32_t events)
@@ -771,7 +767,6 @@ int api_server_open(struct api_server **out, const char *path,
 				  path);
 	}
 	srv->listen_fd = fd;
-	srv->epfd = -1;
 	srv->dev = st.st_dev;
 	srv->ino = st.st_ino;
 	srv->ctx = base;
@@ -780,15 +775,55 @@ int api_server_open(struct api_server **out, const char *path,
 	return 0;
 }
 
-int api_server_watch(struct api_server *srv, int epfd)
+static void server_ready(void *opaque, int fd, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	api_server_handle(opaque, fd, events);
+}
 
-	ev.data.fd = srv->listen_fd;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, srv->listen_fd, &ev) < 0)
-		return -errno;
-	srv->epfd = epfd;
-	return 0;
+/* Run-state changes become QMP events for every client. */
+static void on_vm_state(void *opaque, const struct vm_state_event *ev)
+{
+	struct api_server *srv = opaque;
+
+	switch (ev->kind) {
+	case VM_STATE_STOP:
+		api_server_event(srv, "STOP",
+				 json_pack("{s:s}", "reason", ev->reason));
+		break;
+	case VM_STATE_RESUME:
+		api_server_event(srv, "RESUME",
+				 json_pack("{s:s}", "reason", ev->reason));
+		break;
+	case VM_STATE_FATAL:
+		api_server_event(
+			srv, "GUEST_PANICKED",
+			json_pack("{s:s,s:{s:s,s:s,s:s,s:i,s:s,s:i}}", "action",
+				  "pause", "info", "type", "kvmscope",
+				  "reason", ev->reason, "run-state",
+				  ev->run_state, "status", ev->status, "why",
+				  ev->why, "cpu", ev->cpu));
+		break;
+	case VM_STATE_END:
+		api_server_event(srv, "SHUTDOWN",
+				 json_pack("{s:b,s:s,s:i,s:s}", "guest",
+					   ev->guest, "reason", ev->reason,
+					   "status", ev->status, "why",
+					   ev->why));
+		break;
+	}
+}
+
+int api_server_watch(struct api_server *srv, struct event_loop *loop)
+{
+	int r = event_loop_add(loop, srv->listen_fd, EPOLLIN, server_ready,
+			       srv);
+
+	if (r)
+		return r;
+	srv->loop = loop;
+	if (srv->ctx.vm)
+		r = vm_add_state_listener(srv->ctx.vm, on_vm_state, srv);
+	return r;
 }
 
 void api_server_use_table(struct api_server *srv,
@@ -834,16 +869,15 @@ void api_server_close(struct api_server *srv)
 	if (!srv)
 		return;
 	flush_before_close(srv);
-	/*
-	 * The main loop may have closed its epoll fd already; closing our
-	 * fds removes them from any epoll set anyway.
-	 */
-	srv->epfd = -1;
+	if (srv->loop && srv->ctx.vm)
+		vm_remove_state_listener(srv->ctx.vm, on_vm_state, srv);
 	for (i = 0; i < API_MAX_CLIENTS; i++) {
 		if (srv->clients[i])
 			client_free(srv, srv->clients[i]);
 		srv->clients[i] = NULL;
 	}
+	if (srv->loop)
+		event_loop_del(srv->loop, srv->listen_fd);
 	close(srv->listen_fd);
 	/* Only our own socket: someone may have replaced the path. */
 	if (lstat(srv->path, &st) == 0 && st.st_dev == srv->dev &&

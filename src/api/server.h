@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "api/commands.h"
+#include "util/event_loop.h"
 
 #define API_MAX_CLIENTS 16
 /*
@@ -36,12 +37,13 @@ struct api_server;
  */
 int api_server_open(struct api_server **out, const char *path,
 		    struct api_ctx base, struct errmsg *err);
-/* Register the listening socket (and later the clients) with epfd, using
- * ev.data.fd = fd as the main loop expects. */
-int api_server_watch(struct api_server *srv, int epfd);
-/* True when fd is the listening socket or a client of this server. */
-bool api_server_owns(struct api_server *srv, int fd);
-/* Readiness (epoll events) of one of the server's fds. */
+/*
+ * Register the listening socket (and later the clients) as sources of the
+ * main loop, and listen to the VM's run-state changes (STOP, RESUME,
+ * GUEST_PANICKED and SHUTDOWN events).
+ */
+int api_server_watch(struct api_server *srv, struct event_loop *loop);
+/* Readiness (epoll events) of one of the server's fds: the loop's callback. */
 void api_server_handle(struct api_server *srv, int fd, uint32_t events);
 /*
  * Send an event to every client past negotiation. data (may be NULL) is

@@ -223,6 +223,7 @@ static int boot_once(const struct vm_config *cfg,
 {
 	static struct vm vm;
 	struct api_server *api = NULL;
+	struct gdbstub *gdb = NULL;
 	struct guest_memory mem;
 	struct boot_entry entry;
 	int r, out_fd, in_fd;
@@ -239,26 +240,42 @@ static int boot_once(const struct vm_config *cfg,
 	if (!r)
 		r = vm_set_boot_entry(&vm, &entry, err);
 	/* The socket before the serial file: a bad path leaves no file. */
-	if (!r && cfg->api_sock)
+	if (!r && cfg->api_sock) {
 		r = api_server_open(&api, cfg->api_sock,
 				    (struct api_ctx){ .vm = &vm }, err);
+		if (!r)
+			r = api_server_watch(api, &vm.loop);
+		if (r && !err->text[0])
+			errmsg_set(err, -r, "--api-sock: %s", strerror(-r));
+	}
 	if (!r && cfg->gdb) {
-		r = gdbstub_open(&vm.gdb, cfg->gdb, &vm, err);
-		gdbstub_set_formatter(vm.gdb, ctl_format);
+		r = gdbstub_open(&gdb, cfg->gdb, &vm, err);
+		if (!r) {
+			gdbstub_set_formatter(gdb, ctl_format);
+			r = gdbstub_watch(gdb, &vm.loop);
+		}
+		if (r && !err->text[0])
+			errmsg_set(err, -r, "--gdb: %s", strerror(-r));
 	}
 	if (!r)
 		r = open_serial(cfg, restarted, &out_fd, &in_fd, err);
 	if (!r) {
-		r = vm_run(&vm, api, out_fd, in_fd, err);
+		r = vm_run(&vm, out_fd, in_fd, err);
 		if (out_fd > STDERR_FILENO)
 			close(out_fd);
 	}
 	api_server_close(api);
 	/* Before vm_destroy: it takes breakpoints out of guest memory. */
-	gdbstub_close(vm.gdb);
+	gdbstub_close(gdb);
 	guest_memory_free(&mem);
 	vm_destroy(&vm);
 	return r;
+}
+
+/* --symbols names RIPs in the core's diagnostics. */
+static int describe_symbol(void *opaque, uint64_t addr, char *buf, size_t size)
+{
+	return symbols_describe(opaque, addr, buf, size);
 }
 
 int cmd_run(int argc, char **argv)
@@ -299,7 +316,7 @@ int cmd_run(int argc, char **argv)
 		r = symbols_load(&syms, cfg.symbols_path, &err);
 		if (r)
 			goto fail;
-		guest_symbols = &syms;
+		diag_set_symbolizer(describe_symbol, &syms);
 	}
 
 	for (;;) {
@@ -312,7 +329,7 @@ int cmd_run(int argc, char **argv)
 		restarted = true;
 	}
 	free_request(&req);
-	guest_symbols = NULL;
+	diag_set_symbolizer(NULL, NULL);
 	symbols_free(&syms);
 	return r;
 fail:

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "util/log.h"
 #include "util/parse.h"
+#include "vmm/runstate.h"
 
 void run_usage(FILE *out)
 {
@@ -32,6 +33,11 @@ void run_usage(FILE *out)
 	      "      --kvm-device PATH   KVM device node (default /dev/kvm)\n"
 	      "      --on-reboot ACTION  when the guest resets: exit (default, status 4)\n"
 	      "                          or restart (boot the same kernel again)\n"
+	      "      --on-fatal ACTION   when the guest dies (triple fault, halted for\n"
+	      "                          good, internal error, failed entry): pause\n"
+	      "                          (keep the VM for inspection; quit ends it with\n"
+	      "                          the fatal status) or exit. Default: pause with\n"
+	      "                          --api-sock or --gdb, exit otherwise\n"
 	      "      --api-sock PATH     control socket (QMP-framed JSON, mode 0600) for\n"
 	      "                          kvmscope ctl PATH ..., socat or QMP tools\n"
 	      "      --paused            start with every vCPU stopped before its first\n"
@@ -73,6 +79,7 @@ enum {
 	OPT_PAUSED,
 	OPT_GDB,
 	OPT_SYMBOLS,
+	OPT_ON_FATAL,
 };
 
 static const struct option run_longopts[] = {
@@ -86,6 +93,7 @@ static const struct option run_longopts[] = {
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
+	{ "on-fatal", required_argument, NULL, OPT_ON_FATAL },
 	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "gdb", required_argument, NULL, OPT_GDB },
@@ -117,6 +125,7 @@ static int parse_serial(const char *arg, struct vm_config *cfg,
 int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 		      struct errmsg *err)
 {
+	int on_fatal = -1; /* not given */
 	long n;
 	int c, r;
 
@@ -217,6 +226,17 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 					"--on-reboot '%s' is not understood: use exit or restart",
 					optarg);
 			break;
+		case OPT_ON_FATAL:
+			if (!strcmp(optarg, "exit"))
+				on_fatal = VM_ON_FATAL_EXIT;
+			else if (!strcmp(optarg, "pause"))
+				on_fatal = VM_ON_FATAL_PAUSE;
+			else
+				return errmsg_set(
+					err, EINVAL,
+					"--on-fatal '%s' is not understood: use pause or exit",
+					optarg);
+			break;
 		case 'v':
 			log_verbosity++;
 			break;
@@ -240,6 +260,15 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 			err, EINVAL,
 			"unexpected argument '%s' (kernel arguments go in --append \"...\")",
 			argv[optind]);
+	/* Without a socket nobody could look at a kept guest. */
+	if (on_fatal < 0)
+		on_fatal = cfg->api_sock || cfg->gdb ? VM_ON_FATAL_PAUSE :
+							VM_ON_FATAL_EXIT;
+	if (on_fatal == VM_ON_FATAL_PAUSE && !cfg->api_sock && !cfg->gdb)
+		return errmsg_set(
+			err, EINVAL,
+			"--on-fatal pause needs --api-sock PATH or --gdb SPEC: nothing could inspect or end the dead guest otherwise");
+	cfg->on_fatal = on_fatal;
 	if (cfg->start_paused && !cfg->api_sock && !cfg->gdb)
 		return errmsg_set(
 			err, EINVAL,

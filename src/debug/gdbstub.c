@@ -39,7 +39,7 @@
 #include "arch/x86/cpu_template.h"
 #include "debug/gdb_packet.h"
 #include "debug/gdbstub.h"
-#include "inspect/pagewalk.h"
+#include "arch/x86/pagewalk.h"
 #include "util/log.h"
 #include "vmm/diag.h"
 #include "vmm/exit_status.h"
@@ -112,7 +112,8 @@ struct sw_watch {
 
 struct gdbstub {
 	struct vm *vm;
-	int listen_fd, conn_fd, efd, epfd;
+	int listen_fd, conn_fd, efd;
+	struct event_loop *loop; /* NULL until gdbstub_watch */
 	char *unix_path;
 	char where[160]; /* what we listen on, for messages */
 	gdbstub_formatter fmt;
@@ -1001,15 +1002,12 @@ static char *build_target_xml(size_t *len)
 
 static void update_epoll_out(struct gdbstub *gs)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	bool want = gs->out_len > 0;
 
-	if (gs->conn_fd < 0 || gs->epfd < 0 || want == gs->out_armed)
+	if (gs->conn_fd < 0 || !gs->loop || want == gs->out_armed)
 		return;
-	if (want)
-		ev.events |= EPOLLOUT;
-	ev.data.fd = gs->conn_fd;
-	if (epoll_ctl(gs->epfd, EPOLL_CTL_MOD, gs->conn_fd, &ev) == 0)
+	if (event_loop_mod(gs->loop, gs->conn_fd,
+			   EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
 		gs->out_armed = want;
 }
 
@@ -1577,7 +1575,7 @@ static void start_continue(struct gdbstub *gs)
 		apply_debug(gs, vm->vcpus[i], step, false);
 	set_state(gs, GS_RUNNING, -1);
 	if (gs->plan_all) {
-		vm_resume(vm);
+		vm_unhold(vm, VM_HOLD_DEBUGGER);
 		return;
 	}
 	for (i = 0; i < vm->nr_vcpus; i++)
@@ -1657,7 +1655,7 @@ static void on_vcpu_event(struct gdbstub *gs)
 	if (state == GS_IDLE || state == GS_STOPPED || !pending)
 		return;
 	/* The requester set pause_req; wait until all are parked. */
-	vm_pause(gs->vm);
+	vm_hold(gs->vm, VM_HOLD_DEBUGGER);
 	if (state == GS_STEP_OVER && cpu == gs->step_cpu &&
 	    st.kind == GDB_STOP_SIGNAL) {
 		replant(gs);
@@ -1676,7 +1674,7 @@ static void interrupt(struct gdbstub *gs)
 
 	if (gs->state == GS_STOPPED || gs->state == GS_IDLE)
 		return;
-	vm_pause(gs->vm);
+	vm_hold(gs->vm, VM_HOLD_DEBUGGER);
 	pthread_mutex_lock(&gs->lock);
 	pending = gs->stop_pending;
 	if (pending) {
@@ -2475,15 +2473,20 @@ static void handle_monitor(struct gdbstub *gs, const char *hex)
 
 /* ---- connection ---------------------------------------------------------- */
 
+static void gdbstub_ready(void *opaque, int fd, uint32_t events)
+{
+	gdbstub_handle(opaque, fd, events);
+}
+
 /* Detach-like cleanup: nothing of gdb's stays in the guest; it runs on. */
 static void release_guest(struct gdbstub *gs)
 {
 	if (gs->state == GS_IDLE)
 		return;
-	vm_pause(gs->vm);
+	vm_hold(gs->vm, VM_HOLD_DEBUGGER);
 	remove_all(gs);
 	set_state(gs, GS_IDLE, -1);
-	vm_resume(gs->vm);
+	vm_unhold(gs->vm, VM_HOLD_DEBUGGER);
 }
 
 static void disconnect(struct gdbstub *gs, const char *why)
@@ -2492,8 +2495,8 @@ static void disconnect(struct gdbstub *gs, const char *why)
 		return;
 	log_info("gdb: %s; the guest runs on", why);
 	release_guest(gs);
-	if (gs->epfd >= 0)
-		epoll_ctl(gs->epfd, EPOLL_CTL_DEL, gs->conn_fd, NULL);
+	if (gs->loop)
+		event_loop_del(gs->loop, gs->conn_fd);
 	close(gs->conn_fd);
 	gs->conn_fd = -1;
 	gs->out_len = 0;
@@ -2561,14 +2564,14 @@ static void kill_vm(struct gdbstub *gs, bool reply)
 	if (reply)
 		send_packet(gs, "OK");
 	flush_out(gs);
-	vm_pause(gs->vm);
+	vm_hold(gs->vm, VM_HOLD_DEBUGGER);
 	remove_all(gs);
 	set_state(gs, GS_IDLE, -1);
 	vm_request_end(gs->vm, KS_STATUS_SIGNAL, "killed by gdb", NULL);
 	if (gs->conn_fd < 0)
 		return;
-	if (gs->epfd >= 0)
-		epoll_ctl(gs->epfd, EPOLL_CTL_DEL, gs->conn_fd, NULL);
+	if (gs->loop)
+		event_loop_del(gs->loop, gs->conn_fd);
 	close(gs->conn_fd);
 	gs->conn_fd = -1;
 	gs->out_len = 0;
@@ -2723,11 +2726,13 @@ static void on_input(struct gdbstub *gs)
 /* A connected gdb on fd (non-blocking): the VM stops for it. */
 static int attach(struct gdbstub *gs, int fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	int r;
 
-	ev.data.fd = fd;
-	if (gs->epfd >= 0 && epoll_ctl(gs->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		return -errno;
+	if (gs->loop) {
+		r = event_loop_add(gs->loop, fd, EPOLLIN, gdbstub_ready, gs);
+		if (r)
+			return r;
+	}
 	gs->conn_fd = fd;
 	gs->out_armed = false;
 	gs->noack = false;
@@ -2738,7 +2743,7 @@ static int attach(struct gdbstub *gs, int fd)
 	gs->c_cpu = -1;
 	gs->emulate_watch = use_step_watch(gs);
 	/* gdb expects a stopped target: stop the VM on attach. */
-	vm_pause(gs->vm);
+	vm_hold(gs->vm, VM_HOLD_DEBUGGER);
 	set_state(gs, GS_STOPPED, -1);
 	gs->last_stop = (struct gdb_stop){ .sig = GDB_SIGTRAP, .thread = 1 };
 	gs->last_stop_cpu = -1;
@@ -2920,6 +2925,11 @@ static int listen_unix(struct gdbstub *gs, const char *path, struct errmsg *err)
 	return 0;
 }
 
+static bool debug_exit_hook(void *opaque, struct vcpu *vcpu, bool from_int3)
+{
+	return gdbstub_vcpu_debug_exit(opaque, vcpu, from_int3);
+}
+
 static struct gdbstub *stub_alloc(struct vm *vm, struct errmsg *err)
 {
 	struct gdbstub *gs = calloc(1, sizeof(*gs));
@@ -2933,7 +2943,7 @@ static struct gdbstub *stub_alloc(struct vm *vm, struct errmsg *err)
 		return NULL;
 	}
 	gs->vm = vm;
-	gs->listen_fd = gs->conn_fd = gs->epfd = -1;
+	gs->listen_fd = gs->conn_fd = -1;
 	gs->mask_cpu = -1;
 	gs->last_stop_cpu = -1;
 	gs->state = GS_IDLE;
@@ -2949,6 +2959,7 @@ static struct gdbstub *stub_alloc(struct vm *vm, struct errmsg *err)
 		return NULL;
 	}
 	pthread_mutex_init(&gs->lock, NULL);
+	vm_set_debug_hook(vm, debug_exit_hook, gs);
 	return gs;
 }
 
@@ -3023,29 +3034,20 @@ void gdbstub_set_formatter(struct gdbstub *gs, gdbstub_formatter fmt)
 		gs->fmt = fmt;
 }
 
-int gdbstub_watch(struct gdbstub *gs, int epfd)
+int gdbstub_watch(struct gdbstub *gs, struct event_loop *loop)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	int r = 0;
 
-	gs->epfd = epfd;
-	ev.data.fd = gs->listen_fd;
-	if (gs->listen_fd >= 0 &&
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, gs->listen_fd, &ev) < 0)
-		return -errno;
-	ev.data.fd = gs->efd;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, gs->efd, &ev) < 0)
-		return -errno;
-	ev.data.fd = gs->conn_fd;
-	if (gs->conn_fd >= 0 &&
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, gs->conn_fd, &ev) < 0)
-		return -errno;
-	return 0;
-}
-
-bool gdbstub_owns(struct gdbstub *gs, int fd)
-{
-	return gs && fd >= 0 &&
-	       (fd == gs->listen_fd || fd == gs->conn_fd || fd == gs->efd);
+	gs->loop = loop;
+	if (gs->listen_fd >= 0)
+		r = event_loop_add(loop, gs->listen_fd, EPOLLIN, gdbstub_ready,
+				   gs);
+	if (!r)
+		r = event_loop_add(loop, gs->efd, EPOLLIN, gdbstub_ready, gs);
+	if (!r && gs->conn_fd >= 0)
+		r = event_loop_add(loop, gs->conn_fd, EPOLLIN, gdbstub_ready,
+				   gs);
+	return r;
 }
 
 void gdbstub_handle(struct gdbstub *gs, int fd, uint32_t events)
@@ -3091,6 +3093,14 @@ void gdbstub_close(struct gdbstub *gs)
 		remove_all(gs);
 		gs->state = GS_IDLE;
 	}
+	if (gs->loop) {
+		event_loop_del(gs->loop, gs->efd);
+		if (gs->conn_fd >= 0)
+			event_loop_del(gs->loop, gs->conn_fd);
+		if (gs->listen_fd >= 0)
+			event_loop_del(gs->loop, gs->listen_fd);
+	}
+	vm_set_debug_hook(gs->vm, NULL, NULL);
 	if (gs->conn_fd >= 0)
 		close(gs->conn_fd);
 	if (gs->listen_fd >= 0)

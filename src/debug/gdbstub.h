@@ -36,6 +36,7 @@
 #include <stdio.h>
 
 #include "util/errmsg.h"
+#include "util/event_loop.h"
 
 struct gdbstub;
 struct vcpu;
@@ -68,11 +69,12 @@ int gdbstub_open_conn(struct gdbstub **out, int fd, struct vm *vm,
 typedef void (*gdbstub_formatter)(FILE *out, const char *command, json_t *ret);
 void gdbstub_set_formatter(struct gdbstub *gs, gdbstub_formatter fmt);
 
-/* Register the stub's fds (EPOLLIN, data.fd = fd) in the main loop. */
-int gdbstub_watch(struct gdbstub *gs, int epfd);
-/* Is fd one of the stub's (listener, connection, eventfd)? */
-bool gdbstub_owns(struct gdbstub *gs, int fd);
-/* Handle readiness of one of the stub's fds; never blocks for long. */
+/* Register the stub's fds as sources of the main loop. */
+int gdbstub_watch(struct gdbstub *gs, struct event_loop *loop);
+/*
+ * Handle readiness of one of the stub's fds; never blocks for long. The
+ * main loop's callback, public for tests that drive the stub directly.
+ */
 void gdbstub_handle(struct gdbstub *gs, int fd, uint32_t events);
 
 /*

@@ -19,7 +19,7 @@
 
 #include "inspect/handlers.h"
 #include "inspect/vcpu_args.h"
-#include "inspect/pagewalk.h"
+#include "arch/x86/pagewalk.h"
 #include "inspect/search.h"
 #include "util/parse.h"
 #include "vmm/diag.h"
@@ -195,7 +195,7 @@ static int parse_target(struct api_ctx *ctx, json_t *args, const char *cmd,
 	if (!r)
 		r = inspect_arg_vcpu(ctx, args, &t->vcpu, err);
 	if (!r)
-		r = inspect_vcpu_paging(ctx->vm, t->vcpu, &sregs, &t->pc, err);
+		r = vcpu_paging_ctx(t->vcpu, &sregs, &t->pc, err);
 	return r;
 }
 
@@ -620,7 +620,7 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 		if (!r)
 			r = inspect_arg_vcpu(ctx, args, &vcpu, err);
 		if (!r)
-			r = inspect_vcpu_paging(ctx->vm, vcpu, &sregs, &pc,
+			r = vcpu_paging_ctx(vcpu, &sregs, &pc,
 						err);
 		if (r)
 			return r;

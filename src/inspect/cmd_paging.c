@@ -14,7 +14,7 @@
 
 #include "inspect/handlers.h"
 #include "inspect/vcpu_args.h"
-#include "inspect/pagewalk.h"
+#include "arch/x86/pagewalk.h"
 #include "vmm/diag.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -110,7 +110,7 @@ int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 	if (!r)
 		r = api_arg_u64(args, "gva", true, &gva, NULL, err);
 	if (!r)
-		r = inspect_vcpu_paging(ctx->vm, vcpu, &s, &pc, err);
+		r = vcpu_paging_ctx(vcpu, &s, &pc, err);
 	if (r)
 		return r;
 
@@ -246,7 +246,7 @@ int api_cmd_query_mappings(struct api_ctx *ctx, json_t *args, json_t **ret,
 		r = api_arg_int(args, "max", false, 1, MAPPINGS_LIMIT, &out.max,
 				NULL, err);
 	if (!r)
-		r = inspect_vcpu_paging(ctx->vm, vcpu, &s, &pc, err);
+		r = vcpu_paging_ctx(vcpu, &s, &pc, err);
 	if (r)
 		return r;
 

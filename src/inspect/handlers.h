@@ -7,7 +7,7 @@
 #ifndef KVMSCOPE_INSPECT_HANDLERS_H
 #define KVMSCOPE_INSPECT_HANDLERS_H
 
-#include "api/commands.h"
+#include "cmd/command.h"
 
 /* Lifecycle (src/api/cmd_lifecycle.c). */
 int api_cmd_qmp_capabilities(struct api_ctx *, json_t *, json_t **,

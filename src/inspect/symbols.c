@@ -24,7 +24,6 @@
 #define STT_OBJECT 1
 #define STT_NOTYPE 0
 
-const struct symbols *guest_symbols;
 
 static uint64_t get_le(const uint8_t *p, int n)
 {

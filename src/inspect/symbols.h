@@ -38,7 +38,4 @@ void symbols_free(struct symbols *s);
 int symbols_describe(const struct symbols *s, uint64_t addr, char *buf,
 		     size_t size);
 
-/* The process-wide table diagnostics use (NULL: none). */
-extern const struct symbols *guest_symbols;
-
 #endif

@@ -5,8 +5,8 @@
 
 #include <linux/kvm.h>
 
-#include "api/commands.h"
-#include "inspect/pagewalk.h"
+#include "cmd/command.h"
+#include "arch/x86/pagewalk.h"
 
 struct vcpu;
 
@@ -14,12 +14,5 @@ struct vcpu;
 int inspect_arg_vcpu(struct api_ctx *ctx, json_t *args, struct vcpu **out,
 		     struct errmsg *err);
 
-/*
- * The walker's view of a stopped vCPU: its control registers (returned in
- * s) plus the physical address width and 1 GiB page support KVM offers
- * guests.
- */
-int inspect_vcpu_paging(struct vm *vm, struct vcpu *vcpu, struct kvm_sregs *s,
-			struct paging_ctx *pc, struct errmsg *err);
 
 #endif

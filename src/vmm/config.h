@@ -35,6 +35,7 @@ struct vm_config {
 	bool start_paused; /* --paused */
 	const char *gdb; /* --gdb tcp:HOST:PORT|unix:PATH, NULL: none */
 	const char *symbols_path; /* --symbols FILE */
+	int on_fatal; /* enum vm_on_fatal (vmm/runstate.h) */
 };
 
 #endif

@@ -18,8 +18,8 @@
 struct console {
 	int in_fd;
 	int room_efd; /* the UART signals "RX FIFO has room again" */
-	int epfd;
-	bool watching_in; /* in_fd is armed in epfd */
+	struct event_loop *loop;
+	bool watching_in; /* in_fd is armed in the loop */
 	bool eof;
 	bool escape; /* previous byte was the escape key */
 	struct serial *serial;
@@ -94,7 +94,6 @@ int console_open(struct console **out, int in_fd, struct serial *serial,
 	c->in_fd = in_fd;
 	c->serial = serial;
 	c->ctl = ctl;
-	c->epfd = -1;
 	c->room_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->room_efd < 0) {
 		free(c);
@@ -109,37 +108,34 @@ int console_open(struct console **out, int in_fd, struct serial *serial,
 
 static void arm_input(struct console *c, bool on)
 {
-	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
-				  .data.fd = c->in_fd };
-
 	if (c->in_fd < 0 || c->eof || c->watching_in == on)
 		return;
-	/* Regular files cannot be polled; they are always "ready". */
-	if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, c->in_fd, &ev) == 0)
+	if (event_loop_mod(c->loop, c->in_fd, on ? EPOLLIN : 0) == 0)
 		c->watching_in = on;
 }
 
-int console_watch(struct console *c, int epfd)
+static void console_ready(void *opaque, int fd, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	c->epfd = epfd;
-	ev.data.fd = c->room_efd;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->room_efd, &ev) < 0)
-		return -errno;
-	if (c->in_fd >= 0) {
-		ev.data.fd = c->in_fd;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, c->in_fd, &ev) == 0)
-			c->watching_in = true;
-		else
-			c->eof = true; /* e.g. /dev/null or a regular file */
-	}
-	return 0;
+	console_handle(opaque, fd);
 }
 
-bool console_owns(const struct console *c, int fd)
+int console_watch(struct console *c, struct event_loop *loop)
 {
-	return fd == c->room_efd || (c->in_fd >= 0 && fd == c->in_fd);
+	int r;
+
+	c->loop = loop;
+	r = event_loop_add(loop, c->room_efd, EPOLLIN, console_ready, c);
+	if (r)
+		return r;
+	if (c->in_fd >= 0) {
+		/* Regular files and /dev/null cannot be polled: no input. */
+		if (event_loop_add(loop, c->in_fd, EPOLLIN, console_ready, c) ==
+		    0)
+			c->watching_in = true;
+		else
+			c->eof = true;
+	}
+	return 0;
 }
 
 /*
@@ -203,7 +199,7 @@ static void read_input(struct console *c)
 		return;
 	if (n <= 0) {
 		/* EOF or error: the guest keeps running without input. */
-		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->in_fd, NULL);
+		event_loop_del(c->loop, c->in_fd);
 		c->watching_in = false;
 		c->eof = true;
 		return;
@@ -239,6 +235,11 @@ void console_close(struct console *c)
 	if (!c)
 		return;
 	console_restore_terminal();
+	if (c->loop) {
+		event_loop_del(c->loop, c->room_efd);
+		if (c->in_fd >= 0)
+			event_loop_del(c->loop, c->in_fd);
+	}
 	close(c->room_efd);
 	free(c);
 }

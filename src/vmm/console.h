@@ -15,6 +15,7 @@
 
 #include "devices/devices.h"
 #include "util/errmsg.h"
+#include "util/event_loop.h"
 
 struct serial;
 struct console;
@@ -22,12 +23,10 @@ struct console;
 /* in_fd < 0: no input. Puts a terminal in raw mode. */
 int console_open(struct console **out, int in_fd, struct serial *serial,
 		 struct vm_control ctl, struct errmsg *err);
-/* Register the console's fds with an epoll set (data.ptr = console). */
-int console_watch(struct console *c, int epfd);
+/* Register the console's fds as sources of the main loop. */
+int console_watch(struct console *c, struct event_loop *loop);
 /* Handle readiness of one of the console's fds. */
 void console_handle(struct console *c, int fd);
-/* True when fd belongs to this console. */
-bool console_owns(const struct console *c, int fd);
 void console_close(struct console *c);
 
 /* Restore the terminal; async-signal-safe, idempotent. */

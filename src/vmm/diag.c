@@ -10,7 +10,6 @@
 #include <sys/ioctl.h>
 
 #include "arch/x86/cpuid.h"
-#include "inspect/symbols.h"
 #include "vmm/diag.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -349,14 +348,9 @@ size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size)
 	if (snap->have_regs) {
 		diag_flags(flags, sizeof(flags), r->rflags, diag_rflags_names,
 			   22);
-		char sym[160] = "";
+		char sym[160];
 
-		if (!symbols_describe(guest_symbols, r->rip, sym + 2,
-				      sizeof(sym) - 3)) {
-			sym[0] = ' ';
-			sym[1] = '<';
-			strcat(sym, ">");
-		}
+		diag_symbolize(r->rip, sym, sizeof(sym));
 		OUT("  RIP %016llx%s  RFLAGS %08llx [%s] IOPL %llu\n",
 		    (unsigned long long)r->rip, sym,
 		    (unsigned long long)r->rflags, flags,
@@ -456,4 +450,32 @@ size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size)
 		OUT("\n");
 	}
 	return off < size ? off : size - 1;
+}
+
+static diag_symbolize_fn symbolizer;
+static void *symbolizer_opaque;
+
+void diag_set_symbolizer(diag_symbolize_fn fn, void *opaque)
+{
+	symbolizer_opaque = opaque;
+	symbolizer = fn;
+}
+
+void diag_symbolize(uint64_t addr, char *buf, size_t size)
+{
+	size_t n;
+
+	if (size < 4) {
+		if (size)
+			buf[0] = '\0';
+		return;
+	}
+	buf[0] = '\0';
+	if (!symbolizer || symbolizer(symbolizer_opaque, addr, buf + 2, size - 3))
+		return;
+	buf[0] = ' ';
+	buf[1] = '<';
+	n = strnlen(buf + 2, size - 3) + 2;
+	buf[n] = '>';
+	buf[n + 1] = '\0';
 }

@@ -71,4 +71,16 @@ struct guest_memory;
 /* "0x0-0x8000000, 0x100000000-0x140000000": RAM ranges, ends exclusive. */
 size_t diag_ram_ranges(const struct guest_memory *mem, char *buf, size_t size);
 
+/*
+ * Naming guest addresses in diagnostics and fallback logs: an upper layer
+ * (the CLI with --symbols, the OS layer from guest memory) registers a
+ * symbolizer; fn writes "name+0xoff" into buf and returns 0, or -ENOENT.
+ * Process-wide; NULL fn removes it.
+ */
+typedef int (*diag_symbolize_fn)(void *opaque, uint64_t addr, char *buf,
+				 size_t size);
+void diag_set_symbolizer(diag_symbolize_fn fn, void *opaque);
+/* " <name+0xoff>" into buf, or "" when nobody can name addr. */
+void diag_symbolize(uint64_t addr, char *buf, size_t size);
+
 #endif

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "debug/gdbstub.h"
 #include "util/log.h"
 #include "vmm/exit_status.h"
 #include "vmm/vcpu.h"
@@ -188,7 +187,7 @@ static bool handle_unexpected(struct vcpu *vcpu)
 /* Breakpoints, single steps and watchpoints of the gdb stub. */
 static bool handle_debug(struct vcpu *vcpu)
 {
-	if (gdbstub_vcpu_debug_exit(vcpu->vm->gdb, vcpu, false))
+	if (vm_debug_exit(vcpu, false))
 		return true;
 	return handle_unexpected(vcpu);
 }

@@ -26,13 +26,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "debug/gdbstub.h"
-#include "inspect/pagewalk.h"
-#include "inspect/symbols.h"
-#include "inspect/vcpu_args.h"
+#include "arch/x86/pagewalk.h"
 #include "util/errmsg.h"
 #include "util/log.h"
-#include "vmm/insn_mem.h"
+#include "arch/x86/insn_mem.h"
 #include "vmm/memory.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -75,15 +72,11 @@ static bool already_logged(struct vcpu *vcpu, uint64_t rip)
 static void log_fallback(struct vcpu *vcpu, uint64_t rip, const char *name,
 			 const char *what)
 {
-	char sym[160] = "";
+	char sym[160];
 
 	if (already_logged(vcpu, rip))
 		return;
-	if (!symbols_describe(guest_symbols, rip, sym + 2, sizeof(sym) - 3)) {
-		sym[0] = ' ';
-		sym[1] = '<';
-		strcat(sym, ">");
-	}
+	diag_symbolize(rip, sym, sizeof(sym));
 	log_warn(
 		"vCPU %d: KVM could not emulate '%s' at RIP %llx%s; emulator fallback '%s': %s (logged once per RIP)",
 		vcpu->id, name, (unsigned long long)rip, sym, name, what);
@@ -474,7 +467,7 @@ static bool complete_mxcsr(struct vcpu *vcpu, struct kvm_regs *regs,
 	char why[256];
 	int cpl, nr;
 
-	if (inspect_vcpu_paging(vcpu->vm, vcpu, &sregs, &pc, &err))
+	if (vcpu_paging_ctx(vcpu, &sregs, &pc, &err))
 		return decline(vcpu, rip, name, "%s", err.text);
 	if ((sregs.cr0 & X86_CR0_EM) || !(sregs.cr4 & X86_CR4_OSFXSR))
 		return decline(
@@ -574,7 +567,7 @@ bool vcpu_try_emulation_fallback(struct vcpu *vcpu)
 	switch (insn[0]) {
 	case 0xcc:
 		/* A gdb breakpoint: the vCPU stops there instead. */
-		if (gdbstub_vcpu_debug_exit(vcpu->vm->gdb, vcpu, true))
+		if (vm_debug_exit(vcpu, true))
 			return true;
 		/* Kernel mode only: that is where the emulator is involved,
 		 * and it spares us the gate-DPL check user mode needs. */

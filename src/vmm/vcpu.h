@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/pagewalk.h"
+#include "util/errmsg.h"
 #include "vmm/diag.h"
 
 struct vm;
@@ -85,5 +87,13 @@ bool vcpu_msr(struct vcpu *vcpu, unsigned long req, uint32_t index,
 int vcpu_read_code(struct vcpu *vcpu, const struct kvm_sregs *sregs,
 		   uint64_t rip, uint8_t *buf, int len, uint64_t *first_gpa,
 		   char *note, size_t note_size);
+
+/*
+ * The page walker's view of a stopped vCPU (or from its own thread): its
+ * control registers (returned in s) plus the physical address width and
+ * 1 GiB page support KVM offers guests.
+ */
+int vcpu_paging_ctx(struct vcpu *vcpu, struct kvm_sregs *s,
+		    struct paging_ctx *pc, struct errmsg *err);
 
 #endif

@@ -14,9 +14,7 @@
 
 #include "arch/x86/cpuid.h"
 #include "arch/x86/irq_routing.h"
-#include "api/server.h"
 #include "arch/x86/regs.h"
-#include "debug/gdbstub.h"
 #include "devices/legacy.h"
 #include "devices/serial.h"
 #include "util/log.h"
@@ -57,13 +55,77 @@ static void ctl_request_end(void *opaque, int status, const char *why)
 	vm_request_end(opaque, status, why, NULL);
 }
 
-void vm_request_end(struct vm *vm, int status, const char *why,
-		    const struct vcpu_snapshot *snap)
+/* QEMU's SHUTDOWN reason for an end with this status. */
+static const char *shutdown_reason(int status, bool *guest)
+{
+	*guest = true;
+	switch (status) {
+	case KS_STATUS_RESET:
+	case KS_STATUS_TRIPLE_FAULT:
+		return "guest-reset";
+	case KS_STATUS_HALTED:
+	case KS_STATUS_FAIL_ENTRY:
+	case KS_STATUS_INTERNAL_ERROR:
+		return "guest-panic";
+	case KS_STATUS_SIGNAL:
+		*guest = false;
+		return "host-signal";
+	case KS_STATUS_VMM_ERROR:
+	case KS_STATUS_USAGE:
+		*guest = false;
+		return "host-error";
+	default: /* poweroff, debug exit, system event */
+		return "guest-shutdown";
+	}
+}
+
+static void wake_main(struct vm *vm)
 {
 	uint64_t one = 1;
 
+	if (vm->end_efd >= 0 && write(vm->end_efd, &one, sizeof(one)) < 0)
+		log_debug("end eventfd: %s", strerror(errno));
+}
+
+/* end_lock held: keep a fatal end as a death instead. */
+static bool keep_dead(struct vm *vm, int status, const char *why,
+		      const struct vcpu_snapshot *snap)
+{
+	if (!vm->cfg || vm->cfg->on_fatal != VM_ON_FATAL_PAUSE ||
+	    !vm_status_is_fatal(status) || vm->end_requested)
+		return false;
+	if (__atomic_load_n(&vm->dead_pending, __ATOMIC_SEQ_CST)) {
+		/* Dead already: a second vCPU's fatal exit adds nothing. */
+		log_warn("after the guest died: %s", why);
+		return true;
+	}
+	vm->dead_status = status;
+	vm->dead_cpu = snap ? snap->vcpu_id : -1;
+	snprintf(vm->dead_why, sizeof(vm->dead_why), "%s", why);
+	if (snap) {
+		vm->dead_snapshot = *snap;
+		vm->dead_has_snapshot = true;
+	}
+	__atomic_store_n(&vm->dead_pending, 1, __ATOMIC_SEQ_CST);
+	wake_main(vm);
+	return true;
+}
+
+void vm_request_end_reason(struct vm *vm, int status, const char *why,
+			   const char *reason)
+{
+	vm_request_end(vm, status, why, NULL);
 	pthread_mutex_lock(&vm->end_lock);
-	if (!vm->end_requested) {
+	if (reason && vm->end_requested && !vm->end_reason)
+		vm->end_reason = reason;
+	pthread_mutex_unlock(&vm->end_lock);
+}
+
+void vm_request_end(struct vm *vm, int status, const char *why,
+		    const struct vcpu_snapshot *snap)
+{
+	pthread_mutex_lock(&vm->end_lock);
+	if (!vm->end_requested && !keep_dead(vm, status, why, snap)) {
 		vm->end_requested = true;
 		vm->end_status = status;
 		snprintf(vm->end_why, sizeof(vm->end_why), "%s", why);
@@ -71,91 +133,30 @@ void vm_request_end(struct vm *vm, int status, const char *why,
 			vm->end_snapshot = *snap;
 			vm->end_has_snapshot = true;
 		}
-		if (write(vm->end_efd, &one, sizeof(one)) < 0)
-			log_debug("end eventfd: %s", strerror(errno));
+		wake_main(vm);
 	}
 	pthread_mutex_unlock(&vm->end_lock);
+}
+
+int vm_watch_fd(struct vm *vm, int fd, uint32_t events, event_fn fn,
+		void *opaque)
+{
+	return event_loop_add(&vm->loop, fd, events, fn, opaque);
+}
+
+int vm_rewatch_fd(struct vm *vm, int fd, uint32_t events)
+{
+	return event_loop_mod(&vm->loop, fd, events);
+}
+
+void vm_unwatch_fd(struct vm *vm, int fd)
+{
+	event_loop_del(&vm->loop, fd);
 }
 
 bool vm_is_stopping(struct vm *vm)
 {
 	return __atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST);
-}
-
-bool vm_vcpu_must_park(struct vm *vm, struct vcpu *vcpu)
-{
-	return vm_is_paused(vm) &&
-	       !__atomic_load_n(&vcpu->run_while_paused, __ATOMIC_SEQ_CST);
-}
-
-void vm_park_vcpu(struct vm *vm, struct vcpu *vcpu)
-{
-	pthread_mutex_lock(&vm->pause_lock);
-	vm->nr_parked++;
-	pthread_cond_broadcast(&vm->pause_cond);
-	while (vm_vcpu_must_park(vm, vcpu) && !vm_is_stopping(vm))
-		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-	vm->nr_parked--;
-	pthread_cond_broadcast(&vm->pause_cond);
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
-static int running_vcpus(struct vm *vm)
-{
-	int i, n = 0;
-
-	for (i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i]->thread_started &&
-		    !__atomic_load_n(&vm->vcpus[i]->exited, __ATOMIC_SEQ_CST))
-			n++;
-	return n;
-}
-
-void vm_pause(struct vm *vm)
-{
-	bool requested =
-		__atomic_exchange_n(&vm->pause_req, 1, __ATOMIC_SEQ_CST);
-	int i;
-
-	/*
-	 * Kick whatever still runs: everything on a new pause, the vCPUs
-	 * released alone otherwise. A vCPU thread may have requested the
-	 * pause itself (the gdb stub's all-stop, which kicks the others):
-	 * wait for the parking all the same.
-	 */
-	for (i = 0; i < vm->nr_vcpus; i++)
-		if (__atomic_exchange_n(&vm->vcpus[i]->run_while_paused, 0,
-					__ATOMIC_SEQ_CST) ||
-		    !requested)
-			vcpu_kick(vm->vcpus[i]);
-	/*
-	 * Wait for every live thread to park. A thread that leaves its loop
-	 * instead (the VM is ending) counts as stopped: it broadcasts too.
-	 */
-	pthread_mutex_lock(&vm->pause_lock);
-	while (vm->nr_parked < running_vcpus(vm))
-		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
-void vm_resume(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->pause_lock);
-	__atomic_store_n(&vm->pause_req, 0, __ATOMIC_SEQ_CST);
-	pthread_cond_broadcast(&vm->pause_cond);
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
-void vm_release_vcpus(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->pause_lock);
-	pthread_cond_broadcast(&vm->pause_cond);
-	pthread_mutex_unlock(&vm->pause_lock);
-}
-
-bool vm_is_paused(struct vm *vm)
-{
-	return __atomic_load_n(&vm->pause_req, __ATOMIC_SEQ_CST);
 }
 
 static int setup_memslots(struct vm *vm, struct errmsg *err)
@@ -259,6 +260,19 @@ static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
 	return 0;
 }
 
+int vm_init_bare(struct vm *vm)
+{
+	vm->fd = -1;
+	vm->kvm.fd = -1;
+	vm->end_efd = -1;
+	vm->serial_out_fd = -1;
+	vm->dead_cpu = -1;
+	pthread_mutex_init(&vm->end_lock, NULL);
+	pthread_mutex_init(&vm->pause_lock, NULL);
+	pthread_cond_init(&vm->pause_cond, NULL);
+	return event_loop_init(&vm->loop);
+}
+
 int vm_create(struct vm *vm, const struct vm_config *cfg,
 	      const struct cpu_template *tmpl, struct guest_memory *mem,
 	      struct errmsg *err)
@@ -266,16 +280,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 	int i, r;
 
 	memset(vm, 0, sizeof(*vm));
+	r = vm_init_bare(vm);
+	if (r)
+		return errmsg_set(err, -r, "epoll: %s", strerror(-r));
 	vm->mem = *mem;
 	memset(mem, 0, sizeof(*mem));
 	vm->cfg = cfg;
 	vm->tmpl = tmpl;
-	vm->fd = -1;
-	vm->end_efd = -1;
-	vm->serial_out_fd = -1;
-	pthread_mutex_init(&vm->end_lock, NULL);
-	pthread_mutex_init(&vm->pause_lock, NULL);
-	pthread_cond_init(&vm->pause_cond, NULL);
 
 	r = kvm_host_open(&vm->kvm, cfg->kvm_device, err);
 	if (r)
@@ -380,6 +391,11 @@ static void watchdog_tick(struct vm *vm, struct watchdog *wd)
 	const struct vcpu_snapshot *snap = NULL;
 	int i;
 
+	/* Held vCPUs are parked: nothing to learn, nothing to declare. */
+	if (vm_is_paused(vm) || vm->dead) {
+		wd->quiet_rounds = 0;
+		return;
+	}
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = vm->vcpus[i];
 		uint64_t exits = __atomic_load_n(&v->exits, __ATOMIC_RELAXED);
@@ -420,13 +436,6 @@ static void watchdog_tick(struct vm *vm, struct watchdog *wd)
 	}
 }
 
-static int add_fd(int epfd, int fd)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 static void print_stats(struct vm *vm)
 {
 	uint64_t totals[VCPU_EXIT_REASONS] = { 0 }, all = 0;
@@ -461,7 +470,10 @@ static void report_end(struct vm *vm)
 {
 	static char dump[4096];
 
-	if (vm->end_has_snapshot) {
+	if (vm->dead) {
+		log_warn("%s; the guest had died: %s (exit status %d)",
+			 vm->end_why, vm->dead_why, vm->end_status);
+	} else if (vm->end_has_snapshot) {
 		diag_format(&vm->end_snapshot, dump, sizeof(dump));
 		log_error("%s", vm->end_why);
 		fputs(dump, stderr);
@@ -475,16 +487,72 @@ static void report_end(struct vm *vm)
 	}
 }
 
-int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
-	   int console_in_fd, struct errmsg *err)
+static void on_signal(void *opaque, int fd, uint32_t events)
+{
+	struct signalfd_siginfo si;
+	char why[64];
+
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	snprintf(why, sizeof(why), "stopped by %s",
+		 si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+	vm_request_end(opaque, KS_STATUS_SIGNAL, why, NULL);
+}
+
+struct watchdog_source {
+	struct vm *vm;
+	struct watchdog wd;
+};
+
+static void on_watchdog(void *opaque, int fd, uint32_t events)
+{
+	struct watchdog_source *w = opaque;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) > 0)
+		watchdog_tick(w->vm, &w->wd);
+}
+
+static void on_end_request(void *opaque, int fd, uint32_t events)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	vm_handle_death(opaque);
+}
+
+/* Tell the listeners the VM ends; a dead VM ends with its fatal status. */
+static void announce_end(struct vm *vm)
+{
+	struct vm_state_event ev = { .kind = VM_STATE_END, .cpu = -1 };
+	const char *reason;
+
+	if (vm->dead) {
+		vm->end_status = vm->dead_status;
+		vm->end_has_snapshot = false; /* printed when it died */
+	}
+	reason = shutdown_reason(vm->end_status, &ev.guest);
+	if (vm->end_reason) {
+		reason = vm->end_reason;
+		ev.guest = false;
+	}
+	ev.reason = reason;
+	ev.status = vm->end_status;
+	ev.why = vm->end_why;
+	vm_notify_state(vm, &ev);
+}
+
+int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
+	   struct errmsg *err)
 {
 	struct itimerspec period = {
 		.it_interval = { 0, WATCHDOG_PERIOD_MS * 1000000L },
 		.it_value = { 0, WATCHDOG_PERIOD_MS * 1000000L },
 	};
+	struct watchdog_source wd = { .vm = vm };
 	struct console *console = NULL;
-	struct watchdog wd = { 0 };
-	int epfd, sfd, tfd, i, r;
+	int sfd, tfd, i, r;
 	sigset_t sigs;
 
 	vm->serial_out_fd = serial_out_fd;
@@ -505,12 +573,11 @@ int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
 	sigdelset(&sigs, SIGUSR1);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || epfd < 0 || add_fd(epfd, sfd) ||
-	    add_fd(epfd, tfd) || add_fd(epfd, vm->end_efd) ||
-	    console_watch(console, epfd) ||
-	    (api && api_server_watch(api, epfd)) ||
-	    (vm->gdb && gdbstub_watch(vm->gdb, epfd)) ||
+	if (sfd < 0 || tfd < 0 ||
+	    vm_watch_fd(vm, sfd, EPOLLIN, on_signal, vm) ||
+	    vm_watch_fd(vm, tfd, EPOLLIN, on_watchdog, &wd) ||
+	    vm_watch_fd(vm, vm->end_efd, EPOLLIN, on_end_request, vm) ||
+	    console_watch(console, &vm->loop) ||
 	    timerfd_settime(tfd, 0, &period, NULL)) {
 		console_close(console);
 		return errmsg_set(err, errno, "event loop setup failed: %s",
@@ -519,8 +586,10 @@ int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
 	vcpu_signals_init();
 
 	/* --paused: every vCPU parks before its first guest instruction. */
-	if (vm->cfg->start_paused)
+	if (vm->cfg->start_paused) {
+		vm->holds |= 1u << VM_HOLD_USER;
 		__atomic_store_n(&vm->pause_req, 1, __ATOMIC_SEQ_CST);
+	}
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		r = vcpu_start(vm->vcpus[i]);
 		if (r) {
@@ -531,50 +600,15 @@ int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
 	}
 
 	while (!vm->end_requested) {
-		struct epoll_event evs[8];
-		int n = epoll_wait(epfd, evs, 8, -1);
-
-		if (n < 0 && errno != EINTR)
-			break;
-		for (i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			uint64_t v;
-
-			if (fd == sfd) {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-					char why[64];
-
-					snprintf(why, sizeof(why),
-						 "stopped by %s",
-						 si.ssi_signo == SIGINT ?
-							 "SIGINT" :
-							 "SIGTERM");
-					vm_request_end(vm, KS_STATUS_SIGNAL,
-						       why, NULL);
-				}
-			} else if (fd == tfd) {
-				if (read(tfd, &v, sizeof(v)) > 0)
-					watchdog_tick(vm, &wd);
-			} else if (fd == vm->end_efd) {
-				if (read(fd, &v, sizeof(v)) < 0)
-					continue;
-			} else if (console_owns(console, fd)) {
-				console_handle(console, fd);
-			} else if (api && api_server_owns(api, fd)) {
-				api_server_handle(api, fd, evs[i].events);
-			} else if (gdbstub_owns(vm->gdb, fd)) {
-				gdbstub_handle(vm->gdb, fd, evs[i].events);
-			}
+		r = event_loop_run_once(&vm->loop, -1);
+		if (r < 0) {
+			log_error("main loop: %s", strerror(-r));
+			vm_request_end(vm, KS_STATUS_VMM_ERROR,
+				       "main loop failed", NULL);
 		}
 	}
 
-	if (api)
-		api_server_event(api, "SHUTDOWN",
-				 json_pack("{s:i, s:s}", "status",
-					   vm->end_status, "reason",
-					   vm->end_why));
+	announce_end(vm);
 	__atomic_store_n(&vm->stopping, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&vm->pause_lock);
 	pthread_cond_broadcast(&vm->pause_cond); /* parked threads leave */
@@ -583,8 +617,10 @@ int vm_run(struct vm *vm, struct api_server *api, int serial_out_fd,
 		vcpu_kick(vm->vcpus[i]);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_join(vm->vcpus[i]);
+	vm_unwatch_fd(vm, sfd);
+	vm_unwatch_fd(vm, tfd);
+	vm_unwatch_fd(vm, vm->end_efd);
 	console_close(console);
-	close(epfd);
 	close(sfd);
 	close(tfd);
 	report_end(vm);
@@ -609,6 +645,7 @@ void vm_destroy(struct vm *vm)
 	guest_memory_free(&vm->mem);
 	if (vm->end_efd >= 0)
 		close(vm->end_efd);
+	event_loop_free(&vm->loop);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	kvm_host_close(&vm->kvm);

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/insn_mem.h"
+#include "arch/x86/insn_mem.h"
 
 #define HDR 9
 

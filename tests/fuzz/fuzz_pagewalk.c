@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspect/pagewalk.h"
+#include "arch/x86/pagewalk.h"
 
 #define RAM (1ULL << 20)
 #define HDR 32

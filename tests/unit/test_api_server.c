@@ -458,7 +458,7 @@ static int sock_teardown(void **state)
 
 struct tserver {
 	struct api_server *srv;
-	int epfd;
+	struct event_loop loop;
 };
 
 static void server_start(struct tserver *t)
@@ -468,28 +468,20 @@ static void server_start(struct tserver *t)
 	if (api_server_open(&t->srv, path, (struct api_ctx){ 0 }, &err))
 		fail_msg("api_server_open: %s", err.text);
 	api_server_use_table(t->srv, table, TABLE_SIZE);
-	t->epfd = epoll_create1(EPOLL_CLOEXEC);
-	assert_true(t->epfd >= 0);
-	assert_int_equal(api_server_watch(t->srv, t->epfd), 0);
+	assert_int_equal(event_loop_init(&t->loop), 0);
+	assert_int_equal(api_server_watch(t->srv, &t->loop), 0);
 }
 
 static void server_stop(struct tserver *t)
 {
 	api_server_close(t->srv);
-	close(t->epfd);
+	event_loop_free(&t->loop);
 }
 
 /* One round of the main loop's dispatch. */
 static void pump(struct tserver *t, int timeout_ms)
 {
-	struct epoll_event evs[32];
-	int n, i;
-
-	n = epoll_wait(t->epfd, evs, 32, timeout_ms);
-	for (i = 0; i < n; i++)
-		if (api_server_owns(t->srv, evs[i].data.fd))
-			api_server_handle(t->srv, evs[i].data.fd,
-					  evs[i].events);
+	event_loop_run_once(&t->loop, timeout_ms);
 }
 
 struct tclient {

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "vmm/insn_mem.h"
+#include "arch/x86/insn_mem.h"
 
 #define RIP64 0xffffffff81234000ULL
 #define FS_BASE 0x00007f0000001000ULL

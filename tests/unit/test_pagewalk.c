@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "inspect/pagewalk.h"
+#include "arch/x86/pagewalk.h"
 
 #define KIB 1024ULL
 #define MIB (1024 * KIB)

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vmm/insn_mem.h"
+#include "arch/x86/insn_mem.h"
 
 #define X86_CR0_PE (1ULL << 0)
 #define X86_RFLAGS_VM (1ULL << 17)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "inspect/pagewalk.h"
+#include "arch/x86/pagewalk.h"
 
 #define BIT(n) (1ULL << (n))
 
