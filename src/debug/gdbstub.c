@@ -1710,8 +1710,8 @@ static struct sw_bp *find_planted(struct gdbstub *gs, uint64_t gva)
 /* Give the guest the #BP or #DB that was its own (KVM intercepted it). */
 static void reinject(struct vcpu *vcpu, unsigned int vector, uint64_t dr6)
 {
-	struct kvm_vcpu_events ev;
 	struct kvm_debugregs dregs;
+	int r;
 
 	if (vector == X86_DB_VECTOR &&
 	    ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &dregs) == 0) {
@@ -1719,17 +1719,11 @@ static void reinject(struct vcpu *vcpu, unsigned int vector, uint64_t dr6)
 		dregs.dr6 = dr6;
 		ioctl(vcpu->fd, KVM_SET_DEBUGREGS, &dregs);
 	}
-	if (ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-		return;
-	ev.exception.injected = 1;
-	ev.exception.nr = vector;
-	ev.exception.has_error_code = 0;
-	ev.exception.error_code = 0;
-	ev.flags = 0;
-	if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+	r = vcpu_inject_exception(vcpu, vector, false, 0);
+	if (r)
 		log_warn(
 			"gdb: vCPU %d: cannot give the guest its own exception %u: %s",
-			vcpu->id, vector, strerror(errno));
+			vcpu->id, vector, strerror(-r));
 }
 
 static enum gdb_stop_kind slot_kind(int type)

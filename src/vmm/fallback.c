@@ -82,26 +82,6 @@ static void log_fallback(struct vcpu *vcpu, uint64_t rip, const char *name,
 		vcpu->id, name, (unsigned long long)rip, sym, name, what);
 }
 
-static int inject_exception(struct vcpu *vcpu, unsigned int vector)
-{
-	struct kvm_vcpu_events ev;
-
-	if (ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-		return -errno;
-	/* Never stack on top of an event KVM already has in flight. */
-	if (ev.exception.injected || ev.exception.pending ||
-	    ev.interrupt.injected || ev.nmi.injected)
-		return -EBUSY;
-	ev.exception.injected = 1;
-	ev.exception.nr = vector;
-	ev.exception.has_error_code = 0;
-	ev.exception.error_code = 0;
-	ev.flags = 0;
-	if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
-		return -errno;
-	return 0;
-}
-
 static bool complete_int3(struct vcpu *vcpu, struct kvm_regs *regs)
 {
 	uint64_t rip = regs->rip;
@@ -109,7 +89,7 @@ static bool complete_int3(struct vcpu *vcpu, struct kvm_regs *regs)
 	regs->rip += 1;
 	if (ioctl(vcpu->fd, KVM_SET_REGS, regs) < 0)
 		return false;
-	if (inject_exception(vcpu, X86_VEC_BP)) {
+	if (vcpu_inject_exception(vcpu, X86_VEC_BP, false, 0)) {
 		regs->rip = rip;
 		ioctl(vcpu->fd, KVM_SET_REGS, regs);
 		return false;
@@ -146,7 +126,7 @@ static bool complete_fwait(struct vcpu *vcpu, struct kvm_regs *regs,
 	 */
 	if (!(sregs->cr0 & X86_CR0_NE))
 		return false;
-	if (inject_exception(vcpu, X86_VEC_MF))
+	if (vcpu_inject_exception(vcpu, X86_VEC_MF, false, 0))
 		return false;
 	log_fallback(vcpu, regs->rip, "fwait",
 		     "unmasked x87 exception pending, delivered #MF");

@@ -213,3 +213,26 @@ int vcpu_paging_ctx(struct vcpu *vcpu, struct kvm_sregs *s,
 			(unsigned long long)s->efer);
 	return 0;
 }
+
+int vcpu_inject_exception(struct vcpu *vcpu, unsigned int vector,
+			  bool has_error_code, uint32_t error_code)
+{
+	struct kvm_vcpu_events ev;
+
+	if (vector > 31)
+		return -EINVAL;
+	if (ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	/* Never stack on top of an event KVM already has in flight. */
+	if (ev.exception.injected || ev.exception.pending ||
+	    ev.interrupt.injected || ev.nmi.injected)
+		return -EBUSY;
+	ev.exception.injected = 1;
+	ev.exception.nr = vector;
+	ev.exception.has_error_code = has_error_code;
+	ev.exception.error_code = error_code;
+	ev.flags = 0;
+	if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	return 0;
+}

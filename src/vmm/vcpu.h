@@ -96,4 +96,12 @@ int vcpu_read_code(struct vcpu *vcpu, const struct kvm_sregs *sregs,
 int vcpu_paging_ctx(struct vcpu *vcpu, struct kvm_sregs *s,
 		    struct paging_ctx *pc, struct errmsg *err);
 
+/*
+ * Deliver exception vector (0-31) to the guest on its next entry, as the
+ * CPU would have raised it. -EBUSY when an event is already in flight
+ * (never stacked on top of one). vCPU thread, or any thread while paused.
+ */
+int vcpu_inject_exception(struct vcpu *vcpu, unsigned int vector,
+			  bool has_error_code, uint32_t error_code);
+
 #endif
