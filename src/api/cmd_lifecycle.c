@@ -83,6 +83,7 @@ static const char *const holder_words[VM_NR_HOLDERS] = {
 
 /*
  * {"status": S, "running": bool, "held-by": ["user", "gdb", "fatal"]}
+ * (held-by only while someone holds the VM)
  * with QEMU's run states: "running", "paused" (user), "debug" (gdb only),
  * and for a dead guest kept by --on-fatal pause "shutdown" (triple
  * fault), "guest-panicked" (halted for good) or "internal-error", plus
@@ -105,7 +106,8 @@ int api_cmd_query_status(struct api_ctx *ctx, json_t *args, json_t **ret,
 		status = holds == 1u << VM_HOLD_DEBUGGER ? "debug" : "paused";
 	if (vm_is_dead(ctx->vm))
 		vm_death(ctx->vm, &status, NULL, NULL, NULL, NULL);
-	held = json_array();
+	/* Only when held: a running VM answers exactly what QEMU does. */
+	held = holds ? json_array() : NULL;
 	for (i = 0; held && i < VM_NR_HOLDERS; i++)
 		if (holds & (1u << i) && holder_words[i])
 			json_array_append_new(held,

@@ -268,7 +268,11 @@ static int boot_once(const struct vm_config *cfg,
 	/* Before vm_destroy: it takes breakpoints out of guest memory. */
 	gdbstub_close(gdb);
 	guest_memory_free(&mem);
-	vm_destroy(&vm);
+	/* The last boot: the process exits next (see vm_destroy_at_exit). */
+	if (r < 0 || r != KS_STATUS_RESET || !cfg->restart_on_reboot)
+		vm_destroy_at_exit(&vm);
+	else
+		vm_destroy(&vm);
 	return r;
 }
 

@@ -33,6 +33,8 @@ int guest_memory_alloc(struct guest_memory *mem, uint64_t ram_size)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
+	/* A forked helper (vm_destroy_at_exit) must not copy guest RAM. */
+	madvise(p, ram_size, MADV_DONTFORK);
 	mem->base = p;
 	mem->map_size = ram_size;
 	mem->ram_size = ram_size;

@@ -127,6 +127,11 @@ int vm_watch_fd(struct vm *vm, int fd, uint32_t events, event_fn fn,
 int vm_rewatch_fd(struct vm *vm, int fd, uint32_t events);
 void vm_unwatch_fd(struct vm *vm, int fd);
 void vm_destroy(struct vm *vm);
+/*
+ * vm_destroy when the process exits next: the host's VM teardown (tens of
+ * ms with an in-kernel irqchip) runs after the exit, not before it.
+ */
+void vm_destroy_at_exit(struct vm *vm);
 
 /*
  * From any thread: end the VM (first caller wins); snap may be NULL. A
