@@ -79,6 +79,7 @@ static const char *const holder_words[VM_NR_HOLDERS] = {
 	[VM_HOLD_USER] = "user",
 	[VM_HOLD_DEBUGGER] = "gdb",
 	[VM_HOLD_FATAL] = "fatal",
+	[VM_HOLD_START] = "start",
 };
 
 /*

@@ -18,6 +18,7 @@ static const char *const holder_names[VM_NR_HOLDERS] = {
 	[VM_HOLD_DEBUGGER] = "gdb",
 	[VM_HOLD_FATAL] = "the guest's death",
 	[VM_HOLD_INTERNAL] = "kvmscope (a command in progress)",
+	[VM_HOLD_START] = "--paused",
 };
 
 /* STOP reasons, by holder. */
@@ -26,6 +27,7 @@ static const char *const stop_reasons[VM_NR_HOLDERS] = {
 	[VM_HOLD_DEBUGGER] = "debug",
 	[VM_HOLD_FATAL] = "fatal",
 	[VM_HOLD_INTERNAL] = "internal",
+	[VM_HOLD_START] = "start",
 };
 
 const char *vm_holder_name(enum vm_holder who)
@@ -183,9 +185,14 @@ unsigned int vm_unhold(struct vm *vm, enum vm_holder who)
 			return vm->holds;
 		vm->internal_holds--;
 	} else {
-		if (!(vm->holds & (1u << who)))
+		unsigned int mine = 1u << who;
+
+		/* Whoever resumes first also ends the --paused hold. */
+		if (who == VM_HOLD_USER || who == VM_HOLD_DEBUGGER)
+			mine |= 1u << VM_HOLD_START;
+		if (!(vm->holds & mine))
 			return vm->holds;
-		vm->holds &= ~(1u << who);
+		vm->holds &= ~mine;
 	}
 	if (vm->holds || vm->internal_holds)
 		return vm->holds;
@@ -198,7 +205,8 @@ unsigned int vm_unhold(struct vm *vm, enum vm_holder who)
 int vm_check_resumable(struct vm *vm, enum vm_holder who, const char *what,
 		       struct errmsg *err)
 {
-	unsigned int others = vm->holds & ~(1u << who);
+	unsigned int others =
+		vm->holds & ~(1u << who) & ~(1u << VM_HOLD_START);
 
 	if (others & (1u << VM_HOLD_FATAL))
 		return errmsg_set(

@@ -9,6 +9,8 @@
  * vCPU; dropping the last one resumes them. Each holder releases only its
  * own hold: QMP 'cont' refuses while another holder remains (the error
  * names it), gdb's continue drops gdb's hold and says who still holds.
+ * The --paused hold at start belongs to nobody in particular: the first
+ * 'cont' or gdb continue drops it.
  *
  * Listeners. Run-state changes go to registered listeners with a reason:
  * STOP and RESUME on the transitions between running and stopped (not
@@ -36,6 +38,7 @@ enum vm_holder {
 	VM_HOLD_DEBUGGER, /* gdb */
 	VM_HOLD_FATAL, /* the guest died, --on-fatal pause */
 	VM_HOLD_INTERNAL, /* a command pausing around itself */
+	VM_HOLD_START, /* --paused: released by whoever resumes first */
 	VM_NR_HOLDERS,
 };
 

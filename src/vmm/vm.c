@@ -587,7 +587,7 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 
 	/* --paused: every vCPU parks before its first guest instruction. */
 	if (vm->cfg->start_paused) {
-		vm->holds |= 1u << VM_HOLD_USER;
+		vm->holds |= 1u << VM_HOLD_START;
 		__atomic_store_n(&vm->pause_req, 1, __ATOMIC_SEQ_CST);
 	}
 	for (i = 0; i < vm->nr_vcpus; i++) {
