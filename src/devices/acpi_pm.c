@@ -182,3 +182,5 @@ int acpi_pm_register(const struct device_env *env)
 	return bus_register(env->pio, ACPI_PM_RESET_PORT, 1, &reset_ops, pm,
 			    "acpi-pm reset");
 }
+
+const struct device_desc acpi_pm_device = { "ACPI PM (0x600-0x601, 0xcf9)", acpi_pm_register };

@@ -73,3 +73,5 @@ int debug_exit_register(const struct device_env *env)
 		free(d);
 	return ret;
 }
+
+const struct device_desc debug_exit_device = { "debug-exit (0xf4-0xf7)", debug_exit_register };

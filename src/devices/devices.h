@@ -37,6 +37,20 @@ struct device_env {
 	uint64_t low_ram_end; /* end of RAM below 4 GiB */
 	uint64_t high_ram_size; /* RAM above 4 GiB */
 	int nr_cpus;
+	/* COM1, the console: its output fd (-1: none) and where it goes. */
+	int console_out_fd;
+	struct serial **console_uart;
+};
+
+/*
+ * One row per device, defined next to the device's code and listed in
+ * legacy.c's table: a name for messages (with the ports it claims) and
+ * its registration (0 or -errno; the bus owns the device afterwards,
+ * except COM1, which env->console_uart hands to the VM).
+ */
+struct device_desc {
+	const char *name;
+	int (*register_fn)(const struct device_env *env);
 };
 
 /*

@@ -172,3 +172,5 @@ int fw_cfg_register(const struct device_env *env)
 		fw_cfg_release(f);
 	return ret;
 }
+
+const struct device_desc fw_cfg_device = { "fw_cfg (0x510-0x511)", fw_cfg_register };

@@ -320,3 +320,5 @@ int i8042_register(const struct device_env *env)
 	return bus_register(env->pio, I8042_CMD_PORT, 1, &i8042_command_ops, k,
 			    "i8042 command");
 }
+
+const struct device_desc i8042_device = { "i8042 (0x60, 0x64)", i8042_register };

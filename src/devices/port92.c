@@ -71,3 +71,5 @@ int port92_register(const struct device_env *env)
 		free(p);
 	return ret;
 }
+
+const struct device_desc port92_device = { "port 0x92", port92_register };

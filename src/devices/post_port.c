@@ -35,3 +35,5 @@ int post_port_register(const struct device_env *env)
 		return -EINVAL;
 	return bus_register(env->pio, POST_PORT, 1, &post_ops, NULL, "post");
 }
+
+const struct device_desc post_port_device = { "POST port (0x80)", post_port_register };

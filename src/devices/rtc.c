@@ -381,3 +381,5 @@ int rtc_register(const struct device_env *env)
 		rtc_release(rtc);
 	return ret;
 }
+
+const struct device_desc rtc_device = { "rtc (0x70-0x71)", rtc_register };

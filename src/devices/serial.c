@@ -603,3 +603,23 @@ void serial_set_rx_room_notify(struct serial *s, void (*fn)(void *opaque),
 	s->rx_notify_opaque = opaque;
 	pthread_mutex_unlock(&s->lock);
 }
+
+/* COM1 as the console: the VM learns the UART through env->console_uart. */
+static int com1_register(const struct device_env *env)
+{
+	struct errmsg err;
+	struct serial *s;
+
+	if (!env || !env->pio || !env->console_uart)
+		return -EINVAL;
+	s = serial_create(env, SERIAL_COM1_PORT, SERIAL_COM1_IRQ,
+			  env->console_out_fd, &err);
+	if (!s) /* the ports are taken, or out of memory */
+		return bus_find(env->pio, SERIAL_COM1_PORT, UART_NR_REGS) ?
+			       -EEXIST :
+			       -ENOMEM;
+	*env->console_uart = s;
+	return 0;
+}
+
+const struct device_desc com1_device = { "COM1 (0x3f8-0x3ff)", com1_register };

@@ -326,10 +326,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 		.low_ram_end = guest_memory_low_end(&vm->mem),
 		.high_ram_size = guest_memory_high_size(&vm->mem),
 		.nr_cpus = cfg->nr_cpus,
+		.console_out_fd = -1,
+		.console_uart = &vm->serial,
 	};
-	r = legacy_devices_register(&vm->env, err);
-	if (r)
-		return r;
 
 	vm->vcpus = calloc(cfg->nr_cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
@@ -555,11 +554,12 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 	int sfd, tfd, i, r;
 	sigset_t sigs;
 
+	/* Devices now: COM1 needs the console's output fd. */
 	vm->serial_out_fd = serial_out_fd;
-	vm->serial = serial_create(&vm->env, SERIAL_COM1_PORT, SERIAL_COM1_IRQ,
-				   serial_out_fd, err);
-	if (!vm->serial)
-		return -EINVAL;
+	vm->env.console_out_fd = serial_out_fd;
+	r = legacy_devices_register(&vm->env, err);
+	if (r)
+		return r;
 	r = console_open(&console, console_in_fd, vm->serial, vm->env.ctl, err);
 	if (r)
 		return r;

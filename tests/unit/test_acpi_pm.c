@@ -16,6 +16,7 @@
 
 #include "arch/x86/acpi.h"
 #include "devices/legacy.h"
+#include "devices/serial.h"
 #include "vmm/exit_status.h"
 
 #define SLEEP_CTL 0x600
@@ -27,6 +28,7 @@
 
 static struct bus pio, mmio;
 static struct device_env env;
+static struct serial *com1; /* the table's COM1 */
 static int end_requests;
 static int end_status;
 static char end_why[256];
@@ -42,6 +44,8 @@ static void reset_env(void)
 {
 	/* Frees the device of the previous test. */
 	bus_release(&pio);
+	serial_destroy(com1); /* COM1 is ours, not the bus's */
+	com1 = NULL;
 	bus_init(&pio, "pio");
 	bus_init(&mmio, "mmio");
 	memset(&env, 0, sizeof(env));
@@ -49,6 +53,8 @@ static void reset_env(void)
 	env.mmio = &mmio;
 	env.ctl.request_end = record_end;
 	env.nr_cpus = 1;
+	env.console_out_fd = -1;
+	env.console_uart = &com1;
 	end_requests = 0;
 	end_status = -1;
 	end_why[0] = '\0';

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "devices/legacy.h"
+#include "devices/serial.h"
 #include "vmm/exit_status.h"
 
 #define MIB (1024ULL * 1024)
@@ -17,6 +18,7 @@
 /* Fake VM: two buses, an interrupt line recorder, an end-request log. */
 static struct bus pio, mmio;
 static struct device_env env;
+static struct serial *com1; /* the table's COM1 */
 static int irq_level[16];
 static int end_requests;
 static int end_status;
@@ -37,8 +39,10 @@ static void record_end(void *opaque, int status, const char *why)
 
 static void reset_env(void)
 {
-	/* Frees the devices of the previous test. */
+	/* Frees the devices of the previous test (COM1 is ours). */
 	bus_release(&pio);
+	serial_destroy(com1);
+	com1 = NULL;
 	bus_init(&pio, "pio");
 	bus_init(&mmio, "mmio");
 	memset(&env, 0, sizeof(env));
@@ -49,6 +53,8 @@ static void reset_env(void)
 	env.ram_size = 256 * MIB;
 	env.low_ram_end = 256 * MIB;
 	env.nr_cpus = 1;
+	env.console_out_fd = -1;
+	env.console_uart = &com1;
 	memset(irq_level, 0, sizeof(irq_level));
 	end_requests = 0;
 	end_status = -1;
