@@ -19,6 +19,7 @@
 
 #include "api/server.h"
 #include "util/log.h"
+#include "util/unix_listener.h"
 #include "vmm/vm.h"
 
 #ifndef KVMSCOPE_VERSION
@@ -71,11 +72,8 @@ struct api_client {
 };
 
 struct api_server {
-	int listen_fd;
+	struct unix_listener listener;
 	struct event_loop *loop; /* NULL until api_server_watch */
-	char *path;
-	dev_t dev;
-	ino_t ino;
 	struct api_ctx ctx;
 	const struct api_command *table; /* NULL: the real table */
 	int table_count;
@@ -558,14 +556,13 @@ static void accept_clients(struct api_server *srv)
 	int fd, i, r;
 
 	for (;;) {
-		fd = accept4(srv->listen_fd, NULL, NULL,
-			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = unix_listener_accept(&srv->listener);
 		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
+			if (fd == -EINTR || fd == -ECONNABORTED)
 				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (fd != -EAGAIN && fd != -EWOULDBLOCK)
 				log_warn("api: accept on %s failed: %s",
-					 srv->path, strerror(errno));
+					 srv->listener.path, strerror(-fd));
 			return;
 		}
 		for (i = 0; i < API_MAX_CLIENTS && srv->clients[i]; i++)
@@ -611,7 +608,7 @@ void api_server_handle(struct api_server *srv, int fd, uint32_t events)
 	if (!srv)
 		return;
 	srv->busy++;
-	if (fd == srv->listen_fd) {
+	if (fd == srv->listener.fd) {
 		accept_clients(srv);
 	} else {
 		c = find_client(srv, fd);
@@ -663,112 +660,20 @@ void api_server_event(struct api_server *srv, const char *event, json_t *data)
 	reap(srv);
 }
 
-/* A socket at path that refuses connections is a dead server's leftover. */
-static int check_existing(const char *path, struct errmsg *err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, r, e;
-
-	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return errmsg_set(err, errno, "--api-sock %s: %s", path,
-				  strerror(errno));
-	}
-	if (!S_ISSOCK(st.st_mode))
-		return errmsg_set(
-			err, EEXIST,
-			"--api-sock %s: the path exists and is not a socket; remove it or choose another path",
-			path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errmsg_set(err, errno, "--api-sock %s: socket: %s", path,
-				  strerror(errno));
-	memcpy(sa.sun_path, path, strlen(path));
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	e = errno;
-	close(fd);
-	if (r == 0)
-		return errmsg_set(
-			err, EADDRINUSE,
-			"--api-sock %s: another process is serving this socket (another kvmscope?); stop it or choose another path",
-			path);
-	if (e != ECONNREFUSED)
-		return errmsg_set(
-			err, e,
-			"--api-sock %s: an existing socket is there and cannot be checked (%s); remove it or choose another path",
-			path, strerror(e));
-	if (unlink(path) < 0)
-		return errmsg_set(
-			err, errno,
-			"--api-sock %s: cannot remove the stale socket: %s",
-			path, strerror(errno));
-	log_info("api: replaced the stale socket %s", path);
-	return 0;
-}
-
 int api_server_open(struct api_server **out, const char *path,
 		    struct api_ctx base, struct errmsg *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct api_server *srv;
-	struct stat st;
-	mode_t old;
-	int fd, r;
+	struct api_server *srv = calloc(1, sizeof(*srv));
+	int r;
 
 	*out = NULL;
-	if (!path || !*path)
-		return errmsg_set(err, EINVAL, "--api-sock needs a path");
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return errmsg_set(
-			err, ENAMETOOLONG,
-			"--api-sock %s: the path is %zu bytes long; unix sockets allow %zu",
-			path, strlen(path), sizeof(sa.sun_path) - 1);
-	r = check_existing(path, err);
-	if (r)
-		return r;
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errmsg_set(err, errno, "--api-sock %s: socket: %s", path,
-				  strerror(errno));
-	memcpy(sa.sun_path, path, strlen(path));
-	/*
-	 * The socket controls the VM and reads its memory: owner only, from
-	 * the moment it exists (a chmod after bind would leave a window).
-	 */
-	old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0) {
-		r = errmsg_set(err, errno,
-			       "--api-sock %s: cannot create the socket: %s",
-			       path, strerror(errno));
-		close(fd);
-		return r;
-	}
-	if (chmod(path, 0600) < 0 || listen(fd, 8) < 0 || stat(path, &st) < 0) {
-		r = errmsg_set(err, errno, "--api-sock %s: %s", path,
-			       strerror(errno));
-		unlink(path);
-		close(fd);
-		return r;
-	}
-
-	srv = calloc(1, sizeof(*srv));
-	if (srv)
-		srv->path = strdup(path);
-	if (!srv || !srv->path) {
+	if (!srv)
+		return errmsg_set(err, ENOMEM, "--api-sock: out of memory");
+	r = unix_listener_open(&srv->listener, "--api-sock", path, 8, err);
+	if (r) {
 		free(srv);
-		unlink(path);
-		close(fd);
-		return errmsg_set(err, ENOMEM, "--api-sock %s: out of memory",
-				  path);
+		return r;
 	}
-	srv->listen_fd = fd;
-	srv->dev = st.st_dev;
-	srv->ino = st.st_ino;
 	srv->ctx = base;
 	srv->ctx.server = srv;
 	*out = srv;
@@ -815,7 +720,7 @@ static void on_vm_state(void *opaque, const struct vm_state_event *ev)
 
 int api_server_watch(struct api_server *srv, struct event_loop *loop)
 {
-	int r = event_loop_add(loop, srv->listen_fd, EPOLLIN, server_ready,
+	int r = event_loop_add(loop, srv->listener.fd, EPOLLIN, server_ready,
 			       srv);
 
 	if (r)
@@ -863,7 +768,6 @@ static void flush_before_close(struct api_server *srv)
 
 void api_server_close(struct api_server *srv)
 {
-	struct stat st;
 	int i;
 
 	if (!srv)
@@ -877,13 +781,8 @@ void api_server_close(struct api_server *srv)
 		srv->clients[i] = NULL;
 	}
 	if (srv->loop)
-		event_loop_del(srv->loop, srv->listen_fd);
-	close(srv->listen_fd);
-	/* Only our own socket: someone may have replaced the path. */
-	if (lstat(srv->path, &st) == 0 && st.st_dev == srv->dev &&
-	    st.st_ino == srv->ino)
-		unlink(srv->path);
-	free(srv->path);
+		event_loop_del(srv->loop, srv->listener.fd);
+	unix_listener_close(&srv->listener);
 	free(srv);
 }
 
