@@ -39,9 +39,6 @@ void vcpu_snapshot_capture(struct vcpu *vcpu, struct vcpu_snapshot *snap);
 /* Format the snapshot (registers, segments, control registers, code). */
 size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size);
 
-/* Name of a known-troublesome instruction at b, or NULL. */
-const char *diag_insn_name(const uint8_t *b, int len);
-
 /* Helpers shared with later introspection code. */
 const char *diag_cpu_mode(const struct kvm_sregs *sregs);
 const char *diag_paging_mode(const struct kvm_sregs *sregs);
