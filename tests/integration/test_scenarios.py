@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from conftest import TESTKERNEL, Running, run_guest, run_kvmscope
+from conftest import ROOT, TESTKERNEL, Running, run_guest, run_kvmscope
 
 
 def test_hello_prints_greeting_and_boot_info():
@@ -177,3 +177,15 @@ def test_mxcsr_ldmxcsr_stmxcsr_every_addressing_form():
         assert re.search(r"could not emulate 'stmxcsr \[[a-z0-9+*x]+\]'",
                          r.err), r
         assert "declined" not in r.err, r
+
+
+def test_symbols_from_the_elf32_test_kernel_with_source_lines():
+    # The multiboot test kernel is an ELF32 with DWARF: --symbols takes it
+    # and the diagnostic names function, offset, file and line.
+    r = run_guest("triple", "--symbols", TESTKERNEL)
+    assert r.status == 6, r
+    m = re.search(r"RIP [0-9a-f]{16} <load_empty_idt_and_ud2\+0x[0-9a-f]+ "
+                  r"at (?:/.*/)?guests/testkernel/trap\.c:(\d+)>", r.err)
+    assert m, r
+    src = (ROOT / "guests" / "testkernel" / "trap.c").read_text().splitlines()
+    assert "ud2" in src[int(m.group(1)) - 1], (m.group(1), r)
