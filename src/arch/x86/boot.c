@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arch/x86/boot.h"
@@ -156,6 +157,95 @@ int boot_check_dest(const struct guest_memory *mem, const char *what,
 			what, (unsigned long long)addr,
 			(unsigned long long)last, boot_mib_up(low_end),
 			boot_mib_up(last + 1));
+	return 0;
+}
+
+int boot_check_elf_loads(const struct guest_memory *mem,
+			 const struct elf_file *elf, uint64_t floor,
+			 uint64_t *end, struct errmsg *err)
+{
+	uint64_t total = 0;
+	struct elf_phdr ph;
+	uint32_t i, loads = 0;
+	char what[48];
+	int ret;
+
+	*end = 0;
+	for (i = 0; i < elf->phnum; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
+			continue;
+		snprintf(what, sizeof(what), "ELF segment %u", i);
+		if (ph.filesz > ph.memsz)
+			return errmsg_set(
+				err, ENOEXEC,
+				"%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
+				what, (unsigned long long)ph.filesz,
+				(unsigned long long)ph.memsz);
+		if (!elf_phdr_in_file(elf, &ph))
+			return errmsg_set(
+				err, ENOEXEC,
+				"%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
+				what, (unsigned long long)ph.offset,
+				(unsigned long long)ph.filesz, elf->size);
+		ret = boot_check_dest(mem, what, ph.paddr, ph.memsz, floor,
+				      err);
+		if (ret)
+			return ret;
+		/*
+		 * Segments that fit RAM one by one can still overlap each
+		 * other; their sum bounds the copying work to the RAM size.
+		 */
+		total += ph.memsz;
+		if (total > guest_memory_low_end(mem))
+			return errmsg_set(
+				err, ERANGE,
+				"ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
+				i, (unsigned long long)total);
+		if (ph.paddr + ph.memsz > *end)
+			*end = ph.paddr + ph.memsz;
+		loads++;
+	}
+	if (!loads)
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
+	return 0;
+}
+
+bool boot_elf_loads_paddr(const struct elf_file *elf, uint64_t paddr)
+{
+	struct elf_phdr ph;
+	uint32_t i;
+
+	for (i = 0; i < elf->phnum; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type == ELF_PT_LOAD && paddr >= ph.paddr &&
+		    paddr - ph.paddr < ph.memsz)
+			return true;
+	}
+	return false;
+}
+
+int boot_copy_elf_loads(struct guest_memory *mem, const struct elf_file *elf,
+			struct errmsg *err)
+{
+	struct elf_phdr ph;
+	uint32_t i;
+
+	for (i = 0; i < elf->phnum; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
+			continue;
+		if (guest_memory_write(mem, ph.paddr, elf->data + ph.offset,
+				       ph.filesz) ||
+		    guest_memory_fill(mem, ph.paddr + ph.filesz, 0,
+				      ph.memsz - ph.filesz))
+			return errmsg_set(
+				err, EFAULT,
+				"ELF segment %u at 0x%llx is outside guest RAM: increase --mem",
+				i, (unsigned long long)ph.paddr);
+	}
 	return 0;
 }
 

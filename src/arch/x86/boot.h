@@ -8,6 +8,7 @@
 #ifndef KVMSCOPE_ARCH_X86_BOOT_H
 #define KVMSCOPE_ARCH_X86_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -148,6 +149,23 @@ long boot_find_multiboot(const uint8_t *data, size_t size);
 int boot_check_dest(const struct guest_memory *mem, const char *what,
 		    uint64_t addr, uint64_t size, uint64_t floor,
 		    struct errmsg *err);
+
+struct elf_file;
+
+/*
+ * The one check of an ELF kernel's PT_LOAD segments (multiboot and PVH):
+ * file bytes within memory bytes and inside the file, each destination
+ * allowed by boot_check_dest(floor), their sum within low RAM (overlaps),
+ * at least one. *end is the highest segment end.
+ */
+int boot_check_elf_loads(const struct guest_memory *mem,
+			 const struct elf_file *elf, uint64_t floor,
+			 uint64_t *end, struct errmsg *err);
+/* True when some PT_LOAD segment covers physical address paddr. */
+bool boot_elf_loads_paddr(const struct elf_file *elf, uint64_t paddr);
+/* Copy the checked PT_LOAD segments and zero their BSS parts. */
+int boot_copy_elf_loads(struct guest_memory *mem, const struct elf_file *elf,
+			struct errmsg *err);
 
 /*
  * Where the initrds, concatenated, go: page-aligned at the highest address
