@@ -7,9 +7,7 @@
 #include "arch/x86/elf.h"
 #include "arch/x86/layout.h"
 
-#define BZ_MIN_SIZE 0x250
 #define BZ_BOOT_FLAG 0x1fe
-#define BZ_HEADER_MAGIC 0x202
 
 #define MULTIBOOT2_MAGIC 0xe85250d6U
 #define MULTIBOOT2_SEARCH 32768
@@ -18,11 +16,27 @@
 #define EXPECTED_FORMATS \
 	"kvmscope boots a bzImage, an ELF vmlinux with a PVH note (CONFIG_PVH=y) or a multiboot v1 kernel"
 
-static bool is_bzimage(const uint8_t *data, size_t size)
+/*
+ * Detection order: a bzImage carries its own magic at fixed offsets; a
+ * multiboot header wins over a PVH note, as kernels with both (Xen's
+ * hypervisor image) are meant to be started by their multiboot entry.
+ */
+static const struct boot_loader *const loaders[] = {
+	&bzimage_loader,
+	&multiboot_loader,
+	&pvh_loader,
+};
+
+#define NR_LOADERS (sizeof(loaders) / sizeof(loaders[0]))
+
+const struct boot_loader *boot_loader_for(enum boot_format fmt)
 {
-	return size >= BZ_MIN_SIZE &&
-	       boot_get_le16(data + BZ_BOOT_FLAG) == 0xaa55 &&
-	       memcmp(data + BZ_HEADER_MAGIC, "HdrS", 4) == 0;
+	size_t i;
+
+	for (i = 0; i < NR_LOADERS; i++)
+		if (loaders[i]->format == fmt)
+			return loaders[i];
+	return NULL;
 }
 
 long boot_find_multiboot(const uint8_t *data, size_t size)
@@ -45,48 +59,39 @@ long boot_find_multiboot(const uint8_t *data, size_t size)
 	return -1;
 }
 
-static bool has_pvh_note(const uint8_t *data, size_t size)
-{
-	struct elf_file elf;
-	struct elf_note note;
-
-	if (elf_parse(&elf, data, size, NULL))
-		return false;
-	return elf_find_note(&elf, "Xen", ELF_NOTE_XEN_PHYS32_ENTRY, &note) &&
-	       note.descsz >= 4;
-}
-
 enum boot_format boot_detect(const uint8_t *data, size_t size)
 {
+	size_t i;
+
 	if (!data)
 		return BOOT_FORMAT_UNKNOWN;
-	if (is_bzimage(data, size))
-		return BOOT_FORMAT_BZIMAGE;
-	if (boot_find_multiboot(data, size) >= 0)
-		return BOOT_FORMAT_MULTIBOOT;
-	if (has_pvh_note(data, size))
-		return BOOT_FORMAT_PVH;
+	for (i = 0; i < NR_LOADERS; i++)
+		if (loaders[i]->detect(data, size))
+			return loaders[i]->format;
 	return BOOT_FORMAT_UNKNOWN;
 }
 
 const char *boot_format_name(enum boot_format fmt)
 {
-	switch (fmt) {
-	case BOOT_FORMAT_BZIMAGE:
-		return "bzImage";
-	case BOOT_FORMAT_PVH:
-		return "PVH ELF";
-	case BOOT_FORMAT_MULTIBOOT:
-		return "multiboot";
-	case BOOT_FORMAT_UNKNOWN:
-		break;
-	}
-	return "unknown";
+	const struct boot_loader *l = boot_loader_for(fmt);
+
+	return l ? l->name : "unknown";
 }
 
 int boot_format_is_linux(enum boot_format fmt)
 {
-	return fmt == BOOT_FORMAT_BZIMAGE || fmt == BOOT_FORMAT_PVH;
+	const struct boot_loader *l = boot_loader_for(fmt);
+
+	return l && l->is_linux;
+}
+
+int boot_set_rsdp(struct guest_memory *mem, enum boot_format fmt,
+		  uint64_t rsdp_gpa)
+{
+	const struct boot_loader *l = boot_loader_for(fmt);
+
+	/* Formats without a field (multiboot v1): kernels scan for it. */
+	return l && l->set_rsdp ? l->set_rsdp(mem, rsdp_gpa) : 0;
 }
 
 const char *boot_kernel_name(const struct boot_request *req)
@@ -430,20 +435,14 @@ static int explain_unknown(const struct boot_request *req, struct errmsg *err)
 int boot_load(struct guest_memory *mem, const struct boot_request *req,
 	      struct boot_entry *entry, struct errmsg *err)
 {
+	const struct boot_loader *l;
 	int ret;
 
 	ret = boot_check_request(req, err);
 	if (ret)
 		return ret;
-	switch (boot_detect(req->kernel.data, req->kernel.size)) {
-	case BOOT_FORMAT_BZIMAGE:
-		return bzimage_load(mem, req, entry, err);
-	case BOOT_FORMAT_PVH:
-		return pvh_load(mem, req, entry, err);
-	case BOOT_FORMAT_MULTIBOOT:
-		return multiboot_load(mem, req, entry, err);
-	case BOOT_FORMAT_UNKNOWN:
-		break;
-	}
+	l = boot_loader_for(boot_detect(req->kernel.data, req->kernel.size));
+	if (l)
+		return l->load(mem, req, entry, err);
 	return explain_unknown(req, err);
 }

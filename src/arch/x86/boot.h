@@ -54,6 +54,29 @@ struct boot_entry {
 	uint64_t rsi;
 };
 
+/*
+ * One boot format, one row, defined next to its loader: adding a format is
+ * a row in that file, its entry in boot.c's table and its test.
+ */
+struct boot_loader {
+	enum boot_format format;
+	const char *name; /* "bzImage", for messages */
+	bool is_linux; /* Linux command-line defaults apply */
+	/* Is data this format? Checks only what identifies it. */
+	bool (*detect)(const uint8_t *data, size_t size);
+	int (*load)(struct guest_memory *mem, const struct boot_request *req,
+		    struct boot_entry *entry, struct errmsg *err);
+	/* Record the RSDP's address for the kernel; NULL: no such field. */
+	int (*set_rsdp)(struct guest_memory *mem, uint64_t rsdp_gpa);
+};
+
+extern const struct boot_loader bzimage_loader;
+extern const struct boot_loader multiboot_loader;
+extern const struct boot_loader pvh_loader;
+
+/* The row for fmt, or NULL for BOOT_FORMAT_UNKNOWN. */
+const struct boot_loader *boot_loader_for(enum boot_format fmt);
+
 enum boot_format boot_detect(const uint8_t *data, size_t size);
 const char *boot_format_name(enum boot_format fmt);
 /* True for formats that boot a Linux kernel (command-line defaults apply). */

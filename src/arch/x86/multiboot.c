@@ -446,3 +446,17 @@ int multiboot_load(struct guest_memory *mem, const struct boot_request *req,
 	entry->rbx = LAYOUT_BOOT_INFO;
 	return 0;
 }
+
+static bool multiboot_detect(const uint8_t *data, size_t size)
+{
+	return boot_find_multiboot(data, size) >= 0;
+}
+
+/* Multiboot v1 has no RSDP field: its kernels scan the BIOS area. */
+const struct boot_loader multiboot_loader = {
+	.format = BOOT_FORMAT_MULTIBOOT,
+	.name = "multiboot",
+	.is_linux = false,
+	.detect = multiboot_detect,
+	.load = multiboot_load,
+};

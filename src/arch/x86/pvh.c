@@ -194,3 +194,36 @@ int pvh_load(struct guest_memory *mem, const struct boot_request *req,
 	entry->rbx = LAYOUT_BOOT_INFO;
 	return 0;
 }
+
+static bool pvh_detect(const uint8_t *data, size_t size)
+{
+	struct elf_file elf;
+	struct elf_note note;
+
+	if (elf_parse(&elf, data, size, NULL))
+		return false;
+	return elf_find_note(&elf, "Xen", ELF_NOTE_XEN_PHYS32_ENTRY, &note) &&
+	       note.descsz >= 4;
+}
+
+/* hvm_start_info.rsdp_paddr (version 0 already has it). */
+static int pvh_set_rsdp(struct guest_memory *mem, uint64_t rsdp_gpa)
+{
+	uint8_t *p = guest_memory_ptr(mem, LAYOUT_BOOT_INFO, SI_RSDP_PADDR + 8);
+
+	if (!p)
+		return -EFAULT;
+	if (boot_get_le32(p + SI_MAGIC) != HVM_START_MAGIC)
+		return -EINVAL;
+	boot_put_le64(p + SI_RSDP_PADDR, rsdp_gpa);
+	return 0;
+}
+
+const struct boot_loader pvh_loader = {
+	.format = BOOT_FORMAT_PVH,
+	.name = "PVH ELF",
+	.is_linux = true,
+	.detect = pvh_detect,
+	.load = pvh_load,
+	.set_rsdp = pvh_set_rsdp,
+};
