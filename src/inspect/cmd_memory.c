@@ -34,20 +34,6 @@
 #define GVAS_PER_MATCH 256
 #define GVAS_TOTAL 200000
 
-/* Bytes of RAM from gpa to the end of its region; 0 when not RAM. */
-static uint64_t ram_span(const struct guest_memory *mem, uint64_t gpa)
-{
-	int i;
-
-	for (i = 0; i < mem->nr_regions; i++) {
-		const struct guest_region *r = &mem->regions[i];
-
-		if (gpa >= r->gpa && gpa - r->gpa < r->size)
-			return r->size - (gpa - r->gpa);
-	}
-	return 0;
-}
-
 /* A checked piece of an access, contiguous in guest-physical memory. */
 struct chunk {
 	uint64_t gpa;
@@ -88,13 +74,13 @@ static int plan_gpa(const struct guest_memory *mem, uint64_t gpa, size_t len,
 		    const uint64_t *gva, struct plan *p, struct errmsg *err)
 {
 	while (len) {
-		uint64_t span = ram_span(mem, gpa);
+		uint64_t span = guest_memory_span(mem, gpa);
 		size_t n = span < len ? (size_t)span : len;
 		char ram[160];
 		int r;
 
 		if (!n || !guest_memory_ptr(mem, gpa, n)) {
-			diag_ram_ranges(mem, ram, sizeof(ram));
+			guest_memory_ranges(mem, ram, sizeof(ram));
 			if (gva)
 				return errmsg_set(
 					err, EFAULT,
@@ -584,6 +570,7 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 					       "gpa-end", "cpu", "max",
 					       NULL };
 	const struct guest_memory *mem = &ctx->vm->mem;
+	const struct guest_region *g;
 	struct search_out so = { 0 };
 	struct mappings_stats mstats = { 0 };
 	struct search_pattern sp;
@@ -640,8 +627,7 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Regions are disjoint in guest-physical space: a match cannot
 	 * straddle two of them, so each is scanned on its own, in place. */
-	for (i = 0; i < (size_t)mem->nr_regions; i++) {
-		const struct guest_region *g = &mem->regions[i];
+	for (i = 0; (g = guest_memory_region_at(mem, (int)i)); i++) {
 		uint64_t lo = start > g->gpa ? start : g->gpa;
 		uint64_t hi = g->gpa + g->size;
 		const uint8_t *hay;

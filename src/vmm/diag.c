@@ -102,21 +102,6 @@ void diag_guest_phys_bits(struct kvm_cpuid2 *cpuid, unsigned int *maxphyaddr,
 		*gbpages = e->edx & (1u << 26);
 }
 
-size_t diag_ram_ranges(const struct guest_memory *mem, char *buf, size_t size)
-{
-	size_t off = 0;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < mem->nr_regions && off < size; i++)
-		off += snprintf(buf + off, size - off, "%s0x%llx-0x%llx",
-				i ? ", " : "",
-				(unsigned long long)mem->regions[i].gpa,
-				(unsigned long long)(mem->regions[i].gpa +
-						     mem->regions[i].size));
-	return off < size ? off : size - 1;
-}
-
 /* Guest-physical address of a linear address, through KVM_TRANSLATE. */
 static int linear_to_gpa(struct vcpu *vcpu, const struct kvm_sregs *s,
 			 uint64_t la, uint64_t *gpa)

@@ -64,9 +64,6 @@ const char *diag_paging_short(const struct kvm_sregs *sregs);
 void diag_guest_phys_bits(struct kvm_cpuid2 *cpuid, unsigned int *maxphyaddr,
 			  bool *gbpages);
 
-struct guest_memory;
-/* "0x0-0x8000000, 0x100000000-0x140000000": RAM ranges, ends exclusive. */
-size_t diag_ram_ranges(const struct guest_memory *mem, char *buf, size_t size);
 
 /*
  * Naming guest addresses in diagnostics and fallback logs: an upper layer
