@@ -276,6 +276,9 @@ static void on_input(struct gdbstub *gs)
 			break;
 		}
 	}
+	/* An ack with no reply behind it (c, s, vCont;c) goes out now too. */
+	if (gs->conn_fd >= 0 && gs->out_len)
+		gs_flush_out(gs);
 }
 
 /* A connected gdb on fd (non-blocking): the VM stops for it. */
