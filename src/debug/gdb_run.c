@@ -14,6 +14,7 @@
 #include "debug/gdbstub_int.h"
 #include "util/log.h"
 #include "vmm/diag.h"
+#include "vmm/exit_status.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -155,15 +156,132 @@ static bool needs_step_over(struct gdbstub *gs, int cpu)
 	return false;
 }
 
+/* ---- other holders ---------------------------------------------------- */
+
+static const char *death_cause(int status)
+{
+	switch (status) {
+	case KS_STATUS_TRIPLE_FAULT:
+		return "triple fault";
+	case KS_STATUS_HALTED:
+		return "halted for good";
+	case KS_STATUS_FAIL_ENTRY:
+		return "VM entry failed";
+	default:
+		return "KVM internal error";
+	}
+}
+
+/*
+ * The stop a dead guest reports, on the vCPU that died: SIGSEGV when it
+ * faulted (triple fault, internal error, failed entry), SIGTRAP when it
+ * halted for good.
+ */
+static void death_stop(struct gdbstub *gs, struct gdb_stop *st, int *cpu)
+{
+	int status, dcpu;
+
+	vm_death(gs->vm, NULL, NULL, &status, NULL, &dcpu);
+	if (dcpu < 0 || dcpu >= gs->vm->nr_vcpus)
+		dcpu = gs->g_cpu;
+	*st = (struct gdb_stop){
+		.sig = status == KS_STATUS_HALTED ? GDB_SIGTRAP : GDB_SIGSEGV,
+		.thread = dcpu + 1,
+	};
+	*cpu = dcpu;
+}
+
+/*
+ * Continue or step while another holder keeps the VM stopped: the guest
+ * is dead (--on-fatal pause), or the user stopped it (QMP 'stop'). gdb is
+ * all-stop and waits for a stop reply after c/s/vCont, which nothing would
+ * send while the other hold lasts; so the request is refused at once: an
+ * 'O' packet (console output) names the holder and how it lets go, and a
+ * stop reply ends gdb's wait (the death's signal for a dead guest,
+ * SIGTRAP otherwise). gdb's own hold stays: when the user resumes, the VM
+ * still waits for gdb, whose next continue runs it. Returns true when the
+ * request was refused.
+ */
+static bool refuse_resume(struct gdbstub *gs)
+{
+	struct errmsg err = { { 0 } };
+	struct gdb_stop st;
+	const char *why;
+	int status, cpu;
+
+	if (vm_is_dead(gs->vm)) {
+		vm_death(gs->vm, NULL, NULL, &status, &why, NULL);
+		gs_console_printf(
+			gs,
+			"kvmscope: the guest is dead (%s: %s); only inspection works; quit kvmscope with 'monitor quit' or 'kill' (exit status %d)\n",
+			death_cause(status), why, status);
+		death_stop(gs, &st, &cpu);
+		gs_send_stop(gs, &st);
+		return true;
+	}
+	if (!vm_check_resumable(gs->vm, VM_HOLD_DEBUGGER, "continue", &err))
+		return false;
+	gs_console_printf(
+		gs,
+		"kvmscope: the VM stays paused: %s; gdb keeps its hold too, continue again once it is released\n",
+		err.text);
+	st = (struct gdb_stop){ .sig = GDB_SIGTRAP, .thread = gs->g_cpu + 1 };
+	gs_send_stop(gs, &st);
+	return true;
+}
+
+/* What '?' reports after attaching: a plain stop, or the guest's death. */
+void gs_attach_stop(struct gdbstub *gs)
+{
+	int cpu;
+
+	gs->last_stop = (struct gdb_stop){ .sig = GDB_SIGTRAP, .thread = 1 };
+	gs->last_stop_cpu = -1;
+	if (!vm_is_dead(gs->vm))
+		return;
+	death_stop(gs, &gs->last_stop, &cpu);
+	gs->g_cpu = cpu;
+	gs->c_cpu = cpu;
+}
+
+/*
+ * State listener (main thread). The guest died (--on-fatal pause) while
+ * gdb waited in a continue or step: stop everything gdb released and send
+ * the stop reply gdb waits for, taking gdb's hold again (no STOP event:
+ * the VM is held already). Registers and memory stay readable.
+ */
+void gs_on_vm_state(void *opaque, const struct vm_state_event *ev)
+{
+	struct gdbstub *gs = opaque;
+	struct gdb_stop st;
+	int cpu;
+
+	if (ev->kind != VM_STATE_FATAL || gs->conn_fd < 0 ||
+	    gs->state == GS_IDLE)
+		return;
+	death_stop(gs, &st, &cpu);
+	if (gs->state == GS_STOPPED) {
+		gs->last_stop = st;
+		return;
+	}
+	vm_hold(gs->vm, VM_HOLD_DEBUGGER);
+	/* vCPUs gdb released alone (a step, a partial vCont) park too. */
+	vm_pause(gs->vm);
+	gs_console_printf(gs, "kvmscope: the guest died: %s\n", ev->why);
+	finish_stop(gs, &st, cpu);
+}
+
 /*
  * Resume per the plan: a step (one vCPU, the others stay parked) or a
  * continue of the planned vCPUs, after stepping the vCPU that stopped at a
- * breakpoint off it.
+ * breakpoint off it. Refused while someone else holds the VM.
  */
 static void resume(struct gdbstub *gs, int step_cpu)
 {
 	int cpu = gs->last_stop_cpu;
 
+	if (refuse_resume(gs))
+		return;
 	if (step_cpu >= 0) {
 		start_step(gs, step_cpu, true);
 		return;

@@ -303,9 +303,9 @@ static int attach(struct gdbstub *gs, int fd)
 	/* gdb expects a stopped target: stop the VM on attach. */
 	vm_hold(gs->vm, VM_HOLD_DEBUGGER);
 	gs_set_state(gs, GS_STOPPED, -1);
-	gs->last_stop = (struct gdb_stop){ .sig = GDB_SIGTRAP, .thread = 1 };
-	gs->last_stop_cpu = -1;
-	log_info("gdb: connected on %s; the VM is stopped", gs->where);
+	gs_attach_stop(gs);
+	log_info("gdb: connected on %s; the VM is stopped%s", gs->where,
+		 vm_is_dead(gs->vm) ? " (the guest is dead)" : "");
 	return 0;
 }
 
@@ -451,11 +451,18 @@ static struct gdbstub *stub_alloc(struct vm *vm, struct errmsg *err)
 	}
 	pthread_mutex_init(&gs->lock, NULL);
 	vm_set_debug_hook(vm, debug_exit_hook, gs);
+	/* The guest's death ends a continue: see gs_on_vm_state. */
+	gs->listening = !vm_add_state_listener(vm, gs_on_vm_state, gs);
+	if (!gs->listening)
+		log_warn(
+			"gdb: no room for a state listener: a continue will not see the guest die");
 	return gs;
 }
 
 static void stub_free(struct gdbstub *gs)
 {
+	if (gs->listening)
+		vm_remove_state_listener(gs->vm, gs_on_vm_state, gs);
 	close(gs->efd);
 	pthread_mutex_destroy(&gs->lock);
 	free(gs->out);
