@@ -109,12 +109,6 @@ int gs_apply_debug(struct gdbstub *gs, struct vcpu *v, bool step,
 	return 0;
 }
 
-/*
- * vCPU thread: stop them all. This vCPU parks when it re-enters its loop
- * (pause is requested); the others are kicked out of KVM_RUN; the main
- * thread finishes the stop with vm_pause() when it reads the eventfd.
- */
-
 struct sw_bp *gs_find_bp_gva(struct gdbstub *gs, uint64_t gva)
 {
 	int i;

@@ -18,6 +18,11 @@
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
+/*
+ * vCPU thread: stop them all. This vCPU parks when it re-enters its loop
+ * (pause is requested); the others are kicked out of KVM_RUN; the main
+ * thread finishes the stop with vm_hold() when it reads the eventfd.
+ */
 void gs_request_all_stop(struct gdbstub *gs, struct vcpu *self)
 {
 	struct vm *vm = gs->vm;

@@ -180,7 +180,6 @@ bool gs_use_step_watch(const struct gdbstub *gs);
 int gs_apply_debug(struct gdbstub *gs, struct vcpu *v, bool step,
 		   bool block_irq);
 struct sw_bp *gs_find_bp_gva(struct gdbstub *gs, uint64_t gva);
-struct sw_bp *gs_find_bp_gpa(struct gdbstub *gs, uint64_t gpa);
 const char *gs_ztype_name(int type);
 void gs_sw_watch_snapshot(struct gdbstub *gs);
 void gs_replant(struct gdbstub *gs);
@@ -193,6 +192,7 @@ int gs_translate_user(struct gdbstub *gs, uint64_t gva, bool phys_ok,
 int gs_translate(struct gdbstub *gs, uint64_t gva, bool phys_ok, uint64_t *gpa,
 		 char *why, size_t whylen);
 uint64_t gs_page_left(uint64_t gva);
+struct sw_bp *gs_find_bp_gpa(struct gdbstub *gs, uint64_t gpa);
 void gs_cmd_read_mem(struct gdbstub *gs, const struct gdb_req *req);
 void gs_cmd_write_mem_hex(struct gdbstub *gs, const struct gdb_req *req);
 void gs_cmd_write_mem_bin(struct gdbstub *gs, const struct gdb_req *req);
