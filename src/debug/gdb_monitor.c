@@ -28,7 +28,7 @@ static const char *const stub_commands_help =
 	"  monitor COMMAND [name=value...]  any kvmscope control command, as with\n"
 	"                                kvmscope ctl (the VM is already stopped):\n";
 
-static void monitor_help(struct gdbstub *gs)
+static void monitor_help(struct gdbstub *gs, char **words, int nw)
 {
 	const struct api_command *cmds;
 	int n, i;
@@ -41,7 +41,7 @@ static void monitor_help(struct gdbstub *gs)
 				  cmds[i].args_help);
 }
 
-static void monitor_info(struct gdbstub *gs)
+static void monitor_info(struct gdbstub *gs, char **words, int n)
 {
 	int i;
 
@@ -185,11 +185,68 @@ static void monitor_api(struct gdbstub *gs, char **words, int n)
 	json_decref(ret);
 }
 
+static void monitor_phys(struct gdbstub *gs, char **words, int n)
+{
+	if (n == 2 && !strcmp(words[1], "on"))
+		gs->phys = true;
+	else if (n == 2 && !strcmp(words[1], "off"))
+		gs->phys = false;
+	else if (n != 1)
+		gs_console_printf(gs, "usage: monitor phys on|off\n");
+	gs_console_printf(gs, "memory addresses are %s\n",
+			  gs->phys ? "guest-physical" : "virtual");
+}
+
+static void monitor_watch_mode(struct gdbstub *gs, char **words, int n)
+{
+	static const char *const names[] = {
+		[WATCH_AUTO] = "auto",
+		[WATCH_HW] = "hw",
+		[WATCH_STEP] = "step",
+	};
+	enum watch_mode m = gs->watch_mode;
+	bool busy = gs->nr_sww;
+	int i;
+
+	for (i = 0; n == 2 && i < (int)(sizeof(names) / sizeof(names[0])); i++)
+		if (!strcmp(words[1], names[i]))
+			break;
+	if (n == 2 && i < (int)(sizeof(names) / sizeof(names[0])))
+		m = i;
+	else if (n != 1)
+		gs_console_printf(gs,
+				  "usage: monitor watch-mode auto|hw|step\n");
+	if (m != gs->watch_mode) {
+		for (i = 0; i < HW_SLOTS; i++)
+			busy |= gs->hw[i].used && gs->hw[i].type >= 2;
+		if (busy)
+			gs_console_printf(gs, "delete the watchpoints first\n");
+		else
+			gs->watch_mode = m;
+	}
+	gs->emulate_watch = gs_use_step_watch(gs);
+	gs_console_printf(gs, "watchpoints: %s\n",
+			  gs->emulate_watch ?
+				  "emulated by single-stepping (writes only)" :
+				  "debug registers");
+}
+
+/* The stub's own commands; any other word is a control command. */
+static const struct {
+	const char *name;
+	void (*fn)(struct gdbstub *gs, char **words, int n);
+} stub_commands[] = {
+	{ "help", monitor_help },
+	{ "info", monitor_info },
+	{ "phys", monitor_phys },
+	{ "watch-mode", monitor_watch_mode },
+};
+
 /* qRcmd,HEX: a monitor command line, hex-encoded. */
 void gs_cmd_monitor(struct gdbstub *gs, const struct gdb_req *req)
 {
 	const char *hex = req->args;
-	size_t hexlen = strlen(hex);
+	size_t hexlen = strlen(hex), i;
 	char *line = malloc(hexlen / 2 + 1), *words[64];
 	long n = line ? gdb_hex_decode(hex, hexlen, (uint8_t *)line,
 				       hexlen / 2) :
@@ -205,51 +262,17 @@ void gs_cmd_monitor(struct gdbstub *gs, const struct gdb_req *req)
 	nw = gdb_split_words(line, words, 64);
 	if (nw < 0) {
 		gs_console_printf(gs, "too many words\n");
-	} else if (nw == 0 || !strcmp(words[0], "help")) {
-		monitor_help(gs);
-	} else if (!strcmp(words[0], "info")) {
-		monitor_info(gs);
-	} else if (!strcmp(words[0], "phys")) {
-		if (nw == 2 && !strcmp(words[1], "on"))
-			gs->phys = true;
-		else if (nw == 2 && !strcmp(words[1], "off"))
-			gs->phys = false;
-		else if (nw != 1)
-			gs_console_printf(gs, "usage: monitor phys on|off\n");
-		gs_console_printf(gs, "memory addresses are %s\n",
-				  gs->phys ? "guest-physical" : "virtual");
-	} else if (!strcmp(words[0], "watch-mode")) {
-		enum watch_mode m = gs->watch_mode;
-
-		if (nw == 2 && !strcmp(words[1], "auto"))
-			m = WATCH_AUTO;
-		else if (nw == 2 && !strcmp(words[1], "hw"))
-			m = WATCH_HW;
-		else if (nw == 2 && !strcmp(words[1], "step"))
-			m = WATCH_STEP;
-		else if (nw != 1)
-			gs_console_printf(
-				gs, "usage: monitor watch-mode auto|hw|step\n");
-		if (m != gs->watch_mode) {
-			bool busy = gs->nr_sww;
-			int i;
-
-			for (i = 0; i < HW_SLOTS; i++)
-				busy |= gs->hw[i].used && gs->hw[i].type >= 2;
-			if (busy)
-				gs_console_printf(
-					gs, "delete the watchpoints first\n");
-			else
-				gs->watch_mode = m;
-		}
-		gs->emulate_watch = gs_use_step_watch(gs);
-		gs_console_printf(
-			gs, "watchpoints: %s\n",
-			gs->emulate_watch ?
-				"emulated by single-stepping (writes only)" :
-				"debug registers");
+	} else if (nw == 0) {
+		monitor_help(gs, words, nw);
 	} else {
-		monitor_api(gs, words, nw);
+		for (i = 0;
+		     i < sizeof(stub_commands) / sizeof(stub_commands[0]); i++)
+			if (!strcmp(words[0], stub_commands[i].name))
+				break;
+		if (i < sizeof(stub_commands) / sizeof(stub_commands[0]))
+			stub_commands[i].fn(gs, words, nw);
+		else
+			monitor_api(gs, words, nw);
 	}
 	free(line);
 	gs_send_packet(gs, "OK");
