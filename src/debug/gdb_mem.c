@@ -103,10 +103,11 @@ struct sw_bp *gs_find_bp_gpa(struct gdbstub *gs, uint64_t gpa)
 /*
  * Read guest memory as gdb should see it: original bytes where the stub
  * planted int3. Returns the number of bytes read before the first
- * untranslatable or non-RAM address (0 with why set when none).
+ * untranslatable or non-RAM address (0 with why set when none). phys_ok:
+ * addresses are guest-physical under 'monitor phys on'.
  */
-static size_t mem_read(struct gdbstub *gs, uint64_t addr, uint8_t *buf,
-		       size_t len, char *why, size_t whylen)
+size_t gs_mem_read(struct gdbstub *gs, uint64_t addr, uint8_t *buf,
+		   size_t len, bool phys_ok, char *why, size_t whylen)
 {
 	size_t done = 0;
 
@@ -116,7 +117,7 @@ static size_t mem_read(struct gdbstub *gs, uint64_t addr, uint8_t *buf,
 
 		if (n > len - done)
 			n = len - done;
-		if (gs_translate(gs, a, true, &gpa, why, whylen))
+		if (gs_translate(gs, a, phys_ok, &gpa, why, whylen))
 			break;
 		if (guest_memory_read(&gs->vm->mem, gpa, buf + done, n)) {
 			snprintf(why, whylen,
@@ -211,7 +212,7 @@ void gs_cmd_read_mem(struct gdbstub *gs, const struct gdb_req *req)
 		gs_send_error(gs, ENOMEM);
 		goto out;
 	}
-	n = mem_read(gs, addr, buf, len, why, sizeof(why));
+	n = gs_mem_read(gs, addr, buf, len, true, why, sizeof(why));
 	if (!n && len) {
 		log_debug("gdb: read of 0x%" PRIx64 ": %s", addr, why);
 		gs_send_error(gs, EFAULT);

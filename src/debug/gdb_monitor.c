@@ -9,10 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "api/commands.h"
 #include "arch/x86/cpu_template.h"
+#include "arch/x86/disasm.h"
 #include "debug/gdbstub_int.h"
+#include "vmm/diag.h"
+#include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
 static const char *const stub_commands_help =
@@ -39,6 +43,43 @@ static void monitor_help(struct gdbstub *gs, char **words, int nw)
 		gs_console_printf(gs, "    %s%s%s\n", cmds[i].name,
 				  cmds[i].args_help[0] ? " " : "",
 				  cmds[i].args_help);
+}
+
+/* The selected vCPU's instruction, as the disassembler names it. */
+static void monitor_info_rip(struct gdbstub *gs)
+{
+	struct vcpu *v = gs->vm->vcpus[gs->g_cpu];
+	char why[128] = "", text[96], sym[160];
+	enum x86_code_mode mode;
+	uint8_t code[15];
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	uint64_t linear;
+	size_t n, i;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+		gs_console_printf(gs, "vCPU %d: registers unreadable: %s\n",
+				  gs->g_cpu, strerror(errno));
+		return;
+	}
+	mode = x86_code_mode(&sregs, regs.rflags);
+	linear = mode == X86_CODE_64 ? regs.rip : (sregs.cs.base + regs.rip) &
+							  0xffffffffULL;
+	diag_symbolize(regs.rip, sym, sizeof(sym));
+	n = gs_mem_read(gs, linear, code, sizeof(code), false, why,
+			sizeof(why));
+	gs_console_printf(gs, "vCPU %d (%s code) at RIP 0x%" PRIx64 "%s:",
+			  gs->g_cpu, x86_code_mode_name(mode),
+			  (uint64_t)regs.rip, sym);
+	if (!n) {
+		gs_console_printf(gs, " code unreadable (%s)\n", why);
+		return;
+	}
+	x86_disasm(mode, regs.rip, code, n, text, sizeof(text));
+	for (i = 0; i < n; i++)
+		gs_console_printf(gs, " %02x", code[i]);
+	gs_console_printf(gs, " (%s)\n", text);
 }
 
 static void monitor_info(struct gdbstub *gs, char **words, int n)
@@ -93,6 +134,7 @@ static void monitor_info(struct gdbstub *gs, char **words, int n)
 					  gs->sww[i].gpa);
 	gs_console_printf(gs, "last refusal: %s\n",
 			  gs->note[0] ? gs->note : "none");
+	monitor_info_rip(gs);
 }
 
 /* name=value typed the way `kvmscope ctl` does, from the args_help. */

@@ -189,6 +189,8 @@ void gs_cmd_breakpoint(struct gdbstub *gs, const struct gdb_req *req);
 /* gdb_mem.c: guest memory */
 int gs_translate_user(struct gdbstub *gs, uint64_t gva, bool phys_ok,
 		      uint64_t *gpa, bool *user, char *why, size_t whylen);
+size_t gs_mem_read(struct gdbstub *gs, uint64_t addr, uint8_t *buf,
+		   size_t len, bool phys_ok, char *why, size_t whylen);
 int gs_translate(struct gdbstub *gs, uint64_t gva, bool phys_ok, uint64_t *gpa,
 		 char *why, size_t whylen);
 uint64_t gs_page_left(uint64_t gva);

@@ -236,6 +236,22 @@ def test_monitor_translate_prints_the_walk():
         assert "unknown command 'no-such-command'" in out, out
 
 
+def test_monitor_info_disassembles_the_instruction_at_rip():
+    # Stopped on a planted int3: the disassembly is of the original bytes.
+    with gdb_vm() as vm:
+        out = vm.gdb("break *gdb_target", "continue", "print/x $pc",
+                     "monitor info", "delete", "detach")
+        pc = int(re.search(r"^\$1 = (0x[0-9a-f]+)", out, re.M).group(1), 16)
+        m = re.search(r"vCPU 0 \(64-bit code\) at RIP 0x([0-9a-f]+):"
+                      r"((?: [0-9a-f]{2})+) \(([^)]+)\)", out)
+        assert m, out
+        assert int(m.group(1), 16) == pc, out
+        assert not m.group(2).startswith(" cc"), out
+        assert m.group(3) != "int3" and m.group(3) != "(bad)", out
+        res = vm.finish()
+        assert res.status == GUEST_OK, res
+
+
 def test_breakpoint_on_unmapped_code_is_refused_and_explained():
     with gdb_vm() as vm:
         out = vm.gdb("break *0x700000000000", "continue",
