@@ -19,6 +19,7 @@
 
 #include "api/server.h"
 #include "util/log.h"
+#include "util/outbuf.h"
 #include "util/unix_listener.h"
 #include "vmm/vm.h"
 
@@ -45,7 +46,6 @@ struct api_session {
 	int count;
 	bool negotiated;
 	bool finished; /* request too large: no more input */
-	bool overflow; /* output over OUT_MAX */
 	/*
 	 * After a parse error the rest of the line is dropped, so one bad
 	 * request produces one error rather than one per leftover token.
@@ -59,8 +59,7 @@ struct api_session {
 	bool maybe_complete;
 	char *in;
 	size_t in_len, in_cap;
-	char *out;
-	size_t out_off, out_len, out_cap;
+	struct outbuf out; /* past OUT_MAX: overflowed, disconnect */
 };
 
 struct api_client {
@@ -158,42 +157,12 @@ enum api_stream_result api_stream_next(const char *buf, size_t len,
 
 static size_t out_pending(const struct api_session *s)
 {
-	return s->out_len - s->out_off;
+	return outbuf_pending(&s->out);
 }
 
 static void out_append(struct api_session *s, const char *data, size_t len)
 {
-	if (s->overflow)
-		return;
-	if (out_pending(s) + len > OUT_MAX) {
-		s->overflow = true;
-		return;
-	}
-	if (s->out_off && s->out_off == s->out_len) {
-		s->out_off = 0;
-		s->out_len = 0;
-	}
-	if (s->out_len + len > s->out_cap && s->out_off) {
-		memmove(s->out, s->out + s->out_off, out_pending(s));
-		s->out_len -= s->out_off;
-		s->out_off = 0;
-	}
-	if (s->out_len + len > s->out_cap) {
-		size_t cap = s->out_cap ? s->out_cap : 4096;
-		char *p;
-
-		while (cap < s->out_len + len)
-			cap *= 2;
-		p = realloc(s->out, cap);
-		if (!p) {
-			s->overflow = true;
-			return;
-		}
-		s->out = p;
-		s->out_cap = cap;
-	}
-	memcpy(s->out + s->out_len, data, len);
-	s->out_len += len;
+	outbuf_append(&s->out, data, len);
 }
 
 /* Queue one message (stolen) followed by "\r\n", as QEMU frames them. */
@@ -412,6 +381,7 @@ static void session_init(struct api_session *s, struct api_ctx ctx,
 			 const struct api_command *table, int count)
 {
 	memset(s, 0, sizeof(*s));
+	outbuf_init(&s->out, OUT_HIGH, OUT_MAX);
 	s->ctx = ctx;
 	s->table = table;
 	s->count = count;
@@ -421,31 +391,15 @@ static void session_init(struct api_session *s, struct api_ctx ctx,
 static void session_release(struct api_session *s)
 {
 	free(s->in);
-	free(s->out);
+	outbuf_free(&s->out);
 }
 
 /* ---- sockets ---- */
 
 static void client_flush(struct api_client *c)
 {
-	struct api_session *s = &c->s;
-	ssize_t n;
-
-	while (out_pending(s)) {
-		n = send(c->fd, s->out + s->out_off, out_pending(s),
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				c->dead = true;
-			break;
-		}
-		s->out_off += n;
-	}
-	if (!out_pending(s))
-		s->out_off = s->out_len = 0;
-	if (s->overflow)
+	if (outbuf_flush(&c->s.out, c->fd) < 0 ||
+	    outbuf_overflowed(&c->s.out))
 		c->dead = true;
 }
 
@@ -453,15 +407,12 @@ static void server_ready(void *opaque, int fd, uint32_t events);
 
 static void client_update_events(struct api_server *srv, struct api_client *c)
 {
-	uint32_t want = 0;
+	uint32_t want;
 
 	if (c->dead)
 		return;
 	/* Not reading while replies pile up is what bounds a client. */
-	if (!c->read_eof && out_pending(&c->s) < OUT_HIGH)
-		want |= EPOLLIN;
-	if (out_pending(&c->s))
-		want |= EPOLLOUT;
+	want = outbuf_interest(&c->s.out, !c->read_eof);
 	if (want == c->events)
 		return;
 	if (event_loop_mod(srv->loop, c->fd, want) < 0)
@@ -813,18 +764,7 @@ bool api_session_feed(struct api_session *s, const void *buf, size_t len)
 
 char *api_session_take_output(struct api_session *s, size_t *len)
 {
-	size_t n = out_pending(s);
-	char *p = malloc(n + 1);
-
-	if (p) {
-		if (n)
-			memcpy(p, s->out + s->out_off, n);
-		p[n] = '\0';
-	}
-	if (len)
-		*len = p ? n : 0;
-	s->out_off = s->out_len = 0;
-	return p;
+	return outbuf_take(&s->out, len);
 }
 
 void api_session_free(struct api_session *s)

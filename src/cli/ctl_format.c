@@ -14,6 +14,7 @@
 
 #include "api/commands.h"
 #include "cli/ctl_format.h"
+#include "util/base64.h"
 
 void ctl_print_json(FILE *out, json_t *v)
 {
@@ -574,55 +575,6 @@ static int fmt_mappings(FILE *out, json_t *r)
 
 /* ---- memory contents ---- */
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-long ctl_base64_decode(const char *s, uint8_t *buf, size_t size)
-{
-	size_t len = strlen(s), i, n = 0;
-	int v[4], j;
-
-	if (len % 4)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		int pad = 0;
-
-		for (j = 0; j < 4; j++) {
-			/* '=' only at the very end, at most two */
-			if (s[i + j] == '=' && i + 4 == len && j >= 2) {
-				v[j] = 0;
-				pad++;
-				continue;
-			}
-			if (pad)
-				return -1;
-			v[j] = b64_value((unsigned char)s[i + j]);
-			if (v[j] < 0)
-				return -1;
-		}
-		if (n + 3 - pad > size)
-			return -1;
-		buf[n++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			buf[n++] = (uint8_t)(v[1] << 4 | v[2] >> 2);
-		if (pad < 1)
-			buf[n++] = (uint8_t)(v[2] << 6 | v[3]);
-	}
-	return (long)n;
-}
-
 void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len)
 {
 	bool starred = false;
@@ -662,20 +614,18 @@ void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len)
 static int fmt_read_memory(FILE *out, json_t *r)
 {
 	const char *data = get_str(r, "data", NULL);
+	struct errmsg err;
 	uint8_t *buf;
 	uint64_t addr;
-	long n;
+	size_t n;
 
 	if (!data || !get_u64(r, "addr", &addr))
 		return -1;
-	buf = malloc(strlen(data) / 4 * 3 + 1);
-	if (!buf)
+	if (base64_decode(data, strlen(data), SIZE_MAX, "data", &buf, &n, &err))
 		return -1;
-	n = ctl_base64_decode(data, buf, strlen(data) / 4 * 3 + 1);
-	if (n >= 0)
-		ctl_hexdump(out, addr, buf, n);
+	ctl_hexdump(out, addr, buf, n);
 	free(buf);
-	return n < 0 ? -1 : 0;
+	return 0;
 }
 
 static int fmt_write_memory(FILE *out, json_t *r)
