@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One control-socket client's protocol state: framing the input stream
+ * into JSON values, the greeting, negotiation, dispatching each request to
+ * the command table and queueing the replies. It works without a socket,
+ * so tests and the fuzzer drive exactly the code a connected client does;
+ * server.c adds the socket.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/server.h"
+#include "api/session.h"
+
+#ifndef KVMSCOPE_VERSION
+#define KVMSCOPE_VERSION "0.1.0"
+#endif
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* True when buf ends inside a multi-byte UTF-8 sequence. */
+static bool utf8_cut(const char *buf, size_t len)
+{
+	size_t i, need;
+
+	for (i = 1; i <= 3 && i <= len; i++) {
+		unsigned char c = buf[len - i];
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		if ((c & 0xe0) == 0xc0)
+			need = 2;
+		else if ((c & 0xf0) == 0xe0)
+			need = 3;
+		else if ((c & 0xf8) == 0xf0)
+			need = 4;
+		else
+			return false;
+		return i < need;
+	}
+	return false;
+}
+
+enum api_stream_result api_stream_next(const char *buf, size_t len,
+				       json_t **out, size_t *used,
+				       char *errtext, size_t errlen)
+{
+	json_error_t e;
+	size_t ws = 0, pos;
+	json_t *j;
+	char last;
+
+	*out = NULL;
+	*used = 0;
+	while (ws < len && is_ws(buf[ws]))
+		ws++;
+	if (ws == len)
+		return API_STREAM_MORE;
+	j = json_loadb(buf + ws, len - ws,
+		       JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &e);
+	if (j) {
+		*out = j;
+		*used = ws + e.position;
+		return API_STREAM_OBJECT;
+	}
+	/*
+	 * jansson reports a token cut by the end of the buffer ("tr", "1e",
+	 * "\u00") as invalid rather than premature: an error at the very end
+	 * is only final when the last byte ends a token by itself.
+	 */
+	pos = e.position;
+	last = buf[len - 1];
+	if (json_error_code(&e) == json_error_premature_end_of_input ||
+	    (pos >= len - ws && !strchr("{}[],:\"", last) && !is_ws(last)) ||
+	    (json_error_code(&e) == json_error_invalid_utf8 &&
+	     utf8_cut(buf, len)))
+		return API_STREAM_MORE;
+	snprintf(errtext, errlen, "%s", e.text);
+	*used = ws + (pos ? pos : 1);
+	if (*used > len)
+		*used = len;
+	return API_STREAM_ERROR;
+}
+
+static size_t out_pending(const struct api_session *s)
+{
+	return outbuf_pending(&s->out);
+}
+
+static void out_append(struct api_session *s, const char *data, size_t len)
+{
+	outbuf_append(&s->out, data, len);
+}
+
+/* Queue one message (stolen) followed by "\r\n", as QEMU frames them. */
+static void send_json(struct api_session *s, json_t *msg)
+{
+	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+
+	json_decref(msg);
+	if (!text) {
+		/* e.g. a NaN in a reply: still answer, or the client hangs */
+		static const char fail[] =
+			"{\"error\": {\"class\": \"GenericError\", \"desc\": \"the reply could not be encoded as JSON\"}}\r\n";
+
+		out_append(s, fail, sizeof(fail) - 1);
+		return;
+	}
+	out_append(s, text, strlen(text));
+	out_append(s, "\r\n", 2);
+	free(text);
+}
+
+static void reply_error(struct api_session *s, json_t *id, const char *cls,
+			const char *desc)
+{
+	json_t *msg =
+		json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", desc);
+
+	if (msg && id)
+		json_object_set(msg, "id", id);
+	send_json(s, msg);
+}
+
+static void send_greeting(struct api_session *s)
+{
+	send_json(s, json_pack("{s:{s:{s:{s:i,s:i,s:i},s:s},s:[]}}", "QMP",
+			       "version", "qemu", "major", 7, "minor", 2,
+			       "micro", 0, "package",
+			       "kvmscope " KVMSCOPE_VERSION, "capabilities"));
+}
+
+static void handle_request(struct api_session *s, json_t *req)
+{
+	json_t *id, *exec, *args, *ret, *v;
+	const char *name, *key, *cls;
+	struct errmsg err;
+	char desc[160];
+	int r;
+
+	if (!json_is_object(req)) {
+		reply_error(s, NULL, "GenericError",
+			    "QMP input must be a JSON object");
+		return;
+	}
+	id = json_object_get(req, "id");
+	json_object_foreach(req, key, v)
+	{
+		if (strcmp(key, "execute") && strcmp(key, "arguments") &&
+		    strcmp(key, "id")) {
+			snprintf(desc, sizeof(desc),
+				 "QMP input member '%.64s' is unexpected", key);
+			reply_error(s, id, "GenericError", desc);
+			return;
+		}
+	}
+	exec = json_object_get(req, "execute");
+	args = json_object_get(req, "arguments");
+	if (!exec) {
+		reply_error(s, id, "GenericError",
+			    "QMP input lacks member 'execute'");
+		return;
+	}
+	if (!json_is_string(exec)) {
+		reply_error(s, id, "GenericError",
+			    "QMP input member 'execute' must be a string");
+		return;
+	}
+	if (args && !json_is_object(args)) {
+		reply_error(s, id, "GenericError",
+			    "QMP input member 'arguments' must be an object");
+		return;
+	}
+	name = json_string_value(exec);
+	if (!s->negotiated && strcmp(name, "qmp_capabilities")) {
+		reply_error(
+			s, id, "CommandNotFound",
+			"Expecting capabilities negotiation with 'qmp_capabilities'");
+		return;
+	}
+	if (s->negotiated && !strcmp(name, "qmp_capabilities")) {
+		reply_error(
+			s, id, "CommandNotFound",
+			"Capabilities negotiation is already complete, command ignored");
+		return;
+	}
+
+	if (s->table)
+		r = api_execute_table(s->table, s->count, &s->ctx, name, args,
+				      &ret, &cls, &err);
+	else
+		r = api_execute(&s->ctx, name, args, &ret, &cls, &err);
+	if (r) {
+		reply_error(s, id, cls, err.text);
+		return;
+	}
+	if (!strcmp(name, "qmp_capabilities"))
+		s->negotiated = true;
+	v = json_object();
+	if (v) {
+		json_object_set_new(v, "return", ret);
+		if (id)
+			json_object_set(v, "id", id);
+	} else {
+		json_decref(ret);
+	}
+	send_json(s, v);
+}
+
+/* Handle every complete request in the input buffer. */
+enum api_proc_state api_session_process(struct api_session *s, size_t out_limit)
+{
+	enum api_proc_state st = API_PROC_IDLE;
+	enum api_stream_result res;
+	char errtext[JSON_ERROR_TEXT_LENGTH], desc[JSON_ERROR_TEXT_LENGTH + 32];
+	size_t pos = 0, used;
+	json_t *req;
+	char *nl;
+
+	if (s->finished)
+		return API_PROC_CLOSE;
+	for (;;) {
+		if (out_pending(s) >= out_limit) {
+			st = API_PROC_FULL;
+			break;
+		}
+		if (s->skip_line) {
+			nl = memchr(s->in + pos, '\n', s->in_len - pos);
+			if (!nl) {
+				pos = s->in_len;
+				break;
+			}
+			pos = nl - s->in + 1;
+			s->skip_line = false;
+			continue;
+		}
+		while (pos < s->in_len && is_ws(s->in[pos]))
+			pos++;
+		if (pos == s->in_len || !s->maybe_complete)
+			break;
+		res = api_stream_next(s->in + pos, s->in_len - pos, &req, &used,
+				      errtext, sizeof(errtext));
+		if (res == API_STREAM_MORE) {
+			s->maybe_complete = false;
+			break;
+		}
+		if (res == API_STREAM_ERROR) {
+			snprintf(desc, sizeof(desc), "JSON parse error: %s",
+				 errtext);
+			reply_error(s, NULL, "GenericError", desc);
+			/* Drop from the bad token's last byte to the line end. */
+			pos += used - 1;
+			s->skip_line = true;
+			continue;
+		}
+		pos += used;
+		handle_request(s, req);
+		json_decref(req);
+	}
+
+	if (pos) {
+		memmove(s->in, s->in + pos, s->in_len - pos);
+		s->in_len -= pos;
+	}
+	if (st == API_PROC_IDLE && s->in_len > API_MAX_REQUEST) {
+		reply_error(
+			s, NULL, "GenericError",
+			"request larger than 4 MiB without a complete JSON object: disconnecting");
+		s->finished = true;
+		s->in_len = 0;
+		return API_PROC_CLOSE;
+	}
+	return st;
+}
+
+/* Make room for n more input bytes. */
+bool api_session_reserve(struct api_session *s, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (s->in_len + n <= s->in_cap)
+		return true;
+	cap = s->in_cap ? s->in_cap : API_READ_CHUNK;
+	while (cap < s->in_len + n)
+		cap *= 2;
+	p = realloc(s->in, cap);
+	if (!p)
+		return false;
+	s->in = p;
+	s->in_cap = cap;
+	return true;
+}
+
+/* Account n bytes written at s->in + s->in_len. */
+void api_session_commit(struct api_session *s, size_t n)
+{
+	const char *p = s->in + s->in_len;
+	size_t i;
+
+	for (i = 0; i < n && !s->maybe_complete; i++)
+		if (p[i] == '}' || p[i] == ']' || p[i] == '\n')
+			s->maybe_complete = true;
+	s->in_len += n;
+}
+
+void api_session_init(struct api_session *s, struct api_ctx ctx,
+		      const struct api_command *table, int count)
+{
+	memset(s, 0, sizeof(*s));
+	outbuf_init(&s->out, API_OUT_HIGH, API_OUT_MAX);
+	s->ctx = ctx;
+	s->table = table;
+	s->count = count;
+	send_greeting(s);
+}
+
+void api_session_release(struct api_session *s)
+{
+	free(s->in);
+	outbuf_free(&s->out);
+}
+
+/* ---- sessions without a socket (tests, fuzzer) ---- */
+
+struct api_session *api_session_new(struct api_ctx ctx,
+				    const struct api_command *table, int count)
+{
+	struct api_session *s = malloc(sizeof(*s));
+
+	if (s)
+		api_session_init(s, ctx, table, count);
+	return s;
+}
+
+bool api_session_feed(struct api_session *s, const void *buf, size_t len)
+{
+	if (s->finished)
+		return false;
+	if (len) {
+		if (!api_session_reserve(s, len))
+			return false;
+		memcpy(s->in + s->in_len, buf, len);
+		api_session_commit(s, len);
+	}
+	return api_session_process(s, SIZE_MAX) != API_PROC_CLOSE;
+}
+
+char *api_session_take_output(struct api_session *s, size_t *len)
+{
+	return outbuf_take(&s->out, len);
+}
+
+void api_session_free(struct api_session *s)
+{
+	if (!s)
+		return;
+	api_session_release(s);
+	free(s);
+}
