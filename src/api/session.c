@@ -14,10 +14,6 @@
 #include "api/server.h"
 #include "api/session.h"
 
-#ifndef KVMSCOPE_VERSION
-#define KVMSCOPE_VERSION "0.1.0"
-#endif
-
 static bool is_ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -129,10 +125,8 @@ static void reply_error(struct api_session *s, json_t *id, const char *cls,
 
 static void send_greeting(struct api_session *s)
 {
-	send_json(s, json_pack("{s:{s:{s:{s:i,s:i,s:i},s:s},s:[]}}", "QMP",
-			       "version", "qemu", "major", 7, "minor", 2,
-			       "micro", 0, "package",
-			       "kvmscope " KVMSCOPE_VERSION, "capabilities"));
+	send_json(s, json_pack("{s:{s:o,s:[]}}", "QMP", "version",
+			       api_version_object(), "capabilities"));
 }
 
 static void handle_request(struct api_session *s, json_t *req)

@@ -160,13 +160,35 @@ static void short_size(char *buf, size_t size, uint64_t v)
 
 /* ---- lifecycle ---- */
 
+/*
+ * "VM status: paused", then for a dead guest kept for inspection what
+ * killed it and what still works, then who holds the vCPUs stopped.
+ */
 static int fmt_status(FILE *out, json_t *r)
 {
 	const char *s = get_str(r, "status", NULL);
+	json_t *fatal = json_object_get(r, "fatal"), *held;
+	long long cpu;
 
 	if (!s)
 		return -1;
 	fprintf(out, "VM status: %s\n", s);
+	if (json_is_object(fatal)) {
+		fprintf(out, "%s: %s (%s, status %lld)", s,
+			get_str(fatal, "why", "the guest died"),
+			get_str(fatal, "reason", "?"),
+			get_int(fatal, "status", -1));
+		cpu = get_int(fatal, "cpu", -1);
+		if (cpu >= 0)
+			fprintf(out, " on cpu %lld", cpu);
+		fputs("; inspection works, quit to end\n", out);
+	}
+	held = json_object_get(r, "held-by");
+	if (json_is_array(held) && json_array_size(held)) {
+		fputs("held by: ", out);
+		print_value(out, held);
+		fputc('\n', out);
+	}
 	return 0;
 }
 
@@ -638,6 +660,15 @@ static int fmt_write_memory(FILE *out, json_t *r)
 	return 0;
 }
 
+/* human-monitor-command: the text, as it is. */
+static int fmt_hmp(FILE *out, json_t *r)
+{
+	if (!json_is_string(r))
+		return -1;
+	fwrite(json_string_value(r), 1, json_string_length(r), out);
+	return 0;
+}
+
 static int fmt_search(FILE *out, json_t *r)
 {
 	json_t *list = json_object_get(r, "matches"), *m, *gvas;
@@ -674,6 +705,7 @@ static const struct {
 	{ "query-status", fmt_status },
 	{ "query-version", fmt_version },
 	{ "query-commands", fmt_commands },
+	{ "human-monitor-command", fmt_hmp },
 	{ "query-cpus-fast", fmt_cpus },
 	{ "query-registers", fmt_registers },
 	{ "query-msrs", fmt_msrs },

@@ -600,3 +600,18 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 	free(pat);
 	return 0;
 }
+
+/* The commands this file serves: one row per command, next to its handler. */
+const struct api_command cmd_memory_commands[] = {
+	{ "read-memory", api_cmd_read_memory, API_RUNS_ANYTIME,
+	  "(gpa=ADDR | cpu=N gva=ADDR) len=N",
+	  "read up to 1 MiB of guest memory (gva= needs a stopped VM)" },
+	{ "write-memory", api_cmd_write_memory, API_RUNS_ANYTIME,
+	  "(gpa=ADDR | cpu=N gva=ADDR) (data=BASE64 | hex=HEX)",
+	  "write guest memory, all or nothing (gva= needs a stopped VM)" },
+	{ "search-memory", api_cmd_search_memory, API_RUNS_ANYTIME,
+	  "(pattern=STRING | hex=HEX) [gpa-start=ADDR] [gpa-end=ADDR] [cpu=N] [max=N]",
+	  "find a byte pattern in guest RAM (cpu= adds virtual addresses and needs a stopped VM)" },
+};
+const size_t cmd_memory_command_count =
+	sizeof(cmd_memory_commands) / sizeof(cmd_memory_commands[0]);

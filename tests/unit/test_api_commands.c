@@ -463,6 +463,7 @@ static void test_table_complete(void **state)
 		"cont",
 		"quit",
 		"system_powerdown",
+		"human-monitor-command",
 		"query-cpus-fast",
 		"query-registers",
 		"query-msrs",
