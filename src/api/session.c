@@ -19,70 +19,6 @@ static bool is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* True when buf ends inside a multi-byte UTF-8 sequence. */
-static bool utf8_cut(const char *buf, size_t len)
-{
-	size_t i, need;
-
-	for (i = 1; i <= 3 && i <= len; i++) {
-		unsigned char c = buf[len - i];
-
-		if ((c & 0xc0) == 0x80)
-			continue;
-		if ((c & 0xe0) == 0xc0)
-			need = 2;
-		else if ((c & 0xf0) == 0xe0)
-			need = 3;
-		else if ((c & 0xf8) == 0xf0)
-			need = 4;
-		else
-			return false;
-		return i < need;
-	}
-	return false;
-}
-
-enum api_stream_result api_stream_next(const char *buf, size_t len,
-				       json_t **out, size_t *used,
-				       char *errtext, size_t errlen)
-{
-	json_error_t e;
-	size_t ws = 0, pos;
-	json_t *j;
-	char last;
-
-	*out = NULL;
-	*used = 0;
-	while (ws < len && is_ws(buf[ws]))
-		ws++;
-	if (ws == len)
-		return API_STREAM_MORE;
-	j = json_loadb(buf + ws, len - ws,
-		       JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &e);
-	if (j) {
-		*out = j;
-		*used = ws + e.position;
-		return API_STREAM_OBJECT;
-	}
-	/*
-	 * jansson reports a token cut by the end of the buffer ("tr", "1e",
-	 * "\u00") as invalid rather than premature: an error at the very end
-	 * is only final when the last byte ends a token by itself.
-	 */
-	pos = e.position;
-	last = buf[len - 1];
-	if (json_error_code(&e) == json_error_premature_end_of_input ||
-	    (pos >= len - ws && !strchr("{}[],:\"", last) && !is_ws(last)) ||
-	    (json_error_code(&e) == json_error_invalid_utf8 &&
-	     utf8_cut(buf, len)))
-		return API_STREAM_MORE;
-	snprintf(errtext, errlen, "%s", e.text);
-	*used = ws + (pos ? pos : 1);
-	if (*used > len)
-		*used = len;
-	return API_STREAM_ERROR;
-}
-
 static size_t out_pending(const struct api_session *s)
 {
 	return outbuf_pending(&s->out);
@@ -206,15 +142,32 @@ static void handle_request(struct api_session *s, json_t *req)
 	send_json(s, v);
 }
 
+/*
+ * Reply to a request that cannot be parsed, with its id when the text
+ * shows one, and drop the rest of its line: the request starts at start
+ * and went wrong at bad.
+ */
+static void parse_error(struct api_session *s, size_t start, size_t bad,
+			const char *desc)
+{
+	const char *nl = memchr(s->in + bad, '\n', s->in_len - bad);
+	size_t end = nl ? (size_t)(nl - s->in) : s->in_len;
+	json_t *id = api_stream_recover_id(s->in + start, end - start);
+
+	reply_error(s, id, "GenericError", desc);
+	json_decref(id);
+	s->skip_line = true;
+}
+
 /* Handle every complete request in the input buffer. */
 enum api_proc_state api_session_process(struct api_session *s, size_t out_limit)
 {
 	enum api_proc_state st = API_PROC_IDLE;
 	enum api_stream_result res;
 	char errtext[JSON_ERROR_TEXT_LENGTH], desc[JSON_ERROR_TEXT_LENGTH + 32];
-	size_t pos = 0, used;
+	size_t pos = 0, used, lim;
 	json_t *req;
-	char *nl;
+	char *nl, *nul;
 
 	if (s->finished)
 		return API_PROC_CLOSE;
@@ -237,8 +190,22 @@ enum api_proc_state api_session_process(struct api_session *s, size_t out_limit)
 			pos++;
 		if (pos == s->in_len || !s->maybe_complete)
 			break;
-		res = api_stream_next(s->in + pos, s->in_len - pos, &req, &used,
-				      errtext, sizeof(errtext));
+		/* jansson would take a NUL byte for the end of the text */
+		nul = memchr(s->in + pos, '\0', s->in_len - pos);
+		lim = nul ? (size_t)(nul - s->in) : s->in_len;
+		res = API_STREAM_MORE;
+		if (lim > pos)
+			res = api_stream_next(s->in + pos, lim - pos, &req,
+					      &used, errtext, sizeof(errtext));
+		if (res == API_STREAM_MORE && nul) {
+			snprintf(
+				desc, sizeof(desc),
+				"JSON parse error: NUL byte at offset %zu of the request",
+				lim - pos);
+			parse_error(s, pos, lim, desc);
+			pos = lim; /* dropped up to the line end */
+			continue;
+		}
 		if (res == API_STREAM_MORE) {
 			s->maybe_complete = false;
 			break;
@@ -246,10 +213,9 @@ enum api_proc_state api_session_process(struct api_session *s, size_t out_limit)
 		if (res == API_STREAM_ERROR) {
 			snprintf(desc, sizeof(desc), "JSON parse error: %s",
 				 errtext);
-			reply_error(s, NULL, "GenericError", desc);
 			/* Drop from the bad token's last byte to the line end. */
+			parse_error(s, pos, pos + used - 1, desc);
 			pos += used - 1;
-			s->skip_line = true;
 			continue;
 		}
 		pos += used;
@@ -298,7 +264,7 @@ void api_session_commit(struct api_session *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n && !s->maybe_complete; i++)
-		if (p[i] == '}' || p[i] == ']' || p[i] == '\n')
+		if (p[i] == '}' || p[i] == ']' || p[i] == '\n' || !p[i])
 			s->maybe_complete = true;
 	s->in_len += n;
 }

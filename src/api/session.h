@@ -37,8 +37,9 @@ struct api_session {
 	bool skip_line;
 	/*
 	 * Input that arrived since the last incomplete parse holds a byte that
-	 * can end a value ('}', ']') or a line: parsing is retried only then,
-	 * so a large request arriving in pieces is not re-parsed per piece.
+	 * can end a value ('}', ']'), a line or the text (a NUL byte): parsing
+	 * is retried only then, so a large request arriving in pieces is not
+	 * re-parsed per piece.
 	 */
 	bool maybe_complete;
 	char *in;
@@ -51,6 +52,13 @@ enum api_proc_state {
 	API_PROC_FULL, /* stopped because the output queue is long */
 	API_PROC_CLOSE, /* request too large: disconnect */
 };
+
+/*
+ * The "id" member of the request that starts at buf, found in its text
+ * when it cannot be parsed as a whole (stream.c): a new reference, or
+ * NULL when there is none before the text ends or breaks off.
+ */
+json_t *api_stream_recover_id(const char *buf, size_t len);
 
 /* Set up s and queue the greeting. */
 void api_session_init(struct api_session *s, struct api_ctx ctx,
