@@ -19,16 +19,6 @@ static bool is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static size_t out_pending(const struct api_session *s)
-{
-	return outbuf_pending(&s->out);
-}
-
-static void out_append(struct api_session *s, const char *data, size_t len)
-{
-	outbuf_append(&s->out, data, len);
-}
-
 /* Queue one message (stolen) followed by "\r\n", as QEMU frames them. */
 static void send_json(struct api_session *s, json_t *msg)
 {
@@ -40,11 +30,11 @@ static void send_json(struct api_session *s, json_t *msg)
 		static const char fail[] =
 			"{\"error\": {\"class\": \"GenericError\", \"desc\": \"the reply could not be encoded as JSON\"}}\r\n";
 
-		out_append(s, fail, sizeof(fail) - 1);
+		outbuf_append(&s->out, fail, sizeof(fail) - 1);
 		return;
 	}
-	out_append(s, text, strlen(text));
-	out_append(s, "\r\n", 2);
+	outbuf_append(&s->out, text, strlen(text));
+	outbuf_append(&s->out, "\r\n", 2);
 	free(text);
 }
 
@@ -172,7 +162,7 @@ enum api_proc_state api_session_process(struct api_session *s, size_t out_limit)
 	if (s->finished)
 		return API_PROC_CLOSE;
 	for (;;) {
-		if (out_pending(s) >= out_limit) {
+		if (outbuf_pending(&s->out) >= out_limit) {
 			st = API_PROC_FULL;
 			break;
 		}
