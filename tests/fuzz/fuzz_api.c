@@ -77,7 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const struct api_command *hmp = api_command_find("human-monitor-command");
+	const struct api_command *hmp =
+		api_command_find("human-monitor-command");
 
 	/* the real row: its handler is static to cmd_hmp.c */
 	table[sizeof(table) / sizeof(table[0]) - 1] = *hmp;
