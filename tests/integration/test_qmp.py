@@ -454,3 +454,29 @@ def test_dead_guest_triple_fault(tmp_path):
     finally:
         if g.p.poll() is None:
             g.finish(signal.SIGKILL)
+
+
+def test_dead_guest_found_after_the_fact(tmp_path):
+    """Not started paused: the guest dies before anyone connects, and
+    kvmscope still waits for the control socket's verdict."""
+    sock = tmp_path / "late.sock"
+    g = Running("--kernel", TESTKERNEL, "--append", "halt", "--api-sock",
+                sock)
+    try:
+        assert g.wait_for("halt: cli; hlt"), g.finish(signal.SIGKILL)
+        time.sleep(1.5)  # past the halt watchdog's two 250 ms rounds
+        assert g.p.poll() is None
+        c = Client(sock)
+        st = c.ok("query-status")
+        assert st["status"] == "guest-panicked" and st["running"] is False
+        assert st["fatal"] == {"reason": "halted", "status": 8,
+                               "why": HALT_WHY, "cpu": 0}
+        assert c.ok("query-registers", cpu=0)["mode"] == "long"
+        c.ok("quit")
+        r = g.finish(timeout=30)
+        assert r.status == 8, r
+        assert "the guest is dead; kvmscope keeps it for inspection" in r.err
+        c.close()
+    finally:
+        if g.p.poll() is None:
+            g.finish(signal.SIGKILL)
