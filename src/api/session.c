@@ -218,9 +218,12 @@ enum api_proc_state api_session_process(struct api_session *s, size_t out_limit)
 		s->in_len -= pos;
 	}
 	if (st == API_PROC_IDLE && s->in_len > API_MAX_REQUEST) {
+		json_t *id = api_stream_recover_id(s->in, s->in_len);
+
 		reply_error(
-			s, NULL, "GenericError",
+			s, id, "GenericError",
 			"request larger than 4 MiB without a complete JSON object: disconnecting");
+		json_decref(id);
 		s->finished = true;
 		s->in_len = 0;
 		return API_PROC_CLOSE;

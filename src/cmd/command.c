@@ -285,6 +285,15 @@ int api_arg_int(json_t *args, const char *name, bool required, long min,
 		*out = (long)i;
 		return 0;
 	}
+	if (json_is_real(v)) {
+		char got[32];
+
+		shortest_real(json_real_value(v), got, sizeof(got));
+		return errmsg_set(
+			err, EINVAL,
+			"argument '%s' must be an integer, not a real number (got %s)",
+			name, got);
+	}
 	if (!json_is_string(v))
 		return errmsg_set(err, EINVAL,
 				  "argument '%s' must be an integer, not %s",

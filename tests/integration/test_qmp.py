@@ -248,11 +248,11 @@ def test_negative_or_fractional_size_is_refused(q):
     assert q.error("read-memory", gpa=gpa, len=-1) == \
         "argument 'len' must be between 1 and 1048576 (got -1)"
     assert q.error("read-memory", gpa=gpa, len=1.5) == \
-        "argument 'len' must be an integer, not a real number"
+        "argument 'len' must be an integer, not a real number (got 1.5)"
     assert q.error("query-mappings", cpu=0, max=-1) == \
         "argument 'max' must be between 1 and 1000000 (got -1)"
     assert q.error("search-memory", hex=PATTERN_HEX, max=0.5) == \
-        "argument 'max' must be an integer, not a real number"
+        "argument 'max' must be an integer, not a real number (got 0.5)"
 
 
 def next_reply_works(c, n):
@@ -301,7 +301,7 @@ def test_over_long_request_gets_an_error_then_a_close(guest):
     itself goes on serving."""
     c = Client(guest)
     c.s.setblocking(False)
-    head = b'{"execute": "query-status", "arguments": {"s": "'
+    head = b'{"execute": "query-status", "id": 41, "arguments": {"s": "'
     chunk = b"A" * 65536
     sent, todo, closed = 0, [head] + [chunk] * 80, False
     data = b""
@@ -336,7 +336,7 @@ def test_over_long_request_gets_an_error_then_a_close(guest):
     assert json.loads(data) == {"error": {
         "class": "GenericError",
         "desc": "request larger than 4 MiB without a complete JSON object: "
-                "disconnecting"}}
+                "disconnecting"}, "id": 41}
     c.close()
     d = Client(guest)
     assert d.ok("query-status")["running"] is True

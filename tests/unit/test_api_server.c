@@ -375,6 +375,37 @@ static void test_oversize(void **state)
 	free(chunk);
 }
 
+/* The one error before the close names the request when it can. */
+static void test_oversize_keeps_id(void **state)
+{
+	static const char head[] =
+		"{\"id\": \"big\", \"execute\": \"echo\", \"arguments\": {\"s\": \"";
+	struct api_session *s = negotiated_session();
+	char *chunk = malloc(1 << 20), *out;
+	json_t *m;
+	int i;
+
+	memset(chunk, 'A', 1 << 20);
+	assert_true(api_session_feed(s, head, strlen(head)));
+	for (i = 0; i < 8; i++)
+		if (!api_session_feed(s, chunk, 1 << 20))
+			break;
+	assert_int_equal(i, 3); /* head + 4 MiB is one byte too many */
+	out = api_session_take_output(s, NULL);
+	m = messages(out);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(
+		err_desc(json_array_get(m, 0)),
+		"request larger than 4 MiB without a complete JSON object: disconnecting");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(m, 0), "id")),
+		"big");
+	json_decref(m);
+	free(out);
+	free(chunk);
+	api_session_free(s);
+}
+
 static void test_large_request_fits(void **state)
 {
 	size_t n = 3 << 20, len;
@@ -1119,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_two_in_one_write),
 		cmocka_unit_test(test_split_over_writes),
 		cmocka_unit_test(test_oversize),
+		cmocka_unit_test(test_oversize_keeps_id),
 		cmocka_unit_test(test_large_request_fits),
 		cmocka_unit_test(test_stream_next),
 		cmocka_unit_test(test_nul_byte),
