@@ -390,7 +390,7 @@ static void test_oversize_keeps_id(void **state)
 	for (i = 0; i < 8; i++)
 		if (!api_session_feed(s, chunk, 1 << 20))
 			break;
-	assert_int_equal(i, 3); /* head + 4 MiB is one byte too many */
+	assert_int_equal(i, 3); /* head + 4 MiB is past the limit */
 	out = api_session_take_output(s, NULL);
 	m = messages(out);
 	assert_int_equal(json_array_size(m), 1);
