@@ -241,6 +241,7 @@ static int boot_once(const struct vm_config *cfg,
 		r = vm_set_boot_entry(&vm, &entry, err);
 	/* The socket before the serial file: a bad path leaves no file. */
 	if (!r && cfg->api_sock) {
+		api_set_hmp_formatter(ctl_format);
 		r = api_server_open(&api, cfg->api_sock,
 				    (struct api_ctx){ .vm = &vm }, err);
 		if (!r)

@@ -158,3 +158,15 @@ int api_cmd_gpa2hpa(struct api_ctx *ctx, json_t *args, json_t **ret,
 			 "resident", resident, "note", note);
 	return 0;
 }
+
+/* The commands this file serves: one row per command, next to its handler. */
+const struct api_command cmd_memmap_commands[] = {
+	{ "query-memslots", api_cmd_query_memslots, API_RUNS_ANYTIME, "",
+	  "KVM memory slots: guest-physical ranges and host addresses" },
+	{ "gpa2hva", api_cmd_gpa2hva, API_RUNS_ANYTIME, "gpa=ADDR",
+	  "host virtual address of a guest-physical address" },
+	{ "gpa2hpa", api_cmd_gpa2hpa, API_RUNS_ANYTIME, "gpa=ADDR",
+	  "host physical address of a guest-physical address (pagemap)" },
+};
+const size_t cmd_memmap_command_count =
+	sizeof(cmd_memmap_commands) / sizeof(cmd_memmap_commands[0]);

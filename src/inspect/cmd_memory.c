@@ -21,6 +21,7 @@
 #include "inspect/vcpu_args.h"
 #include "arch/x86/pagewalk.h"
 #include "inspect/search.h"
+#include "util/base64.h"
 #include "util/parse.h"
 #include "vmm/diag.h"
 #include "vmm/vcpu.h"
@@ -193,102 +194,9 @@ static int plan_target(struct api_ctx *ctx, const struct target *t, size_t len,
 	return plan_gpa(&ctx->vm->mem, t->addr, len, NULL, p, err);
 }
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *base64_encode(const uint8_t *in, size_t len)
-{
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-			     in[i + 2];
-
-		*o++ = b64_alphabet[v >> 18];
-		*o++ = b64_alphabet[(v >> 12) & 63];
-		*o++ = b64_alphabet[(v >> 6) & 63];
-		*o++ = b64_alphabet[v & 63];
-	}
-	if (i < len) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		*o++ = b64_alphabet[v >> 18];
-		*o++ = b64_alphabet[(v >> 12) & 63];
-		*o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-static int b64_value(char c)
-{
-	const char *p = c ? strchr(b64_alphabet, c) : NULL;
-
-	return p ? (int)(p - b64_alphabet) : -1;
-}
-
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/*
- * Standard base64; whitespace (line breaks from base64(1)) is skipped and
- * '=' padding is optional, but only at the end.
- */
-static int base64_decode(const char *s, uint8_t **out, size_t *out_len,
-			 size_t max, struct errmsg *err)
-{
-	size_t n = strlen(s), len = 0, i;
-	uint32_t acc = 0;
-	int bits = 0, pad = 0;
-	uint8_t *buf = malloc(n / 4 * 3 + 3);
-
-	if (!buf)
-		return errmsg_set(err, ENOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		int v;
-
-		if (is_space(s[i]))
-			continue;
-		if (s[i] == '=') {
-			pad++;
-			continue;
-		}
-		v = b64_value(s[i]);
-		if (v < 0 || pad) {
-			free(buf);
-			return errmsg_set(
-				err, EINVAL,
-				"data: '%c' at offset %zu is not base64", s[i],
-				i);
-		}
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[len++] = (uint8_t)(acc >> bits);
-		}
-		if (len > max) {
-			free(buf);
-			return errmsg_set(err, EINVAL,
-					  "data: more than %zu bytes", max);
-		}
-	}
-	/* 6 leftover bits can only come from a truncated quantum. */
-	if (bits >= 6 || pad > 2) {
-		free(buf);
-		return errmsg_set(err, EINVAL, "data: truncated base64");
-	}
-	*out = buf;
-	*out_len = len;
-	return 0;
 }
 
 /* Hex digits in pairs, optionally after "0x", whitespace between bytes. */
@@ -416,7 +324,8 @@ int api_cmd_write_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 			err, EINVAL,
 			"give the bytes as exactly one of data=BASE64 or hex=HEX");
 	if (data)
-		r = base64_decode(data, &buf, &len, MEM_IO_MAX, err);
+		r = base64_decode(data, strlen(data), MEM_IO_MAX, "data", &buf,
+				  &len, err);
 	else
 		r = hex_decode(hex, "hex", &buf, &len, MEM_IO_MAX, err);
 	if (r)
@@ -677,3 +586,18 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 	free(pat);
 	return 0;
 }
+
+/* The commands this file serves: one row per command, next to its handler. */
+const struct api_command cmd_memory_commands[] = {
+	{ "read-memory", api_cmd_read_memory, API_RUNS_ANYTIME,
+	  "(gpa=ADDR | cpu=N gva=ADDR) len=N",
+	  "read up to 1 MiB of guest memory (gva= needs a stopped VM)" },
+	{ "write-memory", api_cmd_write_memory, API_RUNS_ANYTIME,
+	  "(gpa=ADDR | cpu=N gva=ADDR) (data=BASE64 | hex=HEX)",
+	  "write guest memory, all or nothing (gva= needs a stopped VM)" },
+	{ "search-memory", api_cmd_search_memory, API_RUNS_ANYTIME,
+	  "(pattern=STRING | hex=HEX) [gpa-start=ADDR] [gpa-end=ADDR] [cpu=N] [max=N]",
+	  "find a byte pattern in guest RAM (cpu= adds virtual addresses and needs a stopped VM)" },
+};
+const size_t cmd_memory_command_count =
+	sizeof(cmd_memory_commands) / sizeof(cmd_memory_commands[0]);
