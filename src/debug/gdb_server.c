@@ -36,39 +36,32 @@
 
 /* ---- output --------------------------------------------------------- */
 
+/* A fresh, empty queue: at attach and when a connection goes. */
+static void out_reset(struct gdbstub *gs)
+{
+	outbuf_free(&gs->out);
+	outbuf_init(&gs->out, OUT_MAX, OUT_MAX);
+	gs->out_events = EPOLLIN;
+}
+
 static void update_epoll_out(struct gdbstub *gs)
 {
-	bool want = gs->out_len > 0;
+	uint32_t want = outbuf_interest(&gs->out, true);
 
-	if (gs->conn_fd < 0 || !gs->loop || want == gs->out_armed)
+	if (gs->conn_fd < 0 || !gs->loop || want == gs->out_events)
 		return;
-	if (event_loop_mod(gs->loop, gs->conn_fd,
-			   EPOLLIN | (want ? EPOLLOUT : 0)) == 0)
-		gs->out_armed = want;
+	if (event_loop_mod(gs->loop, gs->conn_fd, want) == 0)
+		gs->out_events = want;
 }
 
 void gs_flush_out(struct gdbstub *gs)
 {
-	size_t off = 0;
-
-	while (gs->conn_fd >= 0 && off < gs->out_len) {
-		ssize_t n = send(gs->conn_fd, gs->out + off, gs->out_len - off,
-				 MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n <= 0) {
-			gs->out_len = 0;
-			gs_disconnect(gs, "the connection failed");
-			return;
-		}
-		off += n;
-	}
-	if (off) {
-		memmove(gs->out, gs->out + off, gs->out_len - off);
-		gs->out_len -= off;
+	if (gs->conn_fd < 0)
+		return;
+	if (outbuf_flush(&gs->out, gs->conn_fd) < 0) {
+		out_reset(gs);
+		gs_disconnect(gs, "the connection failed");
+		return;
 	}
 	update_epoll_out(gs);
 }
@@ -77,23 +70,10 @@ static bool out_append(struct gdbstub *gs, const char *data, size_t len)
 {
 	if (gs->conn_fd < 0)
 		return false;
-	if (gs->out_len + len > OUT_MAX) {
+	if (!outbuf_append(&gs->out, data, len)) {
 		gs_disconnect(gs, "gdb stopped reading its replies");
 		return false;
 	}
-	if (gs->out_len + len > gs->out_cap) {
-		size_t cap = gs->out_len + len + 4096;
-		char *p = realloc(gs->out, cap);
-
-		if (!p) {
-			gs_disconnect(gs, "out of memory");
-			return false;
-		}
-		gs->out = p;
-		gs->out_cap = cap;
-	}
-	memcpy(gs->out + gs->out_len, data, len);
-	gs->out_len += len;
 	return true;
 }
 
@@ -205,8 +185,7 @@ void gs_disconnect(struct gdbstub *gs, const char *why)
 		event_loop_del(gs->loop, gs->conn_fd);
 	close(gs->conn_fd);
 	gs->conn_fd = -1;
-	gs->out_len = 0;
-	gs->out_armed = false;
+	out_reset(gs);
 	free(gs->last);
 	gs->last = NULL;
 }
@@ -227,8 +206,7 @@ void gs_kill_vm(struct gdbstub *gs, bool reply)
 		event_loop_del(gs->loop, gs->conn_fd);
 	close(gs->conn_fd);
 	gs->conn_fd = -1;
-	gs->out_len = 0;
-	gs->out_armed = false;
+	out_reset(gs);
 }
 
 static void on_input(struct gdbstub *gs)
@@ -277,7 +255,7 @@ static void on_input(struct gdbstub *gs)
 		}
 	}
 	/* An ack with no reply behind it (c, s, vCont;c) goes out now too. */
-	if (gs->conn_fd >= 0 && gs->out_len)
+	if (gs->conn_fd >= 0 && outbuf_pending(&gs->out))
 		gs_flush_out(gs);
 }
 
@@ -292,7 +270,7 @@ static int attach(struct gdbstub *gs, int fd)
 			return r;
 	}
 	gs->conn_fd = fd;
-	gs->out_armed = false;
+	out_reset(gs);
 	gs->noack = false;
 	gs->phys = false;
 	gs->note[0] = '\0';
@@ -434,6 +412,7 @@ static struct gdbstub *stub_alloc(struct vm *vm, struct errmsg *err)
 	}
 	gs->vm = vm;
 	gs->listen_fd = gs->conn_fd = -1;
+	outbuf_init(&gs->out, OUT_MAX, OUT_MAX);
 	gs->ul.fd = -1;
 	gs->mask_cpu = -1;
 	gs->last_stop_cpu = -1;
@@ -465,7 +444,7 @@ static void stub_free(struct gdbstub *gs)
 		vm_remove_state_listener(gs->vm, gs_on_vm_state, gs);
 	close(gs->efd);
 	pthread_mutex_destroy(&gs->lock);
-	free(gs->out);
+	outbuf_free(&gs->out);
 	free(gs->last);
 	free(gs->plan);
 	free(gs);
@@ -567,7 +546,7 @@ static void flush_blocking(struct gdbstub *gs)
 {
 	struct pollfd p = { .fd = gs->conn_fd, .events = POLLOUT };
 
-	while (gs->conn_fd >= 0 && gs->out_len &&
+	while (gs->conn_fd >= 0 && outbuf_pending(&gs->out) &&
 	       poll(&p, 1, CLOSE_FLUSH_MS) > 0)
 		gs_flush_out(gs);
 }

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/outbuf.h"
 #include "debug/gdb_packet.h"
 #include "debug/gdbstub.h"
 #include "util/unix_listener.h"
@@ -97,9 +98,8 @@ struct gdbstub {
 	/* Protocol, main thread only. */
 	struct gdb_rx rx;
 	bool noack;
-	char *out;
-	size_t out_len, out_cap;
-	bool out_armed; /* EPOLLOUT requested */
+	struct outbuf out; /* replies the socket has not taken yet */
+	uint32_t out_events; /* epoll events requested for conn_fd */
 	char *last; /* last packet sent, for '-' */
 	size_t last_len;
 	int g_cpu; /* registers and memory */
