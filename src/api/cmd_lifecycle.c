@@ -8,10 +8,6 @@
 #include "vmm/exit_status.h"
 #include "vmm/vm.h"
 
-#ifndef KVMSCOPE_VERSION
-#define KVMSCOPE_VERSION "0.1.0"
-#endif
-
 static const char *const no_args[] = { NULL };
 
 /*
@@ -42,7 +38,7 @@ int api_cmd_qmp_capabilities(struct api_ctx *ctx, json_t *args, json_t **ret,
 	return 0;
 }
 
-/* {"kvmscope": {"version": "0.1.0"}, "package": ""} */
+/* {"kvmscope": {"version": KVMSCOPE_VERSION}, "package": ""} */
 int api_cmd_query_version(struct api_ctx *ctx, json_t *args, json_t **ret,
 			  struct errmsg *err)
 {

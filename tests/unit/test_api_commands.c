@@ -434,7 +434,7 @@ static void test_no_vm(void **state)
 	assert_string_equal(
 		json_string_value(json_object_get(
 			json_object_get(ret, "kvmscope"), "version")),
-		"0.1.0");
+		KVMSCOPE_VERSION);
 	json_decref(ret);
 	ctx.vm = &vm;
 }
