@@ -11,12 +11,14 @@
 # With OUTDIR the three files are also copied there.  The last line on
 # stdout is the path of vmlinux; everything else goes to stderr.
 #
-# The build shows its progress, not kbuild's ~1,100 lines: one updating line
-# "build-kernel: [ 412/1130] 36%" when stderr is a terminal, a line per 10%
-# otherwise.  The total is the number of steps of the last successful build
-# ($cache/linux/build-steps), else an estimate.  The full make output is in
-# $cache/linux-build/<key>/build.log (and build.log next to vmlinux); on
-# failure its path and last lines are printed.
+# >>> not in the cache key: about the progress display
+# The build shows its progress, not kbuild's ~1,500 lines: one updating line
+# "build-kernel: [ 412/1543] 26%" when stderr is a terminal, a line per 10%
+# otherwise.  The total is the number of steps of the last full build
+# ($cache/linux/build-steps), else ESTIMATED_STEPS below.  make's whole
+# output is in $cache/linux-build/<key>/build.log (and build.log next to
+# vmlinux); on failure its path and last 20 lines are printed.
+# <<< not in the cache key
 #
 # The cache key covers this script except the regions between
 # "# >>> not in the cache key" and "# <<<" lines: how progress is shown
@@ -183,7 +185,8 @@ fi
 # >>> not in the cache key: progress display only
 # kbuild's quiet output: one "  CC      path.o"-style line per step.
 STEP_RE='^  [A-Z][A-Z0-9_]* '
-ESTIMATED_STEPS=1130
+# Steps of a full build of linux-source-6.1 6.1.192 with kernel.config.
+ESTIMATED_STEPS=1543
 
 # progress TOTAL LOG < make output: the output goes to LOG, a count of its
 # steps to stderr.
