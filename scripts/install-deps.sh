@@ -22,7 +22,7 @@ meson	build: the build system
 ninja-build	build: the build tool meson drives
 pkg-config	build: finds the libraries below
 libjansson-dev	build: JSON of the control socket (QMP)
-libzydis-dev	build: x86 instruction decoder for diagnostics and the emulator fallback
+libzydis-dev	build: x86 instruction decoder (instructions named in diagnostics)
 libelf-dev	build: guest symbols (elfutils); guest kernel build: objtool
 libdw-dev	build: guest symbols with DWARF line numbers (elfutils)
 binutils	build: objcopy for the test guest; nm for the slow tier's symbols
@@ -43,7 +43,7 @@ libclang-rt-14-dev	fuzz: clang's libFuzzer and sanitizer runtimes
 python3-pytest	integration tests: the test runner
 gdb	integration tests: the gdb stub against real gdb
 qemu-system-x86	integration tests: cross-checks guests against QEMU; benchmarks
-socat	integration tests and README examples: a raw client for the control socket
+socat	README examples: a raw client for the control socket
 lz4	slow tier: unpacks Debian's stock cloud kernel
 zstd	slow tier: unpacks Debian's stock cloud kernel
 "
