@@ -38,7 +38,15 @@ int api_cmd_qmp_capabilities(struct api_ctx *ctx, json_t *args, json_t **ret,
 	return 0;
 }
 
-/* {"kvmscope": {"version": KVMSCOPE_VERSION}, "package": ""} */
+json_t *api_version_object(void)
+{
+	return json_pack("{s:{s:i,s:i,s:i},s:s,s:{s:s}}", "qemu", "major", 7,
+			 "minor", 2, "micro", 0, "package",
+			 "kvmscope " KVMSCOPE_VERSION, "kvmscope", "version",
+			 KVMSCOPE_VERSION);
+}
+
+/* The greeting's QMP.version, exactly (api_version_object). */
 int api_cmd_query_version(struct api_ctx *ctx, json_t *args, json_t **ret,
 			  struct errmsg *err)
 {
@@ -46,8 +54,7 @@ int api_cmd_query_version(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	if (r)
 		return r;
-	*ret = json_pack("{s:{s:s},s:s}", "kvmscope", "version",
-			 KVMSCOPE_VERSION, "package", "");
+	*ret = api_version_object();
 	return *ret ? 0 : -ENOMEM;
 }
 
@@ -184,3 +191,26 @@ int api_cmd_system_powerdown(struct api_ctx *ctx, json_t *args, json_t **ret,
 		err, ENOTSUP,
 		"system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
 }
+
+/* The commands this file serves: one row per command, next to its handler. */
+const struct api_command cmd_lifecycle_commands[] = {
+	{ "qmp_capabilities", api_cmd_qmp_capabilities, API_LIFECYCLE, "",
+	  "leave capabilities negotiation (a QMP client's first command)",
+	  true },
+	{ "query-version", api_cmd_query_version, API_LIFECYCLE, "",
+	  "kvmscope's version (the greeting's QMP.version)", true },
+	{ "query-commands", api_cmd_query_commands, API_LIFECYCLE, "",
+	  "the commands this server accepts", true },
+	{ "query-status", api_cmd_query_status, API_LIFECYCLE, "",
+	  "whether the vCPUs run or are stopped" },
+	{ "stop", api_cmd_stop, API_LIFECYCLE, "",
+	  "stop every vCPU (event STOP)" },
+	{ "cont", api_cmd_cont, API_LIFECYCLE, "",
+	  "let stopped vCPUs run again (event RESUME)" },
+	{ "quit", api_cmd_quit, API_LIFECYCLE, "",
+	  "end kvmscope (exit status 130) after replying" },
+	{ "system_powerdown", api_cmd_system_powerdown, API_LIFECYCLE, "",
+	  "ACPI power button (not available yet: use quit)" },
+};
+const size_t cmd_lifecycle_command_count =
+	sizeof(cmd_lifecycle_commands) / sizeof(cmd_lifecycle_commands[0]);

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The control socket's QMP framing. A session is one client's protocol
- * state (buffers, negotiation) and works without a socket, so tests and
- * the fuzzer drive exactly the code a connected client does; a client adds
- * the socket, its epoll registration and back-pressure.
+ * The control socket: the listener, its clients (a session, see
+ * session.c, plus the socket, its epoll registration and back-pressure)
+ * and events broadcast to every negotiated client.
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,56 +11,19 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api/server.h"
+#include "api/session.h"
 #include "util/log.h"
+#include "util/outbuf.h"
 #include "util/unix_listener.h"
 #include "vmm/vm.h"
 
-#ifndef KVMSCOPE_VERSION
-#define KVMSCOPE_VERSION "0.1.0"
-#endif
-
-/*
- * Past this much queued output a client's requests wait (and its socket is
- * not read) until it has read some: one read-memory reply is 1.4 MiB.
- */
-#define OUT_HIGH (2u << 20)
-/* Only events can push a queue past OUT_HIGH; this many means a client
- * that stopped reading altogether. */
-#define OUT_MAX (64u << 20)
-#define READ_CHUNK (64u << 10)
 /* Reads per readiness report, so one busy client cannot starve the loop. */
 #define READS_PER_ROUND 16
 #define CLOSE_FLUSH_MS 1000
-
-struct api_session {
-	struct api_ctx ctx;
-	const struct api_command *table; /* NULL: the real table */
-	int count;
-	bool negotiated;
-	bool finished; /* request too large: no more input */
-	bool overflow; /* output over OUT_MAX */
-	/*
-	 * After a parse error the rest of the line is dropped, so one bad
-	 * request produces one error rather than one per leftover token.
-	 */
-	bool skip_line;
-	/*
-	 * Input that arrived since the last incomplete parse holds a byte that
-	 * can end a value ('}', ']') or a line: parsing is retried only then,
-	 * so a large request arriving in pieces is not re-parsed per piece.
-	 */
-	bool maybe_complete;
-	char *in;
-	size_t in_len, in_cap;
-	char *out;
-	size_t out_off, out_len, out_cap;
-};
 
 struct api_client {
 	struct api_session s;
@@ -81,371 +43,9 @@ struct api_server {
 	int busy; /* handling depth: events can arrive from inside a handler */
 };
 
-enum proc_state {
-	PROC_IDLE, /* everything complete was handled: needs more input */
-	PROC_FULL, /* stopped because the output queue is long */
-	PROC_CLOSE, /* request too large: disconnect */
-};
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* True when buf ends inside a multi-byte UTF-8 sequence. */
-static bool utf8_cut(const char *buf, size_t len)
-{
-	size_t i, need;
-
-	for (i = 1; i <= 3 && i <= len; i++) {
-		unsigned char c = buf[len - i];
-
-		if ((c & 0xc0) == 0x80)
-			continue;
-		if ((c & 0xe0) == 0xc0)
-			need = 2;
-		else if ((c & 0xf0) == 0xe0)
-			need = 3;
-		else if ((c & 0xf8) == 0xf0)
-			need = 4;
-		else
-			return false;
-		return i < need;
-	}
-	return false;
-}
-
-enum api_stream_result api_stream_next(const char *buf, size_t len,
-				       json_t **out, size_t *used,
-				       char *errtext, size_t errlen)
-{
-	json_error_t e;
-	size_t ws = 0, pos;
-	json_t *j;
-	char last;
-
-	*out = NULL;
-	*used = 0;
-	while (ws < len && is_ws(buf[ws]))
-		ws++;
-	if (ws == len)
-		return API_STREAM_MORE;
-	j = json_loadb(buf + ws, len - ws,
-		       JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &e);
-	if (j) {
-		*out = j;
-		*used = ws + e.position;
-		return API_STREAM_OBJECT;
-	}
-	/*
-	 * jansson reports a token cut by the end of the buffer ("tr", "1e",
-	 * "\u00") as invalid rather than premature: an error at the very end
-	 * is only final when the last byte ends a token by itself.
-	 */
-	pos = e.position;
-	last = buf[len - 1];
-	if (json_error_code(&e) == json_error_premature_end_of_input ||
-	    (pos >= len - ws && !strchr("{}[],:\"", last) && !is_ws(last)) ||
-	    (json_error_code(&e) == json_error_invalid_utf8 &&
-	     utf8_cut(buf, len)))
-		return API_STREAM_MORE;
-	snprintf(errtext, errlen, "%s", e.text);
-	*used = ws + (pos ? pos : 1);
-	if (*used > len)
-		*used = len;
-	return API_STREAM_ERROR;
-}
-
-static size_t out_pending(const struct api_session *s)
-{
-	return s->out_len - s->out_off;
-}
-
-static void out_append(struct api_session *s, const char *data, size_t len)
-{
-	if (s->overflow)
-		return;
-	if (out_pending(s) + len > OUT_MAX) {
-		s->overflow = true;
-		return;
-	}
-	if (s->out_off && s->out_off == s->out_len) {
-		s->out_off = 0;
-		s->out_len = 0;
-	}
-	if (s->out_len + len > s->out_cap && s->out_off) {
-		memmove(s->out, s->out + s->out_off, out_pending(s));
-		s->out_len -= s->out_off;
-		s->out_off = 0;
-	}
-	if (s->out_len + len > s->out_cap) {
-		size_t cap = s->out_cap ? s->out_cap : 4096;
-		char *p;
-
-		while (cap < s->out_len + len)
-			cap *= 2;
-		p = realloc(s->out, cap);
-		if (!p) {
-			s->overflow = true;
-			return;
-		}
-		s->out = p;
-		s->out_cap = cap;
-	}
-	memcpy(s->out + s->out_len, data, len);
-	s->out_len += len;
-}
-
-/* Queue one message (stolen) followed by "\r\n", as QEMU frames them. */
-static void send_json(struct api_session *s, json_t *msg)
-{
-	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
-
-	json_decref(msg);
-	if (!text) {
-		/* e.g. a NaN in a reply: still answer, or the client hangs */
-		static const char fail[] =
-			"{\"error\": {\"class\": \"GenericError\", \"desc\": \"the reply could not be encoded as JSON\"}}\r\n";
-
-		out_append(s, fail, sizeof(fail) - 1);
-		return;
-	}
-	out_append(s, text, strlen(text));
-	out_append(s, "\r\n", 2);
-	free(text);
-}
-
-static void reply_error(struct api_session *s, json_t *id, const char *cls,
-			const char *desc)
-{
-	json_t *msg =
-		json_pack("{s:{s:s,s:s}}", "error", "class", cls, "desc", desc);
-
-	if (msg && id)
-		json_object_set(msg, "id", id);
-	send_json(s, msg);
-}
-
-static void send_greeting(struct api_session *s)
-{
-	send_json(s, json_pack("{s:{s:{s:{s:i,s:i,s:i},s:s},s:[]}}", "QMP",
-			       "version", "qemu", "major", 7, "minor", 2,
-			       "micro", 0, "package",
-			       "kvmscope " KVMSCOPE_VERSION, "capabilities"));
-}
-
-static void handle_request(struct api_session *s, json_t *req)
-{
-	json_t *id, *exec, *args, *ret, *v;
-	const char *name, *key, *cls;
-	struct errmsg err;
-	char desc[160];
-	int r;
-
-	if (!json_is_object(req)) {
-		reply_error(s, NULL, "GenericError",
-			    "QMP input must be a JSON object");
-		return;
-	}
-	id = json_object_get(req, "id");
-	json_object_foreach(req, key, v)
-	{
-		if (strcmp(key, "execute") && strcmp(key, "arguments") &&
-		    strcmp(key, "id")) {
-			snprintf(desc, sizeof(desc),
-				 "QMP input member '%.64s' is unexpected", key);
-			reply_error(s, id, "GenericError", desc);
-			return;
-		}
-	}
-	exec = json_object_get(req, "execute");
-	args = json_object_get(req, "arguments");
-	if (!exec) {
-		reply_error(s, id, "GenericError",
-			    "QMP input lacks member 'execute'");
-		return;
-	}
-	if (!json_is_string(exec)) {
-		reply_error(s, id, "GenericError",
-			    "QMP input member 'execute' must be a string");
-		return;
-	}
-	if (args && !json_is_object(args)) {
-		reply_error(s, id, "GenericError",
-			    "QMP input member 'arguments' must be an object");
-		return;
-	}
-	name = json_string_value(exec);
-	if (!s->negotiated && strcmp(name, "qmp_capabilities")) {
-		reply_error(
-			s, id, "CommandNotFound",
-			"Expecting capabilities negotiation with 'qmp_capabilities'");
-		return;
-	}
-	if (s->negotiated && !strcmp(name, "qmp_capabilities")) {
-		reply_error(
-			s, id, "CommandNotFound",
-			"Capabilities negotiation is already complete, command ignored");
-		return;
-	}
-
-	if (s->table)
-		r = api_execute_table(s->table, s->count, &s->ctx, name, args,
-				      &ret, &cls, &err);
-	else
-		r = api_execute(&s->ctx, name, args, &ret, &cls, &err);
-	if (r) {
-		reply_error(s, id, cls, err.text);
-		return;
-	}
-	if (!strcmp(name, "qmp_capabilities"))
-		s->negotiated = true;
-	v = json_object();
-	if (v) {
-		json_object_set_new(v, "return", ret);
-		if (id)
-			json_object_set(v, "id", id);
-	} else {
-		json_decref(ret);
-	}
-	send_json(s, v);
-}
-
-/* Handle every complete request in the input buffer. */
-static enum proc_state session_process(struct api_session *s, size_t out_limit)
-{
-	enum proc_state st = PROC_IDLE;
-	enum api_stream_result res;
-	char errtext[JSON_ERROR_TEXT_LENGTH], desc[JSON_ERROR_TEXT_LENGTH + 32];
-	size_t pos = 0, used;
-	json_t *req;
-	char *nl;
-
-	if (s->finished)
-		return PROC_CLOSE;
-	for (;;) {
-		if (out_pending(s) >= out_limit) {
-			st = PROC_FULL;
-			break;
-		}
-		if (s->skip_line) {
-			nl = memchr(s->in + pos, '\n', s->in_len - pos);
-			if (!nl) {
-				pos = s->in_len;
-				break;
-			}
-			pos = nl - s->in + 1;
-			s->skip_line = false;
-			continue;
-		}
-		while (pos < s->in_len && is_ws(s->in[pos]))
-			pos++;
-		if (pos == s->in_len || !s->maybe_complete)
-			break;
-		res = api_stream_next(s->in + pos, s->in_len - pos, &req, &used,
-				      errtext, sizeof(errtext));
-		if (res == API_STREAM_MORE) {
-			s->maybe_complete = false;
-			break;
-		}
-		if (res == API_STREAM_ERROR) {
-			snprintf(desc, sizeof(desc), "JSON parse error: %s",
-				 errtext);
-			reply_error(s, NULL, "GenericError", desc);
-			/* Drop from the bad token's last byte to the line end. */
-			pos += used - 1;
-			s->skip_line = true;
-			continue;
-		}
-		pos += used;
-		handle_request(s, req);
-		json_decref(req);
-	}
-
-	if (pos) {
-		memmove(s->in, s->in + pos, s->in_len - pos);
-		s->in_len -= pos;
-	}
-	if (st == PROC_IDLE && s->in_len > API_MAX_REQUEST) {
-		reply_error(
-			s, NULL, "GenericError",
-			"request larger than 4 MiB without a complete JSON object: disconnecting");
-		s->finished = true;
-		s->in_len = 0;
-		return PROC_CLOSE;
-	}
-	return st;
-}
-
-/* Make room for n more input bytes. */
-static bool in_reserve(struct api_session *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (s->in_len + n <= s->in_cap)
-		return true;
-	cap = s->in_cap ? s->in_cap : READ_CHUNK;
-	while (cap < s->in_len + n)
-		cap *= 2;
-	p = realloc(s->in, cap);
-	if (!p)
-		return false;
-	s->in = p;
-	s->in_cap = cap;
-	return true;
-}
-
-/* Account n bytes written at s->in + s->in_len. */
-static void in_commit(struct api_session *s, size_t n)
-{
-	const char *p = s->in + s->in_len;
-	size_t i;
-
-	for (i = 0; i < n && !s->maybe_complete; i++)
-		if (p[i] == '}' || p[i] == ']' || p[i] == '\n')
-			s->maybe_complete = true;
-	s->in_len += n;
-}
-
-static void session_init(struct api_session *s, struct api_ctx ctx,
-			 const struct api_command *table, int count)
-{
-	memset(s, 0, sizeof(*s));
-	s->ctx = ctx;
-	s->table = table;
-	s->count = count;
-	send_greeting(s);
-}
-
-static void session_release(struct api_session *s)
-{
-	free(s->in);
-	free(s->out);
-}
-
-/* ---- sockets ---- */
-
 static void client_flush(struct api_client *c)
 {
-	struct api_session *s = &c->s;
-	ssize_t n;
-
-	while (out_pending(s)) {
-		n = send(c->fd, s->out + s->out_off, out_pending(s),
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				c->dead = true;
-			break;
-		}
-		s->out_off += n;
-	}
-	if (!out_pending(s))
-		s->out_off = s->out_len = 0;
-	if (s->overflow)
+	if (outbuf_flush(&c->s.out, c->fd) < 0 || outbuf_overflowed(&c->s.out))
 		c->dead = true;
 }
 
@@ -453,15 +53,12 @@ static void server_ready(void *opaque, int fd, uint32_t events);
 
 static void client_update_events(struct api_server *srv, struct api_client *c)
 {
-	uint32_t want = 0;
+	uint32_t want;
 
 	if (c->dead)
 		return;
 	/* Not reading while replies pile up is what bounds a client. */
-	if (!c->read_eof && out_pending(&c->s) < OUT_HIGH)
-		want |= EPOLLIN;
-	if (out_pending(&c->s))
-		want |= EPOLLOUT;
+	want = outbuf_interest(&c->s.out, !c->read_eof);
 	if (want == c->events)
 		return;
 	if (event_loop_mod(srv->loop, c->fd, want) < 0)
@@ -476,11 +73,11 @@ static void client_read(struct api_client *c)
 	int i;
 
 	for (i = 0; i < READS_PER_ROUND && !c->read_eof; i++) {
-		if (!in_reserve(&c->s, READ_CHUNK)) {
+		if (!api_session_reserve(&c->s, API_READ_CHUNK)) {
 			c->dead = true;
 			return;
 		}
-		n = recv(c->fd, c->s.in + c->s.in_len, READ_CHUNK,
+		n = recv(c->fd, c->s.in + c->s.in_len, API_READ_CHUNK,
 			 MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -493,26 +90,26 @@ static void client_read(struct api_client *c)
 			c->read_eof = true;
 			return;
 		}
-		in_commit(&c->s, n);
+		api_session_commit(&c->s, n);
 	}
 }
 
 /* Run buffered requests and send replies as far as the socket takes them. */
 static void client_pump(struct api_server *srv, struct api_client *c)
 {
-	enum proc_state st;
+	enum api_proc_state st;
 
 	for (;;) {
-		st = session_process(&c->s, OUT_HIGH);
+		st = api_session_process(&c->s, API_OUT_HIGH);
 		client_flush(c);
-		if (st == PROC_CLOSE)
+		if (st == API_PROC_CLOSE)
 			c->dead = true;
-		if (c->dead || st == PROC_IDLE ||
-		    out_pending(&c->s) >= OUT_HIGH)
+		if (c->dead || st == API_PROC_IDLE ||
+		    outbuf_pending(&c->s.out) >= API_OUT_HIGH)
 			break;
 	}
 	/* After EOF, what is left is an incomplete request nobody ends. */
-	if (c->read_eof && st == PROC_IDLE && !out_pending(&c->s))
+	if (c->read_eof && st == API_PROC_IDLE && !outbuf_pending(&c->s.out))
 		c->dead = true;
 	client_update_events(srv, c);
 }
@@ -522,7 +119,7 @@ static void client_free(struct api_server *srv, struct api_client *c)
 	if (srv->loop)
 		event_loop_del(srv->loop, c->fd);
 	close(c->fd);
-	session_release(&c->s);
+	api_session_release(&c->s);
 	free(c);
 }
 
@@ -572,7 +169,7 @@ static void accept_clients(struct api_server *srv)
 			refuse(fd);
 			continue;
 		}
-		session_init(&c->s, srv->ctx, srv->table, srv->table_count);
+		api_session_init(&c->s, srv->ctx, srv->table, srv->table_count);
 		c->fd = fd;
 		r = event_loop_add(srv->loop, fd, EPOLLIN | EPOLLOUT,
 				   server_ready, srv);
@@ -580,7 +177,7 @@ static void accept_clients(struct api_server *srv)
 			log_warn("api: cannot watch a new client: %s",
 				 strerror(-r));
 			close(fd);
-			session_release(&c->s);
+			api_session_release(&c->s);
 			free(c);
 			continue;
 		}
@@ -651,8 +248,8 @@ void api_server_event(struct api_server *srv, const char *event, json_t *data)
 		c = srv->clients[i];
 		if (!c || c->dead || !c->s.negotiated)
 			continue;
-		out_append(&c->s, text, strlen(text));
-		out_append(&c->s, "\r\n", 2);
+		outbuf_append(&c->s.out, text, strlen(text));
+		outbuf_append(&c->s.out, "\r\n", 2);
 		client_flush(c);
 		client_update_events(srv, c);
 	}
@@ -700,13 +297,13 @@ static void on_vm_state(void *opaque, const struct vm_state_event *ev)
 				 json_pack("{s:s}", "reason", ev->reason));
 		break;
 	case VM_STATE_FATAL:
-		api_server_event(
-			srv, "GUEST_PANICKED",
-			json_pack("{s:s,s:{s:s,s:s,s:s,s:i,s:s,s:i}}", "action",
-				  "pause", "info", "type", "kvmscope",
-				  "reason", ev->reason, "run-state",
-				  ev->run_state, "status", ev->status, "why",
-				  ev->why, "cpu", ev->cpu));
+		api_server_event(srv, "GUEST_PANICKED",
+				 json_pack("{s:s,s:{s:s,s:s,s:s,s:i,s:s,s:i}}",
+					   "action", "pause", "info", "type",
+					   "kvmscope", "reason", ev->reason,
+					   "run-state", ev->run_state, "status",
+					   ev->status, "why", ev->why, "cpu",
+					   ev->cpu));
 		break;
 	case VM_STATE_END:
 		api_server_event(srv, "SHUTDOWN",
@@ -750,7 +347,7 @@ static void flush_before_close(struct api_server *srv)
 	for (i = 0; i < API_MAX_CLIENTS; i++) {
 		struct api_client *c = srv->clients[i];
 
-		while (c && !c->dead && out_pending(&c->s)) {
+		while (c && !c->dead && outbuf_pending(&c->s.out)) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			left = CLOSE_FLUSH_MS -
 			       ((now.tv_sec - start.tv_sec) * 1000 +
@@ -784,53 +381,4 @@ void api_server_close(struct api_server *srv)
 		event_loop_del(srv->loop, srv->listener.fd);
 	unix_listener_close(&srv->listener);
 	free(srv);
-}
-
-/* ---- socket-less sessions (tests, fuzzer) ---- */
-
-struct api_session *api_session_new(struct api_ctx ctx,
-				    const struct api_command *table, int count)
-{
-	struct api_session *s = malloc(sizeof(*s));
-
-	if (s)
-		session_init(s, ctx, table, count);
-	return s;
-}
-
-bool api_session_feed(struct api_session *s, const void *buf, size_t len)
-{
-	if (s->finished)
-		return false;
-	if (len) {
-		if (!in_reserve(s, len))
-			return false;
-		memcpy(s->in + s->in_len, buf, len);
-		in_commit(s, len);
-	}
-	return session_process(s, SIZE_MAX) != PROC_CLOSE;
-}
-
-char *api_session_take_output(struct api_session *s, size_t *len)
-{
-	size_t n = out_pending(s);
-	char *p = malloc(n + 1);
-
-	if (p) {
-		if (n)
-			memcpy(p, s->out + s->out_off, n);
-		p[n] = '\0';
-	}
-	if (len)
-		*len = p ? n : 0;
-	s->out_off = s->out_len = 0;
-	return p;
-}
-
-void api_session_free(struct api_session *s)
-{
-	if (!s)
-		return;
-	session_release(s);
-	free(s);
 }

@@ -24,6 +24,8 @@
 /*
  * Longest request: a 1 MiB write-memory in hex is 2 MiB of digits, so the
  * cap leaves room for that while bounding what a client can make us hold.
+ * Past it without a complete JSON object the client gets one error and is
+ * disconnected (README "Framing").
  */
 #define API_MAX_REQUEST (4u << 20)
 
@@ -63,8 +65,11 @@ void api_server_use_table(struct api_server *srv,
 			  const struct api_command *table, int count);
 
 /*
- * Stream framing, shared with `kvmscope ctl`: the next JSON object or array
- * at the start of buf (after any whitespace).
+ * Stream framing, shared with `kvmscope ctl` (stream.c): the next JSON
+ * object or array at the start of buf (after any whitespace). Integer
+ * literals from 2^63 to 2^64 - 1 (outside strings) come back as strings of
+ * their digits, which the argument helpers parse, since jansson cannot
+ * hold them. buf must not hold a NUL byte (the session stops at one).
  *  API_STREAM_OBJECT: *out is the value, *used the bytes it took;
  *  API_STREAM_MORE: buf holds only whitespace or the start of a value;
  *  API_STREAM_ERROR: malformed, errtext says why; *used is where the
@@ -89,9 +94,11 @@ struct api_session;
 struct api_session *api_session_new(struct api_ctx ctx,
 				    const struct api_command *table, int count);
 /*
- * Consume bytes. Returns false when a connected client would be
- * disconnected (a request over API_MAX_REQUEST); the session is then
- * finished and ignores further input.
+ * Consume bytes. A request that cannot be parsed (bad JSON, a NUL byte,
+ * invalid UTF-8) gets one error, with its id when the text shows one, and
+ * the rest of its line is dropped. Returns false when a connected client
+ * would be disconnected (a request over API_MAX_REQUEST); the session is
+ * then finished and ignores further input.
  */
 bool api_session_feed(struct api_session *s, const void *buf, size_t len);
 /* The output produced so far, NUL-terminated; the caller frees it. */

@@ -19,6 +19,7 @@
 #include "api/server.h"
 #include "cli/cli.h"
 #include "cli/ctl_format.h"
+#include "cmd/cmdline.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "vmm/exit_status.h"
@@ -63,143 +64,6 @@ static void ctl_usage(FILE *out)
 	      "Exit status: 0 done, 1 the command failed, 2 bad usage or no answer\n"
 	      "from SOCKET.\n",
 	      out);
-}
-
-/*
- * The type an argument has in args_help ("cpu=N gva=ADDR"): a pointer to
- * the word after "name=", or NULL when the command does not list name.
- */
-static const char *arg_type(const struct api_command *cmd, const char *name,
-			    size_t *type_len)
-{
-	size_t len = strlen(name);
-	const char *p;
-
-	if (!cmd)
-		return NULL;
-	for (p = strstr(cmd->args_help, name); p; p = strstr(p + 1, name)) {
-		bool start = p == cmd->args_help ||
-			     strchr(" [(|", p[-1]) != NULL;
-
-		if (start && p[len] == '=') {
-			p += len + 1;
-			*type_len = strspn(
-				p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-			return p;
-		}
-	}
-	return NULL;
-}
-
-/* A decimal integer that fits int64: true with *out set. */
-static bool plain_integer(const char *s, json_int_t *out)
-{
-	const char *d = *s == '-' ? s + 1 : s;
-	long long v;
-	char *end;
-
-	if (!*d || strspn(d, "0123456789") != strlen(d))
-		return false;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
-}
-
-static json_t *typed_value(const struct api_command *cmd, const char *name,
-			   const char *value, char *why, size_t whylen)
-{
-	size_t tlen = 0;
-	const char *type = arg_type(cmd, name, &tlen);
-	json_int_t i;
-
-	if (type && ((tlen == 1 && *type == 'N') ||
-		     (tlen == 4 && !strncmp(type, "ADDR", 4)))) {
-		/* Hex and values past 2^63 go as strings the server parses. */
-		if (plain_integer(value, &i))
-			return json_integer(i);
-		return json_string(value);
-	}
-	if (type && tlen == 4 && !strncmp(type, "BOOL", 4)) {
-		if (!strcmp(value, "true") || !strcmp(value, "yes") ||
-		    !strcmp(value, "on") || !strcmp(value, "1"))
-			return json_true();
-		if (!strcmp(value, "false") || !strcmp(value, "no") ||
-		    !strcmp(value, "off") || !strcmp(value, "0"))
-			return json_false();
-		snprintf(why, whylen, "argument '%s' must be true or false",
-			 name);
-		return NULL;
-	}
-	if (type)
-		return json_string(value);
-	/* Not in the table (e.g. 'pause', or a newer server's command). */
-	if (!strcmp(value, "true"))
-		return json_true();
-	if (!strcmp(value, "false"))
-		return json_false();
-	if (plain_integer(value, &i))
-		return json_integer(i);
-	return json_string(value);
-}
-
-/* name=value ... into a JSON object; NULL with why set on a bad one. */
-static json_t *build_args(const char *command, int argc, char **argv, char *why,
-			  size_t whylen)
-{
-	const struct api_command *cmd = api_command_find(command);
-	json_t *args = json_object(), *v;
-	json_error_t jerr;
-	char name[128];
-	int i;
-
-	for (i = 0; args && i < argc; i++) {
-		const char *eq = strchr(argv[i], '=');
-		bool raw;
-		size_t len;
-
-		if (!eq || eq == argv[i]) {
-			snprintf(why, whylen, "argument '%s' is not name=value",
-				 argv[i]);
-			goto fail;
-		}
-		raw = eq[-1] == ':';
-		len = eq - argv[i] - raw;
-		if (!len || len >= sizeof(name)) {
-			snprintf(why, whylen,
-				 "argument '%s' has no usable name", argv[i]);
-			goto fail;
-		}
-		memcpy(name, argv[i], len);
-		name[len] = '\0';
-		if (json_object_get(args, name)) {
-			snprintf(why, whylen, "argument '%s' is given twice",
-				 name);
-			goto fail;
-		}
-		if (raw) {
-			v = json_loads(eq + 1, JSON_DECODE_ANY, &jerr);
-			if (!v) {
-				snprintf(why, whylen,
-					 "argument '%s:=%s' is not JSON: %s",
-					 name, eq + 1, jerr.text);
-				goto fail;
-			}
-		} else {
-			v = typed_value(cmd, name, eq + 1, why, whylen);
-			if (!v)
-				goto fail;
-		}
-		json_object_set_new(args, name, v);
-	}
-	if (!args)
-		snprintf(why, whylen, "out of memory");
-	return args;
-fail:
-	json_decref(args);
-	return NULL;
 }
 
 struct conn {
@@ -443,7 +307,7 @@ int cmd_ctl(int argc, char **argv)
 	const char *command, *desc;
 	json_t *args, *reply = NULL, *ret;
 	bool json_out = false;
-	char why[512];
+	struct errmsg why;
 	int opt, status = CTL_TROUBLE;
 	long n;
 
@@ -487,10 +351,10 @@ int cmd_ctl(int argc, char **argv)
 	}
 	c.path = argv[optind];
 	command = argv[optind + 1];
-	args = build_args(command, argc - optind - 2, argv + optind + 2, why,
-			  sizeof(why));
+	args = cmdline_build_args(api_command_find(command), argc - optind - 2,
+				  argv + optind + 2, &why);
 	if (!args) {
-		log_error("%s", why);
+		log_error("%s", why.text);
 		return CTL_TROUBLE;
 	}
 

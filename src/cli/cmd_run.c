@@ -241,6 +241,7 @@ static int boot_once(const struct vm_config *cfg,
 		r = vm_set_boot_entry(&vm, &entry, err);
 	/* The socket before the serial file: a bad path leaves no file. */
 	if (!r && cfg->api_sock) {
+		api_set_hmp_formatter(ctl_format);
 		r = api_server_open(&api, cfg->api_sock,
 				    (struct api_ctx){ .vm = &vm }, err);
 		if (!r)
@@ -276,10 +277,22 @@ static int boot_once(const struct vm_config *cfg,
 	return r;
 }
 
-/* --symbols names RIPs in the core's diagnostics. */
+/*
+ * --symbols names RIPs in the core's diagnostics: "name+0x1f", plus
+ * " at file:line" when the file has DWARF line tables.
+ */
 static int describe_symbol(void *opaque, uint64_t addr, char *buf, size_t size)
 {
-	return symbols_describe(opaque, addr, buf, size);
+	size_t n;
+	int r = symbols_describe(opaque, addr, buf, size);
+
+	if (r)
+		return r;
+	n = strlen(buf);
+	if (n + 4 < size && !symbols_source_line(opaque, addr, buf + n + 4,
+						  size - n - 4))
+		memcpy(buf + n, " at ", 4);
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)

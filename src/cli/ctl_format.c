@@ -14,6 +14,7 @@
 
 #include "api/commands.h"
 #include "cli/ctl_format.h"
+#include "util/base64.h"
 
 void ctl_print_json(FILE *out, json_t *v)
 {
@@ -159,13 +160,35 @@ static void short_size(char *buf, size_t size, uint64_t v)
 
 /* ---- lifecycle ---- */
 
+/*
+ * "VM status: paused", then for a dead guest kept for inspection what
+ * killed it and what still works, then who holds the vCPUs stopped.
+ */
 static int fmt_status(FILE *out, json_t *r)
 {
 	const char *s = get_str(r, "status", NULL);
+	json_t *fatal = json_object_get(r, "fatal"), *held;
+	long long cpu;
 
 	if (!s)
 		return -1;
 	fprintf(out, "VM status: %s\n", s);
+	if (json_is_object(fatal)) {
+		fprintf(out, "%s: %s (%s, status %lld)", s,
+			get_str(fatal, "why", "the guest died"),
+			get_str(fatal, "reason", "?"),
+			get_int(fatal, "status", -1));
+		cpu = get_int(fatal, "cpu", -1);
+		if (cpu >= 0)
+			fprintf(out, " on cpu %lld", cpu);
+		fputs("; inspection works, quit to end\n", out);
+	}
+	held = json_object_get(r, "held-by");
+	if (json_is_array(held) && json_array_size(held)) {
+		fputs("held by: ", out);
+		print_value(out, held);
+		fputc('\n', out);
+	}
 	return 0;
 }
 
@@ -574,55 +597,6 @@ static int fmt_mappings(FILE *out, json_t *r)
 
 /* ---- memory contents ---- */
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-long ctl_base64_decode(const char *s, uint8_t *buf, size_t size)
-{
-	size_t len = strlen(s), i, n = 0;
-	int v[4], j;
-
-	if (len % 4)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		int pad = 0;
-
-		for (j = 0; j < 4; j++) {
-			/* '=' only at the very end, at most two */
-			if (s[i + j] == '=' && i + 4 == len && j >= 2) {
-				v[j] = 0;
-				pad++;
-				continue;
-			}
-			if (pad)
-				return -1;
-			v[j] = b64_value((unsigned char)s[i + j]);
-			if (v[j] < 0)
-				return -1;
-		}
-		if (n + 3 - pad > size)
-			return -1;
-		buf[n++] = (uint8_t)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			buf[n++] = (uint8_t)(v[1] << 4 | v[2] >> 2);
-		if (pad < 1)
-			buf[n++] = (uint8_t)(v[2] << 6 | v[3]);
-	}
-	return (long)n;
-}
-
 void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len)
 {
 	bool starred = false;
@@ -662,20 +636,18 @@ void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len)
 static int fmt_read_memory(FILE *out, json_t *r)
 {
 	const char *data = get_str(r, "data", NULL);
+	struct errmsg err;
 	uint8_t *buf;
 	uint64_t addr;
-	long n;
+	size_t n;
 
 	if (!data || !get_u64(r, "addr", &addr))
 		return -1;
-	buf = malloc(strlen(data) / 4 * 3 + 1);
-	if (!buf)
+	if (base64_decode(data, strlen(data), SIZE_MAX, "data", &buf, &n, &err))
 		return -1;
-	n = ctl_base64_decode(data, buf, strlen(data) / 4 * 3 + 1);
-	if (n >= 0)
-		ctl_hexdump(out, addr, buf, n);
+	ctl_hexdump(out, addr, buf, n);
 	free(buf);
-	return n < 0 ? -1 : 0;
+	return 0;
 }
 
 static int fmt_write_memory(FILE *out, json_t *r)
@@ -685,6 +657,15 @@ static int fmt_write_memory(FILE *out, json_t *r)
 	if (n < 0)
 		return -1;
 	fprintf(out, "wrote %lld byte%s\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+/* human-monitor-command: the text, as it is. */
+static int fmt_hmp(FILE *out, json_t *r)
+{
+	if (!json_is_string(r))
+		return -1;
+	fwrite(json_string_value(r), 1, json_string_length(r), out);
 	return 0;
 }
 
@@ -724,6 +705,7 @@ static const struct {
 	{ "query-status", fmt_status },
 	{ "query-version", fmt_version },
 	{ "query-commands", fmt_commands },
+	{ "human-monitor-command", fmt_hmp },
 	{ "query-cpus-fast", fmt_cpus },
 	{ "query-registers", fmt_registers },
 	{ "query-msrs", fmt_msrs },

@@ -17,9 +17,6 @@ void ctl_format(FILE *out, const char *command, json_t *ret);
 /* Indented JSON followed by a newline. */
 void ctl_print_json(FILE *out, json_t *v);
 
-/* Standard base64 (with padding) into buf; -1 when s is not base64. */
-long ctl_base64_decode(const char *s, uint8_t *buf, size_t size);
-
 /* Classic 16-bytes-per-line hex + ASCII dump; repeated lines become "*". */
 void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len);
 

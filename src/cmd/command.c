@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/command.h"
@@ -181,6 +182,18 @@ static const char *json_type_name(const json_t *v)
 	return "of an unknown type";
 }
 
+/* The shortest "%g" text that reads back as d: 1.5, not 1.5000000000000000. */
+static void shortest_real(double d, char *buf, size_t size)
+{
+	int prec;
+
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			return;
+	}
+}
+
 /* The value of an argument, or NULL when absent. */
 static json_t *get_arg(json_t *args, const char *name, bool *present)
 {
@@ -214,11 +227,20 @@ int api_arg_u64(json_t *args, const char *name, bool required, uint64_t *out,
 		if (i < 0)
 			return errmsg_set(
 				err, EINVAL,
-				"argument '%s' must not be negative (got %" JSON_INTEGER_FORMAT
-				")",
+				"'%s' must be a non-negative integer below 2^64, got %" JSON_INTEGER_FORMAT
+				" (an address or size must not be negative)",
 				name, i);
 		*out = (uint64_t)i;
 		return 0;
+	}
+	if (json_is_real(v)) {
+		char got[32];
+
+		shortest_real(json_real_value(v), got, sizeof(got));
+		return errmsg_set(
+			err, EINVAL,
+			"'%s' must be a non-negative integer below 2^64, got %s (an address or size is not a real number)",
+			name, got);
 	}
 	if (!json_is_string(v))
 		return errmsg_set(
@@ -262,6 +284,15 @@ int api_arg_int(json_t *args, const char *name, bool required, long min,
 				name, min, max, i);
 		*out = (long)i;
 		return 0;
+	}
+	if (json_is_real(v)) {
+		char got[32];
+
+		shortest_real(json_real_value(v), got, sizeof(got));
+		return errmsg_set(
+			err, EINVAL,
+			"argument '%s' must be an integer, not a real number (got %s)",
+			name, got);
 	}
 	if (!json_is_string(v))
 		return errmsg_set(err, EINVAL,

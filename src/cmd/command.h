@@ -2,14 +2,17 @@
 /*
  * What a control command is: its handler, pause policy and argument help,
  * the context it runs in, the argument helpers, and running one command
- * from a table with its pause policy applied. The table itself is
- * src/api/commands.c; handlers live in inspect/, os/, debug/ and api/.
+ * from a table with its pause policy applied. Each file of handlers (in
+ * inspect/, os/, debug/ and api/) has the table rows of its commands next
+ * to them; src/api/commands.c lists those tables.
  *
  * Conventions (the contract between handlers, `kvmscope ctl`'s formatters
  * and tests):
  *  - 64-bit quantities (addresses, register values, sizes that may exceed
  *    2^53) are returned as hex strings "0x..."; small counts as numbers.
- *  - Address arguments accept a JSON integer or a string ("0x10", "4096").
+ *  - Address arguments accept a JSON integer (0 to 2^64 - 1: the control
+ *    socket passes integers past 2^63 - 1 as strings of their digits) or
+ *    a string ("0x10", "4096").
  *  - Errors: return -errno with a one-line explanation in err; the server
  *    replies {"error": {"class": "GenericError", "desc": err}}.
  */

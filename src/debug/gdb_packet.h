@@ -5,7 +5,7 @@
  * parsers for the packets the stub understands. Everything here is a pure
  * function over caller-provided buffers (the receiver keeps its state in a
  * struct the caller owns), so it can be unit-tested and fuzzed without
- * /dev/kvm. gdbstub.c is the engine that uses it.
+ * /dev/kvm. The stub (src/debug/gdb_*.c, see gdbstub_int.h) uses it.
  *
  * Input comes from the network and is hostile: every parser bounds what it
  * reads by the NUL terminator or an explicit length, numbers are limited to

@@ -9,7 +9,7 @@
  * from its epoll loop. The stub owns a listening socket, the gdb
  * connection and an eventfd: vCPU threads that stop for gdb record why and
  * write the eventfd; the main thread then finishes the all-stop with
- * vm_pause() and sends the stop reply. While the VM is stopped the main
+ * vm_hold() and sends the stop reply. While the VM is stopped the main
  * thread reads and writes vCPU state itself (the vCPUs are parked outside
  * KVM_RUN). A single step releases one vCPU alone with
  * vcpu->run_while_paused while the others stay parked.

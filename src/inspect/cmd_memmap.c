@@ -20,16 +20,12 @@ static const char *const gpa_only[] = { "gpa", NULL };
 static const struct guest_region *gpa_region(const struct guest_memory *mem,
 					     uint64_t gpa, struct errmsg *err)
 {
+	const struct guest_region *r = guest_memory_region(mem, gpa);
 	char ram[160];
-	int i;
 
-	for (i = 0; i < mem->nr_regions; i++) {
-		const struct guest_region *r = &mem->regions[i];
-
-		if (gpa >= r->gpa && gpa - r->gpa < r->size)
-			return r;
-	}
-	diag_ram_ranges(mem, ram, sizeof(ram));
+	if (r)
+		return r;
+	guest_memory_ranges(mem, ram, sizeof(ram));
 	errmsg_set(err, EFAULT, "gpa 0x%llx is not guest RAM (RAM: %s)",
 		   (unsigned long long)gpa, ram);
 	return NULL;
@@ -41,6 +37,7 @@ int api_cmd_query_memslots(struct api_ctx *ctx, json_t *args, json_t **ret,
 {
 	static const char *const none[] = { NULL };
 	const struct guest_memory *mem = &ctx->vm->mem;
+	const struct guest_region *g;
 	json_t *list;
 	int i, r;
 
@@ -48,9 +45,7 @@ int api_cmd_query_memslots(struct api_ctx *ctx, json_t *args, json_t **ret,
 	if (r)
 		return r;
 	list = json_array();
-	for (i = 0; i < mem->nr_regions; i++) {
-		const struct guest_region *g = &mem->regions[i];
-
+	for (i = 0; (g = guest_memory_region_at(mem, i)); i++) {
 		/* kvmscope sets no KVM_MEM_* flags (no dirty logging, no
 		 * read-only slots); the array is there for when it does. */
 		json_array_append_new(
@@ -163,3 +158,15 @@ int api_cmd_gpa2hpa(struct api_ctx *ctx, json_t *args, json_t **ret,
 			 "resident", resident, "note", note);
 	return 0;
 }
+
+/* The commands this file serves: one row per command, next to its handler. */
+const struct api_command cmd_memmap_commands[] = {
+	{ "query-memslots", api_cmd_query_memslots, API_RUNS_ANYTIME, "",
+	  "KVM memory slots: guest-physical ranges and host addresses" },
+	{ "gpa2hva", api_cmd_gpa2hva, API_RUNS_ANYTIME, "gpa=ADDR",
+	  "host virtual address of a guest-physical address" },
+	{ "gpa2hpa", api_cmd_gpa2hpa, API_RUNS_ANYTIME, "gpa=ADDR",
+	  "host physical address of a guest-physical address (pagemap)" },
+};
+const size_t cmd_memmap_command_count =
+	sizeof(cmd_memmap_commands) / sizeof(cmd_memmap_commands[0]);

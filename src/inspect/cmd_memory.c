@@ -21,6 +21,7 @@
 #include "inspect/vcpu_args.h"
 #include "arch/x86/pagewalk.h"
 #include "inspect/search.h"
+#include "util/base64.h"
 #include "util/parse.h"
 #include "vmm/diag.h"
 #include "vmm/vcpu.h"
@@ -33,20 +34,6 @@
 /* Reverse mapping: virtual addresses listed per match and in total. */
 #define GVAS_PER_MATCH 256
 #define GVAS_TOTAL 200000
-
-/* Bytes of RAM from gpa to the end of its region; 0 when not RAM. */
-static uint64_t ram_span(const struct guest_memory *mem, uint64_t gpa)
-{
-	int i;
-
-	for (i = 0; i < mem->nr_regions; i++) {
-		const struct guest_region *r = &mem->regions[i];
-
-		if (gpa >= r->gpa && gpa - r->gpa < r->size)
-			return r->size - (gpa - r->gpa);
-	}
-	return 0;
-}
 
 /* A checked piece of an access, contiguous in guest-physical memory. */
 struct chunk {
@@ -88,13 +75,13 @@ static int plan_gpa(const struct guest_memory *mem, uint64_t gpa, size_t len,
 		    const uint64_t *gva, struct plan *p, struct errmsg *err)
 {
 	while (len) {
-		uint64_t span = ram_span(mem, gpa);
+		uint64_t span = guest_memory_span(mem, gpa);
 		size_t n = span < len ? (size_t)span : len;
 		char ram[160];
 		int r;
 
 		if (!n || !guest_memory_ptr(mem, gpa, n)) {
-			diag_ram_ranges(mem, ram, sizeof(ram));
+			guest_memory_ranges(mem, ram, sizeof(ram));
 			if (gva)
 				return errmsg_set(
 					err, EFAULT,
@@ -207,102 +194,9 @@ static int plan_target(struct api_ctx *ctx, const struct target *t, size_t len,
 	return plan_gpa(&ctx->vm->mem, t->addr, len, NULL, p, err);
 }
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *base64_encode(const uint8_t *in, size_t len)
-{
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-	size_t i;
-
-	if (!out)
-		return NULL;
-	for (i = 0; i + 2 < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-			     in[i + 2];
-
-		*o++ = b64_alphabet[v >> 18];
-		*o++ = b64_alphabet[(v >> 12) & 63];
-		*o++ = b64_alphabet[(v >> 6) & 63];
-		*o++ = b64_alphabet[v & 63];
-	}
-	if (i < len) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		*o++ = b64_alphabet[v >> 18];
-		*o++ = b64_alphabet[(v >> 12) & 63];
-		*o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-static int b64_value(char c)
-{
-	const char *p = c ? strchr(b64_alphabet, c) : NULL;
-
-	return p ? (int)(p - b64_alphabet) : -1;
-}
-
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/*
- * Standard base64; whitespace (line breaks from base64(1)) is skipped and
- * '=' padding is optional, but only at the end.
- */
-static int base64_decode(const char *s, uint8_t **out, size_t *out_len,
-			 size_t max, struct errmsg *err)
-{
-	size_t n = strlen(s), len = 0, i;
-	uint32_t acc = 0;
-	int bits = 0, pad = 0;
-	uint8_t *buf = malloc(n / 4 * 3 + 3);
-
-	if (!buf)
-		return errmsg_set(err, ENOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		int v;
-
-		if (is_space(s[i]))
-			continue;
-		if (s[i] == '=') {
-			pad++;
-			continue;
-		}
-		v = b64_value(s[i]);
-		if (v < 0 || pad) {
-			free(buf);
-			return errmsg_set(
-				err, EINVAL,
-				"data: '%c' at offset %zu is not base64", s[i],
-				i);
-		}
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[len++] = (uint8_t)(acc >> bits);
-		}
-		if (len > max) {
-			free(buf);
-			return errmsg_set(err, EINVAL,
-					  "data: more than %zu bytes", max);
-		}
-	}
-	/* 6 leftover bits can only come from a truncated quantum. */
-	if (bits >= 6 || pad > 2) {
-		free(buf);
-		return errmsg_set(err, EINVAL, "data: truncated base64");
-	}
-	*out = buf;
-	*out_len = len;
-	return 0;
 }
 
 /* Hex digits in pairs, optionally after "0x", whitespace between bytes. */
@@ -430,7 +324,8 @@ int api_cmd_write_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 			err, EINVAL,
 			"give the bytes as exactly one of data=BASE64 or hex=HEX");
 	if (data)
-		r = base64_decode(data, &buf, &len, MEM_IO_MAX, err);
+		r = base64_decode(data, strlen(data), MEM_IO_MAX, "data", &buf,
+				  &len, err);
 	else
 		r = hex_decode(hex, "hex", &buf, &len, MEM_IO_MAX, err);
 	if (r)
@@ -584,6 +479,7 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 					       "gpa-end", "cpu", "max",
 					       NULL };
 	const struct guest_memory *mem = &ctx->vm->mem;
+	const struct guest_region *g;
 	struct search_out so = { 0 };
 	struct mappings_stats mstats = { 0 };
 	struct search_pattern sp;
@@ -640,8 +536,7 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	/* Regions are disjoint in guest-physical space: a match cannot
 	 * straddle two of them, so each is scanned on its own, in place. */
-	for (i = 0; i < (size_t)mem->nr_regions; i++) {
-		const struct guest_region *g = &mem->regions[i];
+	for (i = 0; (g = guest_memory_region_at(mem, (int)i)); i++) {
 		uint64_t lo = start > g->gpa ? start : g->gpa;
 		uint64_t hi = g->gpa + g->size;
 		const uint8_t *hay;
@@ -691,3 +586,18 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 	free(pat);
 	return 0;
 }
+
+/* The commands this file serves: one row per command, next to its handler. */
+const struct api_command cmd_memory_commands[] = {
+	{ "read-memory", api_cmd_read_memory, API_RUNS_ANYTIME,
+	  "(gpa=ADDR | cpu=N gva=ADDR) len=N",
+	  "read up to 1 MiB of guest memory (gva= needs a stopped VM)" },
+	{ "write-memory", api_cmd_write_memory, API_RUNS_ANYTIME,
+	  "(gpa=ADDR | cpu=N gva=ADDR) (data=BASE64 | hex=HEX)",
+	  "write guest memory, all or nothing (gva= needs a stopped VM)" },
+	{ "search-memory", api_cmd_search_memory, API_RUNS_ANYTIME,
+	  "(pattern=STRING | hex=HEX) [gpa-start=ADDR] [gpa-end=ADDR] [cpu=N] [max=N]",
+	  "find a byte pattern in guest RAM (cpu= adds virtual addresses and needs a stopped VM)" },
+};
+const size_t cmd_memory_command_count =
+	sizeof(cmd_memory_commands) / sizeof(cmd_memory_commands[0]);

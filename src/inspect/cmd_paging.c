@@ -264,3 +264,14 @@ int api_cmd_query_mappings(struct api_ctx *ctx, json_t *args, json_t **ret,
 			 "entries_visited", (json_int_t)stats.entries_visited);
 	return 0;
 }
+
+/* The commands this file serves: one row per command, next to its handler. */
+const struct api_command cmd_paging_commands[] = {
+	{ "translate", api_cmd_translate, API_NEEDS_STOP, "cpu=N gva=ADDR",
+	  "walk the guest page tables for one address, level by level" },
+	{ "query-mappings", api_cmd_query_mappings, API_NEEDS_STOP,
+	  "cpu=N [max=N]",
+	  "every virtual range a vCPU's page tables map, merged" },
+};
+const size_t cmd_paging_command_count =
+	sizeof(cmd_paging_commands) / sizeof(cmd_paging_commands[0]);

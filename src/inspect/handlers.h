@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Introspection command handlers (src/inspect/cmd_*.c), listed in the
- * command table (src/api/commands.c). Return shapes are documented at each
+ * Introspection command handlers (src/inspect/cmd_*.c) and the per-file
+ * tables that register them (each row next to its handler), which the
+ * command table (src/api/commands.c) lists. Return shapes are documented at each
  * handler's definition and in README "Control commands".
  */
 #ifndef KVMSCOPE_INSPECT_HANDLERS_H
@@ -24,12 +25,25 @@ int api_cmd_quit(struct api_ctx *, json_t *, json_t **, struct errmsg *);
 int api_cmd_system_powerdown(struct api_ctx *, json_t *, json_t **,
 			     struct errmsg *);
 
+/* Per-file tables: one row per command. */
+extern const struct api_command cmd_cpu_commands[];
+extern const size_t cmd_cpu_command_count;
+extern const struct api_command cmd_lapic_commands[];
+extern const size_t cmd_lapic_command_count;
+extern const struct api_command cmd_memmap_commands[];
+extern const size_t cmd_memmap_command_count;
+extern const struct api_command cmd_paging_commands[];
+extern const size_t cmd_paging_command_count;
+extern const struct api_command cmd_memory_commands[];
+extern const size_t cmd_memory_command_count;
+
 /* vCPU state (src/inspect/cmd_cpu.c). */
 int api_cmd_query_cpus_fast(struct api_ctx *, json_t *, json_t **,
 			    struct errmsg *);
 int api_cmd_query_registers(struct api_ctx *, json_t *, json_t **,
 			    struct errmsg *);
 int api_cmd_query_msrs(struct api_ctx *, json_t *, json_t **, struct errmsg *);
+/* (src/inspect/cmd_lapic.c) */
 int api_cmd_query_lapic(struct api_ctx *, json_t *, json_t **, struct errmsg *);
 
 /* Memory map (src/inspect/cmd_memmap.c). */

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Symbol tables are user input: every offset, size and string in an ELF
- * file is checked against the file, and System.map lines that do not parse
- * are skipped.
+ * Symbol tables are user input. ELF files (32- and 64-bit, any machine)
+ * go through elfutils' libelf, which checks every offset and size against
+ * the image, and names are taken only when NUL-terminated inside their
+ * string table; DWARF line tables through libdw. System.map lines that do
+ * not parse are skipped.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,25 +17,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <gelf.h>
+
 #include "inspect/symbols.h"
 
 #define SYM_UNSIZED_REACH (1ULL << 20)
-#define ELF64_SHDR_SIZE 64
-#define ELF64_SYM_SIZE 24
-#define SHT_SYMTAB 2
-#define STT_FUNC 2
-#define STT_OBJECT 1
-#define STT_NOTYPE 0
-
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = (v << 8) | p[n];
-	return v;
-}
 
 static int add_symbol(struct symbols *s, size_t *cap, uint64_t addr,
 		      uint64_t size, const char *name, size_t len)
@@ -87,67 +78,90 @@ static int parse_system_map(struct symbols *s, const char *text, size_t size)
 	return 0;
 }
 
-static int parse_elf_symtab(struct symbols *s, const uint8_t *d, size_t size,
-			    struct errmsg *err)
+static int add_section_symbols(struct symbols *s, size_t *cap, Elf *elf,
+			       Elf_Scn *scn, const GElf_Shdr *sh)
 {
-	uint64_t shoff, i, j;
-	unsigned int shentsize, shnum;
-	size_t cap = 0;
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t i, count;
 
-	if (size < 64 || d[4] != 2 || d[5] != 1)
-		return errmsg_set(
-			err, EINVAL,
-			"symbol file is not a little-endian ELF64 file");
-	shoff = get_le(d + 0x28, 8);
-	shentsize = get_le(d + 0x3a, 2);
-	shnum = get_le(d + 0x3c, 2);
-	if (shentsize != ELF64_SHDR_SIZE || shoff > size ||
-	    (uint64_t)shnum * ELF64_SHDR_SIZE > size - shoff)
-		return errmsg_set(
-			err, EINVAL,
-			"symbol file's section headers lie outside the file");
-	for (i = 0; i < shnum; i++) {
-		const uint8_t *sh = d + shoff + i * ELF64_SHDR_SIZE;
-		uint64_t off, len, str_off, str_len;
-		const uint8_t *strsh;
-		uint32_t link;
+	if (!data || data->d_type != ELF_T_SYM)
+		return 0;
+	count = data->d_size / gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+	for (i = 0; i < count; i++) {
+		GElf_Sym sym;
+		const char *name;
+		int type, r;
 
-		if (get_le(sh + 4, 4) != SHT_SYMTAB)
+		if (!gelf_getsym(data, (int)i, &sym))
+			break;
+		type = GELF_ST_TYPE(sym.st_info);
+		if (!sym.st_name || sym.st_shndx == SHN_UNDEF ||
+		    (type != STT_FUNC && type != STT_OBJECT &&
+		     type != STT_NOTYPE))
 			continue;
-		off = get_le(sh + 0x18, 8);
-		len = get_le(sh + 0x20, 8);
-		link = get_le(sh + 0x28, 4);
-		if (link >= shnum || off > size || len > size - off)
+		/* NULL for an offset outside or an unterminated string */
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!name || !*name)
 			continue;
-		strsh = d + shoff + (uint64_t)link * ELF64_SHDR_SIZE;
-		str_off = get_le(strsh + 0x18, 8);
-		str_len = get_le(strsh + 0x20, 8);
-		if (str_off > size || str_len > size - str_off)
-			continue;
-		for (j = 0; j + ELF64_SYM_SIZE <= len; j += ELF64_SYM_SIZE) {
-			const uint8_t *sym = d + off + j;
-			uint32_t name = get_le(sym, 4);
-			unsigned int type = sym[4] & 0xf;
-			uint16_t shndx = get_le(sym + 6, 2);
-			const char *nm;
-			size_t nlen;
-			int r;
-
-			if (name == 0 || name >= str_len || shndx == 0 ||
-			    (type != STT_FUNC && type != STT_OBJECT &&
-			     type != STT_NOTYPE))
-				continue;
-			nm = (const char *)d + str_off + name;
-			nlen = strnlen(nm, str_len - name);
-			if (nlen == 0 || nlen == str_len - name)
-				continue; /* empty or unterminated */
-			r = add_symbol(s, &cap, get_le(sym + 8, 8),
-				       get_le(sym + 16, 8), nm, nlen);
-			if (r)
-				return r;
-		}
+		r = add_symbol(s, cap, sym.st_value, sym.st_size, name,
+			       strlen(name));
+		if (r)
+			return r;
 	}
 	return 0;
+}
+
+/* The image must stay mapped while s->elf lives: libelf points into it. */
+static int parse_elf(struct symbols *s, void *image, size_t size,
+		     struct errmsg *err)
+{
+	Elf_Scn *scn = NULL;
+	size_t cap = 0, shnum;
+	Elf *elf;
+	int r;
+
+	elf_version(EV_CURRENT);
+	elf = elf_memory(image, size);
+	if (!elf || elf_kind(elf) != ELF_K_ELF ||
+	    gelf_getclass(elf) == ELFCLASSNONE ||
+	    elf_getshdrnum(elf, &shnum) < 0) {
+		if (elf)
+			elf_end(elf);
+		return errmsg_set(err, EINVAL,
+				  "symbol file is not a readable ELF file: %s",
+				  elf_errmsg(-1));
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		r = add_section_symbols(s, &cap, elf, scn, &sh);
+		if (r) {
+			elf_end(elf);
+			return r;
+		}
+	}
+	s->elf = elf;
+	/* Line tables are optional: a vmlinux without DWARF has none. */
+	s->dwarf = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	return 0;
+}
+
+static void release_image(struct symbols *s)
+{
+	if (s->dwarf)
+		dwarf_end(s->dwarf);
+	if (s->elf)
+		elf_end(s->elf);
+	s->dwarf = NULL;
+	s->elf = NULL;
+	if (s->image_mapped)
+		munmap(s->image, s->image_size);
+	else
+		free(s->image);
+	s->image = NULL;
+	s->image_size = 0;
 }
 
 static int cmp_sym(const void *a, const void *b)
@@ -163,19 +177,28 @@ static int cmp_sym(const void *a, const void *b)
 	return (x->size != 0) - (y->size != 0);
 }
 
-int symbols_parse(struct symbols *s, const uint8_t *data, size_t size,
-		  struct errmsg *err)
+static bool is_elf(const void *data, size_t size)
+{
+	return size >= 4 && !memcmp(data,
+				    "\x7f"
+				    "ELF",
+				    4);
+}
+
+/* Parse image, which s then owns (unmapped or freed by symbols_free). */
+static int parse_image(struct symbols *s, void *image, size_t size,
+		       bool mapped, struct errmsg *err)
 {
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if (size >= 4 && !memcmp(data,
-				 "\x7f"
-				 "ELF",
-				 4))
-		r = parse_elf_symtab(s, data, size, err);
+	s->image = image;
+	s->image_size = size;
+	s->image_mapped = mapped;
+	if (is_elf(image, size))
+		r = parse_elf(s, image, size, err);
 	else
-		r = parse_system_map(s, (const char *)data, size);
+		r = parse_system_map(s, image, size);
 	if (r) {
 		symbols_free(s);
 		return r == -ENOMEM ? errmsg_set(err, ENOMEM, "out of memory") :
@@ -188,7 +211,25 @@ int symbols_parse(struct symbols *s, const uint8_t *data, size_t size,
 			"no symbols found: give a System.map or a vmlinux with a symbol table (e.g. from the -dbg package)");
 	}
 	qsort(s->syms, s->nr, sizeof(*s->syms), cmp_sym);
+	/* A System.map is copied into the table: its text is not needed. */
+	if (!s->elf) {
+		release_image(s);
+	}
 	return 0;
+}
+
+int symbols_parse(struct symbols *s, const uint8_t *data, size_t size,
+		  struct errmsg *err)
+{
+	/* A private copy: libelf may convert in place, and s keeps it. */
+	void *copy = malloc(size ? size : 1);
+
+	if (!copy) {
+		memset(s, 0, sizeof(*s));
+		return errmsg_set(err, ENOMEM, "out of memory");
+	}
+	memcpy(copy, data, size);
+	return parse_image(s, copy, size, false, err);
 }
 
 int symbols_load(struct symbols *s, const char *path, struct errmsg *err)
@@ -209,13 +250,14 @@ int symbols_load(struct symbols *s, const char *path, struct errmsg *err)
 			"symbol file '%s' is not a non-empty regular file",
 			path);
 	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* Copy-on-write: libelf may convert in place; the file stays as is. */
+	map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+		   0);
 	close(fd);
 	if (map == MAP_FAILED)
 		return errmsg_set(err, errno, "cannot map '%s': %s", path,
 				  strerror(errno));
-	r = symbols_parse(s, map, st.st_size, err);
-	munmap(map, st.st_size);
+	r = parse_image(s, map, st.st_size, true, err);
 	if (r && err)
 		snprintf(err->text + strlen(err->text),
 			 sizeof(err->text) - strlen(err->text), " (%s)", path);
@@ -229,6 +271,7 @@ void symbols_free(struct symbols *s)
 	for (i = 0; i < s->nr; i++)
 		free(s->syms[i].name);
 	free(s->syms);
+	release_image(s);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -255,5 +298,88 @@ int symbols_describe(const struct symbols *s, uint64_t addr, char *buf,
 			addr - sym->addr >= SYM_UNSIZED_REACH)
 		return -ENOENT;
 	snprintf(buf, size, "%s+0x%" PRIx64, sym->name, addr - sym->addr);
+	return 0;
+}
+
+/*
+ * Lexically normalise an absolute path in place: "a/./b" and "a/x/../b"
+ * become "a/b" (DWARF joins the compilation directory with names such as
+ * "../guests/testkernel/boot.S").
+ */
+static void normalize_path(char *path)
+{
+	char *out = path, *in = path;
+
+	while (*in) {
+		if (in[0] == '/' && in[1] == '.' && (in[2] == '/' || !in[2])) {
+			in += 2;
+		} else if (in[0] == '/' && in[1] == '.' && in[2] == '.' &&
+			   (in[3] == '/' || !in[3])) {
+			while (out > path && *--out != '/')
+				;
+			in += 3;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+}
+
+/*
+ * The source file, made absolute with the compilation directory and then
+ * relative to the working directory when inside it.
+ */
+static void format_source(Dwarf_Die *cu, const char *file, char *buf,
+			  size_t size)
+{
+	char path[PATH_MAX], cwd[PATH_MAX];
+	Dwarf_Attribute attr;
+	const char *dir = NULL;
+	size_t n;
+	int len;
+
+	if (file[0] != '/')
+		dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+	len = dir ? snprintf(path, sizeof(path), "%s/%s", dir, file) :
+		    snprintf(path, sizeof(path), "%s", file);
+	if (len < 0 || (size_t)len >= sizeof(path) || path[0] != '/') {
+		snprintf(buf, size, "%s", file);
+		return;
+	}
+	normalize_path(path);
+	if (getcwd(cwd, sizeof(cwd))) {
+		n = strlen(cwd);
+		if (n > 1 && !strncmp(path, cwd, n) && path[n] == '/') {
+			snprintf(buf, size, "%s", path + n + 1);
+			return;
+		}
+	}
+	snprintf(buf, size, "%s", path);
+}
+
+int symbols_source_line(const struct symbols *s, uint64_t addr, char *buf,
+			size_t size)
+{
+	Dwarf_Line *line;
+	const char *file;
+	Dwarf_Die cu;
+	int lineno;
+	size_t n;
+
+	if (!size)
+		return -ENOSPC;
+	if (!s || !s->dwarf || !dwarf_addrdie(s->dwarf, addr, &cu))
+		return -ENOENT;
+	line = dwarf_getsrc_die(&cu, addr);
+	if (!line || dwarf_lineno(line, &lineno) || lineno <= 0)
+		return -ENOENT;
+	file = dwarf_linesrc(line, NULL, NULL);
+	if (!file)
+		return -ENOENT;
+	format_source(&cu, file, buf, size);
+	n = strlen(buf);
+	snprintf(buf + n, size - n, ":%d", lineno);
 	return 0;
 }

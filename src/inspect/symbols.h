@@ -2,11 +2,14 @@
 /*
  * Guest kernel symbols for diagnostics: "RIP ffffffff81ae25af
  * <alternatives_selftest+0x1f>". Loaded from a System.map or from an ELF
- * file's .symtab (a vmlinux with symbols, e.g. Debian's -dbg package).
+ * file's .symtab, 32- or 64-bit (a vmlinux with symbols, e.g. Debian's
+ * -dbg package, or a multiboot test kernel); with DWARF line tables the
+ * source line too.
  */
 #ifndef KVMSCOPE_INSPECT_SYMBOLS_H
 #define KVMSCOPE_INSPECT_SYMBOLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +24,12 @@ struct symbol {
 struct symbols {
 	struct symbol *syms; /* sorted by address */
 	size_t nr;
+	/* ELF files: the image libelf reads from, and its DWARF if any */
+	void *image;
+	size_t image_size;
+	bool image_mapped;
+	struct Elf *elf;
+	struct Dwarf *dwarf;
 };
 
 /* Load path (System.map text or ELF). Fails when it holds no symbol. */
@@ -37,5 +46,12 @@ void symbols_free(struct symbols *s);
  */
 int symbols_describe(const struct symbols *s, uint64_t addr, char *buf,
 		     size_t size);
+
+/*
+ * "file:line" of addr from the DWARF line table into buf (the file
+ * relative to its compilation directory); -ENOENT without line info.
+ */
+int symbols_source_line(const struct symbols *s, uint64_t addr, char *buf,
+			size_t size);
 
 #endif

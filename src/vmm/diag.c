@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "arch/x86/cpuid.h"
+#include "arch/x86/disasm.h"
 #include "vmm/diag.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -101,21 +102,6 @@ void diag_guest_phys_bits(struct kvm_cpuid2 *cpuid, unsigned int *maxphyaddr,
 		*gbpages = e->edx & (1u << 26);
 }
 
-size_t diag_ram_ranges(const struct guest_memory *mem, char *buf, size_t size)
-{
-	size_t off = 0;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < mem->nr_regions && off < size; i++)
-		off += snprintf(buf + off, size - off, "%s0x%llx-0x%llx",
-				i ? ", " : "",
-				(unsigned long long)mem->regions[i].gpa,
-				(unsigned long long)(mem->regions[i].gpa +
-						     mem->regions[i].size));
-	return off < size ? off : size - 1;
-}
-
 /* Guest-physical address of a linear address, through KVM_TRANSLATE. */
 static int linear_to_gpa(struct vcpu *vcpu, const struct kvm_sregs *s,
 			 uint64_t la, uint64_t *gpa)
@@ -167,115 +153,6 @@ int vcpu_read_code(struct vcpu *vcpu, const struct kvm_sregs *s, uint64_t rip,
 		done += chunk;
 	}
 	return done;
-}
-
-/*
- * Names for the instructions hosts without VMX/SVM are known to fail on
- * (see README "Hosts without VMX/SVM"), so a diagnostic says "xrstor", not
- * just bytes. Legacy prefixes and REX are skipped first.
- */
-const char *diag_insn_name(const uint8_t *b, int len)
-{
-	int i = 0, rexw = 0, has66 = 0, hasf3 = 0;
-	uint8_t modrm_reg;
-
-	while (i < len &&
-	       (b[i] == 0x66 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0xf0 ||
-		b[i] == 0x2e || b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x36 ||
-		b[i] == 0x64 || b[i] == 0x65)) {
-		has66 |= b[i] == 0x66;
-		hasf3 |= b[i] == 0xf3;
-		i++;
-	}
-	if (i < len && (b[i] & 0xf0) == 0x40) {
-		rexw = b[i] & 8;
-		i++;
-	}
-	if (i >= len)
-		return NULL;
-	switch (b[i]) {
-	case 0xcc:
-		return "int3";
-	case 0xcd:
-		return "int n";
-	case 0x9b:
-		return "fwait";
-	case 0xf4:
-		return "hlt";
-	case 0x0f:
-		break;
-	default:
-		return NULL;
-	}
-	if (i + 1 >= len)
-		return NULL;
-	i++;
-	modrm_reg = i + 1 < len ? (b[i + 1] >> 3) & 7 : 0xff;
-	switch (b[i]) {
-	case 0x0b:
-		return "ud2";
-	case 0x01:
-		if (i + 1 >= len)
-			return NULL;
-		switch (b[i + 1]) {
-		case 0xc1:
-			return "vmcall";
-		case 0xd9:
-			return "vmmcall";
-		case 0xca:
-			return "clac";
-		case 0xcb:
-			return "stac";
-		case 0xd0:
-			return "xgetbv";
-		case 0xd1:
-			return "xsetbv";
-		case 0xf9:
-			return "rdtscp";
-		case 0xfd:
-			return "rdpru";
-		}
-		return NULL;
-	case 0xc7:
-		if (modrm_reg == 1)
-			return rexw ? "cmpxchg16b" : "cmpxchg8b";
-		if (modrm_reg == 6)
-			return "rdrand";
-		if (modrm_reg == 7)
-			return "rdseed";
-		return NULL;
-	case 0xae:
-		switch (modrm_reg) {
-		case 0:
-			return rexw ? "fxsave64" : "fxsave";
-		case 1:
-			return rexw ? "fxrstor64" : "fxrstor";
-		case 2:
-			return "ldmxcsr";
-		case 3:
-			return "stmxcsr";
-		case 4:
-			return rexw ? "xsave64" : "xsave";
-		case 5:
-			return rexw ? "xrstor64" : "xrstor";
-		case 6:
-			return has66 ? "clwb" : "xsaveopt";
-		case 7:
-			return has66 ? "clflushopt" : "clflush";
-		}
-		return NULL;
-	case 0xc3:
-		return NULL;
-	case 0xb8:
-		return hasf3 ? "popcnt" : NULL;
-	case 0x38:
-		if (i + 1 < len && (b[i + 1] == 0xf0 || b[i + 1] == 0xf1))
-			return "movbe";
-		if (i + 1 < len && b[i + 1] == 0x82 && has66)
-			return "invpcid";
-		return NULL;
-	}
-	return NULL;
 }
 
 void vcpu_snapshot_capture(struct vcpu *vcpu, struct vcpu_snapshot *snap)
@@ -441,9 +318,14 @@ size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size)
 			OUT(":");
 		for (i = 0; i < snap->code_len; i++)
 			OUT(" %02x", snap->code[i]);
-		if (diag_insn_name(snap->code, snap->code_len))
-			OUT(" (%s)",
-			    diag_insn_name(snap->code, snap->code_len));
+		if (snap->code_len > 0) {
+			char text[96];
+
+			x86_disasm(x86_code_mode(s, r->rflags), r->rip,
+				   snap->code, snap->code_len, text,
+				   sizeof(text));
+			OUT(" (%s)", text);
+		}
 		if (snap->code_note[0])
 			OUT("%s(%s)", snap->code_len ? " " : " ",
 			    snap->code_note);

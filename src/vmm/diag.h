@@ -39,9 +39,6 @@ void vcpu_snapshot_capture(struct vcpu *vcpu, struct vcpu_snapshot *snap);
 /* Format the snapshot (registers, segments, control registers, code). */
 size_t diag_format(const struct vcpu_snapshot *snap, char *buf, size_t size);
 
-/* Name of a known-troublesome instruction at b, or NULL. */
-const char *diag_insn_name(const uint8_t *b, int len);
-
 /* Helpers shared with later introspection code. */
 const char *diag_cpu_mode(const struct kvm_sregs *sregs);
 const char *diag_paging_mode(const struct kvm_sregs *sregs);
@@ -67,9 +64,6 @@ const char *diag_paging_short(const struct kvm_sregs *sregs);
 void diag_guest_phys_bits(struct kvm_cpuid2 *cpuid, unsigned int *maxphyaddr,
 			  bool *gbpages);
 
-struct guest_memory;
-/* "0x0-0x8000000, 0x100000000-0x140000000": RAM ranges, ends exclusive. */
-size_t diag_ram_ranges(const struct guest_memory *mem, char *buf, size_t size);
 
 /*
  * Naming guest addresses in diagnostics and fallback logs: an upper layer

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86/disasm.h"
 #include "arch/x86/pagewalk.h"
 #include "util/errmsg.h"
 #include "util/log.h"
@@ -69,8 +70,9 @@ static bool already_logged(struct vcpu *vcpu, uint64_t rip)
 	return false;
 }
 
-static void log_fallback(struct vcpu *vcpu, uint64_t rip, const char *name,
-			 const char *what)
+/* insn: the instruction as disassembled; fallback: which one completed it */
+static void log_fallback(struct vcpu *vcpu, uint64_t rip, const char *insn,
+			 const char *fallback, const char *what)
 {
 	char sym[160];
 
@@ -79,10 +81,11 @@ static void log_fallback(struct vcpu *vcpu, uint64_t rip, const char *name,
 	diag_symbolize(rip, sym, sizeof(sym));
 	log_warn(
 		"vCPU %d: KVM could not emulate '%s' at RIP %llx%s; emulator fallback '%s': %s (logged once per RIP)",
-		vcpu->id, name, (unsigned long long)rip, sym, name, what);
+		vcpu->id, insn, (unsigned long long)rip, sym, fallback, what);
 }
 
-static bool complete_int3(struct vcpu *vcpu, struct kvm_regs *regs)
+static bool complete_int3(struct vcpu *vcpu, struct kvm_regs *regs,
+			  const char *insn)
 {
 	uint64_t rip = regs->rip;
 
@@ -94,13 +97,13 @@ static bool complete_int3(struct vcpu *vcpu, struct kvm_regs *regs)
 		ioctl(vcpu->fd, KVM_SET_REGS, regs);
 		return false;
 	}
-	log_fallback(vcpu, rip, "int3",
+	log_fallback(vcpu, rip, insn, "int3",
 		     "delivered #BP with RIP past the instruction");
 	return true;
 }
 
 static bool complete_fwait(struct vcpu *vcpu, struct kvm_regs *regs,
-			   const struct kvm_sregs *sregs)
+			   const struct kvm_sregs *sregs, const char *insn)
 {
 	struct kvm_fpu fpu;
 	unsigned int unmasked;
@@ -116,7 +119,7 @@ static bool complete_fwait(struct vcpu *vcpu, struct kvm_regs *regs,
 		if (ioctl(vcpu->fd, KVM_SET_REGS, regs) < 0)
 			return false;
 		log_fallback(
-			vcpu, rip, "fwait",
+			vcpu, rip, insn, "fwait",
 			"no unmasked x87 exception pending, completed as a no-op");
 		return true;
 	}
@@ -128,7 +131,7 @@ static bool complete_fwait(struct vcpu *vcpu, struct kvm_regs *regs,
 		return false;
 	if (vcpu_inject_exception(vcpu, X86_VEC_MF, false, 0))
 		return false;
-	log_fallback(vcpu, regs->rip, "fwait",
+	log_fallback(vcpu, regs->rip, insn, "fwait",
 		     "unmasked x87 exception pending, delivered #MF");
 	return true;
 }
@@ -433,7 +436,7 @@ out:
  */
 static bool complete_mxcsr(struct vcpu *vcpu, struct kvm_regs *regs,
 			   const struct insn_mem_cpu *cpu,
-			   const struct insn_mem *m)
+			   const struct insn_mem *m, const char *insn)
 {
 	const char *name = m->reg == 2 ? "ldmxcsr" : "stmxcsr";
 	bool store = m->reg == 3;
@@ -504,7 +507,7 @@ static bool complete_mxcsr(struct vcpu *vcpu, struct kvm_regs *regs,
 		ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev);
 	}
 	log_fallback(
-		vcpu, rip, name,
+		vcpu, rip, insn, name,
 		store ? "stored MXCSR (from KVM_GET_XSAVE) to guest memory" :
 			"loaded MXCSR from guest memory (KVM_SET_XSAVE)");
 	return true;
@@ -513,7 +516,7 @@ static bool complete_mxcsr(struct vcpu *vcpu, struct kvm_regs *regs,
 /* The 0f ae group: only the m32 MXCSR forms are completed. */
 static bool complete_0fae(struct vcpu *vcpu, struct kvm_regs *regs,
 			  const struct kvm_sregs *sregs, const uint8_t *code,
-			  int len)
+			  int len, const char *name)
 {
 	struct insn_mem_cpu cpu;
 	struct insn_mem m;
@@ -524,7 +527,7 @@ static bool complete_0fae(struct vcpu *vcpu, struct kvm_regs *regs,
 		return false;
 	if (m.reg != 2 && m.reg != 3)
 		return false;
-	return complete_mxcsr(vcpu, regs, &cpu, &m);
+	return complete_mxcsr(vcpu, regs, &cpu, &m, name);
 }
 
 bool vcpu_try_emulation_fallback(struct vcpu *vcpu)
@@ -533,7 +536,7 @@ bool vcpu_try_emulation_fallback(struct vcpu *vcpu)
 	struct kvm_regs regs;
 	uint8_t insn[INSN_MEM_MAX_LEN];
 	uint64_t gpa;
-	char note[96];
+	char note[96], name[96];
 	int n;
 
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
@@ -544,6 +547,9 @@ bool vcpu_try_emulation_fallback(struct vcpu *vcpu)
 			   note, sizeof(note));
 	if (n < 1)
 		return false;
+	/* Logs name the instruction as the vCPU's mode decodes it. */
+	x86_disasm(x86_code_mode(&sregs, regs.rflags), regs.rip, insn,
+		   (size_t)n, name, sizeof(name));
 	switch (insn[0]) {
 	case 0xcc:
 		/* A gdb breakpoint: the vCPU stops there instead. */
@@ -553,11 +559,11 @@ bool vcpu_try_emulation_fallback(struct vcpu *vcpu)
 		 * and it spares us the gate-DPL check user mode needs. */
 		if (sregs.cs.dpl != 0)
 			return false;
-		return complete_int3(vcpu, &regs);
+		return complete_int3(vcpu, &regs, name);
 	case 0x9b:
-		return complete_fwait(vcpu, &regs, &sregs);
+		return complete_fwait(vcpu, &regs, &sregs, name);
 	default:
 		/* Prefixes may come first: the decoder sorts them out. */
-		return complete_0fae(vcpu, &regs, &sregs, insn, n);
+		return complete_0fae(vcpu, &regs, &sregs, insn, n, name);
 	}
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -55,26 +56,65 @@ void guest_memory_free(struct guest_memory *mem)
 	memset(mem, 0, sizeof(*mem));
 }
 
-void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa,
-		       uint64_t len)
+const struct guest_region *guest_memory_region(const struct guest_memory *mem,
+					       uint64_t gpa)
 {
 	int i;
 
-	if (len == 0)
-		len = 1;
 	for (i = 0; i < mem->nr_regions; i++) {
 		const struct guest_region *r = &mem->regions[i];
 
-		if (gpa < r->gpa)
-			continue;
-		if (gpa - r->gpa >= r->size)
-			continue;
-		/* Subtractions only: no overflow for any gpa/len. */
-		if (len > r->size - (gpa - r->gpa))
-			return NULL;
-		return r->hva + (gpa - r->gpa);
+		/* Subtraction only: no overflow for any gpa. */
+		if (gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r;
 	}
 	return NULL;
+}
+
+const struct guest_region *
+guest_memory_region_at(const struct guest_memory *mem, int idx)
+{
+	if (idx < 0 || idx >= mem->nr_regions)
+		return NULL;
+	return &mem->regions[idx];
+}
+
+uint64_t guest_memory_span(const struct guest_memory *mem, uint64_t gpa)
+{
+	const struct guest_region *r = guest_memory_region(mem, gpa);
+
+	return r ? r->size - (gpa - r->gpa) : 0;
+}
+
+size_t guest_memory_ranges(const struct guest_memory *mem, char *buf,
+			   size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	if (!size)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < mem->nr_regions && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s0x%llx-0x%llx",
+				i ? ", " : "",
+				(unsigned long long)mem->regions[i].gpa,
+				(unsigned long long)(mem->regions[i].gpa +
+						     mem->regions[i].size));
+	return off < size ? off : size - 1;
+}
+
+void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa,
+		       uint64_t len)
+{
+	const struct guest_region *r = guest_memory_region(mem, gpa);
+
+	if (len == 0)
+		len = 1;
+	/* Subtractions only: no overflow for any gpa/len. */
+	if (!r || len > r->size - (gpa - r->gpa))
+		return NULL;
+	return r->hva + (gpa - r->gpa);
 }
 
 int guest_memory_read(const struct guest_memory *mem, uint64_t gpa, void *buf,

@@ -42,6 +42,23 @@ void guest_memory_free(struct guest_memory *mem);
 void *guest_memory_ptr(const struct guest_memory *mem, uint64_t gpa,
 		       uint64_t len);
 
+/*
+ * The one region lookup: the region holding gpa, or NULL when gpa is not
+ * RAM. Callers that need every region iterate with guest_memory_region_at
+ * (NULL past the last one); nothing outside memory.c indexes the table.
+ */
+const struct guest_region *guest_memory_region(const struct guest_memory *mem,
+					       uint64_t gpa);
+const struct guest_region *
+guest_memory_region_at(const struct guest_memory *mem, int idx);
+
+/* Bytes of RAM from gpa to the end of its region; 0 when gpa is not RAM. */
+uint64_t guest_memory_span(const struct guest_memory *mem, uint64_t gpa);
+
+/* "0x0-0xc0000000, 0x100000000-0x140000000" into buf; returns its length. */
+size_t guest_memory_ranges(const struct guest_memory *mem, char *buf,
+			   size_t size);
+
 /* Copy in/out; -EFAULT when any byte lies outside guest RAM. */
 int guest_memory_read(const struct guest_memory *mem, uint64_t gpa, void *buf,
 		      size_t len);

@@ -8,7 +8,8 @@
  * that pauses around itself; nests). Taking the first hold stops every
  * vCPU; dropping the last one resumes them. Each holder releases only its
  * own hold: QMP 'cont' refuses while another holder remains (the error
- * names it), gdb's continue drops gdb's hold and says who still holds.
+ * names it), and so does gdb's continue (it says who holds the VM and
+ * keeps gdb's hold; see debug/gdb_run.c).
  * The --paused hold at start belongs to nobody in particular: the first
  * 'cont' or gdb continue drops it.
  *

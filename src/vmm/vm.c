@@ -161,10 +161,10 @@ bool vm_is_stopping(struct vm *vm)
 
 static int setup_memslots(struct vm *vm, struct errmsg *err)
 {
+	const struct guest_region *g;
 	int i;
 
-	for (i = 0; i < vm->mem.nr_regions; i++) {
-		struct guest_region *g = &vm->mem.regions[i];
+	for (i = 0; (g = guest_memory_region_at(&vm->mem, i)); i++) {
 		struct kvm_userspace_memory_region reg = {
 			.slot = g->slot,
 			.guest_phys_addr = g->gpa,

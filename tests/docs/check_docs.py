@@ -7,8 +7,8 @@ Fails, naming what to fix, when an option of `kvmscope run` (the
 run_longopts table and getopt string in src/cli/run_options.c) or of
 `kvmscope ctl` (src/cli/cmd_ctl.c) is missing from doc/kvmscope.1 or from
 completions/kvmscope.bash, when the completion offers an option that does
-not exist, when a control command of src/api/commands.c is not in the man
-page or not offered by the completion, or when groff warns about the man
+not exist, when a control command (a row of an api_command table under
+src/) is not in the man page or not offered by the completion, or when groff warns about the man
 page.
 """
 import pathlib
@@ -77,16 +77,22 @@ def main():
                     errors.append("doc/kvmscope.1: no .TP entry for "
                                   "--%s" % name)
 
-    commands = re.findall(r'^\s*\{\s*"([a-z_][a-z0-9_-]*)",\s*api_cmd_',
-                          (src / "src/api/commands.c").read_text(), re.M)
-    if not commands:
-        errors.append("src/api/commands.c: no command table found")
+    # The control commands: the rows of every api_command table (one per
+    # file that serves commands, gathered by src/api/commands.c).
+    commands = []
+    for path in sorted((src / "src").rglob("*.c")):
+        for table in re.findall(r"struct api_command \w+\[\] = \{(.*?)\n\};",
+                                path.read_text(), re.S):
+            commands += re.findall(r'\{\s*"([a-z_][a-z0-9_-]*)",\s*api_cmd_',
+                                   table)
+    if len(commands) < 10:
+        errors.append("src/: found only %d control commands in api_command "
+                      "tables: %s" % (len(commands), " ".join(commands)))
     for c in commands:
         if not re.search(r'^\.(?:B|BI|BR) "?%s\b' % re.escape(man_escape(c)),
                          man, re.M):
-            errors.append("doc/kvmscope.1: control command %s "
-                          "(src/api/commands.c) is not in CONTROL COMMANDS"
-                          % c)
+            errors.append("doc/kvmscope.1: control command %s is not in "
+                          "CONTROL COMMANDS" % c)
 
     # What the completion offers for `kvmscope ctl SOCKET <TAB>`.
     script = ('source "$1"; COMP_WORDS=("$2" ctl /tmp/sock ""); '

@@ -13,11 +13,18 @@
  * length is at most the bytes given and at most 15, it decodes the same
  * from exactly its own bytes and whatever follows, one byte less is
  * truncated, and 32-bit addressing stays below 4 GiB.
+ *
+ * And it agrees with a real decoder: whatever insn_mem decodes, Zydis
+ * decodes as the same 0F AE /reg memory form with the same length and
+ * REX.W; whatever Zydis decodes as a 0F AE memory form without the
+ * prefixes insn_mem refuses, insn_mem decodes, with Zydis's length.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <Zydis/Zydis.h>
 
 #include "arch/x86/insn_mem.h"
 
@@ -40,6 +47,68 @@ static void same(const struct insn_mem *a, const struct insn_mem *b)
 	if (a->len != b->len || a->reg != b->reg || a->seg != b->seg ||
 	    a->offset != b->offset || a->linear != b->linear ||
 	    a->rex_w != b->rex_w)
+		__builtin_trap();
+}
+
+static bool zydis_decode(enum insn_mem_mode mode, const uint8_t *code,
+			 size_t len, ZydisDecodedInstruction *insn)
+{
+	ZydisDecoder d;
+
+	if (mode == INSN_MEM_MODE_64)
+		ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64,
+				 ZYDIS_STACK_WIDTH_64);
+	else
+		ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32,
+				 ZYDIS_STACK_WIDTH_32);
+	return ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, NULL, code, len,
+							  insn));
+}
+
+/* A 0F AE memory form with none of the prefixes insn_mem refuses. */
+static bool zydis_says_decodable(enum insn_mem_mode mode,
+				 const ZydisDecodedInstruction *insn)
+{
+	uint8_t seg = 0;
+	int i;
+
+	if (insn->opcode_map != ZYDIS_OPCODE_MAP_0F || insn->opcode != 0xae ||
+	    insn->raw.modrm.mod == 3)
+		return false;
+	for (i = 0; i < insn->raw.prefix_count; i++) {
+		uint8_t p = insn->raw.prefixes[i].value;
+
+		if (p == 0x66 || p == 0xf2 || p == 0xf3 || p == 0xf0)
+			return false;
+		if (p == 0x67 && mode == INSN_MEM_MODE_32)
+			return false;
+		if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e ||
+		    p == 0x64 || p == 0x65) {
+			if (seg && seg != p)
+				return false;
+			seg = p;
+		}
+	}
+	return true;
+}
+
+static void cross_check(const struct insn_mem_cpu *cpu, const uint8_t *code,
+			size_t len, enum insn_mem_status st,
+			const struct insn_mem *m)
+{
+	ZydisDecodedInstruction insn;
+	bool zok = zydis_decode(cpu->mode, code, len, &insn);
+
+	if (st == INSN_MEM_OK) {
+		if (!zok || insn.length != m->len ||
+		    insn.opcode_map != ZYDIS_OPCODE_MAP_0F ||
+		    insn.opcode != 0xae || insn.raw.modrm.mod == 3 ||
+		    insn.raw.modrm.reg != m->reg ||
+		    !!insn.raw.rex.W != m->rex_w)
+			__builtin_trap();
+		return;
+	}
+	if (zok && zydis_says_decodable(cpu->mode, &insn))
 		__builtin_trap();
 }
 
@@ -112,6 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st = insn_mem_decode(&cpu, code, len, &m);
 	if (!insn_mem_status_name(st))
 		__builtin_trap();
+	cross_check(&cpu, code, len, st, &m);
 	if (st != INSN_MEM_OK)
 		return 0;
 

@@ -14,6 +14,9 @@ BUILD = pathlib.Path(os.environ.get("KVMSCOPE_BUILD", ROOT / "build"))
 KVMSCOPE = BUILD / "kvmscope"
 TESTKERNEL = BUILD / "guests" / "testkernel" / "testkernel.elf"
 KNOWN_MAPPINGS = ROOT / "guests" / "testkernel" / "known_mappings.h"
+# kvmscope's one version: meson.build's project(version: ...).
+VERSION = re.search(r"project\([^)]*?version:\s*'([^']+)'",
+                    (ROOT / "meson.build").read_text(), re.S).group(1)
 
 
 class Result:

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, TESTKERNEL, Running, wait_for_socket
+from conftest import BUILD, QMP, TESTKERNEL, Running, wait_for_socket
 
 ELF64 = BUILD / "guests" / "testkernel" / "testkernel.elf64"
 GDB = shutil.which("gdb")
@@ -30,17 +30,23 @@ pytestmark = pytest.mark.usefixtures("need_gdb")  # missing gdb: a failure
 class GdbVM:
     """kvmscope stopped at the guest's first instruction, waiting for gdb."""
 
-    def __init__(self, append, cpus):
+    def __init__(self, append, cpus, paused=True, api=False):
         # Short path: unix socket names are limited to 107 bytes.
         self.dir = tempfile.mkdtemp(prefix="ksgdb", dir="/tmp")
         self.sock = os.path.join(self.dir, "gdb.sock")
+        self.api = os.path.join(self.dir, "api.sock") if api else None
         self.result = None
-        self.vm = Running("--kernel", TESTKERNEL, "--append", append,
-                          "--cpus", cpus, "--gdb", "unix:" + self.sock,
-                          "--paused")
-        if not wait_for_socket(self.sock):
-            res = self.vm.finish(sig=signal.SIGKILL, timeout=10)
-            pytest.fail("no gdb socket: %r" % res)
+        args = ["--kernel", TESTKERNEL, "--append", append, "--cpus", cpus,
+                "--gdb", "unix:" + self.sock]
+        if paused:
+            args.append("--paused")
+        if api:
+            args += ["--api-sock", self.api]
+        self.vm = Running(*args)
+        for path in (self.sock, self.api):
+            if path and not wait_for_socket(path):
+                res = self.vm.finish(sig=signal.SIGKILL, timeout=10)
+                pytest.fail("no socket %s: %r" % (path, res))
 
     def gdb(self, *commands, timeout=60, debug_remote=False):
         """Run gdb -batch with these commands; stdout + stderr."""
@@ -70,8 +76,8 @@ class GdbVM:
 
 
 @contextlib.contextmanager
-def gdb_vm(append="gdb 5", cpus=1):
-    vm = GdbVM(append, cpus)
+def gdb_vm(append="gdb 5", cpus=1, **kw):
+    vm = GdbVM(append, cpus, **kw)
     try:
         yield vm
     finally:
@@ -230,6 +236,22 @@ def test_monitor_translate_prints_the_walk():
         assert "unknown command 'no-such-command'" in out, out
 
 
+def test_monitor_info_disassembles_the_instruction_at_rip():
+    # Stopped on a planted int3: the disassembly is of the original bytes.
+    with gdb_vm() as vm:
+        out = vm.gdb("break *gdb_target", "continue", "print/x $pc",
+                     "monitor info", "delete", "detach")
+        pc = int(re.search(r"^\$1 = (0x[0-9a-f]+)", out, re.M).group(1), 16)
+        m = re.search(r"vCPU 0 \(64-bit code\) at RIP 0x([0-9a-f]+):"
+                      r"((?: [0-9a-f]{2})+) \(([^)]+)\)", out)
+        assert m, out
+        assert int(m.group(1), 16) == pc, out
+        assert not m.group(2).startswith(" cc"), out
+        assert m.group(3) != "int3" and m.group(3) != "(bad)", out
+        res = vm.finish()
+        assert res.status == GUEST_OK, res
+
+
 def test_breakpoint_on_unmapped_code_is_refused_and_explained():
     with gdb_vm() as vm:
         out = vm.gdb("break *0x700000000000", "continue",
@@ -357,5 +379,113 @@ def test_protocol_errors_never_crash():
         g.send(frame(b"qfThreadInfo"))
         assert g.packet() == b"m1"
         g.send(frame(b"k"))
+        res = vm.finish()
+        assert res.status == 130, res
+
+
+@pytest.mark.parametrize("scenario,signame,status", [
+    ("halt", "SIGTRAP", 8),  # cli; hlt: halted for good
+    ("triple", "SIGSEGV", 6),  # a fault
+])
+def test_dead_guest_stops_gdb_and_stays_inspectable(scenario, signame,
+                                                     status):
+    """--gdb implies --on-fatal pause: the death ends gdb's continue."""
+    with gdb_vm(scenario) as vm:
+        out = vm.gdb("continue", "print/x $rip", "x/2xb $pc",
+                     "continue", "print/x $rip", "monitor quit",
+                     timeout=120)
+        assert len(re.findall(r"received signal %s" % signame, out)) == 2, \
+            out
+        rips = values(out)
+        assert len(rips) == 2 and rips[0] == rips[1], out
+        assert re.search(r"^%s.*:\s+0x[0-9a-f]{2}\s+0x[0-9a-f]{2}$" %
+                         rips[0], out, re.M), out
+        # The second continue is refused, naming the cause.
+        cause = "halted for good" if scenario == "halt" else "triple fault"
+        assert ("kvmscope: the guest is dead (%s" % cause) in out, out
+        assert "only inspection works" in out, out
+        res = vm.finish()
+        assert res.status == status, res
+
+
+def test_attach_to_dead_guest_reports_the_death():
+    with gdb_vm("triple", paused=False) as vm:
+        assert vm.vm.wait_for("triple: faulting now", timeout=60)
+        time.sleep(0.5)
+        g = RawGdb(vm.sock)
+        g.send(frame(b"?"))
+        assert g.byte() == b"+"
+        assert g.packet().startswith(b"T0bthread:")
+        g.send(frame(b"g"))
+        assert g.byte() == b"+"
+        assert re.match(rb"^[0-9a-f]+$", g.packet())
+        g.send(frame(b"vCont;c"))
+        assert g.byte() == b"+"
+        text = bytes.fromhex(g.packet()[1:].decode())
+        assert b"the guest is dead (triple fault" in text, text
+        assert g.packet().startswith(b"T0bthread:")
+        g.send(frame(b"k"))
+        res = vm.finish()
+        assert res.status == 6, res
+
+
+def wait_event(qmp, name, timeout=30):
+    """The next QMP event called name (earlier ones included)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for i, ev in enumerate(qmp.events):
+            if ev["event"] == name:
+                return qmp.events.pop(i)
+        r = qmp.recv()
+        assert "event" in r, r
+        qmp.events.append(r)
+    pytest.fail("no %s event in %r" % (name, qmp.events))
+
+
+def test_gdb_continue_while_the_user_stopped_the_vm_explains():
+    with gdb_vm("gdb 1000000000", paused=False, api=True) as vm:
+        assert vm.vm.wait_for("gdb: calling gdb_target", timeout=60)
+        qmp = QMP(vm.api)
+        qmp.ok("stop")
+        assert wait_event(qmp, "STOP")["data"]["reason"] == "user"
+        out = vm.gdb("continue", "print gdb_counter", "detach")
+        assert "kvmscope: the VM stays paused: 'continue' refused: the " \
+            "VM is held stopped by the user (QMP 'stop')" in out, out
+        assert "received signal SIGTRAP" in out, out
+        st = qmp.ok("query-status")
+        assert st["status"] == "paused" and not st["running"], st
+        assert st["held-by"] == ["user"], st
+        assert "RESUME" not in [e["event"] for e in qmp.events], qmp.events
+        qmp.ok("cont")
+        assert wait_event(qmp, "RESUME")
+        qmp.ok("quit")
+        res = vm.finish()
+        assert res.status == 130, res
+
+
+def test_qmp_cont_while_gdb_holds_is_refused_and_gdb_stops_are_debug():
+    with gdb_vm("gdb 1000000000", paused=False, api=True) as vm:
+        assert vm.vm.wait_for("gdb: calling gdb_target", timeout=60)
+        qmp = QMP(vm.api)
+        g = RawGdb(vm.sock)  # attaching stops the VM for gdb
+        assert wait_event(qmp, "STOP")["data"] == {"reason": "debug"}
+        st = qmp.ok("query-status")
+        assert st["status"] == "debug" and st["held-by"] == ["gdb"], st
+        r = qmp.execute("cont")
+        assert r["error"]["desc"] == (
+            "'cont' refused: the VM is held stopped by gdb; continue or "
+            "detach in gdb"), r
+        # gdb resumes, then Ctrl-C: another STOP with QEMU's "debug".
+        g.send(frame(b"vCont;c"))
+        assert g.byte() == b"+"
+        assert wait_event(qmp, "RESUME")
+        g.send(b"\x03")
+        assert g.packet().startswith(b"T02thread:")
+        assert wait_event(qmp, "STOP")["data"] == {"reason": "debug"}
+        g.send(frame(b"D"))
+        assert g.byte() == b"+"
+        assert g.packet() == b"OK"
+        assert wait_event(qmp, "RESUME")
+        qmp.ok("quit")
         res = vm.finish()
         assert res.status == 130, res

@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from conftest import TESTKERNEL, Running, run_guest, run_kvmscope
+from conftest import ROOT, TESTKERNEL, Running, run_guest, run_kvmscope
 
 
 def test_hello_prints_greeting_and_boot_info():
@@ -98,6 +98,9 @@ def test_triple_fault_ends_with_diagnostic():
         assert field in r.err, r
     # ud2 is 0f 0b
     assert re.search(r"code at RIP \(gpa [0-9a-f]+\): 0f 0b", r.err), r
+    # named by the disassembler, for the mode the vCPU is in
+    assert re.search(r"code at RIP \(gpa [0-9a-f]+\): 0f 0b[ 0-9a-f]* \(ud2\)$",
+                     r.err, re.M), r
     assert len(r.err.splitlines()) < 40  # one screen
 
 
@@ -127,6 +130,9 @@ def test_cli_hlt_is_detected_and_diagnosed():
     assert "halt: cli; hlt" in r.out
     assert "halted with interrupts disabled" in r.err, r
     assert "RIP" in r.err and "code at RIP" in r.err
+    # halt_forever is `cli; 8: hlt; jmp 8b`: RIP is at the jmp after hlt
+    assert re.search(r"code at RIP \(gpa ([0-9a-f]+)\): eb fd[ 0-9a-f]* "
+                     r"\(jmp 0x[0-9a-f]+\)$", r.err, re.M), r
 
 
 def test_unknown_scenario_exits_2():
@@ -165,4 +171,21 @@ def test_mxcsr_ldmxcsr_stmxcsr_every_addressing_form():
     if not re.search(r"\b(vmx|svm)\b", flags):
         assert "emulator fallback 'ldmxcsr'" in r.err, r
         assert "emulator fallback 'stmxcsr'" in r.err, r
+        # the instruction in full, operand included
+        assert re.search(r"could not emulate 'ldmxcsr \[[a-z0-9+*x]+\]'",
+                         r.err), r
+        assert re.search(r"could not emulate 'stmxcsr \[[a-z0-9+*x]+\]'",
+                         r.err), r
         assert "declined" not in r.err, r
+
+
+def test_symbols_from_the_elf32_test_kernel_with_source_lines():
+    # The multiboot test kernel is an ELF32 with DWARF: --symbols takes it
+    # and the diagnostic names function, offset, file and line.
+    r = run_guest("triple", "--symbols", TESTKERNEL)
+    assert r.status == 6, r
+    m = re.search(r"RIP [0-9a-f]{16} <load_empty_idt_and_ud2\+0x[0-9a-f]+ "
+                  r"at (?:/.*/)?guests/testkernel/trap\.c:(\d+)>", r.err)
+    assert m, r
+    src = (ROOT / "guests" / "testkernel" / "trap.c").read_text().splitlines()
+    assert "ud2" in src[int(m.group(1)) - 1], (m.group(1), r)

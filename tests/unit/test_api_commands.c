@@ -118,6 +118,28 @@ static void test_u64_rejects(void **state)
 	expect_u64_error("{\"gpa\": [1]}", "not an array");
 }
 
+/* Addresses and sizes: the exact words a QMP client sees. */
+static void test_u64_messages(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(u64_of("{\"gpa\": -1}", &v), -EINVAL);
+	assert_string_equal(
+		err.text,
+		"'gpa' must be a non-negative integer below 2^64, got -1 (an address or size must not be negative)");
+	assert_int_equal(u64_of("{\"gpa\": 1.5}", &v), -EINVAL);
+	assert_string_equal(
+		err.text,
+		"'gpa' must be a non-negative integer below 2^64, got 1.5 (an address or size is not a real number)");
+	assert_int_equal(u64_of("{\"gpa\": 4096.0}", &v), -EINVAL);
+	assert_string_equal(
+		err.text,
+		"'gpa' must be a non-negative integer below 2^64, got 4096 (an address or size is not a real number)");
+	assert_int_equal(u64_of("{\"gpa\": -9223372036854775808}", &v),
+			 -EINVAL);
+	assert_non_null(strstr(err.text, "got -9223372036854775808 ("));
+}
+
 static void test_u64_optional(void **state)
 {
 	json_t *a = parse("{}");
@@ -463,6 +485,7 @@ static void test_table_complete(void **state)
 		"cont",
 		"quit",
 		"system_powerdown",
+		"human-monitor-command",
 		"query-cpus-fast",
 		"query-registers",
 		"query-msrs",
@@ -591,12 +614,93 @@ static void test_lifecycle(void **state)
 	assert_string_equal(vm.end_why, "quit command from the control socket");
 }
 
+static int fmt_calls;
+
+static void fake_formatter(FILE *out, const char *command, json_t *ret)
+{
+	fmt_calls++;
+	fprintf(out, "%s: %s\n", command,
+		json_string_value(json_object_get(
+			json_object_get(ret, "kvmscope"), "version")));
+}
+
+static const char *hmp(const char *line, json_t **ret)
+{
+	json_t *a = json_pack("{s:s}", "command-line", line);
+	const char *cls;
+	int r;
+
+	r = api_execute(&ctx, "human-monitor-command", a, ret, &cls, &err);
+	json_decref(a);
+	if (r)
+		return NULL;
+	assert_true(json_is_string(*ret));
+	return json_string_value(*ret);
+}
+
+static void test_hmp(void **state)
+{
+	json_t *ret, *want;
+	char *text;
+
+	/* no formatter: the JSON text, and nothing for {} */
+	api_set_hmp_formatter(NULL);
+	want = api_version_object();
+	text = json_dumps(want, JSON_INDENT(2));
+	assert_int_equal(strlen(text) + 1, strlen(hmp("query-version", &ret)));
+	assert_memory_equal(json_string_value(ret), text, strlen(text));
+	assert_string_equal(json_string_value(ret) + strlen(text), "\n");
+	free(text);
+	json_decref(want);
+	json_decref(ret);
+	assert_string_equal(hmp("  stop  ", &ret), "");
+	json_decref(ret);
+	assert_true(vm_is_paused(&vm));
+	assert_string_equal(hmp("cont", &ret), "");
+	json_decref(ret);
+
+	/* with one: its text */
+	api_set_hmp_formatter(fake_formatter);
+	assert_string_equal(hmp("query-version", &ret),
+			    "query-version: " KVMSCOPE_VERSION "\n");
+	json_decref(ret);
+	assert_int_equal(fmt_calls, 1);
+	api_set_hmp_formatter(NULL);
+
+	/* the inner command's arguments and errors */
+	assert_null(hmp("query-version x=1", &ret));
+	assert_string_equal(err.text,
+			    "unknown argument 'x': this command takes none");
+	assert_null(hmp("query-registers cpu=0", &ret));
+	assert_string_equal(
+		err.text,
+		"'query-registers' needs a stopped VM: run 'stop' first or pass pause=true");
+	assert_null(hmp("nope", &ret));
+	assert_string_equal(err.text, "The command nope has not been found");
+	assert_null(hmp("translate cpu", &ret));
+	assert_string_equal(err.text, "argument 'cpu' is not name=value");
+	assert_null(hmp("", &ret));
+	assert_non_null(strstr(err.text, "'command-line' is empty"));
+	assert_null(hmp("human-monitor-command command-line=x", &ret));
+	assert_string_equal(err.text,
+			    "human-monitor-command cannot run itself");
+	assert_null(hmp("query-status 'x", &ret));
+	assert_string_equal(err.text,
+			    "unterminated ' quote in the command line");
+	/* help lists every command */
+	assert_non_null(strstr(hmp("help", &ret),
+			       "translate cpu=N gva=ADDR -- walk the guest"));
+	json_decref(ret);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_u64_accepts, setup),
 		cmocka_unit_test_setup(test_u64_rejects, setup),
+		cmocka_unit_test_setup(test_u64_messages, setup),
 		cmocka_unit_test_setup(test_u64_optional, setup),
+		cmocka_unit_test_setup(test_hmp, setup),
 		cmocka_unit_test_setup(test_int, setup),
 		cmocka_unit_test_setup(test_bool_str, setup),
 		cmocka_unit_test_setup(test_args_only, setup),

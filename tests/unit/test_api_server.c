@@ -375,6 +375,37 @@ static void test_oversize(void **state)
 	free(chunk);
 }
 
+/* The one error before the close names the request when it can. */
+static void test_oversize_keeps_id(void **state)
+{
+	static const char head[] =
+		"{\"id\": \"big\", \"execute\": \"echo\", \"arguments\": {\"s\": \"";
+	struct api_session *s = negotiated_session();
+	char *chunk = malloc(1 << 20), *out;
+	json_t *m;
+	int i;
+
+	memset(chunk, 'A', 1 << 20);
+	assert_true(api_session_feed(s, head, strlen(head)));
+	for (i = 0; i < 8; i++)
+		if (!api_session_feed(s, chunk, 1 << 20))
+			break;
+	assert_int_equal(i, 3); /* head + 4 MiB is past the limit */
+	out = api_session_take_output(s, NULL);
+	m = messages(out);
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(
+		err_desc(json_array_get(m, 0)),
+		"request larger than 4 MiB without a complete JSON object: disconnecting");
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(m, 0), "id")),
+		"big");
+	json_decref(m);
+	free(out);
+	free(chunk);
+	api_session_free(s);
+}
+
 static void test_large_request_fits(void **state)
 {
 	size_t n = 3 << 20, len;
@@ -401,6 +432,229 @@ static void test_large_request_fits(void **state)
 	json_decref(m);
 	free(out);
 	free(req);
+	api_session_free(s);
+}
+
+/* Feed len bytes (they may hold NULs); the messages they produced. */
+static json_t *feedn(struct api_session *s, const char *buf, size_t len)
+{
+	char *out;
+	json_t *m;
+
+	assert_true(api_session_feed(s, buf, len));
+	out = api_session_take_output(s, NULL);
+	m = messages(out);
+	free(out);
+	return m;
+}
+#define FEED(s, lit) feedn(s, lit, sizeof(lit) - 1)
+
+static void expect_error_with_id(json_t *m, size_t i, const char *desc,
+				 json_int_t id)
+{
+	json_t *msg = json_array_get(m, i);
+
+	assert_non_null(msg);
+	assert_string_equal(err_class(msg), "GenericError");
+	assert_string_equal(err_desc(msg), desc);
+	if (id < 0)
+		assert_null(json_object_get(msg, "id"));
+	else
+		assert_int_equal(json_integer_value(json_object_get(msg, "id")),
+				 id);
+}
+
+static void expect_return_id(json_t *m, size_t i, json_int_t id)
+{
+	json_t *msg = json_array_get(m, i);
+
+	assert_non_null(msg);
+	assert_non_null(json_object_get(msg, "return"));
+	assert_int_equal(json_integer_value(json_object_get(msg, "id")), id);
+}
+
+/* A NUL byte anywhere: one error, and the session goes on. */
+static void test_nul_byte(void **state)
+{
+	struct api_session *s = negotiated_session();
+	json_t *m;
+
+	/* outside a string, where jansson would see the end of the text */
+	m = FEED(s, "{\"execute\":\"echo\"\0,\"id\":3}\n");
+	assert_int_equal(json_array_size(m), 1);
+	expect_error_with_id(
+		m, 0, "JSON parse error: NUL byte at offset 17 of the request",
+		3);
+	json_decref(m);
+	m = FEED(s, "{\"execute\":\"echo\",\"id\":4}\n");
+	assert_int_equal(json_array_size(m), 1);
+	expect_return_id(m, 0, 4);
+	json_decref(m);
+
+	/* inside a string */
+	m = FEED(
+		s,
+		"{\"id\":5,\"execute\":\"echo\",\"arguments\":{\"a\":\"x\0\"}}\n");
+	assert_int_equal(json_array_size(m), 1);
+	expect_error_with_id(
+		m, 0, "JSON parse error: NUL byte at offset 44 of the request",
+		5);
+	json_decref(m);
+
+	/* alone on a line, then after a complete request */
+	m = FEED(s, "\0\n{\"execute\":\"echo\",\"id\":6}\0\n");
+	assert_int_equal(json_array_size(m), 3);
+	expect_error_with_id(
+		m, 0, "JSON parse error: NUL byte at offset 0 of the request",
+		-1);
+	expect_return_id(m, 1, 6);
+	expect_error_with_id(
+		m, 2, "JSON parse error: NUL byte at offset 0 of the request",
+		-1);
+	json_decref(m);
+
+	/* without a newline yet: the error comes at once, the rest of the
+	 * line is dropped when it arrives */
+	m = FEED(s, "{\"execute\":\0");
+	assert_int_equal(json_array_size(m), 1);
+	json_decref(m);
+	m = FEED(s, "\"echo\",\"id\":7}\n{\"execute\":\"echo\",\"id\":8}\n");
+	assert_int_equal(json_array_size(m), 1);
+	expect_return_id(m, 0, 8);
+	json_decref(m);
+	api_session_free(s);
+}
+
+static void test_invalid_utf8(void **state)
+{
+	struct api_session *s = negotiated_session();
+	json_t *m;
+
+	m = FEED(
+		s,
+		"{\"execute\":\"echo\",\"arguments\":{\"a\":\"\xe2\x82\"},\"id\":3}\n");
+	assert_int_equal(json_array_size(m), 1);
+	expect_error_with_id(
+		m, 0,
+		"JSON parse error: invalid UTF-8: unable to decode byte 0xe2 near '\"'",
+		3);
+	json_decref(m);
+	m = FEED(s, "{\"id\":4,\"execute\":\"ech\xff\"}\n");
+	assert_int_equal(json_array_size(m), 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_array_get(m, 0), "id")),
+		4);
+	json_decref(m);
+	/* an overlong encoding and a lone continuation byte */
+	m = FEED(
+		s,
+		"{\"a\":\"\xc0\xaf\"}\n\x80\n{\"execute\":\"echo\",\"id\":5}\n");
+	assert_int_equal(json_array_size(m), 3);
+	assert_non_null(
+		strstr(err_desc(json_array_get(m, 0)), "invalid UTF-8"));
+	assert_non_null(err_desc(json_array_get(m, 1)));
+	expect_return_id(m, 2, 5);
+	json_decref(m);
+	api_session_free(s);
+}
+
+/* Integers past INT64_MAX up to 2^64 - 1 are numbers, not parse errors. */
+static void test_big_integers(void **state)
+{
+	struct api_session *s = negotiated_session();
+	json_t *m, *ret;
+
+	m = feed(
+		s,
+		"{\"execute\":\"echo\",\"arguments\":{\"a\":18446744073709551615,"
+		"\"b\":9223372036854775807,\"c\":9223372036854775808,"
+		"\"d\":[18446744073709551615],\"e\":\"99999999999999999999\","
+		"\"f\":-9223372036854775808},\"id\":18446744073709551615}\n");
+	assert_int_equal(json_array_size(m), 1);
+	ret = json_object_get(json_array_get(m, 0), "return");
+	assert_string_equal(json_string_value(json_object_get(ret, "a")),
+			    "18446744073709551615");
+	assert_int_equal(json_integer_value(json_object_get(ret, "b")),
+			 INT64_MAX);
+	assert_string_equal(json_string_value(json_object_get(ret, "c")),
+			    "9223372036854775808");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(ret, "d"), 0)),
+		"18446744073709551615");
+	/* strings stay as they were */
+	assert_string_equal(json_string_value(json_object_get(ret, "e")),
+			    "99999999999999999999");
+	assert_int_equal(json_integer_value(json_object_get(ret, "f")),
+			 INT64_MIN);
+	assert_string_equal(
+		json_string_value(json_object_get(json_array_get(m, 0), "id")),
+		"18446744073709551615");
+	json_decref(m);
+
+	/* a big literal cut by a read waits for its end */
+	m = feed(s,
+		 "{\"execute\":\"echo\",\"arguments\":{\"a\":1844674407370955");
+	assert_int_equal(json_array_size(m), 0);
+	json_decref(m);
+	m = feed(s, "1615},\"id\":2}");
+	assert_int_equal(json_array_size(m), 1);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_array_get(m, 0), "return"), "a")),
+		"18446744073709551615");
+	json_decref(m);
+
+	/* past 2^64 - 1 (or below INT64_MIN) it is still a parse error,
+	 * with the id */
+	m = feed(
+		s,
+		"{\"execute\":\"echo\",\"arguments\":{\"a\":18446744073709551616},\"id\":3}\n");
+	expect_error_with_id(
+		m, 0,
+		"JSON parse error: too big integer near '18446744073709551616'",
+		3);
+	json_decref(m);
+	m = feed(
+		s,
+		"{\"id\":4,\"execute\":\"echo\",\"arguments\":{\"a\":-9223372036854775809}}\n");
+	expect_error_with_id(
+		m, 0,
+		"JSON parse error: too big negative integer near '-9223372036854775809'",
+		4);
+	json_decref(m);
+	api_session_free(s);
+}
+
+static void test_parse_error_keeps_id(void **state)
+{
+	struct api_session *s = negotiated_session();
+	json_t *m, *id;
+
+	m = feed(s, "{\"execute\": oops, \"id\": 3}\n");
+	expect_error_with_id(m, 0,
+			     "JSON parse error: invalid token near 'oops'", 3);
+	json_decref(m);
+	m = feed(s, "{\"id\": {\"tag\": [1, \"x\"]}, \"execute\": }\n");
+	id = json_object_get(json_array_get(m, 0), "id");
+	assert_non_null(id);
+	assert_int_equal(json_integer_value(
+				 json_array_get(json_object_get(id, "tag"), 0)),
+			 1);
+	json_decref(m);
+	/* an "id" of a nested object is not the request's */
+	m = feed(s, "{\"arguments\": {\"id\": 5}, \"execute\": ]\n");
+	assert_null(json_object_get(json_array_get(m, 0), "id"));
+	json_decref(m);
+	/* nor one after the request ended */
+	m = feed(s, "{\"execute\": \"echo\"} ] {\"id\": 6}\n");
+	assert_int_equal(json_array_size(m), 2);
+	assert_non_null(json_object_get(json_array_get(m, 0), "return"));
+	assert_null(json_object_get(json_array_get(m, 1), "id"));
+	json_decref(m);
+	/* an id that cannot be parsed itself: no id */
+	m = feed(s, "{\"id\": tru, \"execute\": \"echo\"}\n");
+	assert_null(json_object_get(json_array_get(m, 0), "id"));
+	json_decref(m);
 	api_session_free(s);
 }
 
@@ -896,8 +1150,13 @@ int main(void)
 		cmocka_unit_test(test_two_in_one_write),
 		cmocka_unit_test(test_split_over_writes),
 		cmocka_unit_test(test_oversize),
+		cmocka_unit_test(test_oversize_keeps_id),
 		cmocka_unit_test(test_large_request_fits),
 		cmocka_unit_test(test_stream_next),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_big_integers),
+		cmocka_unit_test(test_parse_error_keeps_id),
 		cmocka_unit_test_setup_teardown(test_socket_basics, sock_setup,
 						sock_teardown),
 		cmocka_unit_test_setup_teardown(test_eof_after_request,

@@ -24,6 +24,35 @@ static void test_names(void **state)
 	assert_false(boot_format_is_linux(BOOT_FORMAT_UNKNOWN));
 }
 
+/* Every format is one row, found by its format, with its own functions. */
+static void test_loader_rows(void **state)
+{
+	const enum boot_format fmts[] = { BOOT_FORMAT_BZIMAGE, BOOT_FORMAT_PVH,
+					  BOOT_FORMAT_MULTIBOOT };
+	const struct boot_loader *l;
+	size_t i;
+
+	(void)state;
+	assert_null(boot_loader_for(BOOT_FORMAT_UNKNOWN));
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		l = boot_loader_for(fmts[i]);
+		assert_non_null(l);
+		assert_int_equal(l->format, fmts[i]);
+		assert_non_null(l->detect);
+		assert_non_null(l->load);
+		assert_string_equal(boot_format_name(fmts[i]), l->name);
+		assert_int_equal(boot_format_is_linux(fmts[i]), l->is_linux);
+	}
+	assert_ptr_equal(boot_loader_for(BOOT_FORMAT_BZIMAGE), &bzimage_loader);
+	assert_ptr_equal(boot_loader_for(BOOT_FORMAT_PVH), &pvh_loader);
+	assert_ptr_equal(boot_loader_for(BOOT_FORMAT_MULTIBOOT),
+			 &multiboot_loader);
+	/* multiboot kernels have no RSDP field: nothing to write, no error */
+	assert_null(multiboot_loader.set_rsdp);
+	assert_int_equal(boot_set_rsdp(NULL, BOOT_FORMAT_MULTIBOOT, 0xe0000), 0);
+	assert_int_equal(boot_set_rsdp(NULL, BOOT_FORMAT_UNKNOWN, 0xe0000), 0);
+}
+
 static void test_bzimage(void **state)
 {
 	struct tbz_opts o = tbz_defaults();
@@ -246,6 +275,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_loader_rows),
 		cmocka_unit_test(test_bzimage),
 		cmocka_unit_test(test_multiboot_search),
 		cmocka_unit_test(test_elf),

@@ -5,6 +5,10 @@
 #include <stddef.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -67,8 +71,13 @@ static size_t make_elf(uint8_t *d, size_t cap)
 	       "\x7f"
 	       "ELF",
 	       4);
-	d[4] = 2;
-	d[5] = 1;
+	d[4] = 2; /* ELFCLASS64 */
+	d[5] = 1; /* little-endian */
+	d[6] = 1; /* EV_CURRENT */
+	put(d + 0x10, 2, 2); /* ET_EXEC */
+	put(d + 0x12, 62, 2); /* EM_X86_64 */
+	put(d + 0x14, 1, 4);
+	put(d + 0x34, 64, 2); /* e_ehsize */
 	put(d + 0x28, sh_off, 8);
 	put(d + 0x3a, 64, 2);
 	put(d + 0x3c, 3, 2);
@@ -105,7 +114,8 @@ static void test_elf_symtab(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(symbols_parse(&s, d, n, &err), 0);
+	if (symbols_parse(&s, d, n, &err))
+		fail_msg("%s", err.text);
 	assert_int_equal(s.nr, 2);
 	assert_int_equal(symbols_describe(&s, 0x10ff, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "func_a+0xff");
@@ -140,12 +150,78 @@ static void test_bad_input(void **state)
 	assert_int_equal(symbols_describe(NULL, 0x1000, (char *)d, 8), -ENOENT);
 }
 
+/*
+ * The project's own multiboot test kernel: an ELF32 (objcopy'd from the
+ * 64-bit link) with DWARF. meson passes its path; nm gives the address.
+ */
+/* Line number of the first line after "label:" in the source file. */
+static int line_after_label(const char *file, const char *label)
+{
+	char text[512];
+	int n = 0, found = 0;
+	FILE *f = fopen(file, "r");
+
+	assert_non_null(f);
+	while (fgets(text, sizeof(text), f)) {
+		n++;
+		if (found) {
+			fclose(f);
+			return n;
+		}
+		found = !strncmp(text, label, strlen(label)) &&
+			text[strlen(label)] == ':';
+	}
+	fclose(f);
+	fail_msg("%s: no label %s", file, label);
+	return -1;
+}
+
+static void test_testkernel_elf32_with_lines(void **state)
+{
+	const char *path = getenv("KVMSCOPE_TESTKERNEL");
+	const char *src = getenv("KVMSCOPE_SOURCE_ROOT");
+	struct errmsg err;
+	struct symbols s;
+	char buf[256], want[PATH_MAX + 64], boot_s[512];
+	char root[PATH_MAX], cwd[PATH_MAX];
+	uint64_t addr = 0;
+	size_t i;
+
+	(void)state;
+	assert_non_null(path);
+	assert_non_null(src);
+	if (symbols_load(&s, path, &err))
+		fail_msg("%s", err.text);
+	assert_non_null(s.elf);
+	for (i = 0; i < s.nr; i++)
+		if (!strcmp(s.syms[i].name, "halt_forever"))
+			addr = s.syms[i].addr;
+	assert_true(addr >= 0x100000 && addr < 0x200000);
+	assert_int_equal(symbols_describe(&s, addr + 1, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "halt_forever+0x1");
+	/* halt_forever's first instruction is on the line after its label */
+	snprintf(boot_s, sizeof(boot_s), "%s/guests/testkernel/boot.S", src);
+	/* relative to the working directory when it is the source root */
+	assert_non_null(realpath(src, root));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(want, sizeof(want), "%s%sguests/testkernel/boot.S:%d",
+		 strcmp(cwd, root) ? root : "", strcmp(cwd, root) ? "/" : "",
+		 line_after_label(boot_s, "halt_forever"));
+	assert_int_equal(symbols_source_line(&s, addr, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, want);
+	/* no line for an address outside every compilation unit */
+	assert_int_equal(symbols_source_line(&s, 0x10, buf, sizeof(buf)),
+			 -ENOENT);
+	symbols_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_system_map),
 		cmocka_unit_test(test_elf_symtab),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_testkernel_elf32_with_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arch/x86/boot.h"
 #include "arch/x86/elf.h"
 #include "arch/x86/layout.h"
 
-#define BZ_MIN_SIZE 0x250
 #define BZ_BOOT_FLAG 0x1fe
-#define BZ_HEADER_MAGIC 0x202
 
 #define MULTIBOOT2_MAGIC 0xe85250d6U
 #define MULTIBOOT2_SEARCH 32768
@@ -17,11 +16,27 @@
 #define EXPECTED_FORMATS \
 	"kvmscope boots a bzImage, an ELF vmlinux with a PVH note (CONFIG_PVH=y) or a multiboot v1 kernel"
 
-static bool is_bzimage(const uint8_t *data, size_t size)
+/*
+ * Detection order: a bzImage carries its own magic at fixed offsets; a
+ * multiboot header wins over a PVH note, as kernels with both (Xen's
+ * hypervisor image) are meant to be started by their multiboot entry.
+ */
+static const struct boot_loader *const loaders[] = {
+	&bzimage_loader,
+	&multiboot_loader,
+	&pvh_loader,
+};
+
+#define NR_LOADERS (sizeof(loaders) / sizeof(loaders[0]))
+
+const struct boot_loader *boot_loader_for(enum boot_format fmt)
 {
-	return size >= BZ_MIN_SIZE &&
-	       boot_get_le16(data + BZ_BOOT_FLAG) == 0xaa55 &&
-	       memcmp(data + BZ_HEADER_MAGIC, "HdrS", 4) == 0;
+	size_t i;
+
+	for (i = 0; i < NR_LOADERS; i++)
+		if (loaders[i]->format == fmt)
+			return loaders[i];
+	return NULL;
 }
 
 long boot_find_multiboot(const uint8_t *data, size_t size)
@@ -44,48 +59,39 @@ long boot_find_multiboot(const uint8_t *data, size_t size)
 	return -1;
 }
 
-static bool has_pvh_note(const uint8_t *data, size_t size)
-{
-	struct elf_file elf;
-	struct elf_note note;
-
-	if (elf_parse(&elf, data, size, NULL))
-		return false;
-	return elf_find_note(&elf, "Xen", ELF_NOTE_XEN_PHYS32_ENTRY, &note) &&
-	       note.descsz >= 4;
-}
-
 enum boot_format boot_detect(const uint8_t *data, size_t size)
 {
+	size_t i;
+
 	if (!data)
 		return BOOT_FORMAT_UNKNOWN;
-	if (is_bzimage(data, size))
-		return BOOT_FORMAT_BZIMAGE;
-	if (boot_find_multiboot(data, size) >= 0)
-		return BOOT_FORMAT_MULTIBOOT;
-	if (has_pvh_note(data, size))
-		return BOOT_FORMAT_PVH;
+	for (i = 0; i < NR_LOADERS; i++)
+		if (loaders[i]->detect(data, size))
+			return loaders[i]->format;
 	return BOOT_FORMAT_UNKNOWN;
 }
 
 const char *boot_format_name(enum boot_format fmt)
 {
-	switch (fmt) {
-	case BOOT_FORMAT_BZIMAGE:
-		return "bzImage";
-	case BOOT_FORMAT_PVH:
-		return "PVH ELF";
-	case BOOT_FORMAT_MULTIBOOT:
-		return "multiboot";
-	case BOOT_FORMAT_UNKNOWN:
-		break;
-	}
-	return "unknown";
+	const struct boot_loader *l = boot_loader_for(fmt);
+
+	return l ? l->name : "unknown";
 }
 
 int boot_format_is_linux(enum boot_format fmt)
 {
-	return fmt == BOOT_FORMAT_BZIMAGE || fmt == BOOT_FORMAT_PVH;
+	const struct boot_loader *l = boot_loader_for(fmt);
+
+	return l && l->is_linux;
+}
+
+int boot_set_rsdp(struct guest_memory *mem, enum boot_format fmt,
+		  uint64_t rsdp_gpa)
+{
+	const struct boot_loader *l = boot_loader_for(fmt);
+
+	/* Formats without a field (multiboot v1): kernels scan for it. */
+	return l && l->set_rsdp ? l->set_rsdp(mem, rsdp_gpa) : 0;
 }
 
 const char *boot_kernel_name(const struct boot_request *req)
@@ -156,6 +162,95 @@ int boot_check_dest(const struct guest_memory *mem, const char *what,
 			what, (unsigned long long)addr,
 			(unsigned long long)last, boot_mib_up(low_end),
 			boot_mib_up(last + 1));
+	return 0;
+}
+
+int boot_check_elf_loads(const struct guest_memory *mem,
+			 const struct elf_file *elf, uint64_t floor,
+			 uint64_t *end, struct errmsg *err)
+{
+	uint64_t total = 0;
+	struct elf_phdr ph;
+	uint32_t i, loads = 0;
+	char what[48];
+	int ret;
+
+	*end = 0;
+	for (i = 0; i < elf->phnum; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
+			continue;
+		snprintf(what, sizeof(what), "ELF segment %u", i);
+		if (ph.filesz > ph.memsz)
+			return errmsg_set(
+				err, ENOEXEC,
+				"%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
+				what, (unsigned long long)ph.filesz,
+				(unsigned long long)ph.memsz);
+		if (!elf_phdr_in_file(elf, &ph))
+			return errmsg_set(
+				err, ENOEXEC,
+				"%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
+				what, (unsigned long long)ph.offset,
+				(unsigned long long)ph.filesz, elf->size);
+		ret = boot_check_dest(mem, what, ph.paddr, ph.memsz, floor,
+				      err);
+		if (ret)
+			return ret;
+		/*
+		 * Segments that fit RAM one by one can still overlap each
+		 * other; their sum bounds the copying work to the RAM size.
+		 */
+		total += ph.memsz;
+		if (total > guest_memory_low_end(mem))
+			return errmsg_set(
+				err, ERANGE,
+				"ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
+				i, (unsigned long long)total);
+		if (ph.paddr + ph.memsz > *end)
+			*end = ph.paddr + ph.memsz;
+		loads++;
+	}
+	if (!loads)
+		return errmsg_set(
+			err, ENOEXEC,
+			"ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
+	return 0;
+}
+
+bool boot_elf_loads_paddr(const struct elf_file *elf, uint64_t paddr)
+{
+	struct elf_phdr ph;
+	uint32_t i;
+
+	for (i = 0; i < elf->phnum; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type == ELF_PT_LOAD && paddr >= ph.paddr &&
+		    paddr - ph.paddr < ph.memsz)
+			return true;
+	}
+	return false;
+}
+
+int boot_copy_elf_loads(struct guest_memory *mem, const struct elf_file *elf,
+			struct errmsg *err)
+{
+	struct elf_phdr ph;
+	uint32_t i;
+
+	for (i = 0; i < elf->phnum; i++) {
+		elf_get_phdr(elf, i, &ph);
+		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
+			continue;
+		if (guest_memory_write(mem, ph.paddr, elf->data + ph.offset,
+				       ph.filesz) ||
+		    guest_memory_fill(mem, ph.paddr + ph.filesz, 0,
+				      ph.memsz - ph.filesz))
+			return errmsg_set(
+				err, EFAULT,
+				"ELF segment %u at 0x%llx is outside guest RAM: increase --mem",
+				i, (unsigned long long)ph.paddr);
+	}
 	return 0;
 }
 
@@ -340,20 +435,14 @@ static int explain_unknown(const struct boot_request *req, struct errmsg *err)
 int boot_load(struct guest_memory *mem, const struct boot_request *req,
 	      struct boot_entry *entry, struct errmsg *err)
 {
+	const struct boot_loader *l;
 	int ret;
 
 	ret = boot_check_request(req, err);
 	if (ret)
 		return ret;
-	switch (boot_detect(req->kernel.data, req->kernel.size)) {
-	case BOOT_FORMAT_BZIMAGE:
-		return bzimage_load(mem, req, entry, err);
-	case BOOT_FORMAT_PVH:
-		return pvh_load(mem, req, entry, err);
-	case BOOT_FORMAT_MULTIBOOT:
-		return multiboot_load(mem, req, entry, err);
-	case BOOT_FORMAT_UNKNOWN:
-		break;
-	}
+	l = boot_loader_for(boot_detect(req->kernel.data, req->kernel.size));
+	if (l)
+		return l->load(mem, req, entry, err);
 	return explain_unknown(req, err);
 }

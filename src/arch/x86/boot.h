@@ -8,6 +8,7 @@
 #ifndef KVMSCOPE_ARCH_X86_BOOT_H
 #define KVMSCOPE_ARCH_X86_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,29 @@ struct boot_entry {
 	uint64_t rbx;
 	uint64_t rsi;
 };
+
+/*
+ * One boot format, one row, defined next to its loader: adding a format is
+ * a row in that file, its entry in boot.c's table and its test.
+ */
+struct boot_loader {
+	enum boot_format format;
+	const char *name; /* "bzImage", for messages */
+	bool is_linux; /* Linux command-line defaults apply */
+	/* Is data this format? Checks only what identifies it. */
+	bool (*detect)(const uint8_t *data, size_t size);
+	int (*load)(struct guest_memory *mem, const struct boot_request *req,
+		    struct boot_entry *entry, struct errmsg *err);
+	/* Record the RSDP's address for the kernel; NULL: no such field. */
+	int (*set_rsdp)(struct guest_memory *mem, uint64_t rsdp_gpa);
+};
+
+extern const struct boot_loader bzimage_loader;
+extern const struct boot_loader multiboot_loader;
+extern const struct boot_loader pvh_loader;
+
+/* The row for fmt, or NULL for BOOT_FORMAT_UNKNOWN. */
+const struct boot_loader *boot_loader_for(enum boot_format fmt);
 
 enum boot_format boot_detect(const uint8_t *data, size_t size);
 const char *boot_format_name(enum boot_format fmt);
@@ -148,6 +172,23 @@ long boot_find_multiboot(const uint8_t *data, size_t size);
 int boot_check_dest(const struct guest_memory *mem, const char *what,
 		    uint64_t addr, uint64_t size, uint64_t floor,
 		    struct errmsg *err);
+
+struct elf_file;
+
+/*
+ * The one check of an ELF kernel's PT_LOAD segments (multiboot and PVH):
+ * file bytes within memory bytes and inside the file, each destination
+ * allowed by boot_check_dest(floor), their sum within low RAM (overlaps),
+ * at least one. *end is the highest segment end.
+ */
+int boot_check_elf_loads(const struct guest_memory *mem,
+			 const struct elf_file *elf, uint64_t floor,
+			 uint64_t *end, struct errmsg *err);
+/* True when some PT_LOAD segment covers physical address paddr. */
+bool boot_elf_loads_paddr(const struct elf_file *elf, uint64_t paddr);
+/* Copy the checked PT_LOAD segments and zero their BSS parts. */
+int boot_copy_elf_loads(struct guest_memory *mem, const struct elf_file *elf,
+			struct errmsg *err);
 
 /*
  * Where the initrds, concatenated, go: page-aligned at the highest address

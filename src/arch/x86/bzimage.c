@@ -45,6 +45,13 @@
 #define LOADFLAG_CAN_USE_HEAP 0x80
 #define XLF_KERNEL_64 0x0001
 
+#define BP_ACPI_RSDP_ADDR 0x070
+#define HDR_BOOT_FLAG 0x1fe
+#define HDR_MAGIC 0x202
+#define HDR_MAGIC_VALUE 0x53726448U /* "HdrS" */
+#define BOOT_PROTOCOL_RSDP 0x020e /* 2.14 added acpi_rsdp_addr */
+#define BZ_MIN_DETECT 0x250 /* the boot flag and "HdrS" lie below */
+
 #define BZ_MIN_VERSION 0x020c
 #define BZ_LOADER_UNDEFINED 0xff
 #define BZ_HEAP_END 0xfe00
@@ -59,6 +66,13 @@ struct bz_plan {
 	uint64_t initrd_size;
 };
 
+static bool bzimage_detect(const uint8_t *data, size_t size)
+{
+	return size >= BZ_MIN_DETECT &&
+	       boot_get_le16(data + HDR_BOOT_FLAG) == 0xaa55 &&
+	       boot_get_le32(data + HDR_MAGIC) == HDR_MAGIC_VALUE;
+}
+
 static int bz_check(const struct guest_memory *mem,
 		    const struct boot_request *req, struct bz_plan *plan,
 		    struct errmsg *err)
@@ -72,7 +86,7 @@ static int bz_check(const struct guest_memory *mem,
 	unsigned int sects;
 	int ret;
 
-	if (boot_detect(d, size) != BOOT_FORMAT_BZIMAGE)
+	if (!bzimage_detect(d, size))
 		return errmsg_set(
 			err, ENOEXEC,
 			"%.200s is not a bzImage (no 0xAA55 boot flag and \"HdrS\" setup header): pass arch/x86/boot/bzImage",
@@ -240,3 +254,31 @@ int bzimage_load(struct guest_memory *mem, const struct boot_request *req,
 	entry->rsi = LAYOUT_ZERO_PAGE;
 	return 0;
 }
+
+/*
+ * boot_params.acpi_rsdp_addr, when the kernel's boot protocol (2.14+) has
+ * it; older kernels scan the BIOS area and own those bytes otherwise.
+ */
+static int bzimage_set_rsdp(struct guest_memory *mem, uint64_t rsdp_gpa)
+{
+	uint8_t *p = guest_memory_ptr(mem, LAYOUT_ZERO_PAGE, BP_SIZE);
+
+	if (!p)
+		return -EFAULT;
+	/* The loader copied the kernel's setup header here. */
+	if (boot_get_le32(p + HDR_MAGIC) != HDR_MAGIC_VALUE)
+		return -EINVAL;
+	if (boot_get_le16(p + HDR_VERSION) < BOOT_PROTOCOL_RSDP)
+		return 0;
+	boot_put_le64(p + BP_ACPI_RSDP_ADDR, rsdp_gpa);
+	return 0;
+}
+
+const struct boot_loader bzimage_loader = {
+	.format = BOOT_FORMAT_BZIMAGE,
+	.name = "bzImage",
+	.is_linux = true,
+	.detect = bzimage_detect,
+	.load = bzimage_load,
+	.set_rsdp = bzimage_set_rsdp,
+};

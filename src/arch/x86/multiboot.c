@@ -170,11 +170,8 @@ static int mb_check_elf(const struct guest_memory *mem,
 			struct errmsg *err)
 {
 	struct elf_file *elf = &plan->elf;
-	bool converted = false, loaded = false;
-	uint64_t total = 0;
 	struct elf_phdr ph;
-	uint32_t i, loads = 0;
-	char what[48];
+	uint32_t i;
 	int ret;
 
 	if (!elf_has_magic(req->kernel.data, req->kernel.size))
@@ -191,62 +188,21 @@ static int mb_check_elf(const struct guest_memory *mem,
 			"ELF machine %u is not x86 (3 for i386, 62 for x86-64): build the kernel for x86",
 			elf->machine);
 
-	plan->image_end = 0;
+	ret = boot_check_elf_loads(mem, elf, MB_FLOOR, &plan->image_end, err);
+	if (ret)
+		return ret;
+	/* A virtual entry address becomes physical like its segment. */
 	plan->entry = elf->entry;
 	for (i = 0; i < elf->phnum; i++) {
 		elf_get_phdr(elf, i, &ph);
-		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
-			continue;
-		snprintf(what, sizeof(what), "ELF segment %u", i);
-		if (ph.filesz > ph.memsz)
-			return errmsg_set(
-				err, ENOEXEC,
-				"%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
-				what, (unsigned long long)ph.filesz,
-				(unsigned long long)ph.memsz);
-		if (!elf_phdr_in_file(elf, &ph))
-			return errmsg_set(
-				err, ENOEXEC,
-				"%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
-				what, (unsigned long long)ph.offset,
-				(unsigned long long)ph.filesz, elf->size);
-		ret = boot_check_dest(mem, what, ph.paddr, ph.memsz, MB_FLOOR,
-				      err);
-		if (ret)
-			return ret;
-		/*
-		 * Segments that fit RAM one by one can still overlap each
-		 * other; their sum bounds the copying work to the RAM size.
-		 */
-		total += ph.memsz;
-		if (total > guest_memory_low_end(mem))
-			return errmsg_set(
-				err, ERANGE,
-				"ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
-				i, (unsigned long long)total);
-		if (ph.paddr + ph.memsz > plan->image_end)
-			plan->image_end = ph.paddr + ph.memsz;
-		/* A virtual entry address becomes physical like its segment. */
-		if (!converted && elf->entry >= ph.vaddr &&
-		    elf->entry - ph.vaddr < ph.memsz) {
+		if (ph.type == ELF_PT_LOAD && ph.memsz &&
+		    elf->entry >= ph.vaddr && elf->entry - ph.vaddr < ph.memsz) {
 			plan->entry = ph.paddr + (elf->entry - ph.vaddr);
-			converted = true;
+			break;
 		}
-		loads++;
 	}
-	if (!loads)
-		return errmsg_set(
-			err, ENOEXEC,
-			"ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
-
 	/* Whatever the entry is, it must be code we loaded. */
-	for (i = 0; i < elf->phnum && !loaded; i++) {
-		elf_get_phdr(elf, i, &ph);
-		if (ph.type == ELF_PT_LOAD && plan->entry >= ph.paddr &&
-		    plan->entry - ph.paddr < ph.memsz)
-			loaded = true;
-	}
-	if (!loaded)
+	if (!boot_elf_loads_paddr(elf, plan->entry))
 		return errmsg_set(
 			err, ENOEXEC,
 			"ELF entry point 0x%llx is not inside any loaded segment: the kernel is linked wrong",
@@ -368,8 +324,6 @@ static int mb_load_image(struct guest_memory *mem,
 			 const struct mb_plan *plan)
 {
 	const struct elf_file *elf = &plan->elf;
-	struct elf_phdr ph;
-	uint32_t i;
 
 	if (plan->aout) {
 		uint64_t bss =
@@ -383,17 +337,7 @@ static int mb_load_image(struct guest_memory *mem,
 			return -EFAULT;
 		return 0;
 	}
-	for (i = 0; i < elf->phnum; i++) {
-		elf_get_phdr(elf, i, &ph);
-		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
-			continue;
-		if (guest_memory_write(mem, ph.paddr, elf->data + ph.offset,
-				       ph.filesz) ||
-		    guest_memory_fill(mem, ph.paddr + ph.filesz, 0,
-				      ph.memsz - ph.filesz))
-			return -EFAULT;
-	}
-	return 0;
+	return boot_copy_elf_loads(mem, elf, NULL) ? -EFAULT : 0;
 }
 
 static int mb_write_info(struct guest_memory *mem,
@@ -502,3 +446,17 @@ int multiboot_load(struct guest_memory *mem, const struct boot_request *req,
 	entry->rbx = LAYOUT_BOOT_INFO;
 	return 0;
 }
+
+static bool multiboot_detect(const uint8_t *data, size_t size)
+{
+	return boot_find_multiboot(data, size) >= 0;
+}
+
+/* Multiboot v1 has no RSDP field: its kernels scan the BIOS area. */
+const struct boot_loader multiboot_loader = {
+	.format = BOOT_FORMAT_MULTIBOOT,
+	.name = "multiboot",
+	.is_linux = false,
+	.detect = multiboot_detect,
+	.load = multiboot_load,
+};

@@ -82,11 +82,7 @@ static int pvh_check(const struct guest_memory *mem,
 		     struct errmsg *err)
 {
 	struct elf_file *elf = &plan->elf;
-	bool entry_loaded = false;
-	uint64_t total = 0;
-	struct elf_phdr ph;
-	char what[48];
-	uint32_t i, loads = 0;
+	uint64_t end;
 	int ret;
 
 	ret = elf_parse(elf, req->kernel.data, req->kernel.size, err);
@@ -101,51 +97,12 @@ static int pvh_check(const struct guest_memory *mem,
 	if (ret)
 		return ret;
 
-	plan->image_end = LAYOUT_HIGH_MEM;
-	for (i = 0; i < elf->phnum; i++) {
-		elf_get_phdr(elf, i, &ph);
-		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
-			continue;
-		snprintf(what, sizeof(what), "ELF segment %u", i);
-		if (ph.filesz > ph.memsz)
-			return errmsg_set(
-				err, ENOEXEC,
-				"%s has more file bytes (0x%llx) than memory bytes (0x%llx): the ELF file is corrupt",
-				what, (unsigned long long)ph.filesz,
-				(unsigned long long)ph.memsz);
-		if (!elf_phdr_in_file(elf, &ph))
-			return errmsg_set(
-				err, ENOEXEC,
-				"%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
-				what, (unsigned long long)ph.offset,
-				(unsigned long long)ph.filesz, elf->size);
-		/* Everything below 1 MiB is ours: boot data, BIOS area. */
-		ret = boot_check_dest(mem, what, ph.paddr, ph.memsz,
-				      LAYOUT_HIGH_MEM, err);
-		if (ret)
-			return ret;
-		/*
-		 * Segments that fit RAM one by one can still overlap each
-		 * other; their sum bounds the copying work to the RAM size.
-		 */
-		total += ph.memsz;
-		if (total > guest_memory_low_end(mem))
-			return errmsg_set(
-				err, ERANGE,
-				"ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
-				i, (unsigned long long)total);
-		if (ph.paddr + ph.memsz > plan->image_end)
-			plan->image_end = ph.paddr + ph.memsz;
-		if (plan->entry - ph.paddr < ph.memsz &&
-		    plan->entry >= ph.paddr)
-			entry_loaded = true;
-		loads++;
-	}
-	if (!loads)
-		return errmsg_set(
-			err, ENOEXEC,
-			"ELF file has no loadable (PT_LOAD) segments: it is not a kernel image");
-	if (!entry_loaded)
+	ret = boot_check_elf_loads(mem, elf, LAYOUT_HIGH_MEM, &end, err);
+	if (ret)
+		return ret;
+	/* Everything below 1 MiB is ours: boot data, BIOS area. */
+	plan->image_end = end > LAYOUT_HIGH_MEM ? end : LAYOUT_HIGH_MEM;
+	if (!boot_elf_loads_paddr(elf, plan->entry))
 		return errmsg_set(
 			err, ENOEXEC,
 			"PVH entry point 0x%llx is not inside any loaded segment: the kernel is built wrong",
@@ -202,9 +159,7 @@ int pvh_load(struct guest_memory *mem, const struct boot_request *req,
 {
 	uint8_t si[PVH_INFO_SIZE];
 	struct pvh_plan plan;
-	struct elf_phdr ph;
 	const char *cmdline;
-	uint32_t i;
 	int ret;
 
 	ret = boot_check_request(req, err);
@@ -216,19 +171,9 @@ int pvh_load(struct guest_memory *mem, const struct boot_request *req,
 	if (ret)
 		return ret;
 
-	for (i = 0; i < plan.elf.phnum; i++) {
-		elf_get_phdr(&plan.elf, i, &ph);
-		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
-			continue;
-		if (guest_memory_write(mem, ph.paddr, plan.elf.data + ph.offset,
-				       ph.filesz) ||
-		    guest_memory_fill(mem, ph.paddr + ph.filesz, 0,
-				      ph.memsz - ph.filesz))
-			return errmsg_set(
-				err, EFAULT,
-				"ELF segment %u at 0x%llx is outside guest RAM: increase --mem",
-				i, (unsigned long long)ph.paddr);
-	}
+	ret = boot_copy_elf_loads(mem, &plan.elf, err);
+	if (ret)
+		return ret;
 	ret = boot_initrd_copy(mem, req, plan.initrd_addr, err);
 	if (ret)
 		return ret;
@@ -249,3 +194,36 @@ int pvh_load(struct guest_memory *mem, const struct boot_request *req,
 	entry->rbx = LAYOUT_BOOT_INFO;
 	return 0;
 }
+
+static bool pvh_detect(const uint8_t *data, size_t size)
+{
+	struct elf_file elf;
+	struct elf_note note;
+
+	if (elf_parse(&elf, data, size, NULL))
+		return false;
+	return elf_find_note(&elf, "Xen", ELF_NOTE_XEN_PHYS32_ENTRY, &note) &&
+	       note.descsz >= 4;
+}
+
+/* hvm_start_info.rsdp_paddr (version 0 already has it). */
+static int pvh_set_rsdp(struct guest_memory *mem, uint64_t rsdp_gpa)
+{
+	uint8_t *p = guest_memory_ptr(mem, LAYOUT_BOOT_INFO, SI_RSDP_PADDR + 8);
+
+	if (!p)
+		return -EFAULT;
+	if (boot_get_le32(p + SI_MAGIC) != HVM_START_MAGIC)
+		return -EINVAL;
+	boot_put_le64(p + SI_RSDP_PADDR, rsdp_gpa);
+	return 0;
+}
+
+const struct boot_loader pvh_loader = {
+	.format = BOOT_FORMAT_PVH,
+	.name = "PVH ELF",
+	.is_linux = true,
+	.detect = pvh_detect,
+	.load = pvh_load,
+	.set_rsdp = pvh_set_rsdp,
+};
