@@ -5,7 +5,7 @@
 
 Fails, naming what to fix, when an option of `kvmscope run` (the
 run_longopts table and getopt string in src/cli/run_options.c) or of
-`kvmscope ctl` (src/cli/cmd_ctl.c) is missing from doc/kvmscope.1 or from
+`kvmscope ctl` (src/cli/cmd_ctl.c) is missing from docs/kvmscope.1 or from
 completions/kvmscope.bash, when the completion offers an option that does
 not exist, when a control command (a row of an api_command table under
 src/) is not in the man page or not offered by the completion, or when groff warns about the man
@@ -39,7 +39,7 @@ def man_escape(s):
 
 def main():
     src, kvmscope = pathlib.Path(sys.argv[1]), sys.argv[2]
-    man = (src / "doc" / "kvmscope.1").read_text()
+    man = (src / "docs" / "kvmscope.1").read_text()
     comp_path = src / "completions" / "kvmscope.bash"
     comp = comp_path.read_text()
     errors = []
@@ -59,7 +59,7 @@ def main():
         want = {"--" + n for n in opts} | {"-" + c for c in letters}
         for o in sorted(want):
             if man_escape(o) not in man:
-                errors.append("doc/kvmscope.1: kvmscope %s option %s (%s) "
+                errors.append("docs/kvmscope.1: kvmscope %s option %s (%s) "
                               "is not documented" % (cmd, o, path))
         offered = comp_list(var)
         for o in sorted(want - offered):
@@ -74,7 +74,7 @@ def main():
                 if not re.search(r"^\.(?:B|BI|BR) .*%s\b" %
                                  re.escape(man_escape("--" + name)), man,
                                  re.M):
-                    errors.append("doc/kvmscope.1: no .TP entry for "
+                    errors.append("docs/kvmscope.1: no .TP entry for "
                                   "--%s" % name)
 
     # The control commands: the rows of every api_command table (one per
@@ -91,7 +91,7 @@ def main():
     for c in commands:
         if not re.search(r'^\.(?:B|BI|BR) "?%s\b' % re.escape(man_escape(c)),
                          man, re.M):
-            errors.append("doc/kvmscope.1: control command %s is not in "
+            errors.append("docs/kvmscope.1: control command %s is not in "
                           "CONTROL COMMANDS" % c)
 
     # What the completion offers for `kvmscope ctl SOCKET <TAB>`.
@@ -114,10 +114,10 @@ def main():
                       "(package groff-base)")
     else:
         p = subprocess.run([groff, "-man", "-Tutf8", "-ww", "-z",
-                            str(src / "doc" / "kvmscope.1")],
+                            str(src / "docs" / "kvmscope.1")],
                            capture_output=True, text=True, timeout=30)
         if p.returncode or p.stderr.strip():
-            errors.append("doc/kvmscope.1: groff warns:\n" + p.stderr)
+            errors.append("docs/kvmscope.1: groff warns:\n" + p.stderr)
 
     for e in errors:
         print(e)
