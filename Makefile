@@ -1,40 +1,56 @@
 # kvmscope: the build is Meson + Ninja; this Makefile is the front door.
 #   make             build build/kvmscope and the test guest
-#   make check       unit tests, fuzz smoke runs, integration tests on /dev/kvm
+#   make check       unit tests (under ASan+UBSan, in build-asan/), fuzz smoke
+#                    runs, integration tests on /dev/kvm
 #   make demo        build the default Linux guest (cached) and boot it to a
 #                    shell on this terminal; poweroff ends it with status 0
 #   make check-slow  the slow tier: a stock Debian cloud kernel
 #   make guest       build the default Linux guest only
 #   make fuzz        build the libFuzzer targets (clang) in build-fuzz/
 #   make bench       run the benchmarks in bench/
+#   make deps        install the Debian packages all of this needs
+#                    (scripts/install-deps.sh; every target above runs it,
+#                    and it does nothing when they are all present)
 
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
+ASAN_BUILD ?= build-asan
 PYTHON ?= /usr/bin/python3
 FUZZ_SECONDS ?= 10
 
 .PHONY: all build check check-unit check-fuzz check-integration demo fuzz bench clean format
-.PHONY: guest check-slow
+.PHONY: guest check-slow deps
 
 all: build
 
-$(BUILD)/build.ninja:
+# One dpkg-query call when everything is installed.
+deps:
+	scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
 	meson setup $(BUILD)
 
-build: $(BUILD)/build.ninja
+build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 check: build check-unit check-fuzz check-integration
 
-check-unit: build
-	meson test -C $(BUILD) --suite unit --print-errorlogs
+# The unit suite runs in its own AddressSanitizer + UndefinedBehavior-
+# Sanitizer build (the integration tests keep the plain, faster binary);
+# any report fails the test.
+$(ASAN_BUILD)/build.ninja: | deps
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined \
+		-Dc_args=-fno-sanitize-recover=undefined
 
-$(FUZZ_BUILD)/build.ninja:
+check-unit: deps $(ASAN_BUILD)/build.ninja
+	meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+
+$(FUZZ_BUILD)/build.ninja: | deps
 	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true \
 		-Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fsanitize=fuzzer-no-link
 
-fuzz: $(FUZZ_BUILD)/build.ninja
+fuzz: deps $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD)
 
 # A short run of every fuzz target over its seed corpus: catches crashes
@@ -62,7 +78,7 @@ demo: build guest
 
 # The default Linux guest (kernel + initramfs, built from Debian packages and
 # cached under ~/.cache/kvmscope; see guests/linux/README.md).
-guest:
+guest: deps
 	guests/linux/build-kernel.sh && guests/linux/build-initramfs.sh
 
 bench: build
@@ -72,4 +88,4 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD)

@@ -8,10 +8,6 @@
 #include "util/log.h"
 #include "vmm/exit_status.h"
 
-#ifndef KVMSCOPE_VERSION
-#define KVMSCOPE_VERSION "0.1.0"
-#endif
-
 static void usage(FILE *out)
 {
 	fputs("usage: kvmscope COMMAND [options]\n"

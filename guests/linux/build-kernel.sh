@@ -11,6 +11,19 @@
 # With OUTDIR the three files are also copied there.  The last line on
 # stdout is the path of vmlinux; everything else goes to stderr.
 #
+# >>> not in the cache key: about the progress display
+# The build shows its progress, not kbuild's ~1,500 lines: one updating line
+# "build-kernel: [ 412/1543] 26%" when stderr is a terminal, a line per 10%
+# otherwise.  The total is the number of steps of the last full build
+# ($cache/linux/build-steps), else ESTIMATED_STEPS below.  make's whole
+# output is in $cache/linux-build/<key>/build.log (and build.log next to
+# vmlinux); on failure its path and last 20 lines are printed.
+# <<< not in the cache key
+#
+# The cache key covers this script except the regions between
+# "# >>> not in the cache key" and "# <<<" lines: how progress is shown
+# does not change the kernel, so changing it does not rebuild one.
+#
 # Environment: KVMSCOPE_CACHE (cache root), JOBS (make -j, default nproc),
 # KVMSCOPE_KEEP_OLD_TREES=1 keeps build trees of older keys,
 # KVMSCOPE_EXTRA_PATCHES=DIR applies DIR/*.patch after patches/ (a variant
@@ -52,7 +65,8 @@ compute_key() {
 	{
 		echo "linux-source $v"
 		echo "fragment"; cat "$fragment"
-		echo "script"; cat "$self"
+		echo "script"
+		sed '/^# >>> not in the cache key/,/^# <<</d' "$self"
 		for p in "$here"/patches/*.patch ${KVMSCOPE_EXTRA_PATCHES:+"$KVMSCOPE_EXTRA_PATCHES"/*.patch}; do
 			[ -e "$p" ] || continue
 			echo "patch $(basename "$p")"; cat "$p"
@@ -168,11 +182,64 @@ else
 fi
 
 # --- build ---------------------------------------------------------------------
-say "building vmlinux with make -j$jobs (about 9 minutes on 2 idle cores)"
+# >>> not in the cache key: progress display only
+# kbuild's quiet output: one "  CC      path.o"-style line per step.
+STEP_RE='^  [A-Z][A-Z0-9_]* '
+# Steps of a full build of linux-source-6.1 6.1.192 with kernel.config.
+ESTIMATED_STEPS=1543
+
+# progress TOTAL LOG < make output: the output goes to LOG, a count of its
+# steps to stderr.
+progress() {
+	local total=$1 log=$2 n=0 pct shown=-1 tty=0 line w
+	[ -t 2 ] && tty=1
+	w=${#total}
+	exec 8>"$log"
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >&8
+		[[ $line =~ $STEP_RE ]] || continue
+		n=$((n + 1))
+		[ "$n" -lt "$total" ] || total=$((n + 1))
+		pct=$((n * 100 / total))
+		if [ "$tty" = 1 ]; then
+			[ "$pct" != "$shown" ] || [ $((n % 8)) = 0 ] || continue
+			printf '\rbuild-kernel: [%*d/%d] %d%%' "$w" "$n" "$total" "$pct" >&2
+			shown=$pct
+		elif [ $((pct / 10)) -gt $((shown / 10)) ] && [ "$pct" -ge 10 ]; then
+			printf 'build-kernel: [%*d/%d] %d%%\n' "$w" "$n" "$total" "$pct" >&2
+			shown=$pct
+		fi
+	done
+	exec 8>&-
+	[ "$tty" = 0 ] || printf '\r\033[K' >&2
+}
+
+steps_file="$cache/linux/build-steps"
+total=$ESTIMATED_STEPS
+if [ -r "$steps_file" ]; then
+	read -r t < "$steps_file" || true
+	[[ ${t:-} =~ ^[1-9][0-9]*$ ]] && total=$t
+fi
+log="$cache/linux-build/$key/build.log"
+# Only a build from scratch says how many steps the next one will have.
+full=1
+[ ! -e "$tree/init/main.o" ] || full=0
+say "building vmlinux with make -j$jobs (about 9 minutes on 2 idle cores; log: $log)"
 start=$(date +%s)
-"${mk[@]}" vmlinux >&2 || die "kernel build failed (tree kept in $tree)"
+set +e
+"${mk[@]}" vmlinux </dev/null 2>&1 | progress "$total" "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" != 0 ]; then
+	say "kernel build failed (make exit status $status); the last lines of $log:"
+	tail -n 20 "$log" >&2
+	die "kernel build failed: full log in $log (tree kept in $tree)"
+fi
+steps=$(grep -cE "$STEP_RE" "$log" || true)
 elapsed=$(( $(date +%s) - start ))
+say "[$steps/$steps] 100%"
 say "vmlinux built in $((elapsed / 60))m$((elapsed % 60))s"
+# <<< not in the cache key
 
 # --- publish into the cache --------------------------------------------------------
 tmp="$cache/linux/.$key.tmp"
@@ -180,6 +247,10 @@ rm -rf "$tmp"
 mkdir -p "$tmp"
 cp "$tree/vmlinux" "$tree/System.map" "$tmp/"
 cp "$tree/.config" "$tmp/config"
+# >>> not in the cache key: the log and the step count for the next progress
+cp "$log" "$tmp/build.log"
+[ "$full" = 0 ] || echo "$steps" > "$steps_file"
+# <<< not in the cache key
 {
 	echo "source: $SRCPKG $version"
 	echo "patches: $(cd "$here/patches" 2>/dev/null && ls ./*.patch 2>/dev/null | tr '\n' ' ')"

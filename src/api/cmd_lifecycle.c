@@ -8,10 +8,6 @@
 #include "vmm/exit_status.h"
 #include "vmm/vm.h"
 
-#ifndef KVMSCOPE_VERSION
-#define KVMSCOPE_VERSION "0.1.0"
-#endif
-
 static const char *const no_args[] = { NULL };
 
 /*

@@ -2,6 +2,7 @@
 import os
 import pathlib
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -13,6 +14,9 @@ BUILD = pathlib.Path(os.environ.get("KVMSCOPE_BUILD", ROOT / "build"))
 KVMSCOPE = BUILD / "kvmscope"
 TESTKERNEL = BUILD / "guests" / "testkernel" / "testkernel.elf"
 KNOWN_MAPPINGS = ROOT / "guests" / "testkernel" / "known_mappings.h"
+# kvmscope's one version: meson.build's project(version: ...).
+VERSION = re.search(r"project\([^)]*?version:\s*'([^']+)'",
+                    (ROOT / "meson.build").read_text(), re.S).group(1)
 
 
 class Result:
@@ -91,6 +95,42 @@ def built():
                                                                TESTKERNEL))
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         pytest.fail("/dev/kvm is not usable; integration tests need KVM")
+
+
+# Tools the tests drive. scripts/install-deps.sh installs them, so a missing
+# one is a failure, not a skip.
+def need_tool(name, package):
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail("%s missing: run scripts/install-deps.sh (package %s)" %
+                    (name, package), pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def need_gdb():
+    return need_tool("gdb", "gdb")
+
+
+@pytest.fixture(scope="session")
+def need_qemu():
+    return need_tool("qemu-system-x86_64", "qemu-system-x86")
+
+
+# In CI (CI or KVMSCOPE_NO_SKIP set) a skipped test counts as failed: the
+# environment there has everything the tests need.
+STRICT_SKIPS = bool(os.environ.get("CI") or os.environ.get("KVMSCOPE_NO_SKIP"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if STRICT_SKIPS and rep.skipped and not hasattr(rep, "wasxfail"):
+        why = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else \
+            rep.longrepr
+        rep.outcome = "failed"
+        rep.longrepr = "skipped, which counts as a failure in CI: %s" % why
 
 
 class QMP:

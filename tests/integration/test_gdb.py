@@ -24,7 +24,7 @@ ELF64 = BUILD / "guests" / "testkernel" / "testkernel.elf64"
 GDB = shutil.which("gdb")
 GUEST_OK = 1  # the scenario's exit 0 through the debug-exit port
 
-pytestmark = pytest.mark.skipif(GDB is None, reason="gdb is not installed")
+pytestmark = pytest.mark.usefixtures("need_gdb")  # missing gdb: a failure
 
 
 class GdbVM:

@@ -12,7 +12,7 @@ import pytest
 from conftest import TESTKERNEL, run_kvmscope
 
 QEMU = shutil.which("qemu-system-x86_64")
-pytestmark = pytest.mark.skipif(not QEMU, reason="qemu-system-x86 missing")
+pytestmark = pytest.mark.usefixtures("need_qemu")  # missing QEMU: a failure
 HERE = pathlib.Path(__file__).parent
 
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from conftest import (KVMSCOPE, QMP, TESTKERNEL, Running, known_mappings,
-                      wait_for_socket)
+from conftest import (KVMSCOPE, QMP, TESTKERNEL, VERSION, Running,
+                      known_mappings, wait_for_socket)
 
 KM = known_mappings()
 TOP = 2**64 - 1
@@ -99,8 +99,8 @@ def test_query_version_is_the_greeting_version(guest):
     assert "return" in c.execute("qmp_capabilities")
     assert c.ok("query-version") == version
     assert version == {"qemu": {"major": 7, "minor": 2, "micro": 0},
-                       "package": "kvmscope 0.1.0",
-                       "kvmscope": {"version": "0.1.0"}}
+                       "package": "kvmscope " + VERSION,
+                       "kvmscope": {"version": VERSION}}
     c.close()
 
 

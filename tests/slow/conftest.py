@@ -13,3 +13,5 @@ ROOT = _it.ROOT
 BUILD = _it.BUILD
 run_kvmscope = _it.run_kvmscope
 built = _it.built  # the session fixture: checks the build and /dev/kvm
+need_gdb = _it.need_gdb  # fails the test when gdb is missing
+pytest_runtest_makereport = _it.pytest_runtest_makereport  # skips fail in CI

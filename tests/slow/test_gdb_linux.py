@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, BUILD
 
 GDB = shutil.which("gdb")
-pytestmark = pytest.mark.skipif(GDB is None, reason="gdb is not installed")
+pytestmark = pytest.mark.usefixtures("need_gdb")  # missing gdb: a failure
 BOOT_TIMEOUT = 600
 
 

@@ -456,7 +456,7 @@ static void test_no_vm(void **state)
 	assert_string_equal(
 		json_string_value(json_object_get(
 			json_object_get(ret, "kvmscope"), "version")),
-		"0.1.0");
+		KVMSCOPE_VERSION);
 	json_decref(ret);
 	ctx.vm = &vm;
 }
@@ -662,7 +662,7 @@ static void test_hmp(void **state)
 	/* with one: its text */
 	api_set_hmp_formatter(fake_formatter);
 	assert_string_equal(hmp("query-version", &ret),
-			    "query-version: 0.1.0\n");
+			    "query-version: " KVMSCOPE_VERSION "\n");
 	json_decref(ret);
 	assert_int_equal(fmt_calls, 1);
 	api_set_hmp_formatter(NULL);

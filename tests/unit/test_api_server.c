@@ -162,7 +162,7 @@ static void test_greeting(void **state)
 	assert_int_equal(json_integer_value(json_object_get(v, "micro")), 0);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(g, "version"), "package")),
-			    "kvmscope 0.1.0");
+			    "kvmscope " KVMSCOPE_VERSION);
 	assert_true(json_is_array(json_object_get(g, "capabilities")));
 	assert_int_equal(json_array_size(json_object_get(g, "capabilities")),
 			 0);

@@ -224,25 +224,47 @@ static void test_unknown_messages(void **state)
 	expect_unknown(buf, sizeof(buf), NULL, "kernel is not a kernel");
 }
 
-/* Truncations of every known format never crash detection. */
+/*
+ * Every prefix of every known format: detected exactly from the length at
+ * which the format's marker is complete (bzImage: the 0x250-byte minimum
+ * header; PVH: the Xen note's PT_NOTE segment; multiboot: the 12-byte
+ * header), unknown before.
+ */
 static void test_truncations(void **state)
 {
 	struct tbz_opts b = tbz_defaults();
 	struct telf_opts p = tpvh_defaults(), m = tmb_elf_defaults();
 	struct tmb_aout_opts a = tmb_aout_defaults();
+	struct telf_layout pl, ml;
 	struct timg imgs[4];
+	size_t from[4];
+	enum boot_format fmt[4] = { BOOT_FORMAT_BZIMAGE, BOOT_FORMAT_PVH,
+				    BOOT_FORMAT_MULTIBOOT,
+				    BOOT_FORMAT_MULTIBOOT };
 	size_t i, len;
 
 	imgs[0] = tbz_build(&b);
-	imgs[1] = telf_build(&p, NULL);
-	imgs[2] = telf_build(&m, NULL);
+	from[0] = 0x250;
+	imgs[1] = telf_build(&p, &pl);
+	from[1] = pl.note_off + 12 + 4 + 8; /* end of the PT_NOTE segment */
+	imgs[2] = telf_build(&m, &ml);
+	from[2] = ml.mb_off + 12;
 	imgs[3] = tmb_aout_build(&a);
+	from[3] = a.hoff + 12;
 	for (i = 0; i < 4; i++) {
+		assert_true(from[i] <= imgs[i].size);
 		for (len = 0; len <= imgs[i].size; len++) {
 			uint8_t *copy = malloc(len ? len : 1);
+			enum boot_format want =
+				len >= from[i] ? fmt[i] : BOOT_FORMAT_UNKNOWN;
+			enum boot_format got;
 
 			memcpy(copy, imgs[i].data, len);
-			boot_detect(copy, len);
+			got = boot_detect(copy, len);
+			if (got != want)
+				fail_msg("image %zu cut to %zu bytes: %s, want %s",
+					 i, len, boot_format_name(got),
+					 boot_format_name(want));
 			free(copy);
 		}
 		timg_free(&imgs[i]);

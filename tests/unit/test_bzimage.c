@@ -246,10 +246,18 @@ static void test_truncated(void **state)
 {
 	struct fixture *f = *state;
 
+	/* The setup code and nothing after it. */
 	f->req.kernel.size = 5 * 512;
 	expect_fail(f, -ENOEXEC, "truncated");
+	assert_string_equal(
+		f->err.text,
+		"bzImage setup code (4 sectors) ends at byte 2560 and the file has 2560 bytes, so no kernel follows it: the file is truncated");
+	/* The header's last field cut off. */
 	f->req.kernel.size = 0x260;
 	expect_fail(f, -ENOEXEC, "truncated");
+	assert_string_equal(
+		f->err.text,
+		"bzImage is truncated: 608 bytes, less than its 612-byte setup header");
 	f->req.kernel.size = f->img.size;
 	f->img.data[0x1f1] = 0xff;
 	expect_fail(f, -ENOEXEC, "255 sectors");

@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -142,7 +145,9 @@ static void test_malformed(void **state)
 	expect_parse_error(img.data, 3, "not an ELF");
 	expect_parse_error((const uint8_t *)"hello world, this is text", 25,
 			   "not an ELF");
-	expect_parse_error(img.data, 40, "truncated");
+	expect_parse_error(
+		img.data, 40,
+		"ELF header is truncated: the file has 40 bytes, the header needs 64");
 
 	img.data[4] = 3;
 	expect_parse_error(img.data, img.size, "class 3");
@@ -228,21 +233,69 @@ static void test_note_budget(void **state)
 	free(d);
 }
 
-/* Every prefix of a valid file parses or fails cleanly. */
+/*
+ * Every prefix of a valid file: the exact error while the ELF header or
+ * the program headers are cut, then a parse whose PVH note is found once
+ * the whole PT_NOTE segment is in the file, and not before.
+ */
 static void test_every_truncation(void **state)
 {
 	struct telf_opts o = tpvh_defaults();
-	struct timg img = telf_build(&o, NULL);
+	struct telf_layout lay;
+	struct timg img = telf_build(&o, &lay);
+	/* Three program headers (two PT_LOAD, the PT_NOTE) end at 232. */
+	size_t ph_end = lay.phoff + 3 * lay.phentsize;
+	/* The Xen note (12-byte header, "Xen\0", 8-byte descriptor) ends
+	 * its PT_NOTE segment. */
+	size_t note_end = lay.note_off + 12 + 4 + 8;
 	struct elf_file elf;
 	struct elf_note n;
+	struct errmsg err;
+	char want[sizeof(err.text)];
 	size_t len;
 
+	assert_int_equal(ph_end, 232);
+	assert_int_equal(note_end, 280);
 	for (len = 0; len <= img.size; len++) {
 		uint8_t *copy = malloc(len ? len : 1);
+		int r;
 
 		memcpy(copy, img.data, len);
-		if (elf_parse(&elf, copy, len, NULL) == 0)
-			elf_find_note(&elf, "Xen", 18, &n);
+		memset(&err, 0, sizeof(err));
+		r = elf_parse(&elf, copy, len, &err);
+		if (len < 16)
+			snprintf(want, sizeof(want),
+				 "not an ELF file (no \\177ELF magic)");
+		else if (len < 64)
+			snprintf(want, sizeof(want),
+				 "ELF header is truncated: the file has %zu bytes, the header needs 64",
+				 len);
+		else if (len < ph_end)
+			snprintf(want, sizeof(want),
+				 "ELF program headers at offset 0x40 (3 x 56 bytes) extend past the end of the file (%zu bytes): the file is truncated",
+				 len);
+		else
+			want[0] = '\0';
+		if (want[0]) {
+			if (r != -ENOEXEC || strcmp(err.text, want))
+				fail_msg("%zu bytes: got %d '%s', want -ENOEXEC '%s'",
+					 len, r, err.text, want);
+		} else {
+			bool found;
+
+			if (r != 0)
+				fail_msg("%zu bytes: got %d '%s', want 0", len,
+					 r, err.text);
+			assert_int_equal(elf.phnum, 3);
+			found = elf_find_note(&elf, "Xen", 18, &n);
+			if (found != (len >= note_end))
+				fail_msg("%zu bytes: Xen note %s", len,
+					 found ? "found" : "not found");
+			if (found) {
+				assert_int_equal(n.descsz, 8);
+				assert_int_equal(t_get64(n.desc), o.pvh_entry);
+			}
+		}
 		free(copy);
 	}
 	timg_free(&img);

@@ -417,6 +417,9 @@ static void test_aout_bad(void **state)
 	rebuild_aout(f);
 	f->req.kernel.size = 0x58;
 	expect_fail(f, -ENOEXEC, "truncated");
+	assert_string_equal(
+		f->err.text,
+		"multiboot header at offset 0x40 is truncated: flag 16 needs the address fields, 32 bytes, but the file ends at 88");
 }
 
 static void test_module_limits(void **state)

@@ -298,6 +298,9 @@ static void test_elf_problems(void **state)
 
 	f->req.kernel.size = 50;
 	expect_fail(f, -ENOEXEC, "truncated");
+	assert_string_equal(
+		f->err.text,
+		"ELF header is truncated: the file has 50 bytes, the header needs 64");
 }
 
 static void test_initrd_and_cmdline_limits(void **state)

@@ -120,7 +120,7 @@ static int bz_check(const struct guest_memory *mem,
 	if (plan->pm_offset >= size)
 		return errmsg_set(
 			err, ENOEXEC,
-			"bzImage setup code (%u sectors) ends at byte %zu but the file has only %zu bytes: the file is truncated",
+			"bzImage setup code (%u sectors) ends at byte %zu and the file has %zu bytes, so no kernel follows it: the file is truncated",
 			sects, plan->pm_offset, size);
 	plan->pm_size = size - plan->pm_offset;
 
