@@ -67,6 +67,26 @@ class Running:
             time.sleep(0.02)
         return False
 
+    def wait_for_re(self, pattern, timeout=30):
+        """Read output until the regex matches; the match, or None.
+
+        For values printed by the guest: a match on the text before the
+        value could see only part of it, as output arrives in pieces.
+        """
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = re.search(pattern, self.out.decode(errors="replace"))
+            if m:
+                return m
+            chunk = self.p.stdout.read()
+            if chunk:
+                self.out += chunk
+                continue
+            if self.p.poll() is not None:
+                break
+            time.sleep(0.02)
+        return None
+
     def finish(self, sig=None, timeout=30):
         os.set_blocking(self.p.stdout.fileno(), True)
         if sig is not None:

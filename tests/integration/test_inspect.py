@@ -276,10 +276,12 @@ def test_stop_cont_100_times_with_two_spinning_vcpus(tmp_path):
     g = Running("--kernel", TESTKERNEL, "--append", "spin", "--cpus", "2",
                 "--api-sock", sock)
     try:
-        assert g.wait_for("spin: counters at 0x", timeout=60)
+        # The whole address, up to its line end: output comes in pieces.
+        m = g.wait_for_re(r"spin: counters at 0x([0-9a-f]+)\r?\n",
+                          timeout=60)
+        assert m, g.out
         time.sleep(0.1)
-        counters = int(g.out.decode().split("counters at 0x")[1].split()[0],
-                       16)
+        counters = int(m.group(1), 16)
         q = QMP(sock)
 
         def read():
