@@ -25,6 +25,9 @@ libjansson-dev	build: JSON of the control socket (QMP)
 libzydis-dev	build: x86 instruction decoder (instructions named in diagnostics)
 libelf-dev	build: guest symbols (elfutils); guest kernel build: objtool
 libdw-dev	build: guest symbols with DWARF line numbers (elfutils)
+zlib1g-dev	build: libdw is linked statically (start-up time), with zlib
+liblzma-dev	build: libdw is linked statically, with liblzma
+libbz2-dev	build: libdw is linked statically, with libbz2
 binutils	build: objcopy for the test guest; nm for the slow tier's symbols
 linux-source-6.1	guest kernel build: the default Linux guest's source
 bc	guest kernel build: kernel/time constants
