@@ -10,6 +10,7 @@ _kvmscope_run_opts="--kernel -k --initrd -i --append -a --mem -m --cpus -c
 	--serial --cpu-template --kvm-device --on-reboot --on-fatal --api-sock
 	--paused --gdb --symbols --stats --verbose -v --help -h"
 _kvmscope_ctl_opts="--json -j --timeout -t --help -h"
+_kvmscope_top_opts="--once --interval --help -h"
 
 # The commands section of `kvmscope ctl --help`: "NAME ARG=... ARG=..." lines.
 _kvmscope_ctl_table() {
@@ -37,7 +38,7 @@ _kvmscope() {
 	prog=${COMP_WORDS[0]}
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "run ctl help version --version --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "run ctl top help version --version --help" -- "$cur"))
 		return
 	fi
 	sub=${COMP_WORDS[1]}
@@ -79,6 +80,15 @@ _kvmscope() {
 			return ;;
 		esac
 		COMPREPLY=($(compgen -W "$_kvmscope_run_opts" -- "$cur"))
+		;;
+	top)
+		case $prev in
+		--interval) return ;;
+		esac
+		case $cur in
+		-*) COMPREPLY=($(compgen -W "$_kvmscope_top_opts" -- "$cur")) ;;
+		*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		esac
 		;;
 	ctl)
 		# Words after ctl that are not options (or --timeout's value):

@@ -16,6 +16,8 @@ static void usage(FILE *out)
 	      "  run        boot a kernel in a KVM virtual machine (kvmscope run --help)\n"
 	      "  ctl        inspect or control a running VM through its --api-sock\n"
 	      "             (kvmscope ctl --help)\n"
+	      "  top        a live view of a running VM over its --api-sock\n"
+	      "             (kvmscope top --help)\n"
 	      "  help       this text\n"
 	      "  version    print the version\n",
 	      out);
@@ -33,6 +35,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return cmd_top(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "-h")) {
 		usage(stdout);

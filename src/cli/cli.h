@@ -19,5 +19,7 @@ void run_usage(FILE *out);
 int cmd_run(int argc, char **argv);
 /* `kvmscope ctl`: one command over a running VM's control socket. */
 int cmd_ctl(int argc, char **argv);
+/* `kvmscope top`: a live view over the control socket (cmd_top.c). */
+int cmd_top(int argc, char **argv);
 
 #endif

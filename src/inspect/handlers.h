@@ -36,6 +36,8 @@ extern const struct api_command cmd_paging_commands[];
 extern const size_t cmd_paging_command_count;
 extern const struct api_command cmd_memory_commands[];
 extern const size_t cmd_memory_command_count;
+extern const struct api_command cmd_trace_commands[];
+extern const size_t cmd_trace_command_count;
 
 /* vCPU state (src/inspect/cmd_cpu.c). */
 int api_cmd_query_cpus_fast(struct api_ctx *, json_t *, json_t **,
