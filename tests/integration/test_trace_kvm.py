@@ -1,0 +1,166 @@
+"""trace-kvm / query-trace-kvm: in-kernel exits from kvm:kvm_exit and
+kvm:kvm_entry of this VM's vCPU threads (perf_event_open on the
+tracepoints), per reason counts and log2 histograms; the errors without
+root; nothing left behind after off or SIGTERM.
+
+Skipped, with the reason printed, only on a kernel without tracefs."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import KVMSCOPE, QMP, TESTKERNEL, Running, wait_for_socket
+
+TRACEFS = "/sys/kernel/tracing"
+PVM = os.path.exists("/sys/module/kvm_pvm")
+
+
+def kernel_has_tracefs():
+    with open("/proc/filesystems") as f:
+        return any(line.split()[-1] == "tracefs" for line in f if line.strip())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tracefs():
+    if not kernel_has_tracefs():
+        pytest.skip("this kernel has no tracefs (not in /proc/filesystems): "
+                    "trace-kvm cannot work here")
+    if not os.path.isdir(TRACEFS + "/events"):
+        assert os.geteuid() == 0, "tracefs not mounted and not root"
+        subprocess.run(["mount", "-t", "tracefs", "nodev", TRACEFS],
+                       check=True)
+    assert os.path.isdir(TRACEFS + "/events/kvm"), "no kvm tracepoints"
+
+
+@pytest.fixture
+def guest(tmp_path):
+    sock = tmp_path / "t.sock"
+    g = Running("--kernel", TESTKERNEL, "--append", "pio 2000000000",
+                "--api-sock", sock)
+    assert wait_for_socket(sock), g.finish(signal.SIGKILL)
+    c = QMP(sock)
+    yield g, c, sock
+    c.close()
+    if g.p.poll() is None:
+        g.finish(signal.SIGKILL)
+
+
+def perf_fds(pid):
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if "perf_event" in os.readlink("/proc/%d/fd/%s" % (pid, fd)):
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+def check_reasons(v):
+    for r in v["reasons"]:
+        assert len(r["histogram"]) == 32
+        assert sum(r["histogram"]) == r["timed"]
+        assert r["timed"] <= r["count"]
+        assert r["avg-ns"] == (r["sum-ns"] // r["timed"] if r["timed"]
+                               else 0)
+        assert r["name"]
+
+
+def test_trace_counts_this_vms_vcpu_threads(guest):
+    g, c, sock = guest
+    pid = g.p.pid
+    tid = c.ok("query-cpus-fast")[0]["thread-id"]
+    assert perf_fds(pid) == 0
+    on = c.ok("trace-kvm", enable=True)
+    assert on["enabled"] and on["threads"] == [tid], on
+    assert perf_fds(pid) > 0
+    time.sleep(1)
+    r = c.ok("query-trace-kvm")
+    assert r["enabled"] and r["seconds"] > 0.9, r
+    assert "bucket i: 2^i <= ns < 2^(i+1)" in r["buckets"]
+    assert "VMX" in r["naming"] and "SVM" in r["naming"]
+    (v,) = r["vcpus"]
+    assert v["thread-id"] == tid and v["lost"] == 0, v
+    check_reasons(v)
+    ev = v["events"]
+    # The guest's `out %al,$0x80` loop: every one is a kvm_pio, and every
+    # one reaches kvmscope (kvm_userspace_exit).
+    assert ev["kvm_pio"] > 1000, v
+    assert abs(ev["kvm_pio"] - ev["kvm_userspace_exit"]) <= 5, ev
+    if PVM:
+        # kvm_pvm fires no kvm_exit/kvm_entry: said so, no reasons made up.
+        assert v["exits"] == 0 and v["reasons"] == [], v
+        assert "kvm_pvm" in r["note"], r
+    else:
+        assert v["exits"] > 1000 and v["entries"] > 1000, v
+        names = {x["name"] for x in v["reasons"]}
+        assert names & {"IO_INSTRUCTION", "io"}, names
+    print("trace-kvm on this host: exits %d, kvm_pio %d/s, note: %s" % (
+        v["exits"], ev["kvm_pio"] / r["seconds"], r.get("note", "-")))
+
+    off = c.ok("trace-kvm", enable=False)
+    assert off["enabled"] is False
+    assert perf_fds(pid) == 0
+    frozen = c.ok("query-trace-kvm")
+    assert frozen["enabled"] is False
+    assert frozen["vcpus"][0]["events"]["kvm_pio"] >= ev["kvm_pio"]
+    # Off twice is fine; on again starts afresh.
+    c.ok("trace-kvm", enable=False)
+    c.ok("trace-kvm", enable=True)
+    again = c.ok("query-trace-kvm")
+    assert again["vcpus"][0]["events"]["kvm_pio"] < \
+        frozen["vcpus"][0]["events"]["kvm_pio"]
+
+
+def test_trace_errors(guest):
+    g, c, sock = guest
+    e = c.execute("query-trace-kvm")["error"]["desc"]
+    assert "trace-kvm enable=on" in e
+    e = c.execute("trace-kvm")["error"]["desc"]
+    assert "enable=on or enable=off" in e
+    e = c.execute("trace-kvm", enable=True, bogus=1)["error"]["desc"]
+    assert "bogus" in e
+
+
+def test_trace_through_ctl_and_sigterm(guest):
+    g, c, sock = guest
+    p = subprocess.run([str(KVMSCOPE), "ctl", str(sock), "trace-kvm",
+                        "enable=on"], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0 and '"enabled": true' in p.stdout, p
+    before = set(os.listdir(TRACEFS + "/instances"))
+    r = g.finish(signal.SIGTERM)
+    assert r.status == 130, r
+    # perf events close with the process; no tracefs instance is used.
+    assert set(os.listdir(TRACEFS + "/instances")) == before
+    assert not [d for d in before if d.startswith("kvmscope")]
+
+
+def test_trace_needs_root():
+    if os.geteuid() != 0:
+        pytest.skip("needs root to drop to an unprivileged user")
+    d = tempfile.mkdtemp(prefix="kvmscope-trace-")
+    os.chmod(d, 0o777)
+    sock = os.path.join(d, "u.sock")
+    kvm_gid = os.stat("/dev/kvm").st_gid
+    g = subprocess.Popen(
+        ["setpriv", "--reuid=65534", "--regid=65534",
+         "--groups=%d" % kvm_gid, "--inh-caps=-all", str(KVMSCOPE), "run",
+         "--kernel", str(TESTKERNEL), "--append", "pio 2000000000",
+         "--api-sock", str(sock)], stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
+    try:
+        assert wait_for_socket(sock), g.stderr.read()
+        c = QMP(sock)
+        e = c.execute("trace-kvm", enable=True)
+        assert "error" in e, e
+        assert "root" in e["error"]["desc"], e
+        c.close()
+    finally:
+        g.kill()
+        g.wait()
+        shutil.rmtree(d, ignore_errors=True)
