@@ -10,7 +10,7 @@ _kvmscope_run_opts="--kernel -k --initrd -i --append -a --mem -m --cpus -c
 	--serial --cpu-template --kvm-device --on-reboot --on-fatal --api-sock
 	--paused --gdb --symbols --stats --verbose -v --help -h"
 _kvmscope_ctl_opts="--json -j --timeout -t --help -h"
-_kvmscope_top_opts="--once --interval --help -h"
+_kvmscope_top_opts="--once --interval --symbols --help -h"
 
 # The commands section of `kvmscope ctl --help`: "NAME ARG=... ARG=..." lines.
 _kvmscope_ctl_table() {
@@ -84,6 +84,9 @@ _kvmscope() {
 	top)
 		case $prev in
 		--interval) return ;;
+		--symbols)
+			COMPREPLY=($(compgen -f -- "$cur"))
+			return ;;
 		esac
 		case $cur in
 		-*) COMPREPLY=($(compgen -W "$_kvmscope_top_opts" -- "$cur")) ;;

@@ -19,6 +19,7 @@
 
 #include "cli/cli.h"
 #include "cli/top_frame.h"
+#include "inspect/symbols.h"
 #include "util/log.h"
 #include "vmm/exit_status.h"
 
@@ -251,7 +252,7 @@ static bool wait_key(double sec, bool interactive)
 
 static void top_usage(FILE *out)
 {
-	fputs("usage: kvmscope top [--once] [--interval SEC] SOCKET\n"
+	fputs("usage: kvmscope top [--once] [--interval SEC] [--symbols FILE] SOCKET\n"
 	      "\n"
 	      "A live view of a VM started with kvmscope run --api-sock SOCKET, over\n"
 	      "the control socket only (no root): per vCPU state, mode and RIP, exits\n"
@@ -261,6 +262,8 @@ static void top_usage(FILE *out)
 	      "\n"
 	      "  -1, --once           print one frame (one interval) and exit\n"
 	      "  -i, --interval SEC   seconds between refreshes (default 1)\n"
+	      "  -s, --symbols FILE   name the sampled RIPs from FILE (System.map or an\n"
+	      "                       ELF with symbols, as for kvmscope run --symbols)\n"
 	      "  -h, --help           this help\n",
 	      out);
 }
@@ -268,6 +271,7 @@ static void top_usage(FILE *out)
 static const struct option top_longopts[] = {
 	{ "once", no_argument, NULL, '1' },
 	{ "interval", required_argument, NULL, 'i' },
+	{ "symbols", required_argument, NULL, 's' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -279,10 +283,13 @@ int cmd_top(int argc, char **argv)
 	double interval = 1;
 	bool once = false, interactive;
 	struct qmp q = { 0 };
+	struct symbols syms = { 0 };
+	const char *symfile = NULL;
+	struct errmsg err = { 0 };
 	char *end;
 	int c, k;
 
-	while ((c = getopt_long(argc, argv, "+1i:h", top_longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "+1i:s:h", top_longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case '1':
@@ -297,6 +304,9 @@ int cmd_top(int argc, char **argv)
 				return KS_STATUS_USAGE;
 			}
 			break;
+		case 's':
+			symfile = optarg;
+			break;
 		case 'h':
 			top_usage(stdout);
 			return 0;
@@ -307,6 +317,10 @@ int cmd_top(int argc, char **argv)
 	}
 	if (optind != argc - 1) {
 		top_usage(stderr);
+		return KS_STATUS_USAGE;
+	}
+	if (symfile && symbols_load(&syms, symfile, &err)) {
+		log_error("--symbols %s: %s", symfile, err.text);
 		return KS_STATUS_USAGE;
 	}
 	if (qmp_connect(&q, argv[optind]))
@@ -328,7 +342,8 @@ int cmd_top(int argc, char **argv)
 			goto lost;
 		if (interactive)
 			fputs("\033[H\033[2J", stdout);
-		top_render(stdout, argv[optind], &prev, &cur, &rips);
+		top_render(stdout, argv[optind], &prev, &cur, &rips,
+			   symfile ? &syms : NULL);
 		fflush(stdout);
 		top_sample_free(&prev);
 		prev = cur;
@@ -336,9 +351,11 @@ int cmd_top(int argc, char **argv)
 			break;
 	}
 	top_sample_free(&prev);
+	symbols_free(&syms);
 	tty_restore();
 	return 0;
 lost:
+	symbols_free(&syms);
 	tty_restore();
 	log_error("%s: the connection ended (the VM is gone?)", argv[optind]);
 	return 1;

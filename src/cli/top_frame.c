@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/top_frame.h"
+#include "inspect/symbols.h"
 
 #define TOP_LIST 8 /* rows per ranked list */
 
@@ -250,7 +251,8 @@ static int rip_cmp(const void *a, const void *b)
 	return y[1] - x[1];
 }
 
-static void render_rips(FILE *out, const struct top_rips *rips)
+static void render_rips(FILE *out, const struct top_rips *rips,
+			const struct symbols *syms)
 {
 	int order[TOP_MAX_RIPS][2], i;
 
@@ -266,10 +268,15 @@ static void render_rips(FILE *out, const struct top_rips *rips)
 	qsort(order, rips->nr, sizeof(order[0]), rip_cmp);
 	for (i = 0; i < rips->nr && i < TOP_LIST; i++) {
 		int k = order[i][0];
+		char name[128] = "";
 
-		fprintf(out, "  0x%-16llx cpu %-3d %6d %6.1f%%\n",
+		if (syms && symbols_describe(syms, rips->r[k].rip, name,
+					     sizeof(name)))
+			name[0] = 0;
+		fprintf(out, "  0x%-16llx cpu %-3d %6d %6.1f%%%s%s\n",
 			rips->r[k].rip, rips->r[k].cpu, rips->r[k].count,
-			100.0 * rips->r[k].count / rips->total);
+			100.0 * rips->r[k].count / rips->total,
+			name[0] ? "  " : "", name);
 	}
 }
 
@@ -321,7 +328,8 @@ static void render_cpus(FILE *out, const struct top_sample *prev,
 }
 
 void top_render(FILE *out, const char *sock, const struct top_sample *prev,
-		const struct top_sample *cur, const struct top_rips *rips)
+		const struct top_sample *cur, const struct top_rips *rips,
+		const struct symbols *syms)
 {
 	double dt = prev ? cur->t - prev->t : 0;
 	const char *status =
@@ -404,5 +412,5 @@ void top_render(FILE *out, const char *sock, const struct top_sample *prev,
 		}
 	}
 	free(l);
-	render_rips(out, rips);
+	render_rips(out, rips, syms);
 }

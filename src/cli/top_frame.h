@@ -12,6 +12,8 @@
 
 #define TOP_MAX_RIPS 64
 
+struct symbols;
+
 /* One sample: the replies (NULL when the command failed; *_err says why). */
 struct top_sample {
 	double t; /* seconds, CLOCK_MONOTONIC */
@@ -39,10 +41,12 @@ void top_rips_add(struct top_rips *rips, int cpu, unsigned long long rip);
 
 /*
  * The frame for the interval prev -> cur (prev may be NULL: no rates yet).
- * sock names the socket in the title line.
+ * sock names the socket in the title line; syms (may be NULL) names the
+ * sampled RIPs.
  */
 void top_render(FILE *out, const char *sock, const struct top_sample *prev,
-		const struct top_sample *cur, const struct top_rips *rips);
+		const struct top_sample *cur, const struct top_rips *rips,
+		const struct symbols *syms);
 
 void top_sample_free(struct top_sample *s);
 

@@ -10,6 +10,8 @@ import pytest
 
 from conftest import KVMSCOPE, TESTKERNEL, Running, wait_for_socket
 
+TESTKERNEL64 = str(TESTKERNEL) + "64"  # the same link, with symbols
+
 STATES = {"running", "halted", "wait-for-sipi", "paused", "debug"}
 
 
@@ -90,6 +92,13 @@ def test_top_once(guest):
     assert ports[0].split()[:2] == ["0x80", "out"], ports
     rate = float(ports[0].split()[2].rstrip("/s"))
     assert abs(rate - exits) <= 0.1 * exits, (rate, exits)
+
+
+def test_top_names_the_hot_rip(guest):
+    out = top(guest, "--interval", "0.5", "--symbols", TESTKERNEL64)
+    hot = out.split("hottest RIPs")[1].splitlines()[1].split()
+    # The BSP spins in the PIO loop: it is the hottest, by name.
+    assert hot[-1].startswith("scenario_pio+0x"), out
 
 
 def test_top_without_a_vm(tmp_path):

@@ -36,21 +36,22 @@ static char *vcpu_stats(int exits0, int io0, int guest0, int vmm0, int kvm0)
 {
 	char *s;
 
-	if (asprintf(&s,
-		     "[{\"provider\": \"kvmscope\", \"qom-path\": \"/machine/unattached/device[0]\","
-		     "  \"stats\": [{\"name\": \"exits\", \"value\": %d},"
-		     "   {\"name\": \"guest-ns\", \"value\": %d},"
-		     "   {\"name\": \"vmm-ns\", \"value\": %d},"
-		     "   {\"name\": \"exit.io.count\", \"value\": %d},"
-		     "   {\"name\": \"exit.io.latency-ns\", \"value\": [0,0,0,0,0,0,0,0,0,0,%d]},"
-		     "   {\"name\": \"exit.hlt.count\", \"value\": 5}]},"
-		     " {\"provider\": \"kvmscope\", \"qom-path\": \"/machine/unattached/device[1]\","
-		     "  \"stats\": [{\"name\": \"exits\", \"value\": 7}]},"
-		     " {\"provider\": \"kvm\", \"qom-path\": \"/machine/unattached/device[0]\","
-		     "  \"stats\": [{\"name\": \"exits\", \"value\": %d},"
-		     "   {\"name\": \"io_exits\", \"value\": %d},"
-		     "   {\"name\": \"halt_exits\", \"value\": 1}]}]",
-		     exits0, guest0, vmm0, io0, io0, kvm0, io0) < 0)
+	if (asprintf(
+		    &s,
+		    "[{\"provider\": \"kvmscope\", \"qom-path\": \"/machine/unattached/device[0]\","
+		    "  \"stats\": [{\"name\": \"exits\", \"value\": %d},"
+		    "   {\"name\": \"guest-ns\", \"value\": %d},"
+		    "   {\"name\": \"vmm-ns\", \"value\": %d},"
+		    "   {\"name\": \"exit.io.count\", \"value\": %d},"
+		    "   {\"name\": \"exit.io.latency-ns\", \"value\": [0,0,0,0,0,0,0,0,0,0,%d]},"
+		    "   {\"name\": \"exit.hlt.count\", \"value\": 5}]},"
+		    " {\"provider\": \"kvmscope\", \"qom-path\": \"/machine/unattached/device[1]\","
+		    "  \"stats\": [{\"name\": \"exits\", \"value\": 7}]},"
+		    " {\"provider\": \"kvm\", \"qom-path\": \"/machine/unattached/device[0]\","
+		    "  \"stats\": [{\"name\": \"exits\", \"value\": %d},"
+		    "   {\"name\": \"io_exits\", \"value\": %d},"
+		    "   {\"name\": \"halt_exits\", \"value\": 1}]}]",
+		    exits0, guest0, vmm0, io0, io0, kvm0, io0) < 0)
 		return NULL;
 	return s;
 }
@@ -62,7 +63,7 @@ static char *render(const struct top_sample *a, const struct top_sample *b,
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	top_render(f, "/tmp/s", a, b, rips);
+	top_render(f, "/tmp/s", a, b, rips, NULL);
 	fclose(f);
 	return buf;
 }
@@ -83,14 +84,16 @@ static void test_frame(void **state)
 	b.cpus = j(cpus);
 	a.stats_vcpu = j(s1);
 	b.stats_vcpu = j(s2);
-	a.stats_vm = j("[{\"provider\": \"kvmscope\", \"stats\": ["
-		       "{\"name\": \"io.0x80.out.count\", \"value\": 100},"
-		       "{\"name\": \"io.0x3f8.out.count\", \"value\": 50},"
-		       "{\"name\": \"mmio.unclaimed.0xd0000000.count\", \"value\": 0}]}]");
-	b.stats_vm = j("[{\"provider\": \"kvmscope\", \"stats\": ["
-		       "{\"name\": \"io.0x80.out.count\", \"value\": 2100},"
-		       "{\"name\": \"io.0x3f8.out.count\", \"value\": 70},"
-		       "{\"name\": \"mmio.unclaimed.0xd0000000.count\", \"value\": 40}]}]");
+	a.stats_vm = j(
+		"[{\"provider\": \"kvmscope\", \"stats\": ["
+		"{\"name\": \"io.0x80.out.count\", \"value\": 100},"
+		"{\"name\": \"io.0x3f8.out.count\", \"value\": 50},"
+		"{\"name\": \"mmio.unclaimed.0xd0000000.count\", \"value\": 0}]}]");
+	b.stats_vm = j(
+		"[{\"provider\": \"kvmscope\", \"stats\": ["
+		"{\"name\": \"io.0x80.out.count\", \"value\": 2100},"
+		"{\"name\": \"io.0x3f8.out.count\", \"value\": 70},"
+		"{\"name\": \"mmio.unclaimed.0xd0000000.count\", \"value\": 40}]}]");
 	top_rips_add(&rips, 0, 0x103104);
 	top_rips_add(&rips, 0, 0x103104);
 	top_rips_add(&rips, 0, 0x103106);
@@ -109,7 +112,8 @@ static void test_frame(void **state)
 	assert_non_null(strstr(out, "exits/s by reason (kvm):\n  io_exits "));
 	assert_non_null(strstr(out, "top ports:\n  0x80 out "));
 	assert_non_null(strstr(out, "  0x3f8 out "));
-	assert_non_null(strstr(out, "top MMIO regions:\n  unclaimed 0xd0000000 "));
+	assert_non_null(
+		strstr(out, "top MMIO regions:\n  unclaimed 0xd0000000 "));
 	assert_non_null(strstr(out, "hottest RIPs (4 samples):\n  0x103104 "));
 	assert_non_null(strstr(out, "50.0%"));
 	free(out);
