@@ -270,8 +270,8 @@ static void render_rips(FILE *out, const struct top_rips *rips,
 		int k = order[i][0];
 		char name[128] = "";
 
-		if (syms && symbols_describe(syms, rips->r[k].rip, name,
-					     sizeof(name)))
+		if (syms &&
+		    symbols_describe(syms, rips->r[k].rip, name, sizeof(name)))
 			name[0] = 0;
 		fprintf(out, "  0x%-16llx cpu %-3d %6d %6.1f%%%s%s\n",
 			rips->r[k].rip, rips->r[k].cpu, rips->r[k].count,
