@@ -116,3 +116,47 @@ def test_top_usage():
     p = subprocess.run([str(KVMSCOPE), "top", "--help"],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 0 and "--once" in p.stdout, p
+
+
+def run_on_pty(sock, stop):
+    """top on a pseudo-terminal until one frame is drawn, then stop(p, fd);
+    returns (status, output, the terminal's lflag after top ended)."""
+    import os
+    import pty
+    import select
+    import termios
+    import time
+    master, slave = pty.openpty()
+    before = termios.tcgetattr(slave)[3]
+    p = subprocess.Popen([str(KVMSCOPE), "top", "--interval", "0.3",
+                          str(sock)], stdin=slave, stdout=slave,
+                         stderr=slave, close_fds=True)
+    out = b""
+    deadline = time.time() + 20
+    while b"hottest RIPs" not in out and time.time() < deadline:
+        if select.select([master], [], [], 0.5)[0]:
+            out += os.read(master, 65536)
+    # In raw mode while it runs: no echo, no line editing.
+    assert not termios.tcgetattr(slave)[3] & (termios.ECHO | termios.ICANON)
+    stop(p, master)
+    status = p.wait(timeout=10)
+    after = termios.tcgetattr(slave)[3]
+    os.close(master)
+    os.close(slave)
+    return status, out.decode(errors="replace"), before, after
+
+
+def test_top_q_quits_and_restores_the_terminal(guest):
+    import os
+    status, out, before, after = run_on_pty(
+        guest, lambda p, fd: os.write(fd, b"q"))
+    assert status == 0, out
+    assert "CPU STATE" in out
+    assert after == before
+
+
+def test_top_sigterm_restores_the_terminal(guest):
+    status, out, before, after = run_on_pty(
+        guest, lambda p, fd: p.send_signal(signal.SIGTERM))
+    assert status == -signal.SIGTERM, out
+    assert after == before
