@@ -40,6 +40,8 @@ struct scenario {
 };
 
 int scenario_mxcsr(int argc, char **argv); /* mxcsr.c */
+int scenario_intn(int argc, char **argv); /* insns.c */
+int scenario_int1(int argc, char **argv); /* insns.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -49,6 +51,8 @@ static const struct scenario scenarios[] = {
 	{ "smp", "", scenario_smp },
 	{ "triple", "", scenario_triple },
 	{ "int3", "", scenario_int3 },
+	{ "intn", "", scenario_intn },
+	{ "int1", "", scenario_int1 },
 	{ "fwait", "", scenario_fwait },
 	{ "mxcsr", "", scenario_mxcsr },
 	{ "user", "[N]", scenario_user },
