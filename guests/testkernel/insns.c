@@ -121,3 +121,169 @@ int scenario_int1(int argc, char **argv)
 	printf("int1: #DB delivered, return rip ok\n");
 	return 0;
 }
+
+static void cpuid_count(u32 fn, u32 idx, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	asm volatile("cpuid"
+		     : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+		     : "a"(fn), "c"(idx));
+}
+
+static bool cpuid_bit(u32 fn, u32 idx, int reg, int bit)
+{
+	u32 r[4], max;
+
+	cpuid_count(fn & 0x80000000, 0, &max, &r[1], &r[2], &r[3]);
+	if (fn > max)
+		return false;
+	cpuid_count(fn, idx, &r[0], &r[1], &r[2], &r[3]);
+	return (r[reg] >> bit) & 1;
+}
+
+static u64 read_cr4(void)
+{
+	u64 v;
+
+	asm volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static void write_cr4(u64 v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static volatile u64 fault_count, fault_rip, fault_error, fault_skip;
+
+/* A fault: the frame's RIP is the instruction; step over fault_skip bytes. */
+static void skip_handler(struct trap_frame *f)
+{
+	fault_count++;
+	fault_rip = f->rip;
+	fault_error = f->error;
+	f->rip += fault_skip;
+}
+
+extern char stac_insn[], xgetbv_ud_insn[], xgetbv_gp_insn[], movbe_insn[],
+	rdpru_insn[], clwb_insn[], clflushopt_insn[];
+
+/* Expect exactly one #UD (vector 6) at insn, len bytes long. */
+static int expect_fault(const char *what, u64 count_before, char *insn)
+{
+	if (fault_count != count_before + 1 || fault_rip != (u64)insn) {
+		printf("insns: %s: %lu faults at 0x%lx, want one at 0x%lx\n",
+		       what, fault_count - count_before, fault_rip, (u64)insn);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Instructions whose result follows from CPUID and control registers:
+ * STAC/CLAC, XGETBV, and #UD for forms or features the CPU does not have.
+ * The output does not depend on which features the CPUID offers.
+ */
+int scenario_insns(int argc, char **argv)
+{
+	u64 flags, before, cr4 = read_cr4(), rax, rdx;
+	int bad = 0;
+
+	set_trap_handler(6, skip_handler);
+	set_trap_handler(13, skip_handler);
+
+	/* STAC / CLAC: RFLAGS.AC, or #UD without SMAP */
+	before = fault_count;
+	fault_skip = 3;
+	asm volatile(".globl stac_insn\nstac_insn: stac\n"
+		     "pushfq; popq %0; clac" : "=r"(flags) : : "memory");
+	if (cpuid_bit(7, 0, 1, 20)) {
+		asm volatile("pushfq; popq %0" : "=r"(before));
+		if (!(flags & (1UL << 18)) || (before & (1UL << 18))) {
+			printf("insns: stac/clac: AC 0x%lx then 0x%lx\n", flags,
+			       before);
+			bad++;
+		}
+	} else {
+		/* stac and clac both raise #UD */
+		if (fault_count != before + 2 || (flags & (1UL << 18))) {
+			printf("insns: stac/clac: %lu faults, want 2 (#UD)\n",
+			       fault_count - before);
+			bad++;
+		}
+	}
+	if (!bad)
+		printf("insns: stac/clac ok\n");
+
+	/* XGETBV: #UD with CR4.OSXSAVE clear */
+	write_cr4(cr4 & ~(1UL << 18));
+	before = fault_count;
+	fault_skip = 3;
+	asm volatile(".globl xgetbv_ud_insn\nxgetbv_ud_insn: xgetbv"
+		     : : "c"(0) : "rax", "rdx", "memory");
+	if (expect_fault("xgetbv without OSXSAVE", before, xgetbv_ud_insn))
+		bad++;
+	else if (cpuid_bit(1, 0, 2, 26)) {
+		write_cr4(cr4 | (1UL << 18));
+		rax = 0xdead0000dead0000UL;
+		rdx = 0xbeef0000beef0000UL;
+		asm volatile("xgetbv" : "+a"(rax), "+d"(rdx) : "c"(0));
+		/* x87 is always enabled; the upper halves are cleared */
+		if (!(rax & 1) || (rax >> 32) || (rdx >> 32)) {
+			printf("insns: xgetbv 0: rax 0x%lx rdx 0x%lx\n", rax,
+			       rdx);
+			bad++;
+		}
+		before = fault_count;
+		asm volatile(".globl xgetbv_gp_insn\nxgetbv_gp_insn: xgetbv"
+			     : : "c"(5) : "rax", "rdx", "memory");
+		if (expect_fault("xgetbv 5", before, xgetbv_gp_insn) ||
+		    fault_error != 0)
+			bad++;
+		write_cr4(cr4);
+	}
+	if (!bad)
+		printf("insns: xgetbv ok\n");
+
+	/* MOVBE has no register form: #UD */
+	before = fault_count;
+	fault_skip = 4;
+	asm volatile(".globl movbe_insn\nmovbe_insn: .byte 0x0f, 0x38, 0xf0, 0xc1"
+		     : : : "rax", "memory");
+	if (expect_fault("movbe register form", before, movbe_insn))
+		bad++;
+	else
+		printf("insns: movbe register form #UD ok\n");
+
+	/* RDPRU, CLWB, CLFLUSHOPT: #UD where the CPUID does not offer them */
+	if (!cpuid_bit(0x80000008, 0, 1, 4)) {
+		before = fault_count;
+		fault_skip = 3;
+		asm volatile(".globl rdpru_insn\nrdpru_insn: .byte 0x0f, 0x01, 0xfd"
+			     : : "c"(0) : "rax", "rdx", "memory");
+		if (expect_fault("rdpru", before, rdpru_insn))
+			bad++;
+	}
+	if (!cpuid_bit(7, 0, 1, 24)) {
+		before = fault_count;
+		fault_skip = 4;
+		asm volatile(".globl clwb_insn\nclwb_insn: .byte 0x66, 0x0f, 0xae, 0x30"
+			     : : "a"(&flags) : "memory");
+		if (expect_fault("clwb", before, clwb_insn))
+			bad++;
+	}
+	if (!cpuid_bit(7, 0, 1, 23)) {
+		before = fault_count;
+		fault_skip = 4;
+		asm volatile(".globl clflushopt_insn\n"
+			     "clflushopt_insn: .byte 0x66, 0x0f, 0xae, 0x38"
+			     : : "a"(&flags) : "memory");
+		if (expect_fault("clflushopt", before, clflushopt_insn))
+			bad++;
+	}
+	set_trap_handler(6, NULL);
+	set_trap_handler(13, NULL);
+	if (bad)
+		return 1;
+	printf("insns: rdpru/clwb/clflushopt ok\n");
+	return 0;
+}

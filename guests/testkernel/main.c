@@ -42,6 +42,7 @@ struct scenario {
 int scenario_mxcsr(int argc, char **argv); /* mxcsr.c */
 int scenario_intn(int argc, char **argv); /* insns.c */
 int scenario_int1(int argc, char **argv); /* insns.c */
+int scenario_insns(int argc, char **argv); /* insns.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -53,6 +54,7 @@ static const struct scenario scenarios[] = {
 	{ "int3", "", scenario_int3 },
 	{ "intn", "", scenario_intn },
 	{ "int1", "", scenario_int1 },
+	{ "insns", "", scenario_insns },
 	{ "fwait", "", scenario_fwait },
 	{ "mxcsr", "", scenario_mxcsr },
 	{ "user", "[N]", scenario_user },

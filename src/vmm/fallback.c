@@ -8,11 +8,14 @@
  * instructions never reach the emulator, so nothing here triggers.
  *
  * The rows (fallback_events.c: int3, int n, into, int1, fwait;
- * fallback_mxcsr.c: ldmxcsr, stmxcsr) say what each completes and how.
+ * fallback_mxcsr.c: ldmxcsr, stmxcsr; fallback_insns.c: stac, clac,
+ * xgetbv, and #UD for instructions whose CPUID bit the guest does not
+ * see) say what each completes and how.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -25,6 +28,7 @@
 static const struct fallback_row *const fallback_rows[] = {
 	&fallback_int3_row, &fallback_intn_row, &fallback_into_row,
 	&fallback_int1_row, &fallback_fwait_row, &fallback_mxcsr_row,
+	&fallback_smap_row, &fallback_xgetbv_row, &fallback_hidden_row,
 };
 
 static bool already_logged(struct vcpu *vcpu, uint64_t rip)
@@ -85,6 +89,45 @@ int fallback_skip(struct fallback_ctx *c, unsigned int len)
 int fallback_raise(struct fallback_ctx *c, unsigned int vector)
 {
 	return vcpu_inject_exception(c->vcpu, vector, false, 0);
+}
+
+int fallback_raise_code(struct fallback_ctx *c, unsigned int vector,
+			uint32_t error_code)
+{
+	return vcpu_inject_exception(c->vcpu, vector, true, error_code);
+}
+
+bool fallback_cpuid_bit(struct fallback_ctx *c, uint32_t fn, uint32_t index,
+			int reg, int bit)
+{
+	enum { MAX_ENTRIES = 256 };
+	struct kvm_cpuid2 *cpuid;
+	uint32_t v = 0;
+	bool found = false;
+	uint32_t i;
+
+	cpuid = calloc(1, sizeof(*cpuid) +
+				  MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+	if (!cpuid)
+		return false;
+	cpuid->nent = MAX_ENTRIES;
+	if (ioctl(c->vcpu->fd, KVM_GET_CPUID2, cpuid) == 0) {
+		for (i = 0; i < cpuid->nent && !found; i++) {
+			const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
+
+			if (e->function != fn ||
+			    ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) &&
+			     e->index != index))
+				continue;
+			v = reg == 0 ? e->eax :
+			    reg == 1 ? e->ebx :
+			    reg == 2 ? e->ecx :
+				       e->edx;
+			found = true;
+		}
+	}
+	free(cpuid);
+	return found && (v >> bit) & 1;
 }
 
 bool vcpu_try_emulation_fallback(struct vcpu *vcpu)

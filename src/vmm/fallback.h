@@ -43,7 +43,8 @@ struct fallback_row {
 
 extern const struct fallback_row fallback_int3_row, fallback_intn_row,
 	fallback_into_row, fallback_int1_row, fallback_fwait_row,
-	fallback_mxcsr_row;
+	fallback_mxcsr_row, fallback_smap_row, fallback_xgetbv_row,
+	fallback_hidden_row;
 
 /* Log a completion, once per RIP: what the fallback did. */
 void fallback_log(struct fallback_ctx *c, const char *fallback,
@@ -59,5 +60,14 @@ int fallback_skip(struct fallback_ctx *c, unsigned int len);
  * instruction), or after fallback_skip (a trap). 0 or -errno.
  */
 int fallback_raise(struct fallback_ctx *c, unsigned int vector);
+/* The same with an error code (#GP(0) ...). */
+int fallback_raise_code(struct fallback_ctx *c, unsigned int vector,
+			uint32_t error_code);
+/*
+ * Whether the CPUID the guest sees (KVM_GET_CPUID2) sets register reg
+ * (0 EAX .. 3 EDX) bit of leaf fn/index; false when the leaf is absent.
+ */
+bool fallback_cpuid_bit(struct fallback_ctx *c, uint32_t fn, uint32_t index,
+			int reg, int bit);
 
 #endif

@@ -127,6 +127,28 @@ def test_software_interrupts_int_n_into_int1():
         assert "declined" not in r.err, r
 
 
+def test_stac_clac_xgetbv_and_hidden_instructions():
+    r = run_guest("insns")
+    assert r.status == 1, r
+    for line in ("insns: stac/clac ok", "insns: xgetbv ok",
+                 "insns: movbe register form #UD ok",
+                 "insns: rdpru/clwb/clflushopt ok"):
+        assert line in r.out, r
+    with open("/proc/cpuinfo") as f:
+        flags = f.read()
+    if not re.search(r"\b(vmx|svm)\b", flags):
+        for fallback, what in (
+                ("stac", "set RFLAGS.AC"), ("clac", "cleared RFLAGS.AC"),
+                ("xgetbv", "CR4.OSXSAVE clear: delivered #UD"),
+                ("xgetbv", "read XCR0 \\(KVM_GET_XCRS\\) into EDX:EAX"),
+                ("xgetbv", "no such extended control register: "
+                           "delivered #GP\\(0\\)"),
+                ("movbe", "the register form does not exist: delivered #UD")):
+            assert re.search(r"emulator fallback '%s': %s" % (fallback, what),
+                             r.err), (fallback, r)
+        assert "declined" not in r.err, r
+
+
 def test_int1_delivers_db_as_a_trap():
     r = run_guest("int1")
     assert r.status == 1, r
