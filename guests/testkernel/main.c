@@ -40,6 +40,9 @@ struct scenario {
 };
 
 int scenario_mxcsr(int argc, char **argv); /* mxcsr.c */
+int scenario_intn(int argc, char **argv); /* insns.c */
+int scenario_int1(int argc, char **argv); /* insns.c */
+int scenario_insns(int argc, char **argv); /* insns.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -49,6 +52,9 @@ static const struct scenario scenarios[] = {
 	{ "smp", "", scenario_smp },
 	{ "triple", "", scenario_triple },
 	{ "int3", "", scenario_int3 },
+	{ "intn", "", scenario_intn },
+	{ "int1", "", scenario_int1 },
+	{ "insns", "", scenario_insns },
 	{ "fwait", "", scenario_fwait },
 	{ "mxcsr", "", scenario_mxcsr },
 	{ "user", "[N]", scenario_user },
