@@ -78,9 +78,16 @@ static int api_cmd_trace_kvm(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 		if (!tids)
 			return errmsg_set(err, ENOMEM, "out of memory");
-		for (i = 0; i < vm->nr_vcpus; i++)
-			tids[i] = __atomic_load_n(&vm->vcpus[i]->tid,
-						  __ATOMIC_ACQUIRE);
+		for (i = 0; i < vm->nr_vcpus; i++) {
+			int waited = 0;
+
+			/* A thread just started names itself first thing:
+			 * give it a moment (--paused, a command at once). */
+			while (!(tids[i] = __atomic_load_n(&vm->vcpus[i]->tid,
+							   __ATOMIC_ACQUIRE)) &&
+			       vm->vcpus[i]->thread_started && waited++ < 1000)
+				usleep(1000);
+		}
 		r = ktrace_start(tids, vm->nr_vcpus, &tracer, err);
 		free(tids);
 		if (r)

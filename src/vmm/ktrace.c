@@ -23,8 +23,11 @@
 
 #define RING_PAGES 256 /* data pages per thread: 1 MiB with 4 KiB pages */
 
-/* Counted (not timed) alongside: in-kernel work some hosts' KVM (kvm_pvm)
- * reports even where it fires no kvm_exit. */
+/*
+ * Counted alongside (perf counters: no record per event, so cheap):
+ * in-kernel work, which some hosts' KVM (kvm_pvm) reports even where it
+ * fires no kvm_exit.
+ */
 static const char *const extra_names[] = {
 	"kvm_cpuid",	      "kvm_msr",	"kvm_pio",
 	"kvm_mmio",	      "kvm_page_fault", "kvm_emulate_insn",
@@ -350,7 +353,13 @@ static int event_id(const char *name)
 	return id;
 }
 
-static int perf_open(int id, int tid, bool leader)
+enum perf_mode {
+	PERF_LEADER, /* sampled, owns the thread's ring buffer */
+	PERF_FOLLOWER, /* sampled into the leader's buffer */
+	PERF_COUNTER, /* counted only: no record per event, read() */
+};
+
+static int perf_open(int id, int tid, enum perf_mode mode)
 {
 	struct perf_event_attr a;
 
@@ -358,10 +367,12 @@ static int perf_open(int id, int tid, bool leader)
 	a.size = sizeof(a);
 	a.type = PERF_TYPE_TRACEPOINT;
 	a.config = id;
-	a.sample_period = 1;
-	a.sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
 	a.disabled = 1;
-	if (leader) {
+	if (mode != PERF_COUNTER) {
+		a.sample_period = 1;
+		a.sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
+	}
+	if (mode == PERF_LEADER) {
 		a.watermark = 1;
 		a.wakeup_watermark = RING_PAGES * 4096 / 4;
 	}
@@ -468,7 +479,7 @@ static int open_thread(struct ktrace *kt, struct kt_thread *th, int tid,
 	int e, i;
 
 	th->t.tid = tid;
-	th->fds[0] = perf_open(kt->fmt.id, tid, true);
+	th->fds[0] = perf_open(kt->fmt.id, tid, PERF_LEADER);
 	if (th->fds[0] < 0) {
 		e = errno;
 		if (e == EACCES || e == EPERM) {
@@ -488,14 +499,14 @@ static int open_thread(struct ktrace *kt, struct kt_thread *th, int tid,
 			strerror(e));
 	}
 	th->nr_fds = 1;
-	th->fds[th->nr_fds] = perf_open(kt->entry_id, tid, false);
+	th->fds[th->nr_fds] = perf_open(kt->entry_id, tid, PERF_FOLLOWER);
 	if (th->fds[th->nr_fds] < 0)
 		return errmsg_set(err, errno,
 				  "perf_event_open on kvm:kvm_entry: %s",
 				  strerror(errno));
 	th->nr_fds++;
 	for (i = 0; i < kt->nr_extra; i++) {
-		int fd = perf_open(kt->extra_ids[i], tid, false);
+		int fd = perf_open(kt->extra_ids[i], tid, PERF_COUNTER);
 
 		th->fds[th->nr_fds++] = fd;
 	}
@@ -510,13 +521,9 @@ static int open_thread(struct ktrace *kt, struct kt_thread *th, int tid,
 	th->scratch = malloc(65536);
 	if (!th->scratch)
 		return errmsg_set(err, ENOMEM, "out of memory");
-	for (i = 1; i < th->nr_fds; i++)
-		if (th->fds[i] >= 0 &&
-		    ioctl(th->fds[i], PERF_EVENT_IOC_SET_OUTPUT, th->fds[0]) <
-			    0)
-			return errmsg_set(err, errno,
-					  "PERF_EVENT_IOC_SET_OUTPUT: %s",
-					  strerror(errno));
+	if (ioctl(th->fds[1], PERF_EVENT_IOC_SET_OUTPUT, th->fds[0]) < 0)
+		return errmsg_set(err, errno, "PERF_EVENT_IOC_SET_OUTPUT: %s",
+				  strerror(errno));
 	return 0;
 }
 
@@ -651,12 +658,21 @@ void ktrace_stop(struct ktrace *kt)
 
 bool ktrace_snapshot(struct ktrace *kt, int i, struct ktrace_thread *out)
 {
+	int j;
+
 	if (i < 0 || i >= kt->nr)
 		return false;
 	pthread_mutex_lock(&kt->lock);
 	drain(kt, &kt->th[i]);
 	*out = kt->th[i].t;
 	pthread_mutex_unlock(&kt->lock);
+	for (j = 0; j < kt->nr_extra; j++) {
+		int fd = kt->th[i].fds[2 + j];
+		uint64_t n;
+
+		if (fd >= 0 && read(fd, &n, sizeof(n)) == sizeof(n))
+			out->extra[j] = n;
+	}
 	return true;
 }
 

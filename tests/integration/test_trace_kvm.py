@@ -164,3 +164,22 @@ def test_trace_needs_root():
         g.kill()
         g.wait()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_trace_on_at_once_with_paused(tmp_path):
+    # The first command after start: the vCPU thread may not have named
+    # itself yet; trace-kvm waits for it instead of failing.
+    sock = tmp_path / "p.sock"
+    g = Running("--kernel", TESTKERNEL, "--append", "pio 1000", "--paused",
+                "--api-sock", sock)
+    try:
+        assert wait_for_socket(sock)
+        c = QMP(sock)
+        on = c.ok("trace-kvm", enable=True)
+        assert on["threads"][0] > 0, on
+        assert on["threads"] == [x["thread-id"] for x in
+                                 c.ok("query-cpus-fast")]
+        c.ok("quit")
+        c.close()
+    finally:
+        g.finish(signal.SIGKILL)
