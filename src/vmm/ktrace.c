@@ -380,37 +380,38 @@ static int perf_open(int id, int tid, enum perf_mode mode)
 		       PERF_FLAG_FD_CLOEXEC);
 }
 
-static void drain(struct ktrace *kt, struct kt_thread *th)
+void ktrace_read_ring(void *meta_page, uint8_t *data, size_t ring_size,
+		      uint8_t *scratch, const struct ktrace_exit_format *f,
+		      int entry_id, struct ktrace_thread *t)
 {
-	struct perf_event_mmap_page *meta = th->ring;
-	uint8_t *data = (uint8_t *)th->ring + kt->page;
+	struct perf_event_mmap_page *meta = meta_page;
 	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
 	uint64_t tail = meta->data_tail;
-	size_t mask = th->ring_size - 1;
+	size_t mask = ring_size - 1;
 
 	while (tail < head) {
 		struct perf_event_header h;
 		const uint8_t *rec;
 		size_t off = tail & mask;
 
-		if (off + sizeof(h) <= th->ring_size) {
+		if (off + sizeof(h) <= ring_size) {
 			memcpy(&h, data + off, sizeof(h));
 		} else {
-			size_t first = th->ring_size - off;
+			size_t first = ring_size - off;
 
 			memcpy(&h, data + off, first);
 			memcpy((uint8_t *)&h + first, data, sizeof(h) - first);
 		}
 		if (h.size < sizeof(h) || tail + h.size > head)
 			break;
-		if (off + h.size <= th->ring_size) {
+		if (off + h.size <= ring_size) {
 			rec = data + off;
 		} else {
-			size_t first = th->ring_size - off;
+			size_t first = ring_size - off;
 
-			memcpy(th->scratch, data + off, first);
-			memcpy(th->scratch + first, data, h.size - first);
-			rec = th->scratch;
+			memcpy(scratch, data + off, first);
+			memcpy(scratch + first, data, h.size - first);
+			rec = scratch;
 		}
 		if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof(h) + 12) {
 			uint64_t ns;
@@ -419,21 +420,26 @@ static void drain(struct ktrace *kt, struct kt_thread *th)
 			memcpy(&ns, rec + sizeof(h), 8);
 			memcpy(&size, rec + sizeof(h) + 8, 4);
 			if (sizeof(h) + 12 + size <= h.size)
-				ktrace_account(&kt->fmt, kt->entry_id,
-					       kt->extra_ids, kt->nr_extra,
-					       &th->t, rec + sizeof(h) + 12,
-					       size, ns);
+				ktrace_account(f, entry_id, NULL, 0, t,
+					       rec + sizeof(h) + 12, size, ns);
 		} else if (h.type == PERF_RECORD_LOST &&
 			   h.size >= sizeof(h) + 16) {
 			uint64_t lost;
 
 			memcpy(&lost, rec + sizeof(h) + 8, 8);
-			th->t.lost += lost;
-			th->t.pending = false;
+			t->lost += lost;
+			t->pending = false;
 		}
 		tail += h.size;
 	}
 	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+static void drain(struct ktrace *kt, struct kt_thread *th)
+{
+	ktrace_read_ring(th->ring, (uint8_t *)th->ring + kt->page,
+			 th->ring_size, th->scratch, &kt->fmt, kt->entry_id,
+			 &th->t);
 }
 
 static void drain_all(struct ktrace *kt)

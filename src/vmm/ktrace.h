@@ -117,4 +117,13 @@ void ktrace_account(const struct ktrace_exit_format *f, int entry_id,
 		    const int *extra_ids, int nr_extra, struct ktrace_thread *t,
 		    const uint8_t *raw, size_t size, uint64_t ns);
 
+/*
+ * Read the records between a perf ring's data_tail and data_head (meta is
+ * its first page, data its ring_size bytes, a power of two; scratch holds
+ * a record that wraps, 64 KiB), account them to t and advance data_tail.
+ */
+void ktrace_read_ring(void *meta, uint8_t *data, size_t ring_size,
+		      uint8_t *scratch, const struct ktrace_exit_format *f,
+		      int entry_id, struct ktrace_thread *t);
+
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <linux/perf_event.h>
 
 #include "vmm/ktrace.h"
 
@@ -176,6 +177,90 @@ static void test_pairing(void **state)
 	}
 }
 
+/* A fake perf ring: records written at head, wrapping at RING bytes. */
+#define RING 256
+static uint8_t ring[RING];
+static struct perf_event_mmap_page meta;
+
+static void ring_put(const void *rec, size_t len)
+{
+	size_t i, off = meta.data_head;
+
+	for (i = 0; i < len; i++)
+		ring[(off + i) % RING] = ((const uint8_t *)rec)[i];
+	meta.data_head += len;
+}
+
+static void put_sample(uint64_t ns, const uint8_t *raw, uint32_t size)
+{
+	uint8_t rec[128];
+	struct perf_event_header h = { PERF_RECORD_SAMPLE, 0,
+				       (uint16_t)((sizeof(h) + 12 + size + 7) &
+						  ~7u) };
+
+	memset(rec, 0, sizeof(rec));
+	memcpy(rec, &h, sizeof(h));
+	memcpy(rec + sizeof(h), &ns, 8);
+	memcpy(rec + sizeof(h) + 8, &size, 4);
+	memcpy(rec + sizeof(h) + 12, raw, size);
+	ring_put(rec, h.size);
+}
+
+static void test_ring(void **state)
+{
+	static struct ktrace_thread t;
+	static uint8_t scratch[65536];
+	struct perf_event_header lh = { PERF_RECORD_LOST, 0, 24 };
+	uint8_t raw[80], lost[24];
+	uint64_t n5 = 5;
+	int round;
+
+	memset(&t, 0, sizeof(t));
+	memset(&meta, 0, sizeof(meta));
+	/* Start near the end so records wrap (header and body both). */
+	meta.data_head = meta.data_tail = 1000 * RING - 20;
+	for (round = 0; round < 20; round++) {
+		size_t n = exit_rec(raw, 2, 0x78); /* SVM hlt */
+
+		put_sample(round * 10000, raw, n);
+		n = type_rec(raw, 115);
+		put_sample(round * 10000 + 5000, raw, n);
+		ktrace_read_ring(&meta, ring, RING, scratch, &fmt, 115, &t);
+		assert_int_equal(meta.data_tail, meta.data_head);
+	}
+	/* A LOST record between an exit and its entry: not timed. */
+	put_sample(900000, raw, exit_rec(raw, 2, 0x78));
+	memcpy(lost, &lh, sizeof(lh));
+	memset(lost + 8, 0, 8);
+	memcpy(lost + 16, &n5, 8);
+	ring_put(lost, sizeof(lost));
+	put_sample(905000, raw, type_rec(raw, 115));
+	ktrace_read_ring(&meta, ring, RING, scratch, &fmt, 115, &t);
+	assert_int_equal(t.lost, 5);
+	assert_int_equal(t.exits, 21);
+	assert_int_equal(t.entries, 21);
+	assert_int_equal(t.nr_reasons, 1);
+	assert_int_equal(t.reasons[0].count, 21);
+	assert_int_equal(t.reasons[0].timed, 20);
+	assert_int_equal(t.reasons[0].sum_ns, 20 * 5000);
+	assert_int_equal(t.reasons[0].hist[12], 20); /* 4096..8191 */
+
+	/* Half a record (head mid-record) is left for the next read. */
+	{
+		uint64_t head = meta.data_head;
+
+		put_sample(1000000, raw, exit_rec(raw, 2, 0x78));
+		meta.data_head = head + 16;
+		ktrace_read_ring(&meta, ring, RING, scratch, &fmt, 115, &t);
+		assert_int_equal(meta.data_tail, head);
+		assert_int_equal(t.exits, 21);
+		meta.data_head = head + 96;
+		ktrace_read_ring(&meta, ring, RING, scratch, &fmt, 115, &t);
+		assert_int_equal(meta.data_tail, head + 96);
+		assert_int_equal(t.exits, 22);
+	}
+}
+
 static void test_bad_format(void **state)
 {
 	struct ktrace_exit_format f;
@@ -189,9 +274,12 @@ static void test_bad_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format),	 cmocka_unit_test(test_names),
-		cmocka_unit_test(test_bucket),	 cmocka_unit_test(test_pairing),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_bucket),
+		cmocka_unit_test(test_pairing),
 		cmocka_unit_test(test_bad_format),
+		cmocka_unit_test(test_ring),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
