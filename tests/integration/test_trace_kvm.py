@@ -79,7 +79,9 @@ def test_trace_counts_this_vms_vcpu_threads(guest):
     assert on["enabled"] and on["threads"] == [tid], on
     assert perf_fds(pid) > 0
     time.sleep(1)
+    c.ok("stop")  # the counters are read one after another: hold them
     r = c.ok("query-trace-kvm")
+    c.ok("cont")
     assert r["enabled"] and r["seconds"] > 0.9, r
     assert "bucket i: 2^i <= ns < 2^(i+1)" in r["buckets"]
     assert "VMX" in r["naming"] and "SVM" in r["naming"]
@@ -88,9 +90,10 @@ def test_trace_counts_this_vms_vcpu_threads(guest):
     check_reasons(v)
     ev = v["events"]
     # The guest's `out %al,$0x80` loop: every one is a kvm_pio, and every
-    # one reaches kvmscope (kvm_userspace_exit).
+    # one reaches kvmscope (kvm_userspace_exit), as do a few kicks (the
+    # stop above) and the odd interrupt; one exit may straddle the start.
     assert ev["kvm_pio"] > 1000, v
-    assert abs(ev["kvm_pio"] - ev["kvm_userspace_exit"]) <= 5, ev
+    assert -1 <= ev["kvm_userspace_exit"] - ev["kvm_pio"] <= 10, ev
     if PVM:
         # kvm_pvm fires no kvm_exit/kvm_entry: said so, no reasons made up.
         assert v["exits"] == 0 and v["reasons"] == [], v
