@@ -165,7 +165,7 @@ static void skip_handler(struct trap_frame *f)
 }
 
 extern char stac_insn[], xgetbv_ud_insn[], xgetbv_gp_insn[], movbe_insn[],
-	rdpru_insn[], clwb_insn[], clflushopt_insn[];
+	rdpru_insn[], clwb_insn[], clflushopt_insn[], invpcid_insn[];
 
 /* Expect exactly one #UD (vector 6) at insn, len bytes long. */
 static int expect_fault(const char *what, u64 count_before, char *insn)
@@ -280,11 +280,23 @@ int scenario_insns(int argc, char **argv)
 		if (expect_fault("clflushopt", before, clflushopt_insn))
 			bad++;
 	}
+	if (!cpuid_bit(7, 0, 1, 10)) {
+		static const u64 desc[2] = { 0, 0 };
+
+		before = fault_count;
+		fault_skip = 5;
+		/* invpcid rax, [rcx]: type 0 */
+		asm volatile(".globl invpcid_insn\n"
+			     "invpcid_insn: .byte 0x66, 0x0f, 0x38, 0x82, 0x01"
+			     : : "a"(0UL), "c"(desc) : "memory");
+		if (expect_fault("invpcid", before, invpcid_insn))
+			bad++;
+	}
 	set_trap_handler(6, NULL);
 	set_trap_handler(13, NULL);
 	if (bad)
 		return 1;
-	printf("insns: rdpru/clwb/clflushopt ok\n");
+	printf("insns: rdpru/clwb/clflushopt/invpcid ok\n");
 	return 0;
 }
 

@@ -132,7 +132,7 @@ def test_stac_clac_xgetbv_and_hidden_instructions():
     assert r.status == 1, r
     for line in ("insns: stac/clac ok", "insns: xgetbv ok",
                  "insns: movbe register form #UD ok",
-                 "insns: rdpru/clwb/clflushopt ok"):
+                 "insns: rdpru/clwb/clflushopt/invpcid ok"):
         assert line in r.out, r
     with open("/proc/cpuinfo") as f:
         flags = f.read()
