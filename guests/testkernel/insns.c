@@ -165,7 +165,7 @@ static void skip_handler(struct trap_frame *f)
 }
 
 extern char stac_insn[], xgetbv_ud_insn[], xgetbv_gp_insn[], movbe_insn[],
-	rdpru_insn[], clwb_insn[], clflushopt_insn[];
+	rdpru_insn[], clwb_insn[], clflushopt_insn[], invpcid_insn[];
 
 /* Expect exactly one #UD (vector 6) at insn, len bytes long. */
 static int expect_fault(const char *what, u64 count_before, char *insn)
@@ -280,10 +280,83 @@ int scenario_insns(int argc, char **argv)
 		if (expect_fault("clflushopt", before, clflushopt_insn))
 			bad++;
 	}
+	if (!cpuid_bit(7, 0, 1, 10)) {
+		static const u64 desc[2] = { 0, 0 };
+
+		before = fault_count;
+		fault_skip = 5;
+		/* invpcid rax, [rcx]: type 0 */
+		asm volatile(".globl invpcid_insn\n"
+			     "invpcid_insn: .byte 0x66, 0x0f, 0x38, 0x82, 0x01"
+			     : : "a"(0UL), "c"(desc) : "memory");
+		if (expect_fault("invpcid", before, invpcid_insn))
+			bad++;
+	}
 	set_trap_handler(6, NULL);
 	set_trap_handler(13, NULL);
 	if (bad)
 		return 1;
-	printf("insns: rdpru/clwb/clflushopt ok\n");
+	printf("insns: rdpru/clwb/clflushopt/invpcid ok\n");
+	return 0;
+}
+
+/*
+ * rdmsr/wrmsr of an MSR; returns whether it faulted (#GP), with
+ * skip_handler stepping over the 2-byte instruction.
+ */
+static bool msr_faults(u32 msr, bool write, u64 value)
+{
+	u64 before = fault_count;
+	u32 lo = (u32)value, hi = value >> 32;
+
+	fault_skip = 2;
+	if (write)
+		asm volatile("wrmsr" : : "c"(msr), "a"(lo), "d"(hi) : "memory");
+	else
+		asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+	return fault_count != before;
+}
+
+/*
+ * MSRs exist when the CPUID says their feature does: SPEC_CTRL (IBRS,
+ * SSBD; AMD IBRS), PRED_CMD (IBPB), FLUSH_CMD (L1D_FLUSH),
+ * ARCH_CAPABILITIES. Where the feature is absent every access is #GP.
+ */
+int scenario_msrs(int argc, char **argv)
+{
+	bool spec = cpuid_bit(7, 0, 3, 26) || cpuid_bit(7, 0, 3, 31) ||
+		    cpuid_bit(0x80000008, 0, 1, 14);
+	bool ibpb = cpuid_bit(7, 0, 3, 26) || cpuid_bit(0x80000008, 0, 1, 12);
+	bool l1d = cpuid_bit(7, 0, 3, 28);
+	bool arch_caps = cpuid_bit(7, 0, 3, 29);
+	int bad = 0;
+
+	set_trap_handler(13, skip_handler);
+	if (msr_faults(0x48, false, 0) == spec ||
+	    msr_faults(0x48, true, 0) == spec) {
+		printf("msrs: SPEC_CTRL %s but access %s\n",
+		       spec ? "in CPUID" : "hidden", spec ? "faults" : "works");
+		bad++;
+	}
+	if (msr_faults(0x49, true, 0) == ibpb) {
+		printf("msrs: PRED_CMD %s but write %s\n",
+		       ibpb ? "in CPUID" : "hidden", ibpb ? "faults" : "works");
+		bad++;
+	}
+	if (msr_faults(0x10b, true, 0) == l1d) {
+		printf("msrs: FLUSH_CMD %s but write %s\n",
+		       l1d ? "in CPUID" : "hidden", l1d ? "faults" : "works");
+		bad++;
+	}
+	if (msr_faults(0x10a, false, 0) == arch_caps) {
+		printf("msrs: ARCH_CAPABILITIES %s but read %s\n",
+		       arch_caps ? "in CPUID" : "hidden",
+		       arch_caps ? "faults" : "works");
+		bad++;
+	}
+	set_trap_handler(13, NULL);
+	if (bad)
+		return 1;
+	printf("msrs: SPEC_CTRL PRED_CMD FLUSH_CMD ARCH_CAPABILITIES follow CPUID\n");
 	return 0;
 }

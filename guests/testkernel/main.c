@@ -43,6 +43,7 @@ int scenario_mxcsr(int argc, char **argv); /* mxcsr.c */
 int scenario_intn(int argc, char **argv); /* insns.c */
 int scenario_int1(int argc, char **argv); /* insns.c */
 int scenario_insns(int argc, char **argv); /* insns.c */
+int scenario_msrs(int argc, char **argv); /* insns.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -55,6 +56,7 @@ static const struct scenario scenarios[] = {
 	{ "intn", "", scenario_intn },
 	{ "int1", "", scenario_int1 },
 	{ "insns", "", scenario_insns },
+	{ "msrs", "", scenario_msrs },
 	{ "fwait", "", scenario_fwait },
 	{ "mxcsr", "", scenario_mxcsr },
 	{ "user", "[N]", scenario_user },

@@ -13,7 +13,8 @@
  *   such form: movbe (0f 38 f0/f1) in its register form (always #UD) or
  *   without CPUID.1:ECX.MOVBE; rdpru (0f 01 fd) without CPUID
  *   0x80000008:EBX.RDPRU; clwb (66 0f ae /6, memory) without CPUID 7
- *   EBX.CLWB; clflushopt (66 0f ae /7, memory) without EBX.CLFLUSHOPT.
+ *   EBX.CLWB; clflushopt (66 0f ae /7, memory) without EBX.CLFLUSHOPT;
+ *   invpcid (66 0f 38 82, memory) without CPUID 7 EBX.INVPCID.
  *   With the bit present these are declined: the guest stops with the
  *   diagnostic rather than a guessed result.
  */
@@ -142,6 +143,16 @@ static bool complete_hidden(struct fallback_ctx *c)
 			return raise_ud(c, "rdpru",
 					"RDPRU is not in the guest's CPUID: delivered #UD");
 		return fallback_decline(c, "rdpru", "not completed");
+	}
+	if (c->len >= 5 && b[0] == 0x66 && b[1] == 0x0f && b[2] == 0x38 &&
+	    b[3] == 0x82) {
+		if ((b[4] >> 6) == 3)
+			return raise_ud(c, "invpcid",
+					"the register form does not exist: delivered #UD");
+		if (!fallback_cpuid_bit(c, 7, 0, EBX, 10))
+			return raise_ud(c, "invpcid",
+					"INVPCID is not in the guest's CPUID: delivered #UD");
+		return fallback_decline(c, "invpcid", "not completed");
 	}
 	if (c->len >= 4 && b[0] == 0x66 && b[1] == 0x0f && b[2] == 0xae) {
 		modrm = b[3];

@@ -14,6 +14,7 @@
 
 #include "arch/x86/cpuid.h"
 #include "arch/x86/irq_routing.h"
+#include "arch/x86/msr_filter.h"
 #include "arch/x86/regs.h"
 #include "devices/legacy.h"
 #include "devices/serial.h"
@@ -229,6 +230,25 @@ static int setup_lapic(struct vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * MSRs of features the guest's CPUID hides raise #GP. Without KVM's MSR
+ * filter the guest reaches KVM's emulation of them, as it did before: say
+ * so once, it is not fatal.
+ */
+static void install_msr_filter(struct vm *vm, struct kvm_cpuid2 *cpuid)
+{
+	int n, r = msr_filter_install(vm->kvm.fd, vm->fd, cpuid, &n);
+
+	if (r == -ENOTSUP)
+		log_info("KVM has no MSR filter (KVM_CAP_X86_MSR_FILTER): MSRs of hidden CPUID features stay accessible");
+	else if (r)
+		log_warn("KVM_X86_SET_MSR_FILTER failed: %s; MSRs of hidden CPUID features stay accessible",
+			 strerror(-r));
+	else if (n)
+		log_debug("MSR filter: %d MSRs of hidden CPUID features raise #GP",
+			  n);
+}
+
 static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
 {
 	struct cpuid_params p = {
@@ -245,11 +265,16 @@ static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
 	if (!c)
 		return errmsg_set(err, ENOMEM, "out of memory");
 	r = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	if (r < 0) {
+		r = errmsg_set(err, errno, "vCPU %d: KVM_SET_CPUID2 failed: %s",
+			       vcpu->id, strerror(errno));
+		free(c);
+		return r;
+	}
+	/* The MSR filter is VM-wide; every vCPU has the same features. */
+	if (vcpu->id == 0)
+		install_msr_filter(vm, c);
 	free(c);
-	if (r < 0)
-		return errmsg_set(err, errno,
-				  "vCPU %d: KVM_SET_CPUID2 failed: %s",
-				  vcpu->id, strerror(errno));
 	r = setup_lapic(vcpu);
 	if (r)
 		return errmsg_set(err, -r, "vCPU %d: LAPIC setup failed: %s",
