@@ -167,6 +167,14 @@ static int take_sample(struct qmp *q, struct top_sample *s)
 	    qmp_call(q, "query-stats", json_pack("{s:s}", "target", "vm"),
 		     &s->stats_vm, err, sizeof(err)) < 0)
 		return -1;
+	/* In-kernel exits while someone (root) has trace-kvm on. */
+	if (qmp_call(q, "query-trace-kvm", NULL, &s->trace, err, sizeof(err)) <
+	    0)
+		return -1;
+	if (s->trace && !json_is_true(json_object_get(s->trace, "enabled"))) {
+		json_decref(s->trace);
+		s->trace = NULL;
+	}
 	return 0;
 }
 

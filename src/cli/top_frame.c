@@ -41,6 +41,7 @@ void top_sample_free(struct top_sample *s)
 	json_decref(s->cpus);
 	json_decref(s->stats_vcpu);
 	json_decref(s->stats_vm);
+	json_decref(s->trace);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -327,6 +328,94 @@ static void render_cpus(FILE *out, const struct top_sample *prev,
 	}
 }
 
+/* The vCPU object of a query-trace-kvm reply for cpu. */
+static json_t *trace_vcpu(json_t *trace, int cpu)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(
+		json_object_get(trace, "vcpus"), i,
+		v) if (json_integer_value(json_object_get(v, "cpu")) ==
+		       cpu) return v;
+	return NULL;
+}
+
+static json_t *trace_reason(json_t *v, const char *name)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(
+		json_object_get(v, "reasons"), i,
+		r) if (!strcmp(json_string_value(json_object_get(r, "name")) ?:
+									       "",
+			       name)) return r;
+	return NULL;
+}
+
+/* In-kernel exits and events per second, from trace-kvm (root, on). */
+static void render_trace(FILE *out, struct rank_list *l, json_t *prev,
+			 json_t *cur, double dt)
+{
+	json_t *v, *r, *pv, *pr, *n;
+	const char *k;
+	size_t i, j;
+
+	l->nr = 0;
+	json_array_foreach(json_object_get(cur, "vcpus"), i, v)
+	{
+		pv = trace_vcpu(prev,
+				json_integer_value(json_object_get(v, "cpu")));
+		json_array_foreach(json_object_get(v, "reasons"), j, r)
+		{
+			const char *name =
+				json_string_value(json_object_get(r, "name"));
+			double c =
+				json_number_value(json_object_get(r, "count"));
+			double t =
+				json_number_value(json_object_get(r, "timed"));
+			double s =
+				json_number_value(json_object_get(r, "sum-ns"));
+
+			pr = name && pv ? trace_reason(pv, name) : NULL;
+			if (!name)
+				continue;
+			if (pr) {
+				c -= json_number_value(
+					json_object_get(pr, "count"));
+				t -= json_number_value(
+					json_object_get(pr, "timed"));
+				s -= json_number_value(
+					json_object_get(pr, "sum-ns"));
+			}
+			rank_add(l, name, c / dt, t > 0 ? s / t : -1);
+		}
+	}
+	fputs("in-kernel exits/s by reason (trace-kvm):\n", out);
+	rank_print(out, l);
+	l->nr = 0;
+	json_array_foreach(json_object_get(cur, "vcpus"), i, v)
+	{
+		pv = trace_vcpu(prev,
+				json_integer_value(json_object_get(v, "cpu")));
+		json_object_foreach(json_object_get(v, "events"), k, n)
+		{
+			json_t *p =
+				pv ? json_object_get(
+					     json_object_get(pv, "events"), k) :
+				     NULL;
+
+			rank_add(l, k,
+				 (json_number_value(n) - json_number_value(p)) /
+					 dt,
+				 -1);
+		}
+	}
+	fputs("in-kernel events/s (trace-kvm):\n", out);
+	rank_print(out, l);
+}
+
 void top_render(FILE *out, const char *sock, const struct top_sample *prev,
 		const struct top_sample *cur, const struct top_rips *rips,
 		const struct symbols *syms)
@@ -411,6 +500,8 @@ void top_render(FILE *out, const char *sock, const struct top_sample *prev,
 			      out);
 		}
 	}
+	if (l && prev && prev->trace && cur->trace && dt > 0)
+		render_trace(out, l, prev->trace, cur->trace, dt);
 	free(l);
 	render_rips(out, rips, syms);
 }

@@ -21,6 +21,7 @@ struct top_sample {
 	json_t *cpus; /* query-cpus-fast */
 	json_t *stats_vcpu; /* query-stats target=vcpu */
 	json_t *stats_vm; /* query-stats target=vm */
+	json_t *trace; /* query-trace-kvm, while trace-kvm is on */
 	char stats_err[160];
 };
 

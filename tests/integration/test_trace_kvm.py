@@ -186,3 +186,24 @@ def test_trace_on_at_once_with_paused(tmp_path):
         c.close()
     finally:
         g.finish(signal.SIGKILL)
+
+
+def test_top_shows_in_kernel_events_while_tracing(guest):
+    g, c, sock = guest
+    c.ok("trace-kvm", enable=True)
+    p = subprocess.run([str(KVMSCOPE), "top", "--once", "--interval", "0.5",
+                        str(sock)], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 0, p
+    ev = p.stdout.split("in-kernel events/s (trace-kvm):\n")[1]
+    rates = {}
+    for line in ev.splitlines():
+        if not line.startswith("  "):
+            break
+        name, rate = line.split()[:2]
+        rates[name] = float(rate.rstrip("/s"))
+    # The PIO loop: about as many kvm_pio as userspace exits per second.
+    assert rates["kvm_pio"] > 1000, p.stdout
+    assert abs(rates["kvm_pio"] - rates["kvm_userspace_exit"]) < \
+        0.05 * rates["kvm_pio"], p.stdout
+    assert "in-kernel exits/s by reason (trace-kvm):" in p.stdout

@@ -94,6 +94,15 @@ static void test_frame(void **state)
 		"{\"name\": \"io.0x80.out.count\", \"value\": 2100},"
 		"{\"name\": \"io.0x3f8.out.count\", \"value\": 70},"
 		"{\"name\": \"mmio.unclaimed.0xd0000000.count\", \"value\": 40}]}]");
+	a.trace = j(
+		"{\"enabled\": true, \"vcpus\": [{\"cpu\": 0, \"reasons\": ["
+		"{\"name\": \"HLT\", \"count\": 10, \"timed\": 10, \"sum-ns\": 1000}],"
+		" \"events\": {\"kvm_pio\": 50, \"kvm_msr\": 1}}]}");
+	b.trace = j(
+		"{\"enabled\": true, \"vcpus\": [{\"cpu\": 0, \"reasons\": ["
+		"{\"name\": \"HLT\", \"count\": 30, \"timed\": 30, \"sum-ns\": 9000},"
+		" {\"name\": \"CPUID\", \"count\": 4, \"timed\": 4, \"sum-ns\": 400}],"
+		" \"events\": {\"kvm_pio\": 250, \"kvm_msr\": 1}}]}");
 	top_rips_add(&rips, 0, 0x103104);
 	top_rips_add(&rips, 0, 0x103104);
 	top_rips_add(&rips, 0, 0x103106);
@@ -115,6 +124,14 @@ static void test_frame(void **state)
 	assert_non_null(
 		strstr(out, "top MMIO regions:\n  unclaimed 0xd0000000 "));
 	assert_non_null(strstr(out, "hottest RIPs (4 samples):\n  0x103104 "));
+	/* trace-kvm: HLT (30 - 10) / 2 s, avg (9000 - 1000) / 20 ns. */
+	assert_non_null(strstr(
+		out, "in-kernel exits/s by reason (trace-kvm):\n  HLT "));
+	assert_non_null(strstr(out, "10/s  avg 400 ns\n  CPUID "));
+	assert_non_null(strstr(out, "2/s  avg 100 ns\n"));
+	assert_non_null(
+		strstr(out, "in-kernel events/s (trace-kvm):\n  kvm_pio "));
+	assert_null(strstr(out, "kvm_msr"));
 	assert_non_null(strstr(out, "50.0%"));
 	free(out);
 
