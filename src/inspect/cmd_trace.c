@@ -23,6 +23,7 @@
 	"npf); isa<I>-<N> where the format names none"
 
 static struct ktrace *tracer;
+static struct vm *tracer_vm; /* whose vCPU threads */
 static struct ktrace_thread *frozen; /* the last results after 'off' */
 static int nr_frozen;
 static double frozen_seconds;
@@ -54,6 +55,25 @@ static void freeze(void)
 			 ktrace_extra_name(tracer, i));
 }
 
+static void tracer_end(void)
+{
+	freeze();
+	ktrace_stop(tracer);
+	tracer = NULL;
+	tracer_vm = NULL;
+}
+
+/*
+ * The VM ends (quit, a signal, a reboot that builds a new VM): its
+ * threads go, so does the tracer; the results stay for the next VM's
+ * query-trace-kvm to show until trace-kvm is turned on again.
+ */
+static void on_vm_state(void *opaque, const struct vm_state_event *ev)
+{
+	if (ev->kind == VM_STATE_END && tracer && tracer_vm == opaque)
+		tracer_end();
+}
+
 static const char *const enable_only[] = { "enable", NULL };
 
 /* {"enabled", "method", "tracefs", "threads": [tid...]} */
@@ -64,6 +84,8 @@ static int api_cmd_trace_kvm(struct api_ctx *ctx, json_t *args, json_t **ret,
 	bool on;
 	int r, i;
 
+	if (tracer && tracer_vm != vm) /* a VM that ended without END */
+		tracer_end();
 	r = api_args_only(args, enable_only, err);
 	if (!r)
 		r = api_arg_bool(args, "enable", &on, NULL, err);
@@ -92,13 +114,20 @@ static int api_cmd_trace_kvm(struct api_ctx *ctx, json_t *args, json_t **ret,
 		free(tids);
 		if (r)
 			return r;
+		tracer_vm = vm;
+		if (vm_add_state_listener(vm, on_vm_state, vm) < 0) {
+			ktrace_stop(tracer);
+			tracer = NULL;
+			return errmsg_set(
+				err, ENOSPC,
+				"trace-kvm: no room for a state listener");
+		}
 		free(frozen);
 		frozen = NULL;
 		nr_frozen = 0;
 	} else if (!on && tracer) {
-		freeze();
-		ktrace_stop(tracer);
-		tracer = NULL;
+		vm_remove_state_listener(tracer_vm, on_vm_state, tracer_vm);
+		tracer_end();
 	}
 	*ret = json_pack("{s:b, s:s, s:s}", "enabled", tracer != NULL, "method",
 			 "perf_event_open", "tracefs",

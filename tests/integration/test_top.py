@@ -8,7 +8,9 @@ import subprocess
 
 import pytest
 
-from conftest import KVMSCOPE, TESTKERNEL, Running, wait_for_socket
+import time
+
+from conftest import KVMSCOPE, QMP, TESTKERNEL, Running, wait_for_socket
 
 TESTKERNEL64 = str(TESTKERNEL) + "64"  # the same link, with symbols
 
@@ -57,6 +59,12 @@ def guest(tmp_path_factory):
     g = Running("--kernel", TESTKERNEL, "--append", "pio 2000000000",
                 "--cpus", "2", "--api-sock", sock)
     assert wait_for_socket(sock), g.finish(signal.SIGKILL)
+    for _ in range(500):  # bound, then listening
+        try:
+            QMP(sock).close()
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.02)
     yield sock
     r = g.finish(signal.SIGTERM)
     assert r.status == 130, r

@@ -42,11 +42,23 @@ def guest(tmp_path):
     g = Running("--kernel", TESTKERNEL, "--append", "pio 2000000000",
                 "--api-sock", sock)
     assert wait_for_socket(sock), g.finish(signal.SIGKILL)
-    c = QMP(sock)
+    c = connect(sock)
     yield g, c, sock
     c.close()
     if g.p.poll() is None:
         g.finish(signal.SIGKILL)
+
+
+def connect(sock, timeout=10):
+    """QMP on sock, retried while it is bound but not listening yet."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            return QMP(sock)
+        except ConnectionRefusedError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def perf_fds(pid):
@@ -158,7 +170,7 @@ def test_trace_needs_root():
         stderr=subprocess.PIPE)
     try:
         assert wait_for_socket(sock), g.stderr.read()
-        c = QMP(sock)
+        c = connect(sock)
         e = c.execute("trace-kvm", enable=True)
         assert "error" in e, e
         assert "root" in e["error"]["desc"], e
@@ -177,7 +189,7 @@ def test_trace_on_at_once_with_paused(tmp_path):
                 "--api-sock", sock)
     try:
         assert wait_for_socket(sock)
-        c = QMP(sock)
+        c = connect(sock)
         on = c.ok("trace-kvm", enable=True)
         assert on["threads"][0] > 0, on
         assert on["threads"] == [x["thread-id"] for x in
