@@ -718,6 +718,8 @@ static const struct {
 	{ "read-memory", fmt_read_memory },
 	{ "write-memory", fmt_write_memory },
 	{ "search-memory", fmt_search },
+	{ "trace-kvm", ctl_fmt_trace_kvm },
+	{ "query-trace-kvm", ctl_fmt_query_trace_kvm },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)

@@ -20,4 +20,8 @@ void ctl_print_json(FILE *out, json_t *v);
 /* Classic 16-bytes-per-line hex + ASCII dump; repeated lines become "*". */
 void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len);
 
+/* Formatters of ctl_format_trace.c (0, or -1: show the JSON). */
+int ctl_fmt_trace_kvm(FILE *out, json_t *ret);
+int ctl_fmt_query_trace_kvm(FILE *out, json_t *ret);
+
 #endif

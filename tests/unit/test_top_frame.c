@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "cli/ctl_format.h"
 #include "cli/top_frame.h"
 
 static json_t *j(const char *text)
@@ -158,10 +159,42 @@ static void test_frame(void **state)
 	free(s2);
 }
 
+/* ctl's query-trace-kvm: the reason table and its histogram as bars. */
+static void test_ctl_trace(void **state)
+{
+	json_t *r = j(
+		"{\"enabled\": true, \"seconds\": 1.5, \"naming\": \"VMX\","
+		" \"vcpus\": [{\"cpu\": 0, \"thread-id\": 42, \"exits\": 12,"
+		" \"entries\": 12, \"lost\": 0, \"reasons\": [{\"name\": \"HLT\","
+		" \"count\": 12, \"timed\": 12, \"sum-ns\": 30000, \"avg-ns\": 2500,"
+		" \"max-ns\": 9000, \"histogram\": [0,0,0,0,0,0,0,0,0,0,0,4,8,0,0,0,"
+		"0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}], \"events\": {\"kvm_msr\": 3,"
+		" \"kvm_pio\": 0}}]}");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_int_equal(ctl_fmt_query_trace_kvm(f, r), 0);
+	fclose(f);
+	fputs(buf, stderr);
+	assert_non_null(strstr(buf, "vCPU 0 (thread 42): 12 exits"));
+	assert_non_null(strstr(buf, "  HLT "));
+	/* Buckets 11 (2048..4095 ns) and 12 (4096..8191): 4 and 8. */
+	assert_non_null(strstr(buf, "   2us-4us             4 |"
+				    "####################\n"));
+	assert_non_null(strstr(buf,
+			       "   4us-8us             8 |"
+			       "########################################\n"));
+	assert_non_null(strstr(buf, "  events: kvm_msr 3\n"));
+	free(buf);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frame),
+		cmocka_unit_test(test_ctl_trace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
