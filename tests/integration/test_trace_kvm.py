@@ -224,3 +224,29 @@ def test_top_shows_in_kernel_events_while_tracing(guest):
     assert abs(rates["kvm_pio"] - rates["kvm_userspace_exit"]) < \
         0.05 * rates["kvm_pio"], p.stdout
     assert "in-kernel exits/s by reason (trace-kvm):" in p.stdout
+
+
+def test_trace_without_tracefs_mounted(tmp_path):
+    # tracefs unmounted in a private mount namespace only: the host's
+    # mount (and anyone using it) is untouched.
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root and unshare(1) for a private mount namespace")
+    sock = tmp_path / "n.sock"
+    script = ("umount %s 2>/dev/null; umount /sys/kernel/debug/tracing "
+              "2>/dev/null; exec %s run --kernel %s --append 'pio "
+              "2000000000' --api-sock %s" % (TRACEFS, KVMSCOPE, TESTKERNEL,
+                                              sock))
+    g = subprocess.Popen(["unshare", "--mount", "--propagation", "private",
+                          "sh", "-c", script], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    try:
+        assert wait_for_socket(sock), g.stderr.read()
+        c = connect(sock)
+        e = c.execute("trace-kvm", enable=True)["error"]["desc"]
+        assert "tracefs is not mounted" in e, e
+        assert "mount -t tracefs nodev /sys/kernel/tracing" in e, e
+        c.close()
+    finally:
+        g.kill()
+        g.wait()
+    assert os.path.isdir(TRACEFS + "/events/kvm")  # still mounted here
