@@ -155,9 +155,9 @@ static const char *fmt_ns(uint64_t ns, char *buf, size_t size)
 {
 	if (ns < 10000)
 		snprintf(buf, size, "%" PRIu64 " ns", ns);
-	else if (ns < 10000000)
+	else if (ns < 1000000)
 		snprintf(buf, size, "%.1f us", ns / 1e3);
-	else if (ns < 10000000000ULL)
+	else if (ns < 1000000000ULL)
 		snprintf(buf, size, "%.1f ms", ns / 1e6);
 	else
 		snprintf(buf, size, "%.1f s", ns / 1e9);
