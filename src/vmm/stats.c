@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/log.h"
 #include "vmm/stats.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -40,6 +41,9 @@ void stats_setup(long tsc_khz)
 		stats_clock.tsc = false;
 		stats_clock.mult = 1ULL << 32;
 	}
+	log_debug("exit statistics: %s, clock %s (TSC %ld kHz)",
+		  stats_clock.enabled ? "on" : "off (KVMSCOPE_NO_EXIT_STATS)",
+		  stats_clock.tsc ? "rdtsc" : "CLOCK_MONOTONIC", tsc_khz);
 }
 
 static struct stats_hist *io_hist(struct vcpu_stats *s, uint64_t key)

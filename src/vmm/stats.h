@@ -5,7 +5,9 @@
  * from KVM_RUN returning to the next KVM_RUN (what kvmscope spent on the
  * exit) goes into a log2 histogram, per reason and, for I/O, per port and
  * direction and per MMIO region (the bus range that claimed it, or the
- * 4 KiB page of an unclaimed access). Time inside KVM_RUN is guest time.
+ * 4 KiB page of an unclaimed access). Time inside KVM_RUN is guest time;
+ * time parked (the VM paused) is neither. Reasons never seen have no
+ * entries in query-stats (query-stats-schemas lists them all).
  *
  * Hot path: no locks. A vCPU's record is written only by its own thread
  * (plain read-modify-write, relaxed atomic stores); readers on other
