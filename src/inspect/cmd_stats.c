@@ -42,6 +42,7 @@ static const char *const provider_names[NR_PROV] = { "kvm", "kvmscope" };
 struct stats_req {
 	bool on[NR_PROV];
 	json_t *names[NR_PROV]; /* borrowed JSON array, NULL: every name */
+	bool explicit; /* providers= given: a missing one is an error */
 };
 
 static bool wanted(const struct stats_req *rq, enum provider p,
@@ -393,6 +394,9 @@ int api_cmd_query_stats(struct api_ctx *ctx, json_t *args, json_t **ret,
 	for (p = 0; p < NR_PROV; p++) {
 		if (!rq.on[p])
 			continue;
+		/* A kernel without binary stats: kvmscope's alone, unless asked. */
+		if (p == PROV_KVM && vm->kvm_stats_fd < 0 && !rq.explicit)
+			continue;
 		if (vm_target) {
 			if (p == PROV_KVMSCOPE) {
 				add_result(list, p, NULL,
@@ -552,6 +556,8 @@ int api_cmd_query_stats_schemas(struct api_ctx *ctx, json_t *args, json_t **ret,
 	for (p = 0; p < NR_PROV; p++) {
 		if (want >= 0 && p != want)
 			continue;
+		if (p == PROV_KVM && want < 0 && vm->kvm_stats_fd < 0)
+			continue; /* no binary stats on this kernel */
 		if (p == PROV_KVM) {
 			/* QEMU: the VM's, then the first vCPU's. */
 			if (kvm_descs(vm->kvm_stats_fd, &vm->kvm_stats, err) ||
