@@ -87,6 +87,7 @@ static int parse_providers(json_t *args, struct stats_req *rq,
 			rq->on[p] = true;
 		return 0;
 	}
+	rq->explicit = true;
 	if (!json_is_array(list))
 		return errmsg_set(
 			err, EINVAL,

@@ -14,9 +14,16 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "inspect/handlers.h"
 #include "vmm/kvm_stats.h"
 #include "vmm/stats.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
 
 static void test_bucket_boundaries(void **state)
 {
@@ -231,6 +238,169 @@ static void test_kvm_stats_parse(void **state)
 	kvm_stats_free(st);
 }
 
+/* A real KVM stats file of this project's host (a fuzz seed), by fd. */
+static void test_kvm_stats_open_host_file(void **state)
+{
+	const char *root = getenv("KVMSCOPE_SOURCE_ROOT");
+	char path[512];
+	uint8_t buf[16384];
+	struct errmsg err = { { 0 } };
+	struct kvm_stats *st;
+	uint64_t *vals;
+	ssize_t n;
+	size_t i;
+	int fd, mfd, found = 0;
+
+	snprintf(path, sizeof(path), "%s/tests/fuzz/seeds/kvm_stats/host_vcpu",
+		 root ? root : ".");
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	assert_true(n > 24);
+	mfd = memfd_create("stats", 0);
+	assert_int_equal(write(mfd, buf, n), n);
+	assert_int_equal(kvm_stats_open(mfd, &st, &err), 0);
+	assert_int_equal(st->nr, 47);
+	vals = malloc(st->data_size);
+	assert_non_null(vals);
+	assert_int_equal(kvm_stats_read(st, vals, &err), 0);
+	for (i = 0; i < st->nr; i++) {
+		if (!strcmp(st->stats[i].name, "halt_wait_hist")) {
+			assert_string_equal(
+				kvm_stat_type_name(st->stats[i].flags),
+				"log2-histogram");
+			assert_int_equal(st->stats[i].exponent, -9);
+			found++;
+		}
+		if (!strcmp(st->stats[i].name, "exits"))
+			found++;
+	}
+	assert_int_equal(found, 2);
+	free(vals);
+	kvm_stats_free(st);
+	close(mfd);
+	/* a truncated file is refused, not read past */
+	mfd = memfd_create("stats", 0);
+	assert_int_equal(write(mfd, buf, 200), 200);
+	assert_int_equal(kvm_stats_open(mfd, &st, &err), -EIO);
+	close(mfd);
+	assert_int_equal(kvm_stats_open(-1, &st, &err), -ENOTSUP);
+}
+
+static void nop_read(void *o, uint64_t off, uint8_t *d, uint32_t len)
+{
+}
+
+static void nop_write(void *o, uint64_t off, const uint8_t *d, uint32_t len)
+{
+}
+
+static const struct bus_ops nop_ops = { .read = nop_read, .write = nop_write };
+
+static json_t *find_stat(json_t *stats, const char *name)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(
+		stats, i,
+		e) if (!strcmp(json_string_value(json_object_get(e, "name")),
+			       name)) return json_object_get(e, "value");
+	return NULL;
+}
+
+/* MMIO regions named by the device that claimed them, in both outputs. */
+static void test_query_stats_names_regions(void **state)
+{
+	static struct vm vm;
+	struct vcpu *cpu = calloc(1, sizeof(*cpu));
+	struct vcpu *cpus[1] = { cpu };
+	struct api_ctx ctx = { .vm = &vm };
+	struct errmsg err = { { 0 } };
+	json_t *args, *ret = NULL, *stats;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	assert_non_null(cpu);
+	memset(&vm, 0, sizeof(vm));
+	assert_int_equal(vm_init_bare(&vm), 0);
+	bus_init(&vm.pio, "pio");
+	bus_init(&vm.mmio, "mmio");
+	assert_int_equal(bus_register(&vm.mmio, 0xfed00000, 0x1000, &nop_ops,
+				      NULL, "hpet"),
+			 0);
+	vm.nr_vcpus = 1;
+	vm.vcpus = cpus;
+	cpu->vm = &vm;
+	cpu->kvm_stats_fd = -1;
+	stats_clock.enabled = true;
+	stats_clock.tsc = false;
+	stats_clock.mult = 1ULL << 32;
+
+	/* two claimed accesses of 100 ns, one unclaimed of 3000 ns */
+	cpu->stats.t_exit = 0;
+	cpu->stats.pending = true;
+	cpu->stats.reason = 6; /* KVM_EXIT_MMIO */
+	stats_note_io(&cpu->stats, STATS_IO_MMIO_RANGE, 0);
+	stats_close_exit(&cpu->stats, 100);
+	cpu->stats.pending = true;
+	stats_note_io(&cpu->stats, STATS_IO_MMIO_RANGE, 0);
+	stats_close_exit(&cpu->stats, 100);
+	cpu->stats.pending = true;
+	stats_note_io(&cpu->stats, STATS_IO_MMIO_UNCLAIMED, 0xd0000);
+	stats_close_exit(&cpu->stats, 3000);
+
+	args = json_pack("{s:s, s:[{s:s}]}", "target", "vm", "providers",
+			 "provider", "kvmscope");
+	assert_int_equal(api_cmd_query_stats(&ctx, args, &ret, &err), 0);
+	json_decref(args);
+	assert_int_equal(json_array_size(ret), 1);
+	stats = json_object_get(json_array_get(ret, 0), "stats");
+	assert_int_equal(json_integer_value(find_stat(
+				 stats, "mmio.hpet.0xfed00000.count")),
+			 2);
+	assert_int_equal(
+		json_integer_value(json_array_get(
+			find_stat(stats, "mmio.hpet.0xfed00000.latency-ns"),
+			6)),
+		2);
+	assert_int_equal(json_integer_value(find_stat(
+				 stats, "mmio.unclaimed.0xd0000000.count")),
+			 1);
+	assert_int_equal(json_integer_value(find_stat(stats, "exits")), 3);
+	json_decref(ret);
+
+	/* no binary stats here: kvm is left out unless asked for */
+	args = json_pack("{s:s}", "target", "vcpu");
+	assert_int_equal(api_cmd_query_stats(&ctx, args, &ret, &err), 0);
+	json_decref(args);
+	assert_int_equal(json_array_size(ret), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(ret, 0), "provider")),
+			    "kvmscope");
+	stats = json_object_get(json_array_get(ret, 0), "stats");
+	assert_int_equal(
+		json_integer_value(find_stat(stats, "exit.mmio.count")), 3);
+	json_decref(ret);
+	args = json_pack("{s:s, s:[{s:s}]}", "target", "vcpu", "providers",
+			 "provider", "kvm");
+	assert_int_equal(api_cmd_query_stats(&ctx, args, &ret, &err), -EIO);
+	json_decref(args);
+
+	mem = open_memstream(&text, &len);
+	assert_non_null(mem);
+	stats_print_table(&vm, mem);
+	fclose(mem);
+	assert_non_null(strstr(text, "exits: 3 total"));
+	assert_non_null(strstr(text, "exits: MMIO "));
+	assert_non_null(strstr(text, "exits: mmio hpet 0xfed00000 "));
+	assert_non_null(strstr(text, "exits: mmio unclaimed 0xd0000000 "));
+	free(text);
+	free(cpu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +409,8 @@ int main(void)
 		cmocka_unit_test(test_exit_record_and_io_slots),
 		cmocka_unit_test(test_reason_names),
 		cmocka_unit_test(test_kvm_stats_parse),
+		cmocka_unit_test(test_kvm_stats_open_host_file),
+		cmocka_unit_test(test_query_stats_names_regions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
