@@ -165,8 +165,11 @@ int ctl_fmt_query_stats_schemas(FILE *out, json_t *r)
 			unit = json_string_value(json_object_get(s, "unit"));
 			if (!name || !type)
 				return -1;
-			fprintf(out, "  %-40s %-16s %s", name, type,
-				unit ? unit : "");
+			if (unit)
+				fprintf(out, "  %-40s %-16s %s", name, type,
+					unit);
+			else
+				fprintf(out, "  %-40s %s", name, type);
 			if (json_integer_value(json_object_get(s, "exponent")))
 				fprintf(out, " x%lld^%lld",
 					json_integer_value(
