@@ -718,6 +718,8 @@ static const struct {
 	{ "read-memory", fmt_read_memory },
 	{ "write-memory", fmt_write_memory },
 	{ "search-memory", fmt_search },
+	{ "query-stats", ctl_fmt_query_stats },
+	{ "query-stats-schemas", ctl_fmt_query_stats_schemas },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)
