@@ -48,8 +48,9 @@ int scenario_msrs(int argc, char **argv); /* insns.c */
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
 	{ "exit", "N", scenario_exit },
-	{ "pio", "[N]", scenario_pio },
-	{ "mmio", "[N]", scenario_mmio },
+	{ "pio", "[N [halt]]", scenario_pio },
+	{ "mmio", "[N [halt]]", scenario_mmio },
+	{ "slowpio", "[N [halt]]", scenario_slowpio },
 	{ "smp", "", scenario_smp },
 	{ "triple", "", scenario_triple },
 	{ "int3", "", scenario_int3 },

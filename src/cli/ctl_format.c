@@ -720,6 +720,8 @@ static const struct {
 	{ "search-memory", fmt_search },
 	{ "trace-kvm", ctl_fmt_trace_kvm },
 	{ "query-trace-kvm", ctl_fmt_query_trace_kvm },
+	{ "query-stats", ctl_fmt_query_stats },
+	{ "query-stats-schemas", ctl_fmt_query_stats_schemas },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)

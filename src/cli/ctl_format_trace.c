@@ -5,55 +5,24 @@
  * text bars, and the counted events.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cli/ctl_format.h"
 
-#define BAR_WIDTH 40
+#define TRACE_BUCKETS 32
 
-/* "2^i ns" bucket bounds as short text: 512ns, 1us, 32us, 1ms, 4s. */
-static void bound(char *buf, size_t size, int i)
-{
-	static const char *const units[] = { "ns", "us", "ms", "s" };
-	unsigned long long v = 1ULL << i;
-	int u = 0;
-
-	while (u < 3 && v >= 1024) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(buf, size, "%llu%s", v, units[u]);
-}
-
+/* The histogram as ctl_hist_bars draws query-stats' (the same buckets). */
 static void bars(FILE *out, json_t *hist)
 {
-	size_t i, first = 0, last = 0, n = json_array_size(hist);
-	json_int_t max = 0;
-	bool any = false;
+	uint64_t b[TRACE_BUCKETS] = { 0 };
+	size_t i, n = json_array_size(hist);
 
-	for (i = 0; i < n; i++) {
-		json_int_t c = json_integer_value(json_array_get(hist, i));
-
-		if (c) {
-			if (!any)
-				first = i;
-			last = i;
-			any = true;
-		}
-		if (c > max)
-			max = c;
-	}
-	for (i = first; any && i <= last; i++) {
-		json_int_t c = json_integer_value(json_array_get(hist, i));
-		int w = max ? (int)((c * BAR_WIDTH + max - 1) / max) : 0;
-		char lo[16], hi[16];
-
-		bound(lo, sizeof(lo), i);
-		bound(hi, sizeof(hi), i + 1);
-		fprintf(out, "      %6s-%-6s %10lld |%.*s\n", lo, hi,
-			(long long)c, w,
-			"########################################");
-	}
+	if (n > TRACE_BUCKETS)
+		n = TRACE_BUCKETS;
+	for (i = 0; i < n; i++)
+		b[i] = json_integer_value(json_array_get(hist, i));
+	ctl_hist_bars(out, "    ", b, n, true);
 }
 
 int ctl_fmt_trace_kvm(FILE *out, json_t *ret)

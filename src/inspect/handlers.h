@@ -39,6 +39,9 @@ extern const size_t cmd_memory_command_count;
 extern const struct api_command cmd_trace_commands[];
 extern const size_t cmd_trace_command_count;
 
+extern const struct api_command cmd_stats_commands[];
+extern const size_t cmd_stats_command_count;
+
 /* vCPU state (src/inspect/cmd_cpu.c). */
 int api_cmd_query_cpus_fast(struct api_ctx *, json_t *, json_t **,
 			    struct errmsg *);
@@ -65,5 +68,10 @@ int api_cmd_write_memory(struct api_ctx *, json_t *, json_t **,
 			 struct errmsg *);
 int api_cmd_search_memory(struct api_ctx *, json_t *, json_t **,
 			  struct errmsg *);
+
+/* Statistics (src/inspect/cmd_stats.c). */
+int api_cmd_query_stats(struct api_ctx *, json_t *, json_t **, struct errmsg *);
+int api_cmd_query_stats_schemas(struct api_ctx *, json_t *, json_t **,
+				struct errmsg *);
 
 #endif

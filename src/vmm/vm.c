@@ -21,6 +21,8 @@
 #include "util/log.h"
 #include "vmm/console.h"
 #include "vmm/exit_status.h"
+#include "vmm/kvm_stats.h"
+#include "vmm/stats.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -290,6 +292,7 @@ int vm_init_bare(struct vm *vm)
 	vm->fd = -1;
 	vm->kvm.fd = -1;
 	vm->end_efd = -1;
+	vm->kvm_stats_fd = -1;
 	vm->serial_out_fd = -1;
 	vm->dead_cpu = -1;
 	pthread_mutex_init(&vm->end_lock, NULL);
@@ -329,6 +332,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 	vm->end_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->end_efd < 0)
 		return errmsg_set(err, errno, "eventfd: %s", strerror(errno));
+	/* query-stats reads it; -1 on kernels without binary stats. */
+	vm->kvm_stats_fd = ioctl(vm->fd, KVM_GET_STATS_FD, 0);
 	vm->supported_cpuid = cpuid_get_supported(vm->kvm.fd);
 	if (!vm->supported_cpuid)
 		return errmsg_set(err, errno ? errno : ENOMEM,
@@ -462,28 +467,9 @@ static void watchdog_tick(struct vm *vm, struct watchdog *wd)
 
 static void print_stats(struct vm *vm)
 {
-	uint64_t totals[VCPU_EXIT_REASONS] = { 0 }, all = 0;
-	char line[256];
-	int i, j, off;
-
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		for (j = 0; j < VCPU_EXIT_REASONS; j++)
-			totals[j] += vm->vcpus[i]->exit_counts[j];
-		all += vm->vcpus[i]->exits;
-	}
-	log_warn("exits: %" PRIu64 " total", all);
-	for (j = 0; j < VCPU_EXIT_REASONS; j++) {
-		if (!totals[j])
-			continue;
-		off = snprintf(line, sizeof(line), "exits: %-16s %10" PRIu64,
-			       kvm_exit_reason_name(j), totals[j]);
-		for (i = 0; i < vm->nr_vcpus && off < (int)sizeof(line) - 24;
-		     i++)
-			off += snprintf(line + off, sizeof(line) - off,
-					"  cpu%d %" PRIu64, i,
-					vm->vcpus[i]->exit_counts[j]);
-		log_warn("%s", line);
-	}
+	fflush(stderr);
+	stats_print_table(vm, stderr);
+	fflush(stderr);
 	log_warn("exits: unclaimed pio reads %" PRIu64 " writes %" PRIu64
 		 ", unclaimed mmio reads %" PRIu64 " writes %" PRIu64,
 		 vm->pio.unclaimed_reads, vm->pio.unclaimed_writes,
@@ -667,6 +653,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->serial)
 		serial_destroy(vm->serial);
 	free(vm->supported_cpuid);
+	if (vm->kvm_stats_fd >= 0)
+		close(vm->kvm_stats_fd);
+	kvm_stats_free(vm->kvm_stats);
 	guest_memory_free(&vm->mem);
 	if (vm->end_efd >= 0)
 		close(vm->end_efd);
