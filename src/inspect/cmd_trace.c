@@ -33,12 +33,11 @@ static int nr_frozen_extra;
 
 static void freeze(void)
 {
-	int i, n = 0;
+	int i, n;
 
 	free(frozen);
 	frozen = NULL;
-	while (ktrace_snapshot(tracer, n, &(struct ktrace_thread){ 0 }))
-		n++;
+	n = ktrace_threads(tracer);
 	frozen = calloc(n ? n : 1, sizeof(*frozen));
 	if (!frozen) {
 		nr_frozen = 0;

@@ -662,6 +662,11 @@ void ktrace_stop(struct ktrace *kt)
 	free(kt);
 }
 
+int ktrace_threads(struct ktrace *kt)
+{
+	return kt->nr;
+}
+
 bool ktrace_snapshot(struct ktrace *kt, int i, struct ktrace_thread *out)
 {
 	int j;

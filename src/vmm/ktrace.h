@@ -98,6 +98,8 @@ int ktrace_start(const int *tids, int n, struct ktrace **out,
 		 struct errmsg *err);
 /* Stop reading, close every perf fd, free. NULL is fine. */
 void ktrace_stop(struct ktrace *kt);
+/* How many threads are traced. */
+int ktrace_threads(struct ktrace *kt);
 /* Copy of thread i's tallies (0 <= i < n); false when out of range. */
 bool ktrace_snapshot(struct ktrace *kt, int i, struct ktrace_thread *out);
 const struct ktrace_exit_format *ktrace_format(struct ktrace *kt);
