@@ -73,14 +73,15 @@ static void on_vm_state(void *opaque, const struct vm_state_event *ev)
 		tracer_end();
 }
 
-static const char *const enable_only[] = { "enable", NULL };
+static const char *const enable_only[] = { "enable", "events", NULL };
 
 /* {"enabled", "method", "tracefs", "threads": [tid...]} */
 static int api_cmd_trace_kvm(struct api_ctx *ctx, json_t *args, json_t **ret,
 			     struct errmsg *err)
 {
 	struct vm *vm = ctx->vm;
-	bool on;
+	const char *events = NULL;
+	bool on = false;
 	int r, i;
 
 	if (tracer && tracer_vm != vm) /* a VM that ended without END */
@@ -88,6 +89,10 @@ static int api_cmd_trace_kvm(struct api_ctx *ctx, json_t *args, json_t **ret,
 	r = api_args_only(args, enable_only, err);
 	if (!r)
 		r = api_arg_bool(args, "enable", &on, NULL, err);
+	if (r)
+		return r;
+	if (!r && json_object_get(args, "events"))
+		r = api_arg_str(args, "events", false, &events, err);
 	if (r)
 		return r;
 	if (!json_object_get(args, "enable"))
@@ -109,7 +114,7 @@ static int api_cmd_trace_kvm(struct api_ctx *ctx, json_t *args, json_t **ret,
 			       vm->vcpus[i]->thread_started && waited++ < 1000)
 				usleep(1000);
 		}
-		r = ktrace_start(tids, vm->nr_vcpus, &tracer, err);
+		r = ktrace_start(tids, vm->nr_vcpus, events, &tracer, err);
 		free(tids);
 		if (r)
 			return r;
@@ -252,14 +257,15 @@ static int api_cmd_query_trace_kvm(struct api_ctx *ctx, json_t *args,
 		json_object_set_new(
 			o, "note",
 			json_string(
-				"no kvm_exit records: this host's KVM is kvm_pvm, which fires no kvm:kvm_exit/kvm:kvm_entry (it handles exits in its own switcher); 'events' counts the in-kernel tracepoints it does fire"));
+				"no kvm_exit records: this host's KVM is kvm_pvm, which fires no kvm:kvm_exit/kvm:kvm_entry (it handles exits in its own switcher); count the in-kernel tracepoints it does fire with trace-kvm enable=on events=default (or all)"));
 	*ret = o;
 	return 0;
 }
 
 const struct api_command cmd_trace_commands[] = {
-	{ "trace-kvm", api_cmd_trace_kvm, API_RUNS_ANYTIME, "enable=BOOL",
-	  "count and time in-kernel exits per reason from kvm:kvm_exit/kvm_entry (root, tracefs)" },
+	{ "trace-kvm", api_cmd_trace_kvm, API_RUNS_ANYTIME,
+	  "enable=BOOL [events=STRING]",
+	  "count and time in-kernel exits per reason from kvm:kvm_exit/kvm_entry (root, tracefs); events=default|all|kvm_a,kvm_b also counts other kvm tracepoints" },
 	{ "query-trace-kvm", api_cmd_query_trace_kvm, API_RUNS_ANYTIME, "",
 	  "per vCPU and exit reason: count, log2 latency histogram, sum (after trace-kvm enable=on)" },
 };

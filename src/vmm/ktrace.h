@@ -24,7 +24,7 @@
 #define KTRACE_BUCKETS 32 /* bucket i: 2^i <= ns < 2^(i+1) */
 #define KTRACE_MAX_REASONS 96
 #define KTRACE_MAX_SYMS 256
-#define KTRACE_MAX_EXTRA 12
+#define KTRACE_MAX_EXTRA 16
 
 /* One __print_symbolic table of a tracepoint's print format. */
 struct ktrace_symtab {
@@ -91,11 +91,14 @@ struct ktrace_thread {
 struct ktrace;
 
 /*
- * Start tracing the threads tids[0..n). -errno with err naming why (no
- * tracefs, not root, no kvm tracepoints) and what to do.
+ * Start tracing the threads tids[0..n). events: the other kvm tracepoints
+ * to count: NULL or "none", "default" (kvm_cpuid, kvm_msr, kvm_pio, ...),
+ * "all" (also kvm_emulate_insn, kvm_fpu) or "kvm_a,kvm_b".
+ * -errno with err naming why (no tracefs, not root, no kvm tracepoints, an
+ * unknown event) and what to do.
  */
-int ktrace_start(const int *tids, int n, struct ktrace **out,
-		 struct errmsg *err);
+int ktrace_start(const int *tids, int n, const char *events,
+		 struct ktrace **out, struct errmsg *err);
 /* Stop reading, close every perf fd, free. NULL is fine. */
 void ktrace_stop(struct ktrace *kt);
 /* How many threads are traced. */

@@ -87,7 +87,7 @@ def test_trace_counts_this_vms_vcpu_threads(guest):
     pid = g.p.pid
     tid = c.ok("query-cpus-fast")[0]["thread-id"]
     assert perf_fds(pid) == 0
-    on = c.ok("trace-kvm", enable=True)
+    on = c.ok("trace-kvm", enable=True, events="all")
     assert on["enabled"] and on["threads"] == [tid], on
     assert perf_fds(pid) > 0
     time.sleep(1)
@@ -109,7 +109,7 @@ def test_trace_counts_this_vms_vcpu_threads(guest):
     if PVM:
         # kvm_pvm fires no kvm_exit/kvm_entry: said so, no reasons made up.
         assert v["exits"] == 0 and v["reasons"] == [], v
-        assert "kvm_pvm" in r["note"], r
+        assert "kvm_pvm" in r["note"] and "events=default" in r["note"], r
     else:
         assert v["exits"] > 1000 and v["entries"] > 1000, v
         names = {x["name"] for x in v["reasons"]}
@@ -125,10 +125,18 @@ def test_trace_counts_this_vms_vcpu_threads(guest):
     assert frozen["vcpus"][0]["events"]["kvm_pio"] >= ev["kvm_pio"]
     # Off twice is fine; on again starts afresh.
     c.ok("trace-kvm", enable=False)
-    c.ok("trace-kvm", enable=True)
+    c.ok("trace-kvm", enable=True, events="all")
     again = c.ok("query-trace-kvm")
     assert again["vcpus"][0]["events"]["kvm_pio"] < \
         frozen["vcpus"][0]["events"]["kvm_pio"]
+    # Without events= only kvm_exit/kvm_entry: every perf event costs.
+    c.ok("trace-kvm", enable=False)
+    c.ok("trace-kvm", enable=True)
+    assert c.ok("query-trace-kvm")["vcpus"][0]["events"] == {}
+    c.ok("trace-kvm", enable=False)
+    c.ok("trace-kvm", enable=True, events="default")
+    ev = c.ok("query-trace-kvm")["vcpus"][0]["events"]
+    assert "kvm_pio" in ev and "kvm_fpu" not in ev, ev
 
 
 def test_trace_errors(guest):
@@ -139,12 +147,15 @@ def test_trace_errors(guest):
     assert "enable=on or enable=off" in e
     e = c.execute("trace-kvm", enable=True, bogus=1)["error"]["desc"]
     assert "bogus" in e
+    e = c.execute("trace-kvm", enable=True, events="kvm_pio,nope")
+    assert "'nope' is not a kvm tracepoint" in e["error"]["desc"], e
+    assert c.ok("trace-kvm", enable=False)["enabled"] is False
 
 
 def test_trace_through_ctl_and_sigterm(guest):
     g, c, sock = guest
     p = subprocess.run([str(KVMSCOPE), "ctl", str(sock), "trace-kvm",
-                        "enable=on"], capture_output=True, text=True,
+                        "enable=on", "events=kvm_pio,kvm_userspace_exit"], capture_output=True, text=True,
                        timeout=30)
     assert p.returncode == 0, p
     assert p.stdout.startswith("trace-kvm: on (perf_event_open"), p
@@ -207,7 +218,7 @@ def test_trace_on_at_once_with_paused(tmp_path):
 
 def test_top_shows_in_kernel_events_while_tracing(guest):
     g, c, sock = guest
-    c.ok("trace-kvm", enable=True)
+    c.ok("trace-kvm", enable=True, events="all")
     p = subprocess.run([str(KVMSCOPE), "top", "--once", "--interval", "0.5",
                         str(sock)], capture_output=True, text=True,
                        timeout=30)
