@@ -36,6 +36,8 @@ extern const struct api_command cmd_paging_commands[];
 extern const size_t cmd_paging_command_count;
 extern const struct api_command cmd_memory_commands[];
 extern const size_t cmd_memory_command_count;
+extern const struct api_command cmd_profile_commands[];
+extern const size_t cmd_profile_command_count;
 
 /* vCPU state (src/inspect/cmd_cpu.c). */
 int api_cmd_query_cpus_fast(struct api_ctx *, json_t *, json_t **,
@@ -63,5 +65,11 @@ int api_cmd_write_memory(struct api_ctx *, json_t *, json_t **,
 			 struct errmsg *);
 int api_cmd_search_memory(struct api_ctx *, json_t *, json_t **,
 			  struct errmsg *);
+
+/* Profiling (src/inspect/cmd_profile.c). */
+int api_cmd_profile_start(struct api_ctx *, json_t *, json_t **,
+			  struct errmsg *);
+int api_cmd_profile_stop(struct api_ctx *, json_t *, json_t **,
+			 struct errmsg *);
 
 #endif

@@ -324,3 +324,15 @@ bool vm_debug_exit(struct vcpu *vcpu, bool from_int3)
 	return vm->debug_hook &&
 	       vm->debug_hook(vm->debug_opaque, vcpu, from_int3);
 }
+
+void vm_set_sample_hook(struct vm *vm, vm_sample_fn fn, void *opaque)
+{
+	__atomic_store_n(&vm->sample_opaque, opaque, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vm->sample_hook, fn, __ATOMIC_SEQ_CST);
+}
+
+void vcpu_request_sample(struct vcpu *vcpu)
+{
+	__atomic_store_n(&vcpu->sample_req, 1, __ATOMIC_SEQ_CST);
+	vcpu_kick(vcpu);
+}

@@ -124,6 +124,21 @@ static void vcpu_answer_probe(struct vcpu *vcpu)
 	__atomic_store_n(&vcpu->probe_gen_done, gen, __ATOMIC_SEQ_CST);
 }
 
+/* Answer a profiler's sample request: registers to the sample hook. */
+static void vcpu_answer_sample(struct vcpu *vcpu)
+{
+	vm_sample_fn fn = __atomic_load_n(&vcpu->vm->sample_hook,
+					  __ATOMIC_SEQ_CST);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (!fn || ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+		return;
+	fn(__atomic_load_n(&vcpu->vm->sample_opaque, __ATOMIC_SEQ_CST), vcpu,
+	   &regs, &sregs);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -151,6 +166,9 @@ static void *vcpu_thread(void *arg)
 				if (__atomic_exchange_n(&vcpu->probe_req, 0,
 							__ATOMIC_SEQ_CST))
 					vcpu_answer_probe(vcpu);
+				if (__atomic_exchange_n(&vcpu->sample_req, 0,
+							__ATOMIC_SEQ_CST))
+					vcpu_answer_sample(vcpu);
 				continue;
 			}
 			vcpu_snapshot_capture(vcpu, &snap);

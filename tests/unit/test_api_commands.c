@@ -498,6 +498,8 @@ static void test_table_complete(void **state)
 		"read-memory",
 		"write-memory",
 		"search-memory",
+		"profile-start",
+		"profile-stop",
 	};
 	const struct api_command *t;
 	size_t i;
