@@ -38,6 +38,8 @@ extern const struct api_command cmd_memory_commands[];
 extern const size_t cmd_memory_command_count;
 extern const struct api_command cmd_profile_commands[];
 extern const size_t cmd_profile_command_count;
+extern const struct api_command cmd_report_commands[];
+extern const size_t cmd_report_command_count;
 
 /* vCPU state (src/inspect/cmd_cpu.c). */
 int api_cmd_query_cpus_fast(struct api_ctx *, json_t *, json_t **,
@@ -70,6 +72,9 @@ int api_cmd_search_memory(struct api_ctx *, json_t *, json_t **,
 int api_cmd_profile_start(struct api_ctx *, json_t *, json_t **,
 			  struct errmsg *);
 int api_cmd_profile_stop(struct api_ctx *, json_t *, json_t **,
+			 struct errmsg *);
+/* (src/inspect/cmd_report.c) */
+int api_cmd_stats_report(struct api_ctx *, json_t *, json_t **,
 			 struct errmsg *);
 
 #endif

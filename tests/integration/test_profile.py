@@ -1,13 +1,18 @@
 """profile-start / profile-stop on the test kernel's spin scenario: the
 sampled RIPs name the spinning function; folded stacks and the SVG flame
-graph agree with the reply."""
+graph agree with the reply; headless Chromium renders the flame graph
+and the stats report."""
+import os
 import signal
+import struct
+import subprocess
 import time
 import xml.etree.ElementTree as ET
+import zlib
 
 import pytest
 
-from conftest import QMP, TESTKERNEL, Running
+from conftest import QMP, TESTKERNEL, Running, need_tool
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -121,3 +126,115 @@ def test_profile_errors(spin):
     assert r["samples"] > 0
     assert not any(p.name.startswith("late.folded.tmp")
                    for p in d.iterdir())  # temporary names renamed
+
+
+def name_color(name):
+    """svg_name_color (src/inspect/svg.c): FNV-1a into the hot palette."""
+    h = 2166136261
+    for c in name.encode():
+        h = ((h ^ c) * 16777619) & 0xffffffff
+    return (205 + (h & 0xff) % 51, ((h >> 8) & 0xff) % 231,
+            ((h >> 16) & 0xff) % 56)
+
+
+def png_pixels(path):
+    """(width, height, rows of (r, g, b)) of an 8-bit RGB/RGBA PNG."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", data[:8]
+    pos, idat, ihdr = 8, b"", None
+    while pos < len(data):
+        n = struct.unpack(">I", data[pos:pos + 4])[0]
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            ihdr = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    w, h, depth, ctype, _, _, interlace = ihdr
+    assert depth == 8 and ctype in (2, 6) and not interlace, ihdr
+    bpp = 3 if ctype == 2 else 4
+    raw, stride = zlib.decompress(idat), w * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 0xff
+            elif f == 2:
+                line[i] = (line[i] + b) & 0xff
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 0xff
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pr = a if pa <= pb and pa <= pc else b if pb <= pc else c
+                line[i] = (line[i] + pr) & 0xff
+        rows.append([tuple(line[i:i + 3]) for i in range(0, stride, bpp)])
+        prev = line
+    return w, h, rows
+
+
+def screenshot(chromium, svg, png):
+    p = subprocess.run([chromium, "--headless", "--no-sandbox",
+                        "--disable-gpu", "--force-color-profile=srgb",
+                        "--hide-scrollbars", "--screenshot=%s" % png,
+                        "--window-size=1200,800", "file://%s" % svg],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, HOME=str(png.parent)))
+    assert p.returncode == 0 and png.exists(), p.stderr
+    w, h, rows = png_pixels(png)
+    assert (w, h) == (1200, 800)
+    colours = {}
+    for row in rows:
+        for px in row:
+            colours[px] = colours.get(px, 0) + 1
+    # Not blank: many colours, and the background not everywhere.
+    assert len(colours) > 20, len(colours)
+    assert max(colours.values()) < 0.97 * w * h
+    return colours
+
+
+def has_colour(colours, want, slack=3):
+    return any(all(abs(a - b) <= slack for a, b in zip(px, want))
+               for px in colours)
+
+
+def test_flame_graph_and_report_render_in_chromium(spin):
+    """Headless Chromium draws the flame graph and the stats report (root,
+    no display: --no-sandbox, --headless)."""
+    chromium = need_tool("chromium", "chromium")
+    q, d = spin
+    q.ok("profile-start", hz=200)
+    time.sleep(0.5)
+    r = q.ok("profile-stop", path=str(d / "render.folded"))
+    svg = d / "render.folded.svg"
+    texts, _ = svg_labels(svg)
+    assert {"all", "vcpu0", "vcpu1", "kernel", "spin_forever"} <= set(texts)
+    colours = screenshot(chromium, svg, d / "flame.png")
+    # spin_forever's rects, in the colour its name hashes to
+    assert has_colour(colours, name_color("spin_forever")), \
+        name_color("spin_forever")
+
+    rep = q.ok("stats-report", path=str(d / "report.svg"))
+    assert rep["flamegraph"] and rep["exits"] > 0 and rep["reasons"] >= 1
+    texts, titles = svg_labels(d / "report.svg")
+    for label in ("Exits to kvmscope per reason", "IO", "spin_forever",
+                  "Flame graph of the last profile"):
+        assert label in texts, (label, texts)
+    assert "all (%d samples, 100.00%%)" % r["samples"] in titles
+    colours = screenshot(chromium, d / "report.svg", d / "report.png")
+    assert has_colour(colours, (0x4a, 0x7a, 0xb5))  # the exit bars
+    assert has_colour(colours, name_color("spin_forever"))
+
+
+def test_stats_report_errors(spin):
+    q, d = spin
+    r = q.execute("stats-report", path=str(d / "missing" / "r.svg"))
+    assert r["error"]["desc"] == \
+        "cannot write %s: No such file or directory" % (d / "missing" /
+                                                       "r.svg")
+    r = q.execute("stats-report")
+    assert r["error"]["desc"] == "missing argument 'path'"

@@ -500,6 +500,7 @@ static void test_table_complete(void **state)
 		"search-memory",
 		"profile-start",
 		"profile-stop",
+		"stats-report",
 	};
 	const struct api_command *t;
 	size_t i;
