@@ -718,6 +718,9 @@ static const struct {
 	{ "read-memory", fmt_read_memory },
 	{ "write-memory", fmt_write_memory },
 	{ "search-memory", fmt_search },
+	{ "profile-start", ctl_fmt_profile_start },
+	{ "profile-stop", ctl_fmt_profile_stop },
+	{ "stats-report", ctl_fmt_stats_report },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)

@@ -20,4 +20,9 @@ void ctl_print_json(FILE *out, json_t *v);
 /* Classic 16-bytes-per-line hex + ASCII dump; repeated lines become "*". */
 void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len);
 
+/* profile-start, profile-stop, stats-report (ctl_format_profile.c). */
+int ctl_fmt_profile_start(FILE *out, json_t *ret);
+int ctl_fmt_profile_stop(FILE *out, json_t *ret);
+int ctl_fmt_stats_report(FILE *out, json_t *ret);
+
 #endif

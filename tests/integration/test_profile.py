@@ -3,6 +3,7 @@ sampled RIPs name the spinning function; folded stacks and the SVG flame
 graph agree with the reply; headless Chromium renders the flame graph
 and the stats report."""
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -12,7 +13,7 @@ import zlib
 
 import pytest
 
-from conftest import QMP, TESTKERNEL, Running, need_tool
+from conftest import KVMSCOPE, QMP, TESTKERNEL, Running, need_tool
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -238,3 +239,31 @@ def test_stats_report_errors(spin):
                                                        "r.svg")
     r = q.execute("stats-report")
     assert r["error"]["desc"] == "missing argument 'path'"
+
+
+def test_ctl_prints_the_profile(spin):
+    q, d = spin
+    sock = str(d / "spin.sock")
+
+    def ctl(*words):
+        p = subprocess.run([str(KVMSCOPE), "ctl", sock] + list(words),
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    assert ctl("profile-start", "hz=100", "cpu=0-1") == \
+        "profiling vCPUs 0,1 at 100 Hz\n"
+    time.sleep(0.3)
+    out = ctl("profile-stop", "path=%s" % (d / "ctl.folded"))
+    lines = out.splitlines()
+    assert re.match(r"\d+ samples over [0-9.]+ s at 100 Hz "
+                    r"\(\d+ requested\)$", lines[0]), out
+    assert re.match(r"  vcpu0 +\d+$", lines[1]) and \
+        re.match(r"  vcpu1 +\d+$", lines[2]), out
+    assert lines[3] == "top functions:"
+    assert re.match(r" +\d+\.\d% +\d+  spin_forever$", lines[4]), out
+    assert lines[-2:] == ["folded stacks: %s" % (d / "ctl.folded"),
+                          "flame graph:   %s.svg" % (d / "ctl.folded")]
+    out = ctl("stats-report", "path=%s" % (d / "r.svg"))
+    assert out.startswith("%s: " % (d / "r.svg")) and \
+        out.endswith("the last profile's flame graph\n"), out
