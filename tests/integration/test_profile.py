@@ -267,3 +267,32 @@ def test_ctl_prints_the_profile(spin):
     out = ctl("stats-report", "path=%s" % (d / "r.svg"))
     assert out.startswith("%s: " % (d / "r.svg")) and \
         out.endswith("the last profile's flame graph\n"), out
+
+
+def test_without_symbols_frames_are_addresses(tmp_path):
+    sock = tmp_path / "nosym.sock"
+    g = Running("--kernel", TESTKERNEL, "--append", "spin",
+                "--api-sock", sock)
+    try:
+        assert g.wait_for_re(r"spin: counters at 0x([0-9a-f]+)\r?\n",
+                             timeout=60), g.out
+        q = QMP(sock)
+        q.ok("profile-start", hz=200)
+        time.sleep(0.5)
+        r = q.ok("profile-stop", path=str(tmp_path / "p"))
+        spin = int(subprocess.run(
+            ["nm", str(TESTKERNEL)], capture_output=True, text=True,
+            check=True).stdout.split(" t spin_forever")[0]
+            .rsplit("\n", 1)[-1], 16)
+        stacks = folded(tmp_path / "p")
+        top = max(stacks, key=stacks.get).split(";")
+        assert top[:2] == ["vcpu0", "kernel"]
+        addr = int(top[2], 16)
+        assert top[2] == "0x%x" % addr and addr % 16 == 0
+        # the loop is within spin_forever's first bytes
+        assert spin & ~0xf <= addr < spin + 0x40, (hex(spin), top)
+        assert r["top"][0]["function"] == top[2]
+        q.close()
+    finally:
+        res = g.finish(signal.SIGTERM)
+    assert res.status == 130, res
