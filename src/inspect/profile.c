@@ -513,6 +513,7 @@ int profile_stop(struct vm *vm, struct profile_result *r, struct errmsg *err)
 	close(prof.tfd);
 	prof.tfd = -1;
 	prof.running = false;
+	vm_set_sample_hook(vm, NULL, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->duration_s = (t1.tv_sec - prof.t0.tv_sec) +
 			(t1.tv_nsec - prof.t0.tv_nsec) / 1e9;

@@ -132,7 +132,10 @@ bool vm_debug_exit(struct vcpu *vcpu, bool from_int3);
  * reads them and calls the sample hook from inside its loop, then runs
  * on. fn runs on the vCPU thread (one call at a time per vCPU, calls of
  * different vCPUs concurrently); opaque must outlive the VM. Requests
- * made while the vCPU is parked are answered after it resumes.
+ * made while the vCPU is parked are answered after it resumes. While a
+ * hook is set, KVM copies each vCPU's registers into kvm_run at every
+ * KVM_RUN return (KVM_CAP_SYNC_REGS), so answering costs no ioctl; NULL
+ * removes the hook and that copy.
  */
 typedef void (*vm_sample_fn)(void *opaque, struct vcpu *vcpu,
 			     const struct kvm_regs *regs,
