@@ -147,6 +147,7 @@ struct boot_info;
 int scenario_hello(int argc, char **argv);
 int scenario_exit(int argc, char **argv);
 int scenario_pio(int argc, char **argv);
+int scenario_slowpio(int argc, char **argv);
 int scenario_mmio(int argc, char **argv);
 int scenario_smp(int argc, char **argv);
 int scenario_spin(int argc, char **argv);

@@ -40,15 +40,24 @@ struct scenario {
 };
 
 int scenario_mxcsr(int argc, char **argv); /* mxcsr.c */
+int scenario_intn(int argc, char **argv); /* insns.c */
+int scenario_int1(int argc, char **argv); /* insns.c */
+int scenario_insns(int argc, char **argv); /* insns.c */
+int scenario_msrs(int argc, char **argv); /* insns.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
 	{ "exit", "N", scenario_exit },
-	{ "pio", "[N]", scenario_pio },
-	{ "mmio", "[N]", scenario_mmio },
+	{ "pio", "[N [halt]]", scenario_pio },
+	{ "mmio", "[N [halt]]", scenario_mmio },
+	{ "slowpio", "[N [halt]]", scenario_slowpio },
 	{ "smp", "", scenario_smp },
 	{ "triple", "", scenario_triple },
 	{ "int3", "", scenario_int3 },
+	{ "intn", "", scenario_intn },
+	{ "int1", "", scenario_int1 },
+	{ "insns", "", scenario_insns },
+	{ "msrs", "", scenario_msrs },
 	{ "fwait", "", scenario_fwait },
 	{ "mxcsr", "", scenario_mxcsr },
 	{ "user", "[N]", scenario_user },

@@ -91,6 +91,19 @@ int scenario_exit(int argc, char **argv)
 	return code;
 }
 
+/*
+ * "halt" after the count: end in cli; hlt instead of exiting, so that a
+ * VM run with --api-sock stays (dead, inspectable) for query-stats.
+ */
+static int done_or_halt(int argc, char **argv)
+{
+	if (argc > 2 && !strcmp(argv[2], "halt")) {
+		printf("%s: halting\n", argv[0]);
+		halt_forever();
+	}
+	return 0;
+}
+
 /* The benchmark runs the same three instructions in a raw KVM loop. */
 int scenario_pio(int argc, char **argv)
 {
@@ -102,7 +115,18 @@ int scenario_pio(int argc, char **argv)
 		     "jnz 1b"
 		     : : "r"(n), "a"(0) : "ecx", "memory");
 	printf("pio: %u exits done\n", n);
-	return 0;
+	return done_or_halt(argc, argv);
+}
+
+/* Port 0xe0: kvmscope's test-slow device when KVMSCOPE_TEST_SLOW_PORT_NS. */
+int scenario_slowpio(int argc, char **argv)
+{
+	u32 n = arg_count(argc, argv, 10), i;
+
+	for (i = 0; i < n; i++)
+		outb(0xe0, 0);
+	printf("slowpio: %u exits done\n", n);
+	return done_or_halt(argc, argv);
 }
 
 int scenario_mmio(int argc, char **argv)
@@ -116,7 +140,7 @@ int scenario_mmio(int argc, char **argv)
 		     : "+c"(left) : "a"(0), "b"(MMIO_HOLE_ADDR) : "memory");
 	val = mmio_read32(MMIO_HOLE_ADDR);
 	printf("mmio: %u exits done, read 0x%08x\n", n, val);
-	return 0;
+	return done_or_halt(argc, argv);
 }
 
 int scenario_triple(int argc, char **argv)

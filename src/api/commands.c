@@ -25,6 +25,7 @@ static const struct {
 	{ cmd_memory_commands, &cmd_memory_command_count },
 	{ cmd_profile_commands, &cmd_profile_command_count },
 	{ cmd_report_commands, &cmd_report_command_count },
+	{ cmd_stats_commands, &cmd_stats_command_count },
 };
 
 /* The per-file tables joined once, so callers see one array. */

@@ -721,6 +721,8 @@ static const struct {
 	{ "profile-start", ctl_fmt_profile_start },
 	{ "profile-stop", ctl_fmt_profile_stop },
 	{ "stats-report", ctl_fmt_stats_report },
+	{ "query-stats", ctl_fmt_query_stats },
+	{ "query-stats-schemas", ctl_fmt_query_stats_schemas },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)

@@ -4,6 +4,7 @@
 #define KVMSCOPE_CLI_CTL_FORMAT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -24,5 +25,16 @@ void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len);
 int ctl_fmt_profile_start(FILE *out, json_t *ret);
 int ctl_fmt_profile_stop(FILE *out, json_t *ret);
 int ctl_fmt_stats_report(FILE *out, json_t *ret);
+/*
+ * A histogram as text bars, one line per bucket from the first to the last
+ * non-empty one. log2_ns: kvmscope's buckets (i: 2^i <= ns < 2^(i+1)),
+ * labelled with their ranges; else labelled by index.
+ */
+void ctl_hist_bars(FILE *out, const char *indent, const uint64_t *buckets,
+		   size_t n, bool log2_ns);
+
+/* Formatters of ctl_format_stats.c (0, or -1: show the JSON). */
+int ctl_fmt_query_stats(FILE *out, json_t *ret);
+int ctl_fmt_query_stats_schemas(FILE *out, json_t *ret);
 
 #endif

@@ -156,6 +156,16 @@ static json_t *typed_value(const struct api_command *cmd, const char *name,
 			   name);
 		return NULL;
 	}
+	if (type && tlen == 4 && !strncmp(type, "JSON", 4)) {
+		json_error_t jerr;
+		json_t *v = json_loads(value, JSON_DECODE_ANY, &jerr);
+
+		if (!v)
+			errmsg_set(err, EINVAL,
+				   "argument '%s' must be JSON: %s", name,
+				   jerr.text);
+		return v;
+	}
 	if (type)
 		return json_string(value);
 	/* Not in the table (e.g. 'pause', or a newer server's command). */

@@ -31,8 +31,8 @@ void cmdline_free(char **words);
  * cmd's args_help (cmd may be NULL for a command this side does not know):
  * N and ADDR become numbers (decimal that fits int64 as a JSON integer,
  * anything else, e.g. hex or values past 2^63, as a string the server
- * parses), BOOL true/false (also yes/no, on/off, 1/0), anything else a
- * string. Names args_help does not list: true/false become booleans,
+ * parses), BOOL true/false (also yes/no, on/off, 1/0), JSON a JSON
+ * value, anything else a string. Names args_help does not list: true/false become booleans,
  * decimal integers numbers, the rest strings. name:=JSON sends a JSON
  * value as it is. NULL with err set on a malformed word.
  */

@@ -60,7 +60,7 @@ struct api_command {
 	/*
 	 * e.g. "cpu=N gva=ADDR [max=N]". The word after '=' is the type, which
 	 * `kvmscope ctl` uses to type name=value arguments: N and ADDR are
-	 * numbers, BOOL is true/false, anything else (STRING, HEX, BASE64) is
+	 * numbers, BOOL is true/false, JSON is parsed as JSON, anything else (STRING, HEX, BASE64) is
 	 * sent as a string. 'pause' is not listed: api_execute handles it.
 	 */
 	const char *args_help;

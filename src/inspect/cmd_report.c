@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * stats-report path=P: one SVG page with the VM's exits per reason (a bar
- * chart), the latency histograms of kvmscope's own stats provider, and
- * the flame graph of the last profile (profile-stop), if any.
+ * chart), the latency histograms of kvmscope's own stats provider
+ * (vmm/stats.h: per exit reason, then the busiest ports and MMIO
+ * regions), and the flame graph of the last profile (profile-stop), if any.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +16,7 @@
 #include "inspect/profile.h"
 #include "inspect/svg_chart.h"
 #include "util/atomic_file.h"
+#include "vmm/stats.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -47,23 +49,26 @@ static int by_value(const void *a, const void *b)
 	return strcmp(x->label, y->label);
 }
 
-/* Exits per reason over every vCPU, most first. */
+/* Exits per reason over every vCPU (the stats provider), most first. */
 static void draw_exits(struct report *r, struct vm *vm)
 {
-	struct svg_bar bars[VCPU_EXIT_REASONS];
+	static char names[STATS_REASONS][32];
+	struct svg_bar bars[STATS_REASONS];
 	size_t n = 0;
 	int i, j;
 
 	section(r, "Exits to kvmscope per reason");
-	for (j = 0; j < VCPU_EXIT_REASONS; j++) {
+	for (j = 0; j < STATS_REASONS; j++) {
 		uint64_t sum = 0;
 
 		for (i = 0; i < vm->nr_vcpus; i++)
-			sum += __atomic_load_n(&vm->vcpus[i]->exit_counts[j],
-					       __ATOMIC_RELAXED);
+			sum += __atomic_load_n(
+				&vm->vcpus[i]->stats.reasons[j].count,
+				__ATOMIC_RELAXED);
 		if (!sum)
 			continue;
-		bars[n].label = kvm_exit_reason_name(j);
+		bars[n].label =
+			stats_reason_name(j, names[j], sizeof(names[j]));
 		bars[n].value = sum;
 		r->exits += sum;
 		n++;
@@ -74,14 +79,130 @@ static void draw_exits(struct report *r, struct vm *vm)
 			      "all vCPUs", bars, n);
 }
 
+/* Histograms per reason, then the busiest ports and MMIO regions. */
+#define HIST_W ((PAGE_W - 3 * MARGIN) / 2)
+#define HIST_H 170
+#define TOP_IO 6
+
+struct io_total {
+	uint64_t key;
+	struct stats_hist h;
+};
+
+static int io_total_cmp(const void *a, const void *b)
+{
+	const struct io_total *x = a, *y = b;
+
+	if (x->h.count != y->h.count)
+		return x->h.count < y->h.count ? 1 : -1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static void io_name(struct vm *vm, uint64_t key, char *buf, size_t size)
+{
+	uint64_t v = STATS_IO_VALUE(key);
+
+	switch (STATS_IO_KIND(key)) {
+	case STATS_IO_PIO_IN:
+	case STATS_IO_PIO_OUT:
+		snprintf(buf, size, "io 0x%" PRIx64 " %s", v,
+			 STATS_IO_KIND(key) == STATS_IO_PIO_IN ? "in" : "out");
+		break;
+	case STATS_IO_MMIO_RANGE:
+		if (v < (uint64_t)vm->mmio.nr_ranges && vm->mmio.ranges[v].name)
+			snprintf(buf, size, "mmio %s 0x%" PRIx64,
+				 vm->mmio.ranges[v].name,
+				 vm->mmio.ranges[v].base);
+		else
+			snprintf(buf, size, "mmio range %" PRIu64, v);
+		break;
+	default:
+		snprintf(buf, size, "mmio unclaimed 0x%" PRIx64, v << 12);
+		break;
+	}
+}
+
+/* Place one histogram in the two-column grid. */
+static void grid_hist(struct report *r, int *col, const char *title,
+		      const struct stats_hist *h)
+{
+	char t[160];
+
+	snprintf(t, sizeof(t), "%s: %" PRIu64 " exits", title, h->count);
+	svg_log2_histogram(&r->body, MARGIN + *col * (HIST_W + MARGIN), r->y,
+			   HIST_W, HIST_H, t, h->buckets, STATS_BUCKETS);
+	r->histograms++;
+	if (++*col == 2) {
+		*col = 0;
+		r->y += HIST_H + 10;
+	}
+}
+
 static void draw_latency(struct report *r, struct vm *vm)
 {
-	section(r, "Exit latency (KVM_RUN return to the next KVM_RUN)");
-	svg_printf(
-		&r->body,
-		"<text class=\"axis\" x=\"%d\" y=\"%.1f\">no latency histograms: this build has no exit-stats provider</text>\n",
-		MARGIN, r->y + 12);
-	r->y += 24;
+	struct io_total io[STATS_IO_SLOTS];
+	int nr_io = 0, col = 0, i, j, k;
+	char name[96];
+
+	section(r,
+		"Exit latency: KVM_RUN return to the next KVM_RUN (log2 buckets)");
+	if (!stats_clock.enabled) {
+		svg_printf(
+			&r->body,
+			"<text class=\"axis\" x=\"%d\" y=\"%.1f\">the exit statistics are off (KVMSCOPE_NO_EXIT_STATS)</text>\n",
+			MARGIN, r->y + 12);
+		r->y += 24;
+		return;
+	}
+	for (j = 0; j < STATS_REASONS; j++) {
+		struct stats_hist h;
+
+		memset(&h, 0, sizeof(h));
+		for (i = 0; i < vm->nr_vcpus; i++)
+			stats_hist_load(&vm->vcpus[i]->stats.reasons[j], &h,
+					true);
+		if (!h.count)
+			continue;
+		grid_hist(r, &col, stats_reason_name(j, name, sizeof(name)),
+			  &h);
+	}
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		for (j = 0; j < STATS_IO_SLOTS; j++) {
+			const struct stats_io_slot *s =
+				&vm->vcpus[i]->stats.io[j];
+			uint64_t key =
+				__atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+
+			if (!key)
+				continue;
+			for (k = 0; k < nr_io && io[k].key != key; k++)
+				;
+			if (k == nr_io) {
+				if (nr_io == STATS_IO_SLOTS)
+					continue;
+				memset(&io[k], 0, sizeof(io[k]));
+				io[k].key = key;
+				nr_io++;
+			}
+			stats_hist_load(&s->h, &io[k].h, true);
+		}
+	}
+	qsort(io, nr_io, sizeof(io[0]), io_total_cmp);
+	for (k = 0; k < nr_io && k < TOP_IO; k++) {
+		if (!io[k].h.count)
+			continue;
+		io_name(vm, io[k].key, name, sizeof(name));
+		grid_hist(r, &col, name, &io[k].h);
+	}
+	if (col)
+		r->y += HIST_H + 10;
+	if (!r->histograms) {
+		svg_printf(
+			&r->body,
+			"<text class=\"axis\" x=\"%d\" y=\"%.1f\">no exits yet</text>\n",
+			MARGIN, r->y + 12);
+		r->y += 24;
+	}
 }
 
 static void draw_profile(struct report *r)

@@ -40,6 +40,8 @@ extern const struct api_command cmd_profile_commands[];
 extern const size_t cmd_profile_command_count;
 extern const struct api_command cmd_report_commands[];
 extern const size_t cmd_report_command_count;
+extern const struct api_command cmd_stats_commands[];
+extern const size_t cmd_stats_command_count;
 
 /* vCPU state (src/inspect/cmd_cpu.c). */
 int api_cmd_query_cpus_fast(struct api_ctx *, json_t *, json_t **,
@@ -76,5 +78,9 @@ int api_cmd_profile_stop(struct api_ctx *, json_t *, json_t **,
 /* (src/inspect/cmd_report.c) */
 int api_cmd_stats_report(struct api_ctx *, json_t *, json_t **,
 			 struct errmsg *);
+/* Statistics (src/inspect/cmd_stats.c). */
+int api_cmd_query_stats(struct api_ctx *, json_t *, json_t **, struct errmsg *);
+int api_cmd_query_stats_schemas(struct api_ctx *, json_t *, json_t **,
+				struct errmsg *);
 
 #endif

@@ -43,6 +43,10 @@ static bool handle_io(struct vcpu *vcpu)
 				     "KVM_EXIT_IO with an impossible data area",
 				     NULL);
 	data = (uint8_t *)run + run->io.data_offset;
+	stats_note_io(&vcpu->stats,
+		      run->io.direction == KVM_EXIT_IO_OUT ? STATS_IO_PIO_OUT :
+							     STATS_IO_PIO_IN,
+		      run->io.port);
 	/* String I/O (rep ins/outs) arrives as count > 1 elements. */
 	for (i = 0; i < run->io.count; i++, data += run->io.size) {
 		if (run->io.direction == KVM_EXIT_IO_OUT)
@@ -57,11 +61,22 @@ static bool handle_mmio(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	uint32_t len = run->mmio.len;
+	const struct bus_range *r;
 
 	if (len == 0 || len > sizeof(run->mmio.data))
 		return end_with_diag(vcpu, KS_STATUS_VMM_ERROR,
 				     "KVM_EXIT_MMIO with an impossible length",
 				     NULL);
+	/* The region that claims it (the bus looks it up again: cheap). */
+	if (stats_clock.enabled) {
+		r = bus_find(&vcpu->vm->mmio, run->mmio.phys_addr, len);
+		if (r)
+			stats_note_io(&vcpu->stats, STATS_IO_MMIO_RANGE,
+				      r - vcpu->vm->mmio.ranges);
+		else
+			stats_note_io(&vcpu->stats, STATS_IO_MMIO_UNCLAIMED,
+				      run->mmio.phys_addr >> 12);
+	}
 	if (run->mmio.is_write)
 		bus_write(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
 			  len);

@@ -7,17 +7,10 @@
  * logs once per RIP and resumes the guest. On VMX/SVM hosts these
  * instructions never reach the emulator, so nothing here triggers.
  *
- *   int3   (cc)  #BP is a trap: RIP moves past the instruction and the
- *                exception is delivered as a software exception.
- *   fwait  (9b)  a no-op unless the x87 status word has an unmasked
- *                exception pending, in which case #MF (a fault: RIP stays
- *                on the fwait) is delivered, given CR0.NE.
- *   ldmxcsr (0f ae /2) and stmxcsr (0f ae /3) m32: the operand is decoded
- *                by insn_mem.c, translated with the page walker at the
- *                current CPL (setting A/D bits), and MXCSR moved between
- *                guest memory and the vCPU's XSAVE image. Every case where
- *                hardware would raise an exception (#UD, #NM, #GP, #PF,
- *                #AC, #DB) stops the VM instead of delivering it.
+ * The rows (fallback_events.c: int3, int n, into, int1, fwait;
+ * fallback_mxcsr.c: ldmxcsr, stmxcsr; fallback_insns.c: stac, clac,
+ * xgetbv, and #UD for instructions whose CPUID bit the guest does not
+ * see) say what each completes and how.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,36 +19,17 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "arch/x86/disasm.h"
-#include "arch/x86/pagewalk.h"
-#include "util/errmsg.h"
 #include "util/log.h"
-#include "arch/x86/insn_mem.h"
-#include "vmm/memory.h"
+#include "vmm/diag.h"
+#include "vmm/fallback.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
-#define X86_CR0_EM (1ULL << 2)
-#define X86_CR0_TS (1ULL << 3)
-#define X86_CR0_NE (1ULL << 5)
-#define X86_CR0_AM (1ULL << 18)
-#define X86_CR4_OSFXSR (1ULL << 9)
-#define X86_RFLAGS_TF (1ULL << 8)
-#define X86_RFLAGS_AC (1ULL << 18)
-#define X86_PTE_ACCESSED (1ULL << 5)
-#define X86_PTE_DIRTY (1ULL << 6)
-
-/*
- * MXCSR in the XSAVE image KVM_GET_XSAVE returns: byte 24 of the legacy
- * area; XSTATE_BV at byte 512. struct kvm_fpu has an mxcsr field too, but
- * KVM_GET_FPU and KVM_SET_FPU never copy it (it reads back 0 whatever the
- * guest has), so it cannot be used.
- */
-#define XSAVE_MXCSR 24
-#define XSAVE_XSTATE_BV 512
-#define XFEATURE_MASK_SSE (1ULL << 1)
-#define X86_VEC_BP 3
-#define X86_VEC_MF 16
+static const struct fallback_row *const fallback_rows[] = {
+	&fallback_int3_row, &fallback_intn_row, &fallback_into_row,
+	&fallback_int1_row, &fallback_fwait_row, &fallback_mxcsr_row,
+	&fallback_smap_row, &fallback_xgetbv_row, &fallback_hidden_row,
+};
 
 static bool already_logged(struct vcpu *vcpu, uint64_t rip)
 {
@@ -70,78 +44,23 @@ static bool already_logged(struct vcpu *vcpu, uint64_t rip)
 	return false;
 }
 
-/* insn: the instruction as disassembled; fallback: which one completed it */
-static void log_fallback(struct vcpu *vcpu, uint64_t rip, const char *insn,
-			 const char *fallback, const char *what)
+void fallback_log(struct fallback_ctx *c, const char *fallback,
+		  const char *what)
 {
+	uint64_t rip = c->rip_at_entry;
 	char sym[160];
 
-	if (already_logged(vcpu, rip))
+	if (already_logged(c->vcpu, rip))
 		return;
 	diag_symbolize(rip, sym, sizeof(sym));
 	log_warn(
 		"vCPU %d: KVM could not emulate '%s' at RIP %llx%s; emulator fallback '%s': %s (logged once per RIP)",
-		vcpu->id, insn, (unsigned long long)rip, sym, fallback, what);
+		c->vcpu->id, c->insn, (unsigned long long)rip, sym, fallback,
+		what);
 }
 
-static bool complete_int3(struct vcpu *vcpu, struct kvm_regs *regs,
-			  const char *insn)
-{
-	uint64_t rip = regs->rip;
-
-	regs->rip += 1;
-	if (ioctl(vcpu->fd, KVM_SET_REGS, regs) < 0)
-		return false;
-	if (vcpu_inject_exception(vcpu, X86_VEC_BP, false, 0)) {
-		regs->rip = rip;
-		ioctl(vcpu->fd, KVM_SET_REGS, regs);
-		return false;
-	}
-	log_fallback(vcpu, rip, insn, "int3",
-		     "delivered #BP with RIP past the instruction");
-	return true;
-}
-
-static bool complete_fwait(struct vcpu *vcpu, struct kvm_regs *regs,
-			   const struct kvm_sregs *sregs, const char *insn)
-{
-	struct kvm_fpu fpu;
-	unsigned int unmasked;
-
-	if (ioctl(vcpu->fd, KVM_GET_FPU, &fpu) < 0)
-		return false;
-	/* Exception flags IE..PE (bits 0-5) not masked in the control word. */
-	unmasked = fpu.fsw & ~fpu.fcw & 0x3f;
-	if (!unmasked) {
-		uint64_t rip = regs->rip;
-
-		regs->rip += 1;
-		if (ioctl(vcpu->fd, KVM_SET_REGS, regs) < 0)
-			return false;
-		log_fallback(
-			vcpu, rip, insn, "fwait",
-			"no unmasked x87 exception pending, completed as a no-op");
-		return true;
-	}
-	/*
-	 * With CR0.NE clear the error goes out on FERR# to the PIC (IRQ 13),
-	 * a legacy path we do not model: better to stop than to guess.
-	 */
-	if (!(sregs->cr0 & X86_CR0_NE))
-		return false;
-	if (vcpu_inject_exception(vcpu, X86_VEC_MF, false, 0))
-		return false;
-	log_fallback(vcpu, regs->rip, insn, "fwait",
-		     "unmasked x87 exception pending, delivered #MF");
-	return true;
-}
-
-/*
- * Say why an ldmxcsr/stmxcsr is left to the emulation-failure diagnostic.
- * The VM stops right after, so this prints once.
- */
-static bool __attribute__((format(printf, 4, 5)))
-decline(struct vcpu *vcpu, uint64_t rip, const char *name, const char *fmt, ...)
+bool fallback_decline(struct fallback_ctx *c, const char *fallback,
+		      const char *fmt, ...)
 {
 	char why[256];
 	va_list ap;
@@ -150,420 +69,93 @@ decline(struct vcpu *vcpu, uint64_t rip, const char *name, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	log_warn("vCPU %d: emulator fallback '%s' at RIP %llx declined: %s",
-		 vcpu->id, name, (unsigned long long)rip, why);
+		 c->vcpu->id, fallback, (unsigned long long)c->rip_at_entry,
+		 why);
 	return false;
 }
 
-/*
- * The MXCSR bits LDMXCSR may set: MXCSR_MASK as FXSAVE stores it, or
- * 0xffbf (no DAZ) when the CPU leaves it zero (SDM vol. 1, 11.6.6). Guest
- * SSE state lives in this same CPU (KVM loads it with XRSTOR/FXRSTOR), so
- * the host's mask is exactly what the guest's LDMXCSR is checked against.
- */
-static uint32_t host_mxcsr_mask(void)
+int fallback_skip(struct fallback_ctx *c, unsigned int len)
 {
-	uint8_t area[512] __attribute__((aligned(16)));
-	uint32_t mask;
-
-	memset(area, 0, sizeof(area));
-	asm volatile("fxsave %0" : "=m"(area));
-	memcpy(&mask, area + 28, sizeof(mask));
-	return mask ? mask : 0xffbf;
-}
-
-/*
- * The vCPU's XSAVE image, KVM_CAP_XSAVE2 bytes if KVM says more than the
- * 4 KiB of struct kvm_xsave (KVM_SET_XSAVE then reads that many). NULL
- * on failure, errno set. Free with free().
- */
-static uint8_t *xsave_get(struct vcpu *vcpu)
-{
-	int big = ioctl(vcpu->vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
-	size_t n = sizeof(struct kvm_xsave);
-	uint8_t *buf;
-
-	if (big > (int)n)
-		n = (size_t)big;
-	buf = calloc(1, n);
-	if (!buf)
-		return NULL;
-	if (ioctl(vcpu->fd,
-		  n > sizeof(struct kvm_xsave) ? KVM_GET_XSAVE2 : KVM_GET_XSAVE,
-		  buf) < 0) {
-		int e = errno;
-
-		free(buf);
-		errno = e;
-		return NULL;
-	}
-	return buf;
-}
-
-/*
- * Would hardware allow this data access to the page res describes at the
- * given CPL? NULL if so, else why not (each case is a #PF on hardware).
- */
-static const char *page_denied(const struct paging_ctx *pc,
-			       const struct walk_result *res, int cpl,
-			       bool write, uint64_t rflags)
-{
-	if (res->status == WALK_NO_PAGING)
-		return NULL;
-	/* PKRU/PKRS live in state we do not read: never guess. */
-	if (res->pkey >= 0)
-		return "protection keys apply to the page";
-	if (cpl == 3) {
-		if (!res->user)
-			return "supervisor page accessed at CPL 3";
-		if (write && !res->writable)
-			return "read-only page written at CPL 3";
-		return NULL;
-	}
-	if (res->user && pc->smap && !(rflags & X86_RFLAGS_AC))
-		return "user page accessed with CR4.SMAP set and EFLAGS.AC clear";
-	if (write && !res->writable && pc->wp)
-		return "read-only page written with CR0.WP set";
-	return NULL;
-}
-
-/*
- * Set the Accessed bits the walk went through and, for a write, the leaf's
- * Dirty bit, as the CPU does with locked updates. Another vCPU may be
- * setting A/D bits too (harmless); any other change to an entry since the
- * walk read it returns -EAGAIN, and the walk starts over, as on hardware.
- */
-static int set_accessed_dirty(const struct guest_memory *mem,
-			      const struct paging_ctx *pc,
-			      const struct walk_result *res, bool write)
-{
-	const uint64_t ad = X86_PTE_ACCESSED | X86_PTE_DIRTY;
-	int i;
-
-	for (i = 0; i < res->nr_steps; i++) {
-		const struct walk_step *s = &res->steps[i];
-		uint64_t bits = X86_PTE_ACCESSED;
-
-		/* PAE PDPTEs are loaded with CR3 and have no A bit. */
-		if (pc->mode == PAGING_PAE && s->level == 3)
-			continue;
-		if (s->leaf && write)
-			bits |= X86_PTE_DIRTY;
-		if ((s->entry & bits) == bits)
-			continue;
-		if (pc->mode == PAGING_32BIT) {
-			uint32_t *p = guest_memory_ptr(mem, s->entry_gpa, 4);
-			uint32_t cur = (uint32_t)s->entry;
-
-			if (!p)
-				return -EFAULT;
-			while ((cur & bits) != bits &&
-			       !__atomic_compare_exchange_n(
-				       p, &cur, cur | (uint32_t)bits, false,
-				       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				if ((cur ^ s->entry) & ~ad)
-					return -EAGAIN;
-		} else {
-			uint64_t *p = guest_memory_ptr(mem, s->entry_gpa, 8);
-			uint64_t cur = s->entry;
-
-			if (!p)
-				return -EFAULT;
-			while ((cur & bits) != bits &&
-			       !__atomic_compare_exchange_n(
-				       p, &cur, cur | bits, false,
-				       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				if ((cur ^ s->entry) & ~ad)
-					return -EAGAIN;
-		}
+	c->regs.rip += len;
+	if (c->mode != X86_CODE_64)
+		c->regs.rip &= c->mode == X86_CODE_32 ? 0xffffffffULL : 0xffffULL;
+	if (ioctl(c->vcpu->fd, KVM_SET_REGS, &c->regs) < 0) {
+		c->regs.rip = c->rip_at_entry;
+		return -errno;
 	}
 	return 0;
 }
 
-/* Part of an operand that lies in one page. */
-struct operand_piece {
-	uint64_t gpa;
-	unsigned int len;
-};
-
-/*
- * Translate the size-byte operand at linear, page by page, checking each
- * page as hardware would at this CPL. A failed walk or a denied access
- * would be a #PF on hardware: we do not inject it (getting CR2, the error
- * code and the exact priority right is not worth it for a kernel that
- * never faults here) but stop with the diagnostic. Returns the number of
- * pieces (1 or 2), or 0 with why filled.
- */
-static int translate_operand(struct vcpu *vcpu, const struct paging_ctx *pc,
-			     int cpl, uint64_t rflags, uint64_t linear,
-			     unsigned int size, bool write,
-			     struct operand_piece piece[2], char *why,
-			     size_t why_size)
+int fallback_raise(struct fallback_ctx *c, unsigned int vector)
 {
-	const struct guest_memory *mem = &vcpu->vm->mem;
-	struct walk_result res[2];
-	unsigned int first = 4096 - (unsigned int)(linear & 4095);
-	int nr = first < size ? 2 : 1, attempt, i, r;
-
-	if (first > size)
-		first = size;
-	for (attempt = 0; attempt < 4; attempt++) {
-		for (i = 0; i < nr; i++) {
-			uint64_t la = i ? linear + first : linear;
-			const char *denied;
-
-			if (pagewalk(mem, pc, la, &res[i])) {
-				snprintf(why, why_size,
-					 "linear 0x%llx: %s (#PF on hardware)",
-					 (unsigned long long)la, res[i].why);
-				return 0;
-			}
-			denied = page_denied(pc, &res[i], cpl, write, rflags);
-			if (denied) {
-				snprintf(why, why_size,
-					 "linear 0x%llx: %s (#PF on hardware)",
-					 (unsigned long long)la, denied);
-				return 0;
-			}
-			piece[i].gpa = res[i].gpa;
-			piece[i].len = i ? size - first : first;
-			/* Checked up front so a store is never half done. */
-			if (!guest_memory_ptr(mem, piece[i].gpa,
-					      piece[i].len)) {
-				snprintf(
-					why, why_size,
-					"linear 0x%llx maps gpa 0x%llx, which is not RAM",
-					(unsigned long long)la,
-					(unsigned long long)piece[i].gpa);
-				return 0;
-			}
-		}
-		for (i = 0; i < nr; i++) {
-			r = res[i].status == WALK_OK ?
-				    set_accessed_dirty(mem, pc, &res[i],
-						       write) :
-				    0;
-			if (r)
-				break;
-		}
-		if (r == 0)
-			return nr;
-		if (r != -EAGAIN) {
-			snprintf(why, why_size,
-				 "a page-table entry is no longer in RAM");
-			return 0;
-		}
-	}
-	snprintf(why, why_size, "page tables keep changing under the walk");
-	return 0;
+	return vcpu_inject_exception(c->vcpu, vector, false, 0);
 }
 
-/*
- * The data movement itself, once every check has passed: MXCSR between
- * the XSAVE image and the operand's pieces (all in RAM, checked by
- * translate_operand). False with why filled if KVM refuses, or, for a
- * load, if the value sets bits that make LDMXCSR raise #GP(0).
- */
-static bool move_mxcsr(struct vcpu *vcpu, bool store,
-		       const struct operand_piece *piece, int nr, char *why,
-		       size_t why_size)
+int fallback_raise_code(struct fallback_ctx *c, unsigned int vector,
+			uint32_t error_code)
 {
-	struct guest_memory *mem = &vcpu->vm->mem;
-	uint8_t bytes[4], *xsave;
-	uint32_t val, mask;
-	bool ok = false;
-	uint64_t bv;
-	int i, off;
-
-	xsave = xsave_get(vcpu);
-	if (!xsave) {
-		snprintf(why, why_size, "KVM_GET_XSAVE: %s", strerror(errno));
-		return false;
-	}
-	if (store) {
-		memcpy(bytes, xsave + XSAVE_MXCSR, sizeof(bytes));
-		for (i = 0, off = 0; i < nr; off += piece[i].len, i++)
-			if (guest_memory_write(mem, piece[i].gpa, bytes + off,
-					       piece[i].len))
-				goto not_ram;
-		ok = true;
-		goto out;
-	}
-
-	for (i = 0, off = 0; i < nr; off += piece[i].len, i++)
-		if (guest_memory_read(mem, piece[i].gpa, bytes + off,
-				      piece[i].len))
-			goto not_ram;
-	val = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 |
-	      (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24;
-	mask = host_mxcsr_mask();
-	if (val & ~mask) {
-		snprintf(
-			why, why_size,
-			"value 0x%08x sets bits outside MXCSR_MASK 0x%08x: #GP(0) on hardware",
-			val, mask);
-		goto out;
-	}
-	memcpy(xsave + XSAVE_MXCSR, bytes, sizeof(bytes));
-	/*
-	 * KVM takes MXCSR from the image only when FP, SSE or AVX state is
-	 * marked in use. Marking SSE changes nothing else: when it was clear,
-	 * the image holds the init values (zero) the XMM registers have.
-	 */
-	memcpy(&bv, xsave + XSAVE_XSTATE_BV, sizeof(bv));
-	bv |= XFEATURE_MASK_SSE;
-	memcpy(xsave + XSAVE_XSTATE_BV, &bv, sizeof(bv));
-	if (ioctl(vcpu->fd, KVM_SET_XSAVE, xsave) < 0) {
-		snprintf(why, why_size, "KVM_SET_XSAVE: %s", strerror(errno));
-		goto out;
-	}
-	ok = true;
-	goto out;
-
-not_ram:
-	snprintf(why, why_size, "gpa 0x%llx is not RAM",
-		 (unsigned long long)piece[i].gpa);
-out:
-	free(xsave);
-	return ok;
+	return vcpu_inject_exception(c->vcpu, vector, true, error_code);
 }
 
-/*
- * LDMXCSR m32 (0f ae /2) and STMXCSR m32 (0f ae /3). Hardware raises #UD
- * for CR0.EM or !CR4.OSFXSR (and LOCK, refused by the decoder), #NM for
- * CR0.TS, #GP/#SS for segmentation, #PF, #AC, and for LDMXCSR #GP(0) when
- * reserved MXCSR bits are set; a #DB may follow. Each of these stops the
- * VM here rather than being delivered: exact or nothing.
- */
-static bool complete_mxcsr(struct vcpu *vcpu, struct kvm_regs *regs,
-			   const struct insn_mem_cpu *cpu,
-			   const struct insn_mem *m, const char *insn)
+bool fallback_cpuid_bit(struct fallback_ctx *c, uint32_t fn, uint32_t index,
+			int reg, int bit)
 {
-	const char *name = m->reg == 2 ? "ldmxcsr" : "stmxcsr";
-	bool store = m->reg == 3;
-	uint64_t rip = regs->rip;
-	struct operand_piece piece[2];
-	struct kvm_debugregs dregs;
-	struct kvm_vcpu_events ev;
-	struct kvm_sregs sregs;
-	struct paging_ctx pc;
-	struct errmsg err;
-	char why[256];
-	int cpl, nr;
+	enum { MAX_ENTRIES = 256 };
+	struct kvm_cpuid2 *cpuid;
+	uint32_t v = 0;
+	bool found = false;
+	uint32_t i;
 
-	if (vcpu_paging_ctx(vcpu, &sregs, &pc, &err))
-		return decline(vcpu, rip, name, "%s", err.text);
-	if ((sregs.cr0 & X86_CR0_EM) || !(sregs.cr4 & X86_CR4_OSFXSR))
-		return decline(
-			vcpu, rip, name,
-			"CR0.EM set or CR4.OSFXSR clear: #UD on hardware");
-	if (sregs.cr0 & X86_CR0_TS)
-		return decline(vcpu, rip, name, "CR0.TS set: #NM on hardware");
-	/* A trap would follow the instruction; we do not deliver those. */
-	if (regs->rflags & X86_RFLAGS_TF)
-		return decline(vcpu, rip, name,
-			       "RFLAGS.TF set: a single-step #DB would follow");
-	if (ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &dregs) < 0 ||
-	    (dregs.dr7 & 0xff))
-		return decline(
-			vcpu, rip, name,
-			"DR7 enables breakpoints: a data #DB may follow");
-	if (ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0 ||
-	    ev.exception.injected || ev.exception.pending ||
-	    ev.interrupt.injected || ev.nmi.injected)
-		return decline(vcpu, rip, name, "an event is in flight");
-	if (!insn_mem_segment_ok(cpu, m, 4, store))
-		return decline(
-			vcpu, rip, name,
-			"segment %d is not flat or the operand is beyond its limit",
-			(int)m->seg);
-	/* The CPL is the RPL of CS. */
-	cpl = sregs.cs.selector & 3;
-	if (cpl == 3 && (sregs.cr0 & X86_CR0_AM) &&
-	    (regs->rflags & X86_RFLAGS_AC) && (m->linear & 3))
-		return decline(
-			vcpu, rip, name,
-			"misaligned at CPL 3 with alignment checks: #AC");
-	if (m->linear + 3 < m->linear)
-		return decline(vcpu, rip, name,
-			       "operand wraps around the address space");
+	cpuid = calloc(1, sizeof(*cpuid) +
+				  MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
+	if (!cpuid)
+		return false;
+	cpuid->nent = MAX_ENTRIES;
+	if (ioctl(c->vcpu->fd, KVM_GET_CPUID2, cpuid) == 0) {
+		for (i = 0; i < cpuid->nent && !found; i++) {
+			const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
 
-	nr = translate_operand(vcpu, &pc, cpl, regs->rflags, m->linear, 4,
-			       store, piece, why, sizeof(why));
-	if (!nr)
-		return decline(vcpu, rip, name, "%s", why);
-	if (!move_mxcsr(vcpu, store, piece, nr, why, sizeof(why)))
-		return decline(vcpu, rip, name, "%s", why);
-
-	regs->rip += m->len;
-	if (cpu->mode == INSN_MEM_MODE_32)
-		regs->rip &= 0xffffffffULL;
-	if (ioctl(vcpu->fd, KVM_SET_REGS, regs) < 0)
-		return decline(vcpu, rip, name, "KVM_SET_REGS: %s",
-			       strerror(errno));
-	/* A completed instruction ends an STI / MOV SS interrupt shadow. */
-	if (ev.interrupt.shadow) {
-		ev.interrupt.shadow = 0;
-		ev.flags = KVM_VCPUEVENT_VALID_SHADOW;
-		ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev);
+			if (e->function != fn ||
+			    ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) &&
+			     e->index != index))
+				continue;
+			v = reg == 0 ? e->eax :
+			    reg == 1 ? e->ebx :
+			    reg == 2 ? e->ecx :
+				       e->edx;
+			found = true;
+		}
 	}
-	log_fallback(
-		vcpu, rip, insn, name,
-		store ? "stored MXCSR (from KVM_GET_XSAVE) to guest memory" :
-			"loaded MXCSR from guest memory (KVM_SET_XSAVE)");
-	return true;
-}
-
-/* The 0f ae group: only the m32 MXCSR forms are completed. */
-static bool complete_0fae(struct vcpu *vcpu, struct kvm_regs *regs,
-			  const struct kvm_sregs *sregs, const uint8_t *code,
-			  int len, const char *name)
-{
-	struct insn_mem_cpu cpu;
-	struct insn_mem m;
-
-	if (insn_mem_cpu_init(&cpu, regs, sregs))
-		return false;
-	if (insn_mem_decode(&cpu, code, (size_t)len, &m) != INSN_MEM_OK)
-		return false;
-	if (m.reg != 2 && m.reg != 3)
-		return false;
-	return complete_mxcsr(vcpu, regs, &cpu, &m, name);
+	free(cpuid);
+	return found && (v >> bit) & 1;
 }
 
 bool vcpu_try_emulation_fallback(struct vcpu *vcpu)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	uint8_t insn[INSN_MEM_MAX_LEN];
+	struct fallback_ctx c = { .vcpu = vcpu };
 	uint64_t gpa;
-	char note[96], name[96];
-	int n;
+	char note[96];
+	size_t i;
 
-	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
-	    ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0)
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &c.regs) < 0 ||
+	    ioctl(vcpu->fd, KVM_GET_SREGS, &c.sregs) < 0)
 		return false;
+	c.rip_at_entry = c.regs.rip;
 	/* As many bytes as one instruction may have; fewer near a hole. */
-	n = vcpu_read_code(vcpu, &sregs, regs.rip, insn, sizeof(insn), &gpa,
-			   note, sizeof(note));
-	if (n < 1)
+	c.len = vcpu_read_code(vcpu, &c.sregs, c.regs.rip, c.code,
+			       sizeof(c.code), &gpa, note, sizeof(note));
+	if (c.len < 1)
 		return false;
+	c.mode = x86_code_mode(&c.sregs, c.regs.rflags);
+	/* The CPL is the RPL of CS (the DPL of SS in real mode is 0). */
+	c.cpl = c.mode == X86_CODE_16 && !(c.sregs.cr0 & 1) ?
+			0 :
+			(c.sregs.cs.selector & 3);
 	/* Logs name the instruction as the vCPU's mode decodes it. */
-	x86_disasm(x86_code_mode(&sregs, regs.rflags), regs.rip, insn,
-		   (size_t)n, name, sizeof(name));
-	switch (insn[0]) {
-	case 0xcc:
-		/* A gdb breakpoint: the vCPU stops there instead. */
-		if (vm_debug_exit(vcpu, true))
+	x86_disasm(c.mode, c.regs.rip, c.code, (size_t)c.len, c.insn,
+		   sizeof(c.insn));
+	for (i = 0; i < sizeof(fallback_rows) / sizeof(fallback_rows[0]); i++)
+		if (fallback_rows[i]->complete(&c))
 			return true;
-		/* Kernel mode only: that is where the emulator is involved,
-		 * and it spares us the gate-DPL check user mode needs. */
-		if (sregs.cs.dpl != 0)
-			return false;
-		return complete_int3(vcpu, &regs, name);
-	case 0x9b:
-		return complete_fwait(vcpu, &regs, &sregs, name);
-	default:
-		/* Prefixes may come first: the decoder sorts them out. */
-		return complete_0fae(vcpu, &regs, &sregs, insn, n, name);
-	}
+	return false;
 }

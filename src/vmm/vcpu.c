@@ -10,6 +10,7 @@
 
 #include "util/log.h"
 #include "vmm/exit_status.h"
+#include "vmm/kvm_stats.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -41,6 +42,7 @@ int vcpu_create(struct vm *vm, int id, struct vcpu **out)
 		return -ENOMEM;
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->kvm_stats_fd = -1;
 	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
 	if (vcpu->fd < 0) {
 		int e = errno;
@@ -48,6 +50,14 @@ int vcpu_create(struct vm *vm, int id, struct vcpu **out)
 		free(vcpu);
 		return -e;
 	}
+	/*
+	 * Now, while no thread is in KVM_RUN: every vCPU ioctl waits for
+	 * the vCPU's mutex, which KVM_RUN holds (a halted vCPU for ever).
+	 * Reading the fd later (pread) needs no mutex.
+	 */
+	vcpu->kvm_stats_fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, 0);
+	if (id == 0)
+		stats_setup(ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0));
 	run = mmap(NULL, vm->kvm.vcpu_mmap_size, PROT_READ | PROT_WRITE,
 		   MAP_SHARED, vcpu->fd, 0);
 	if (run == MAP_FAILED) {
@@ -67,6 +77,9 @@ void vcpu_destroy(struct vcpu *vcpu)
 	if (!vcpu)
 		return;
 	munmap(vcpu->run, vcpu->vm->kvm.vcpu_mmap_size);
+	if (vcpu->kvm_stats_fd >= 0)
+		close(vcpu->kvm_stats_fd);
+	kvm_stats_free(vcpu->kvm_stats);
 	close(vcpu->fd);
 	free(vcpu);
 }
@@ -164,6 +177,8 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!vm_is_stopping(vm)) {
+		/* Closes the last exit's record: its handling ends here. */
+		stats_before_run(&vcpu->stats);
 		if (vm_vcpu_must_park(vm, vcpu)) {
 			vm_park_vcpu(vm, vcpu);
 			continue;
@@ -174,6 +189,8 @@ static void *vcpu_thread(void *arg)
 			char why[160];
 
 			if (e == EINTR || e == EAGAIN) {
+				/* KVM sets KVM_EXIT_INTR for both. */
+				stats_after_run(&vcpu->stats, KVM_EXIT_INTR);
 				__atomic_store_n(&vcpu->run->immediate_exit, 0,
 						 __ATOMIC_SEQ_CST);
 				if (__atomic_exchange_n(&vcpu->probe_req, 0,
@@ -191,13 +208,14 @@ static void *vcpu_thread(void *arg)
 			vm_request_end(vm, KS_STATUS_VMM_ERROR, why, &snap);
 			break;
 		}
+		stats_after_run(&vcpu->stats, vcpu->run->exit_reason);
 		__atomic_store_n(&vcpu->exits, vcpu->exits + 1,
 				 __ATOMIC_RELAXED);
-		if (vcpu->run->exit_reason < VCPU_EXIT_REASONS)
-			vcpu->exit_counts[vcpu->run->exit_reason]++;
 		if (!vcpu_handle_exit(vcpu))
 			break;
 	}
+	/* The exit that ended the loop is counted too. */
+	stats_before_run(&vcpu->stats);
 	/* Let a pause in progress stop waiting for this thread. */
 	pthread_mutex_lock(&vm->pause_lock);
 	__atomic_store_n(&vcpu->exited, 1, __ATOMIC_SEQ_CST);

@@ -12,10 +12,10 @@
 #include "arch/x86/pagewalk.h"
 #include "util/errmsg.h"
 #include "vmm/diag.h"
+#include "vmm/stats.h"
 
 struct vm;
-
-#define VCPU_EXIT_REASONS 64
+struct kvm_stats;
 
 /* What the halt watchdog learned when it last probed a quiet vCPU. */
 enum vcpu_idle {
@@ -40,9 +40,15 @@ struct vcpu {
 	 */
 	int run_while_paused;
 
-	/* Statistics, written only by this vCPU's thread. */
-	uint64_t exits; /* read by the watchdog with __atomic loads */
-	uint64_t exit_counts[VCPU_EXIT_REASONS];
+	/*
+	 * Exits that reached user space (not KVM_RUN's -EINTR), written only
+	 * by this vCPU's thread, read by the watchdog with __atomic loads.
+	 */
+	uint64_t exits;
+	/* The provider's record (stats.h); written only by this thread. */
+	struct vcpu_stats stats;
+	int kvm_stats_fd; /* KVM_GET_STATS_FD, -1 without */
+	struct kvm_stats *kvm_stats; /* its descriptors, read at first use */
 
 	/* Watchdog probe: main sets probe_req then kicks; vCPU answers. */
 	int probe_req; /* atomic */

@@ -14,12 +14,15 @@
 
 #include "arch/x86/cpuid.h"
 #include "arch/x86/irq_routing.h"
+#include "arch/x86/msr_filter.h"
 #include "arch/x86/regs.h"
 #include "devices/legacy.h"
 #include "devices/serial.h"
 #include "util/log.h"
 #include "vmm/console.h"
 #include "vmm/exit_status.h"
+#include "vmm/kvm_stats.h"
+#include "vmm/stats.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -229,6 +232,25 @@ static int setup_lapic(struct vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * MSRs of features the guest's CPUID hides raise #GP. Without KVM's MSR
+ * filter the guest reaches KVM's emulation of them, as it did before: say
+ * so once, it is not fatal.
+ */
+static void install_msr_filter(struct vm *vm, struct kvm_cpuid2 *cpuid)
+{
+	int n, r = msr_filter_install(vm->kvm.fd, vm->fd, cpuid, &n);
+
+	if (r == -ENOTSUP)
+		log_info("KVM has no MSR filter (KVM_CAP_X86_MSR_FILTER): MSRs of hidden CPUID features stay accessible");
+	else if (r)
+		log_warn("KVM_X86_SET_MSR_FILTER failed: %s; MSRs of hidden CPUID features stay accessible",
+			 strerror(-r));
+	else if (n)
+		log_debug("MSR filter: %d MSRs of hidden CPUID features raise #GP",
+			  n);
+}
+
 static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
 {
 	struct cpuid_params p = {
@@ -245,11 +267,16 @@ static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
 	if (!c)
 		return errmsg_set(err, ENOMEM, "out of memory");
 	r = ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	if (r < 0) {
+		r = errmsg_set(err, errno, "vCPU %d: KVM_SET_CPUID2 failed: %s",
+			       vcpu->id, strerror(errno));
+		free(c);
+		return r;
+	}
+	/* The MSR filter is VM-wide; every vCPU has the same features. */
+	if (vcpu->id == 0)
+		install_msr_filter(vm, c);
 	free(c);
-	if (r < 0)
-		return errmsg_set(err, errno,
-				  "vCPU %d: KVM_SET_CPUID2 failed: %s",
-				  vcpu->id, strerror(errno));
 	r = setup_lapic(vcpu);
 	if (r)
 		return errmsg_set(err, -r, "vCPU %d: LAPIC setup failed: %s",
@@ -265,6 +292,7 @@ int vm_init_bare(struct vm *vm)
 	vm->fd = -1;
 	vm->kvm.fd = -1;
 	vm->end_efd = -1;
+	vm->kvm_stats_fd = -1;
 	vm->serial_out_fd = -1;
 	vm->dead_cpu = -1;
 	pthread_mutex_init(&vm->end_lock, NULL);
@@ -304,6 +332,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 	vm->end_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->end_efd < 0)
 		return errmsg_set(err, errno, "eventfd: %s", strerror(errno));
+	/* query-stats reads it; -1 on kernels without binary stats. */
+	vm->kvm_stats_fd = ioctl(vm->fd, KVM_GET_STATS_FD, 0);
 	vm->supported_cpuid = cpuid_get_supported(vm->kvm.fd);
 	if (!vm->supported_cpuid)
 		return errmsg_set(err, errno ? errno : ENOMEM,
@@ -437,28 +467,9 @@ static void watchdog_tick(struct vm *vm, struct watchdog *wd)
 
 static void print_stats(struct vm *vm)
 {
-	uint64_t totals[VCPU_EXIT_REASONS] = { 0 }, all = 0;
-	char line[256];
-	int i, j, off;
-
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		for (j = 0; j < VCPU_EXIT_REASONS; j++)
-			totals[j] += vm->vcpus[i]->exit_counts[j];
-		all += vm->vcpus[i]->exits;
-	}
-	log_warn("exits: %" PRIu64 " total", all);
-	for (j = 0; j < VCPU_EXIT_REASONS; j++) {
-		if (!totals[j])
-			continue;
-		off = snprintf(line, sizeof(line), "exits: %-16s %10" PRIu64,
-			       kvm_exit_reason_name(j), totals[j]);
-		for (i = 0; i < vm->nr_vcpus && off < (int)sizeof(line) - 24;
-		     i++)
-			off += snprintf(line + off, sizeof(line) - off,
-					"  cpu%d %" PRIu64, i,
-					vm->vcpus[i]->exit_counts[j]);
-		log_warn("%s", line);
-	}
+	fflush(stderr);
+	stats_print_table(vm, stderr);
+	fflush(stderr);
 	log_warn("exits: unclaimed pio reads %" PRIu64 " writes %" PRIu64
 		 ", unclaimed mmio reads %" PRIu64 " writes %" PRIu64,
 		 vm->pio.unclaimed_reads, vm->pio.unclaimed_writes,
@@ -642,6 +653,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->serial)
 		serial_destroy(vm->serial);
 	free(vm->supported_cpuid);
+	if (vm->kvm_stats_fd >= 0)
+		close(vm->kvm_stats_fd);
+	kvm_stats_free(vm->kvm_stats);
 	guest_memory_free(&vm->mem);
 	if (vm->end_efd >= 0)
 		close(vm->end_efd);

@@ -25,6 +25,7 @@
 
 struct serial;
 struct vcpu;
+struct kvm_stats;
 
 struct vm {
 	const struct vm_config *cfg;
@@ -41,6 +42,10 @@ struct vm {
 
 	int nr_vcpus;
 	struct vcpu **vcpus;
+
+	/* KVM_GET_STATS_FD of the VM (-1 without), descriptors at first use. */
+	int kvm_stats_fd;
+	struct kvm_stats *kvm_stats;
 
 	/* Ending: the first request wins; the main thread acts on it. */
 	pthread_mutex_t end_lock;

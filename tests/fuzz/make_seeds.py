@@ -147,7 +147,46 @@ def corpus():
     }
     detect.update({"bz_2_15": bz["bz_2_15"], "pvh64_desc8": pvh["pvh64_desc8"],
                    "mb_elf32": mb["mb_elf32"], "mb_aout": mb["mb_aout"]})
-    return {"bzimage": bz, "pvh": pvh, "multiboot": mb, "boot_detect": detect}
+    return {"bzimage": bz, "pvh": pvh, "multiboot": mb, "boot_detect": detect,
+            "kvm_stats": kvm_stats()}
+
+
+def kvm_stats_file(descs, name_size=48, id_str=b"kvm-1234/vcpu-0"):
+    """A KVM_GET_STATS_FD file: header, id, descriptors, data.
+
+    descs: (name, flags, exponent, size, bucket_size); values are laid out
+    one after the other."""
+    id_off = 24
+    desc_off = id_off + name_size
+    stride = 16 + name_size
+    data_off = desc_off + len(descs) * stride
+    out = bytearray(struct.pack("<6I", 0, name_size, len(descs), id_off,
+                                desc_off, data_off))
+    out += id_str.ljust(name_size, b"\0")
+    offset, data = 0, bytearray()
+    for name, flags, exp, size, bucket in descs:
+        out += struct.pack("<IhHII", flags, exp, size, offset, bucket)
+        out += name.ljust(name_size, b"\0")
+        data += b"".join(struct.pack("<Q", (i * 7 + 1) & 0xFFFF)
+                         for i in range(size))
+        offset += size * 8
+    return bytes(out + data)
+
+
+def kvm_stats():
+    cumulative, instant, peak, lin, log = 0, 1, 2, 3, 4
+    seconds, boolean, pow2 = 0x20, 0x40, 0x100
+    return {
+        "three": kvm_stats_file([(b"exits", cumulative, 0, 1, 0),
+                                 (b"halt_wait_hist", log | seconds, -9, 32, 0),
+                                 (b"guest_mode", instant | boolean, 0, 1, 0)]),
+        "linear": kvm_stats_file([(b"lin_hist", lin, 0, 16, 64),
+                                  (b"max_mmu", peak | pow2, 3, 1, 0)],
+                                 name_size=32),
+        "unknown_type": kvm_stats_file([(b"future", 0xF, 0, 1, 0),
+                                        (b"exits", cumulative, 0, 1, 0)]),
+        "empty": kvm_stats_file([]),
+    }
 
 
 def main():

@@ -178,16 +178,16 @@ def png_pixels(path):
     return w, h, rows
 
 
-def screenshot(chromium, svg, png):
+def screenshot(chromium, svg, png, height=800):
     p = subprocess.run([chromium, "--headless", "--no-sandbox",
                         "--disable-gpu", "--force-color-profile=srgb",
                         "--hide-scrollbars", "--screenshot=%s" % png,
-                        "--window-size=1200,800", "file://%s" % svg],
+                        "--window-size=1200,%d" % height, "file://%s" % svg],
                        capture_output=True, text=True, timeout=120,
                        env=dict(os.environ, HOME=str(png.parent)))
     assert p.returncode == 0 and png.exists(), p.stderr
     w, h, rows = png_pixels(png)
-    assert (w, h) == (1200, 800)
+    assert (w, h) == (1200, height)
     colours = {}
     for row in rows:
         for px in row:
@@ -220,13 +220,22 @@ def test_flame_graph_and_report_render_in_chromium(spin):
         name_color("spin_forever")
 
     rep = q.ok("stats-report", path=str(d / "report.svg"))
-    assert rep["flamegraph"] and rep["exits"] > 0 and rep["reasons"] >= 1
+    assert rep["flamegraph"] and rep["exits"] > 0 and rep["reasons"] >= 2
+    assert rep["histograms"] >= 3  # io, intr (the sampler's kicks), ports
     texts, titles = svg_labels(d / "report.svg")
-    for label in ("Exits to kvmscope per reason", "IO", "spin_forever",
-                  "Flame graph of the last profile"):
+    for label in ("Exits to kvmscope per reason", "io", "intr",
+                  "spin_forever", "Flame graph of the last profile"):
         assert label in texts, (label, texts)
+    # the COM1 data port's histogram: the guest printed through it
+    assert any(t.startswith("io 0x3f8 out: ") for t in texts), texts
+    hist = [t for t in titles if t.startswith("[")]
+    assert hist and all(re.match(r"\[\d+[nmu]?s, \d+[nmu]?s\): \d+ ", t)
+                        for t in hist), hist
     assert "all (%d samples, 100.00%%)" % r["samples"] in titles
-    colours = screenshot(chromium, d / "report.svg", d / "report.png")
+    # the whole page: the flame graph is below the histograms
+    height = int(ET.parse(d / "report.svg").getroot().get("height"))
+    colours = screenshot(chromium, d / "report.svg", d / "report.png",
+                         max(800, height))
     assert has_colour(colours, (0x4a, 0x7a, 0xb5))  # the exit bars
     assert has_colour(colours, name_color("spin_forever"))
 

@@ -36,7 +36,8 @@ def scenario_lines(out):
 
 @pytest.mark.parametrize("scenario,smp", [
     ("hello", 1), ("exit 5", 1), ("pio 100", 1), ("smp", 2), ("int3", 1),
-    ("fwait", 1), ("user 1000", 1), ("mxcsr", 1), ("bogus", 1),
+    ("fwait", 1), ("user 1000", 1), ("mxcsr", 1), ("intn", 1), ("insns", 1),
+    ("bogus", 1),
 ])
 def test_testkernel_matches_qemu(scenario, smp):
     qstatus, qout = run_qemu(TESTKERNEL, scenario, smp=smp)

@@ -72,12 +72,18 @@ def ctl_text(sock, *words):
     return p.stdout
 
 
+# The pagetables scenario's CR3, as the guest prints it.
+GUEST_CR3 = []
+
+
 @pytest.fixture(scope="module")
 def guest(tmp_path_factory):
     sock = tmp_path_factory.mktemp("qmp") / "q.sock"
     g = Running("--kernel", TESTKERNEL, "--append", "pagetables", "--cpus",
                 "2", "--mem", "256M", "--api-sock", sock)
-    assert g.wait_for("pagetables: ready"), g.finish(signal.SIGKILL)
+    m = g.wait_for_re(r"pagetables: ready cr3=0x([0-9a-f]+)\r?\n")
+    assert m, g.finish(signal.SIGKILL)
+    GUEST_CR3.append(int(m.group(1), 16))
     yield sock
     r = g.finish(signal.SIGTERM)
     assert r.status == 130, r
@@ -157,7 +163,7 @@ NUMBER_CASES = [
      "gpa 0xffffffffffffffff is not guest RAM " + RAM),
     ("read-memory", {"cpu": 0, "gva": HIGH, "len": 4},
      "gva 0xffff800000000000 is not mapped "
-     "(PML4E 0x0 at gpa 0x1a2800 is not present)"),
+     "(PML4E 0x0 at gpa {PML4E_HIGH} is not present)"),
     ("read-memory", {"cpu": 0, "gva": TOP, "len": 4},
      "gva 0xffffffffffffffff + 4 wraps around the address space"),
     ("read-memory", {"gpa": KM["KM_PATTERN_GPA"], "len": TOP},
@@ -173,7 +179,7 @@ NUMBER_CASES = [
      "gpa 0xffffffffffffffff is not guest RAM " + RAM),
     ("write-memory", {"cpu": 0, "gva": HIGH, "hex": "00"},
      "gva 0xffff800000000000 is not mapped "
-     "(PML4E 0x0 at gpa 0x1a2800 is not present)"),
+     "(PML4E 0x0 at gpa {PML4E_HIGH} is not present)"),
     ("search-memory", {"hex": PATTERN_HEX, "gpa-start": 0, "gpa-end": TOP},
      lambda r: r["matches"] == [{"gpa": "0x300100"}] and r["count"] == 1),
     ("search-memory", {"hex": PATTERN_HEX, "gpa-start": 0x300000,
@@ -193,6 +199,10 @@ NUMBER_CASES = [
                               for i, c in enumerate(NUMBER_CASES)])
 def test_addresses_and_sizes_as_json_numbers(q, cmd, args, want):
     r = q.request(cmd, **args)
+    if isinstance(want, str) and "{PML4E_HIGH}" in want:
+        # PML4 entry 256 (gva 0xffff800000000000) of the guest's CR3
+        want = want.replace("{PML4E_HIGH}",
+                            hex((GUEST_CR3[-1] & ~0xfff) + 256 * 8))
     if isinstance(want, str):
         assert r.get("error") == {"class": "GenericError", "desc": want}, r
     else:

@@ -110,6 +110,64 @@ def test_int3_in_kernel_mode_delivers_bp():
     assert "int3: #BP delivered, return rip ok" in r.out, r
 
 
+def test_software_interrupts_int_n_into_int1():
+    r = run_guest("intn")
+    assert r.status == 1, r
+    assert "intn: int 0x80 and int 0x21 delivered, frames ok" in r.out, r
+    assert "intn: into #UD ok" in r.out, r
+    # Without VMX/SVM the host's emulator drops INT n at CPL 0: kvmscope
+    # completes it, once per RIP, naming the instruction.
+    with open("/proc/cpuinfo") as f:
+        flags = f.read()
+    if not re.search(r"\b(vmx|svm)\b", flags):
+        for insn in ("int 0x80", "int 0x21"):
+            assert re.search(r"could not emulate '%s' at RIP [0-9a-f]+; "
+                             r"emulator fallback 'int n': delivered the "
+                             r"vector through the IDT" % insn, r.err), r
+        assert "declined" not in r.err, r
+
+
+def test_stac_clac_xgetbv_and_hidden_instructions():
+    r = run_guest("insns")
+    assert r.status == 1, r
+    for line in ("insns: stac/clac ok", "insns: xgetbv ok",
+                 "insns: movbe register form #UD ok",
+                 "insns: rdpru/clwb/clflushopt/invpcid ok"):
+        assert line in r.out, r
+    with open("/proc/cpuinfo") as f:
+        flags = f.read()
+    if not re.search(r"\b(vmx|svm)\b", flags):
+        for fallback, what in (
+                ("stac", "set RFLAGS.AC"), ("clac", "cleared RFLAGS.AC"),
+                ("xgetbv", "CR4.OSXSAVE clear: delivered #UD"),
+                ("xgetbv", "read XCR0 \\(KVM_GET_XCRS\\) into EDX:EAX"),
+                ("xgetbv", "no such extended control register: "
+                           "delivered #GP\\(0\\)"),
+                ("movbe", "the register form does not exist: delivered #UD")):
+            assert re.search(r"emulator fallback '%s': %s" % (fallback, what),
+                             r.err), (fallback, r)
+        assert "declined" not in r.err, r
+
+
+def test_msrs_of_hidden_features_raise_gp():
+    # Not in test_qemu_compat: QEMU 7.2 on this host lets the guest reach
+    # SPEC_CTRL, PRED_CMD and FLUSH_CMD although its CPUID hides them.
+    r = run_guest("msrs", "-vv")
+    assert r.status == 1, r
+    assert "msrs: SPEC_CTRL PRED_CMD FLUSH_CMD ARCH_CAPABILITIES follow " \
+        "CPUID" in r.out, r
+    # this host's KVM has the MSR filter, and the pvm-safe template hides
+    # the speculation-control features
+    assert re.search(r"MSR filter: \d+ MSRs of hidden CPUID features "
+                     r"raise #GP", r.err), r
+
+
+def test_int1_delivers_db_as_a_trap():
+    r = run_guest("int1")
+    assert r.status == 1, r
+    assert "int1: #DB delivered, return rip ok" in r.out, r
+
+
 def test_fwait_noop_and_mf():
     r = run_guest("fwait")
     assert r.status == 1, r

@@ -501,6 +501,8 @@ static void test_table_complete(void **state)
 		"profile-start",
 		"profile-stop",
 		"stats-report",
+		"query-stats",
+		"query-stats-schemas",
 	};
 	const struct api_command *t;
 	size_t i;
@@ -523,6 +525,11 @@ static void test_table_complete(void **state)
 	assert_int_equal(api_command_find("read-memory")->pause,
 			 API_RUNS_ANYTIME);
 	assert_int_equal(api_command_find("stop")->pause, API_LIFECYCLE);
+	/* Reading statistics never pauses the VM. */
+	assert_int_equal(api_command_find("query-stats")->pause,
+			 API_RUNS_ANYTIME);
+	assert_int_equal(api_command_find("query-stats-schemas")->pause,
+			 API_RUNS_ANYTIME);
 	assert_null(api_command_find("nope"));
 }
 
