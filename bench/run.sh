@@ -6,3 +6,4 @@ build=${1:-build}
 bench/exit-latency "$build"
 bench/inspect "$build"
 bench/boot "$build"
+bench/profile-overhead "$build"

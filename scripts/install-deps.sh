@@ -46,6 +46,7 @@ libclang-rt-14-dev	fuzz: clang's libFuzzer and sanitizer runtimes
 python3-pytest	integration tests: the test runner
 gdb	integration tests: the gdb stub against real gdb
 qemu-system-x86	integration tests: cross-checks guests against QEMU; benchmarks
+chromium	integration tests: renders the flame graph and stats report SVGs headless
 socat	README examples: a raw client for the control socket
 linux-perf	bench/trace-kvm: perf kvm stat, the cross-check of trace-kvm
 lz4	slow tier: unpacks Debian's stock cloud kernel

@@ -24,6 +24,8 @@ static const struct {
 	{ cmd_paging_commands, &cmd_paging_command_count },
 	{ cmd_memory_commands, &cmd_memory_command_count },
 	{ cmd_trace_commands, &cmd_trace_command_count },
+	{ cmd_profile_commands, &cmd_profile_command_count },
+	{ cmd_report_commands, &cmd_report_command_count },
 	{ cmd_stats_commands, &cmd_stats_command_count },
 };
 

@@ -720,6 +720,9 @@ static const struct {
 	{ "search-memory", fmt_search },
 	{ "trace-kvm", ctl_fmt_trace_kvm },
 	{ "query-trace-kvm", ctl_fmt_query_trace_kvm },
+	{ "profile-start", ctl_fmt_profile_start },
+	{ "profile-stop", ctl_fmt_profile_stop },
+	{ "stats-report", ctl_fmt_stats_report },
 	{ "query-stats", ctl_fmt_query_stats },
 	{ "query-stats-schemas", ctl_fmt_query_stats_schemas },
 };

@@ -25,6 +25,11 @@ void ctl_hexdump(FILE *out, uint64_t addr, const uint8_t *data, size_t len);
 int ctl_fmt_trace_kvm(FILE *out, json_t *ret);
 int ctl_fmt_query_trace_kvm(FILE *out, json_t *ret);
 
+/* profile-start, profile-stop, stats-report (ctl_format_profile.c). */
+int ctl_fmt_profile_start(FILE *out, json_t *ret);
+int ctl_fmt_profile_stop(FILE *out, json_t *ret);
+int ctl_fmt_stats_report(FILE *out, json_t *ret);
+
 /*
  * A histogram as text bars, one line per bucket from the first to the last
  * non-empty one. log2_ns: kvmscope's buckets (i: 2^i <= ns < 2^(i+1)),

@@ -39,6 +39,11 @@ extern const size_t cmd_memory_command_count;
 extern const struct api_command cmd_trace_commands[];
 extern const size_t cmd_trace_command_count;
 
+
+extern const struct api_command cmd_profile_commands[];
+extern const size_t cmd_profile_command_count;
+extern const struct api_command cmd_report_commands[];
+extern const size_t cmd_report_command_count;
 extern const struct api_command cmd_stats_commands[];
 extern const size_t cmd_stats_command_count;
 
@@ -69,6 +74,14 @@ int api_cmd_write_memory(struct api_ctx *, json_t *, json_t **,
 int api_cmd_search_memory(struct api_ctx *, json_t *, json_t **,
 			  struct errmsg *);
 
+/* Profiling (src/inspect/cmd_profile.c). */
+int api_cmd_profile_start(struct api_ctx *, json_t *, json_t **,
+			  struct errmsg *);
+int api_cmd_profile_stop(struct api_ctx *, json_t *, json_t **,
+			 struct errmsg *);
+/* (src/inspect/cmd_report.c) */
+int api_cmd_stats_report(struct api_ctx *, json_t *, json_t **,
+			 struct errmsg *);
 /* Statistics (src/inspect/cmd_stats.c). */
 int api_cmd_query_stats(struct api_ctx *, json_t *, json_t **, struct errmsg *);
 int api_cmd_query_stats_schemas(struct api_ctx *, json_t *, json_t **,

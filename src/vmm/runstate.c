@@ -9,6 +9,7 @@
 
 #include "util/log.h"
 #include "vmm/exit_status.h"
+#include "vmm/kvm.h"
 #include "vmm/runstate.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -323,4 +324,28 @@ bool vm_debug_exit(struct vcpu *vcpu, bool from_int3)
 
 	return vm->debug_hook &&
 	       vm->debug_hook(vm->debug_opaque, vcpu, from_int3);
+}
+
+void vm_set_sample_hook(struct vm *vm, vm_sample_fn fn, void *opaque)
+{
+	/* KVM copies the registers into kvm_run at every KVM_RUN return. */
+	const uint64_t sync = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	bool have = vm->nr_vcpus &&
+		    (kvm_check_cap(vm->fd, KVM_CAP_SYNC_REGS) &
+		     sync) == sync;
+	int i;
+
+	/* opaque is never cleared: a vCPU may have loaded fn just now. */
+	if (fn)
+		__atomic_store_n(&vm->sample_opaque, opaque, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&vm->sample_hook, fn, __ATOMIC_SEQ_CST);
+	for (i = 0; have && i < vm->nr_vcpus; i++)
+		__atomic_store_n(&vm->vcpus[i]->run->kvm_valid_regs,
+				 fn ? sync : 0, __ATOMIC_SEQ_CST);
+}
+
+void vcpu_request_sample(struct vcpu *vcpu)
+{
+	__atomic_store_n(&vcpu->sample_req, 1, __ATOMIC_SEQ_CST);
+	vcpu_kick(vcpu);
 }

@@ -26,6 +26,7 @@
 #ifndef KVMSCOPE_VMM_RUNSTATE_H
 #define KVMSCOPE_VMM_RUNSTATE_H
 
+#include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -124,5 +125,23 @@ typedef bool (*vm_debug_exit_fn)(void *opaque, struct vcpu *vcpu,
 void vm_set_debug_hook(struct vm *vm, vm_debug_exit_fn fn, void *opaque);
 /* vCPU thread. */
 bool vm_debug_exit(struct vcpu *vcpu, bool from_int3);
+
+/*
+ * Sampling (the profiler): vcpu_request_sample() asks a running vCPU for
+ * its registers without stopping the others; its thread leaves KVM_RUN,
+ * reads them and calls the sample hook from inside its loop, then runs
+ * on. fn runs on the vCPU thread (one call at a time per vCPU, calls of
+ * different vCPUs concurrently); opaque must outlive the VM. Requests
+ * made while the vCPU is parked are answered after it resumes. While a
+ * hook is set, KVM copies each vCPU's registers into kvm_run at every
+ * KVM_RUN return (KVM_CAP_SYNC_REGS), so answering costs no ioctl; NULL
+ * removes the hook and that copy.
+ */
+typedef void (*vm_sample_fn)(void *opaque, struct vcpu *vcpu,
+			     const struct kvm_regs *regs,
+			     const struct kvm_sregs *sregs);
+void vm_set_sample_hook(struct vm *vm, vm_sample_fn fn, void *opaque);
+/* Main thread: request one sample (requests not answered yet coalesce). */
+void vcpu_request_sample(struct vcpu *vcpu);
 
 #endif

@@ -137,6 +137,34 @@ static void vcpu_answer_probe(struct vcpu *vcpu)
 	__atomic_store_n(&vcpu->probe_gen_done, gen, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * Answer a profiler's sample request: registers to the sample hook. While
+ * a hook is set KVM syncs them into kvm_run at every KVM_RUN return (the
+ * EINTR that brought this request too), which costs no ioctl; without
+ * KVM_CAP_SYNC_REGS they are read with two.
+ */
+static void vcpu_answer_sample(struct vcpu *vcpu)
+{
+	const uint64_t sync = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	vm_sample_fn fn =
+		__atomic_load_n(&vcpu->vm->sample_hook, __ATOMIC_SEQ_CST);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	if (!fn)
+		return;
+	if ((__atomic_load_n(&vcpu->run->kvm_valid_regs, __ATOMIC_SEQ_CST) &
+	     sync) == sync) {
+		regs = vcpu->run->s.regs.regs;
+		sregs = vcpu->run->s.regs.sregs;
+	} else if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) < 0 ||
+		   ioctl(vcpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+		return;
+	}
+	fn(__atomic_load_n(&vcpu->vm->sample_opaque, __ATOMIC_SEQ_CST), vcpu,
+	   &regs, &sregs);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -168,6 +196,9 @@ static void *vcpu_thread(void *arg)
 				if (__atomic_exchange_n(&vcpu->probe_req, 0,
 							__ATOMIC_SEQ_CST))
 					vcpu_answer_probe(vcpu);
+				if (__atomic_exchange_n(&vcpu->sample_req, 0,
+							__ATOMIC_SEQ_CST))
+					vcpu_answer_sample(vcpu);
 				continue;
 			}
 			vcpu_snapshot_capture(vcpu, &snap);

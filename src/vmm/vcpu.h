@@ -58,6 +58,9 @@ struct vcpu {
 	struct vcpu_snapshot idle_snap; /* valid when idle == HALTED_NOIRQ */
 	uint64_t watch_exits; /* main thread only */
 
+	/* Profiler sample: main sets sample_req then kicks (runstate.h). */
+	int sample_req; /* atomic */
+
 	/* Emulator fallbacks log once per RIP. */
 	uint64_t logged_rips[16];
 	int nr_logged_rips;

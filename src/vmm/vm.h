@@ -91,6 +91,9 @@ struct vm {
 	vm_debug_exit_fn debug_hook;
 	void *debug_opaque;
 
+	vm_sample_fn sample_hook; /* atomic (runstate.h) */
+	void *sample_opaque;
+
 	/* The main thread's loop: sources registered with vm_watch_fd. */
 	struct event_loop loop;
 };

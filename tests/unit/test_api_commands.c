@@ -500,6 +500,9 @@ static void test_table_complete(void **state)
 		"search-memory",
 		"trace-kvm",
 		"query-trace-kvm",
+		"profile-start",
+		"profile-stop",
+		"stats-report",
 		"query-stats",
 		"query-stats-schemas",
 	};
