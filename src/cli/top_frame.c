@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/ctl_format.h"
 #include "cli/top_frame.h"
 #include "inspect/symbols.h"
 
@@ -416,6 +417,50 @@ static void render_trace(FILE *out, struct rank_list *l, json_t *prev,
 	rank_print(out, l);
 }
 
+/*
+ * The busiest exit reason's latency this interval, every vCPU's log2
+ * histogram deltas added up, as text bars (the same as kvmscope ctl's).
+ */
+static void render_latency(FILE *out, const struct top_sample *prev,
+			   const struct top_sample *cur, const char *reason)
+{
+	uint64_t b[64] = { 0 };
+	size_t i, k, n = 0;
+	char name[128];
+	json_t *e;
+
+	snprintf(name, sizeof(name), "exit.%s.latency-ns", reason);
+	json_array_foreach(cur->stats_vcpu, i, e)
+	{
+		const char *p =
+			json_string_value(json_object_get(e, "provider"));
+		int cpu = qom_cpu(
+			json_string_value(json_object_get(e, "qom-path")));
+		json_t *c, *old;
+
+		if (!p || strcmp(p, "kvmscope"))
+			continue;
+		c = stat_get(json_object_get(e, "stats"), name);
+		old = stat_get(stats_of(prev->stats_vcpu, "kvmscope", cpu),
+			       name);
+		if (!json_is_array(c))
+			continue;
+		for (k = 0; k < json_array_size(c) && k < 64; k++) {
+			double d = json_number_value(json_array_get(c, k)) -
+				   json_number_value(json_array_get(old, k));
+
+			if (d > 0)
+				b[k] += (uint64_t)d;
+		}
+		if (json_array_size(c) > n)
+			n = json_array_size(c) < 64 ? json_array_size(c) : 64;
+	}
+	if (!n)
+		return;
+	fprintf(out, "latency of '%s' exits this interval:\n", reason);
+	ctl_hist_bars(out, "  ", b, n, true);
+}
+
 void top_render(FILE *out, const char *sock, const struct top_sample *prev,
 		const struct top_sample *cur, const struct top_rips *rips,
 		const struct symbols *syms)
@@ -456,6 +501,9 @@ void top_render(FILE *out, const char *sock, const struct top_sample *prev,
 					   ".count", false, dt);
 		}
 		rank_print(out, l);
+		/* rank_print sorted the list: the busiest reason first */
+		if (l->nr && l->r[0].rate > 0)
+			render_latency(out, prev, cur, l->r[0].name);
 		l->nr = 0;
 		fputs("exits/s by reason (kvm):\n", out);
 		json_array_foreach(cur->stats_vcpu, i, e)
