@@ -73,7 +73,9 @@ static void node_sort(struct fnode *n)
 {
 	size_t i;
 
-	qsort(n->kids, n->nr_kids, sizeof(*n->kids), by_name);
+	/* a leaf has no array at all: qsort must not see its NULL */
+	if (n->nr_kids > 1)
+		qsort(n->kids, n->nr_kids, sizeof(*n->kids), by_name);
 	for (i = 0; i < n->nr_kids; i++)
 		node_sort(n->kids[i]);
 }

@@ -357,7 +357,8 @@ static int finish(struct fold_map *m, struct profile_result *r)
 	size_t i;
 	int e = 0;
 
-	qsort(m->e, m->nr, sizeof(*m->e), by_count);
+	if (m->nr > 1)
+		qsort(m->e, m->nr, sizeof(*m->e), by_count);
 	r->samples = 0;
 	for (i = 0; i < m->nr && !e; i++) {
 		const char *leaf = strrchr(m->e[i].stack, ';');
@@ -371,7 +372,8 @@ static int finish(struct fold_map *m, struct profile_result *r)
 		map_free(m);
 		return e;
 	}
-	qsort(leaves.e, leaves.nr, sizeof(*leaves.e), by_count);
+	if (leaves.nr > 1)
+		qsort(leaves.e, leaves.nr, sizeof(*leaves.e), by_count);
 	r->funcs = calloc(leaves.nr + 1, sizeof(*r->funcs));
 	if (!r->funcs) {
 		map_free(&leaves);
