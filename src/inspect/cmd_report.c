@@ -84,44 +84,6 @@ static void draw_exits(struct report *r, struct vm *vm)
 #define HIST_H 170
 #define TOP_IO 6
 
-struct io_total {
-	uint64_t key;
-	struct stats_hist h;
-};
-
-static int io_total_cmp(const void *a, const void *b)
-{
-	const struct io_total *x = a, *y = b;
-
-	if (x->h.count != y->h.count)
-		return x->h.count < y->h.count ? 1 : -1;
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-static void io_name(struct vm *vm, uint64_t key, char *buf, size_t size)
-{
-	uint64_t v = STATS_IO_VALUE(key);
-
-	switch (STATS_IO_KIND(key)) {
-	case STATS_IO_PIO_IN:
-	case STATS_IO_PIO_OUT:
-		snprintf(buf, size, "io 0x%" PRIx64 " %s", v,
-			 STATS_IO_KIND(key) == STATS_IO_PIO_IN ? "in" : "out");
-		break;
-	case STATS_IO_MMIO_RANGE:
-		if (v < (uint64_t)vm->mmio.nr_ranges && vm->mmio.ranges[v].name)
-			snprintf(buf, size, "mmio %s 0x%" PRIx64,
-				 vm->mmio.ranges[v].name,
-				 vm->mmio.ranges[v].base);
-		else
-			snprintf(buf, size, "mmio range %" PRIu64, v);
-		break;
-	default:
-		snprintf(buf, size, "mmio unclaimed 0x%" PRIx64, v << 12);
-		break;
-	}
-}
-
 /* Place one histogram in the two-column grid. */
 static void grid_hist(struct report *r, int *col, const char *title,
 		      const struct stats_hist *h)
@@ -140,8 +102,8 @@ static void grid_hist(struct report *r, int *col, const char *title,
 
 static void draw_latency(struct report *r, struct vm *vm)
 {
-	struct io_total io[STATS_IO_SLOTS];
-	int nr_io = 0, col = 0, i, j, k;
+	static struct stats_io_sum io[STATS_IO_SLOTS];
+	int nr_io, col = 0, i, j, k;
 	char name[96];
 
 	section(r,
@@ -166,32 +128,11 @@ static void draw_latency(struct report *r, struct vm *vm)
 		grid_hist(r, &col, stats_reason_name(j, name, sizeof(name)),
 			  &h);
 	}
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		for (j = 0; j < STATS_IO_SLOTS; j++) {
-			const struct stats_io_slot *s =
-				&vm->vcpus[i]->stats.io[j];
-			uint64_t key =
-				__atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
-
-			if (!key)
-				continue;
-			for (k = 0; k < nr_io && io[k].key != key; k++)
-				;
-			if (k == nr_io) {
-				if (nr_io == STATS_IO_SLOTS)
-					continue;
-				memset(&io[k], 0, sizeof(io[k]));
-				io[k].key = key;
-				nr_io++;
-			}
-			stats_hist_load(&s->h, &io[k].h, true);
-		}
-	}
-	qsort(io, nr_io, sizeof(io[0]), io_total_cmp);
+	nr_io = stats_gather_io(vm, io, STATS_IO_SLOTS);
 	for (k = 0; k < nr_io && k < TOP_IO; k++) {
 		if (!io[k].h.count)
 			continue;
-		io_name(vm, io[k].key, name, sizeof(name));
+		stats_io_key_name(vm, io[k].key, name, sizeof(name));
 		grid_hist(r, &col, name, &io[k].h);
 	}
 	if (col)

@@ -233,42 +233,23 @@ static void io_prefix(struct vm *vm, uint64_t key, char *buf, size_t size)
 	}
 }
 
-/* Target vm: I/O keys summed over every vCPU, in first-seen order. */
+/* Target vm: I/O keys summed over every vCPU, busiest first. */
 static json_t *kvmscope_vm_stats(struct vm *vm, const struct stats_req *rq)
 {
 	json_t *stats = json_array();
-	uint64_t *keys;
-	struct stats_hist *sums;
+	struct stats_io_sum *sums;
 	char prefix[128];
-	int n = 0, c, i, j, max = STATS_IO_SLOTS * vm->nr_vcpus;
+	int n, j, max = STATS_IO_SLOTS * vm->nr_vcpus;
 
 	add_totals(stats, rq, vm->vcpus, vm->nr_vcpus);
-	keys = calloc(max ? max : 1, sizeof(*keys));
 	sums = calloc(max ? max : 1, sizeof(*sums));
-	if (!keys || !sums)
-		goto out;
-	for (c = 0; c < vm->nr_vcpus; c++) {
-		struct vcpu_stats *s = &vm->vcpus[c]->stats;
-
-		for (i = 0; i < STATS_IO_SLOTS; i++) {
-			uint64_t key = __atomic_load_n(&s->io[i].key,
-						       __ATOMIC_ACQUIRE);
-
-			if (!key)
-				continue;
-			for (j = 0; j < n && keys[j] != key; j++)
-				;
-			if (j == n)
-				keys[n++] = key;
-			stats_hist_load(&s->io[i].h, &sums[j], true);
-		}
-	}
+	if (!sums)
+		return stats;
+	n = stats_gather_io(vm, sums, max);
 	for (j = 0; j < n; j++) {
-		io_prefix(vm, keys[j], prefix, sizeof(prefix));
-		add_hist(stats, rq, prefix, &sums[j]);
+		io_prefix(vm, sums[j].key, prefix, sizeof(prefix));
+		add_hist(stats, rq, prefix, &sums[j].h);
 	}
-out:
-	free(keys);
 	free(sums);
 	return stats;
 }

@@ -180,7 +180,7 @@ static void print_row(FILE *out, const char *name, const struct stats_hist *h)
 }
 
 /* An I/O key's display name; mmio needs the VM's bus for the device. */
-static void io_key_name(struct vm *vm, uint64_t key, char *buf, size_t size)
+void stats_io_key_name(struct vm *vm, uint64_t key, char *buf, size_t size)
 {
 	uint64_t v = STATS_IO_VALUE(key);
 
@@ -206,20 +206,17 @@ static void io_key_name(struct vm *vm, uint64_t key, char *buf, size_t size)
 	}
 }
 
-/* Every vCPU's I/O slots summed per key: a small list, found by scan. */
-struct io_sum {
-	uint64_t key;
-	struct stats_hist h;
-};
-
 static int io_sum_cmp(const void *a, const void *b)
 {
-	const struct io_sum *x = a, *y = b;
+	const struct stats_io_sum *x = a, *y = b;
 
-	return x->h.count < y->h.count ? 1 : x->h.count > y->h.count ? -1 : 0;
+	/* busiest first; equal counts by key, so output is deterministic */
+	if (x->h.count != y->h.count)
+		return x->h.count < y->h.count ? 1 : -1;
+	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-static int gather_io(struct vm *vm, struct io_sum *sums, int max)
+int stats_gather_io(struct vm *vm, struct stats_io_sum *sums, int max)
 {
 	int n = 0, c, i, j;
 
@@ -243,7 +240,8 @@ static int gather_io(struct vm *vm, struct io_sum *sums, int max)
 			stats_hist_load(&s->io[i].h, &sums[j].h, true);
 		}
 	}
-	qsort(sums, n, sizeof(sums[0]), io_sum_cmp);
+	if (n > 1)
+		qsort(sums, n, sizeof(sums[0]), io_sum_cmp);
 	return n;
 }
 
@@ -252,7 +250,7 @@ static int gather_io(struct vm *vm, struct io_sum *sums, int max)
 void stats_print_table(struct vm *vm, FILE *out)
 {
 	uint64_t exits = 0, guest = 0, vmm = 0;
-	static struct io_sum sums[STATS_IO_SLOTS];
+	static struct stats_io_sum sums[STATS_IO_SLOTS];
 	struct stats_hist h;
 	char name[64], a[24], b[24];
 	int c, r, n;
@@ -293,13 +291,13 @@ void stats_print_table(struct vm *vm, FILE *out)
 			print_row(out, name, &h);
 		}
 	}
-	n = gather_io(vm, sums, STATS_IO_SLOTS);
+	n = stats_gather_io(vm, sums, STATS_IO_SLOTS);
 	if (n)
 		fprintf(out, "exits: %-28s %10s %10s %10s %10s %10s\n",
 			"port / MMIO region", "count", "mean", "p50", "p99",
 			"max");
 	for (r = 0; r < n && r < TABLE_IO_ROWS; r++) {
-		io_key_name(vm, sums[r].key, name, sizeof(name));
+		stats_io_key_name(vm, sums[r].key, name, sizeof(name));
 		print_row(out, name, &sums[r].h);
 	}
 	if (n > TABLE_IO_ROWS)

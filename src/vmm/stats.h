@@ -189,4 +189,15 @@ struct vm;
 /* --stats: the provider as a table (per reason, ports, MMIO regions). */
 void stats_print_table(struct vm *vm, FILE *out);
 
+/* Every vCPU's I/O slots summed per key (port, MMIO range or page). */
+struct stats_io_sum {
+	uint64_t key;
+	struct stats_hist h;
+};
+
+/* Up to max keys into sums, busiest first; returns how many. */
+int stats_gather_io(struct vm *vm, struct stats_io_sum *sums, int max);
+/* "io 0x80 out", "mmio <device> 0x<base>", "mmio unclaimed 0x<page>". */
+void stats_io_key_name(struct vm *vm, uint64_t key, char *buf, size_t size);
+
 #endif
