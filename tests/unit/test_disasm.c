@@ -110,7 +110,7 @@ static void length_is_of_the_first_instruction(void **state)
 static void refuses_truncated_and_invalid_bytes(void **state)
 {
 	const uint8_t rdfsbase[] = { 0xf3, 0x48, 0x0f, 0xae, 0xc0 };
-	const uint8_t ud[] = { 0x0f, 0xff, 0xff }; /* ud0 needs ModRM */
+	const uint8_t ud[] = { 0x0f, 0xff, 0xff }; /* ud0 edi, edi */
 	const uint8_t movbe_reg[] = { 0x0f, 0x38, 0xf0, 0xc1 };
 	uint8_t too_long[16];
 	char text[32];
@@ -132,9 +132,11 @@ static void refuses_truncated_and_invalid_bytes(void **state)
 	assert_int_equal(x86_disasm(X86_CODE_64, 0, too_long,
 				    sizeof(too_long), text, sizeof(text)),
 			 -EINVAL);
-	assert_true(x86_disasm(X86_CODE_64, 0, ud, sizeof(ud), text,
-			       sizeof(text)) == 3 ||
-		    !strcmp(text, "(bad)"));
+	/* ud0 is an instruction (with ModRM), not an undecodable byte */
+	assert_int_equal(x86_disasm(X86_CODE_64, 0, ud, sizeof(ud), text,
+				    sizeof(text)),
+			 3);
+	assert_string_equal(text, "ud0 edi, edi");
 	assert_int_equal(x86_disasm(X86_CODE_64, 0, rdfsbase, sizeof(rdfsbase),
 				    text, 5),
 			 -ENOSPC);
