@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86/cpuid.h"
 #include "util/log.h"
 #include "vmm/diag.h"
 #include "vmm/fallback.h"
@@ -102,32 +103,17 @@ bool fallback_cpuid_bit(struct fallback_ctx *c, uint32_t fn, uint32_t index,
 {
 	enum { MAX_ENTRIES = 256 };
 	struct kvm_cpuid2 *cpuid;
-	uint32_t v = 0;
-	bool found = false;
-	uint32_t i;
+	bool set;
 
 	cpuid = calloc(1, sizeof(*cpuid) +
 				  MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
 	if (!cpuid)
 		return false;
 	cpuid->nent = MAX_ENTRIES;
-	if (ioctl(c->vcpu->fd, KVM_GET_CPUID2, cpuid) == 0) {
-		for (i = 0; i < cpuid->nent && !found; i++) {
-			const struct kvm_cpuid_entry2 *e = &cpuid->entries[i];
-
-			if (e->function != fn ||
-			    ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) &&
-			     e->index != index))
-				continue;
-			v = reg == 0 ? e->eax :
-			    reg == 1 ? e->ebx :
-			    reg == 2 ? e->ecx :
-				       e->edx;
-			found = true;
-		}
-	}
+	set = ioctl(c->vcpu->fd, KVM_GET_CPUID2, cpuid) == 0 &&
+	      cpuid_has_bit(cpuid, fn, index, reg, bit);
 	free(cpuid);
-	return found && (v >> bit) & 1;
+	return set;
 }
 
 bool vcpu_try_emulation_fallback(struct vcpu *vcpu)

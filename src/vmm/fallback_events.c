@@ -59,33 +59,6 @@ static bool complete_int3(struct fallback_ctx *c)
 
 const struct fallback_row fallback_int3_row = { "int3", complete_int3 };
 
-/*
- * An injected interrupt with RIP already past INT n: delivered through the
- * IDT like the software interrupt (no error code, IF cleared by an
- * interrupt gate, the return RIP the next instruction). Injected as an
- * external interrupt, which differs from INT n only in the gate-DPL check
- * that CPL 0 always passes; KVM needs no instruction length for it.
- */
-static int inject_interrupt(struct fallback_ctx *c, unsigned int vector)
-{
-	struct kvm_vcpu_events ev;
-
-	if (ioctl(c->vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-		return -errno;
-	if (ev.exception.injected || ev.exception.pending ||
-	    ev.interrupt.injected || ev.nmi.injected)
-		return -EBUSY;
-	ev.interrupt.injected = 1;
-	ev.interrupt.nr = vector;
-	ev.interrupt.soft = 0;
-	/* INT n ends an STI / MOV SS shadow like any instruction. */
-	ev.interrupt.shadow = 0;
-	ev.flags = KVM_VCPUEVENT_VALID_SHADOW;
-	if (ioctl(c->vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
-		return -errno;
-	return 0;
-}
-
 static bool complete_intn(struct fallback_ctx *c)
 {
 	uint64_t rip = c->regs.rip;
@@ -102,7 +75,14 @@ static bool complete_intn(struct fallback_ctx *c)
 			"16-bit code (real mode, virtual-8086 or a 16-bit segment): its interrupt delivery is not completed");
 	if (fallback_skip(c, 2))
 		return false;
-	if (inject_interrupt(c, vector)) {
+	/*
+	 * RIP is already past INT n: an injected interrupt then delivers it
+	 * like the software interrupt (no error code, IF cleared by an
+	 * interrupt gate, the next instruction as return RIP). It differs
+	 * only in the gate-DPL check, which CPL 0 always passes, and KVM
+	 * needs no instruction length for it.
+	 */
+	if (vcpu_inject_interrupt(c->vcpu, vector)) {
 		c->regs.rip = rip;
 		ioctl(c->vcpu->fd, KVM_SET_REGS, &c->regs);
 		return fallback_decline(c, "int n",
@@ -146,7 +126,6 @@ static bool complete_int1(struct fallback_ctx *c)
 {
 	if (c->code[0] != 0xf1 || c->cpl != 0)
 		return false;
-	/* A gdb single step or breakpoint may own #DB: leave it to gdb. */
 	if (fallback_skip(c, 1))
 		return false;
 	if (fallback_raise(c, X86_VEC_DB))

@@ -263,24 +263,54 @@ int vcpu_paging_ctx(struct vcpu *vcpu, struct kvm_sregs *s,
 	return 0;
 }
 
+/* The vCPU's events, unless one is already in flight (never stacked). */
+static int events_for_injection(struct vcpu *vcpu, struct kvm_vcpu_events *ev)
+{
+	if (ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, ev) < 0)
+		return -errno;
+	if (ev->exception.injected || ev->exception.pending ||
+	    ev->interrupt.injected || ev->nmi.injected)
+		return -EBUSY;
+	return 0;
+}
+
 int vcpu_inject_exception(struct vcpu *vcpu, unsigned int vector,
 			  bool has_error_code, uint32_t error_code)
 {
 	struct kvm_vcpu_events ev;
+	int r;
 
 	if (vector > 31)
 		return -EINVAL;
-	if (ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
-		return -errno;
-	/* Never stack on top of an event KVM already has in flight. */
-	if (ev.exception.injected || ev.exception.pending ||
-	    ev.interrupt.injected || ev.nmi.injected)
-		return -EBUSY;
+	r = events_for_injection(vcpu, &ev);
+	if (r)
+		return r;
 	ev.exception.injected = 1;
 	ev.exception.nr = vector;
 	ev.exception.has_error_code = has_error_code;
 	ev.exception.error_code = error_code;
 	ev.flags = 0;
+	if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+int vcpu_inject_interrupt(struct vcpu *vcpu, unsigned int vector)
+{
+	struct kvm_vcpu_events ev;
+	int r;
+
+	if (vector > 255)
+		return -EINVAL;
+	r = events_for_injection(vcpu, &ev);
+	if (r)
+		return r;
+	ev.interrupt.injected = 1;
+	ev.interrupt.nr = vector;
+	ev.interrupt.soft = 0;
+	/* The instruction that raised it ends an STI / MOV SS shadow. */
+	ev.interrupt.shadow = 0;
+	ev.flags = KVM_VCPUEVENT_VALID_SHADOW;
 	if (ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
 		return -errno;
 	return 0;

@@ -113,4 +113,10 @@ int vcpu_paging_ctx(struct vcpu *vcpu, struct kvm_sregs *s,
 int vcpu_inject_exception(struct vcpu *vcpu, unsigned int vector,
 			  bool has_error_code, uint32_t error_code);
 
+/*
+ * Deliver vector n (0-255) through the IDT as an injected interrupt (no
+ * error code, as INT n delivers it), with the same rules as above.
+ */
+int vcpu_inject_interrupt(struct vcpu *vcpu, unsigned int vector);
+
 #endif

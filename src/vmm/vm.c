@@ -241,7 +241,7 @@ static void install_msr_filter(struct vm *vm)
 {
 	/* VM-wide: every vCPU has the same features (only APIC ids differ). */
 	struct cpuid_params p = {
-		.nr_cpus = vm->nr_vcpus ? vm->nr_vcpus : vm->cfg->nr_cpus,
+		.nr_cpus = vm->cfg->nr_cpus, /* before the vCPUs exist */
 		.tsc_deadline = vm->kvm.caps.tsc_deadline,
 		.tmpl = vm->tmpl,
 	};

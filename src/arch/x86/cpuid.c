@@ -54,6 +54,14 @@ static uint32_t *entry_reg(struct kvm_cpuid_entry2 *e, int reg)
 	}
 }
 
+bool cpuid_has_bit(struct kvm_cpuid2 *c, uint32_t fn, uint32_t index,
+		   int reg, int bit)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, fn, index);
+
+	return e && (*entry_reg(e, reg) >> bit) & 1;
+}
+
 static int order_base_2(int n)
 {
 	int shift = 0;

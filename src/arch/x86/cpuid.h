@@ -33,4 +33,8 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported,
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t fn,
 				    uint32_t index);
 
+/* Bit of register reg (0 EAX .. 3 EDX) of leaf fn/index; false if absent. */
+bool cpuid_has_bit(struct kvm_cpuid2 *c, uint32_t fn, uint32_t index,
+		   int reg, int bit);
+
 #endif

@@ -48,20 +48,6 @@ static const struct {
 
 #define NR_MSR_FEATURES (sizeof(msr_features) / sizeof(msr_features[0]))
 
-static bool has_bit(struct kvm_cpuid2 *cpuid, const struct msr_cpuid_bit *b)
-{
-	struct kvm_cpuid_entry2 *e = cpuid_find(cpuid, b->fn, b->index);
-	uint32_t v;
-
-	if (!e)
-		return false;
-	v = b->reg == EAX ? e->eax :
-	    b->reg == EBX ? e->ebx :
-	    b->reg == ECX ? e->ecx :
-			    e->edx;
-	return (v >> b->bit) & 1;
-}
-
 int msr_filter_hidden(struct kvm_cpuid2 *cpuid, uint32_t *msrs, int max)
 {
 	size_t i;
@@ -71,7 +57,11 @@ int msr_filter_hidden(struct kvm_cpuid2 *cpuid, uint32_t *msrs, int max)
 		bool present = false;
 
 		for (j = 0; j < msr_features[i].nr; j++)
-			present |= has_bit(cpuid, &msr_features[i].any_of[j]);
+			present |= cpuid_has_bit(
+				cpuid, msr_features[i].any_of[j].fn,
+				msr_features[i].any_of[j].index,
+				msr_features[i].any_of[j].reg,
+				msr_features[i].any_of[j].bit);
 		if (!present)
 			msrs[n++] = msr_features[i].msr;
 	}
