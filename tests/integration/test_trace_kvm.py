@@ -177,11 +177,17 @@ def test_trace_needs_root():
     d = tempfile.mkdtemp(prefix="kvmscope-trace-")
     os.chmod(d, 0o777)
     sock = os.path.join(d, "u.sock")
+    # The unprivileged user may not reach the build tree (a clone in a
+    # 0700 directory): give it its own copies of kvmscope and the kernel.
+    binary = shutil.copy(KVMSCOPE, os.path.join(d, "kvmscope"))
+    kernel = shutil.copy(TESTKERNEL, os.path.join(d, "testkernel.elf"))
+    os.chmod(binary, 0o755)
+    os.chmod(kernel, 0o644)
     kvm_gid = os.stat("/dev/kvm").st_gid
     g = subprocess.Popen(
         ["setpriv", "--reuid=65534", "--regid=65534",
-         "--groups=%d" % kvm_gid, "--inh-caps=-all", str(KVMSCOPE), "run",
-         "--kernel", str(TESTKERNEL), "--append", "pio 2000000000",
+         "--groups=%d" % kvm_gid, "--inh-caps=-all", binary, "run",
+         "--kernel", kernel, "--append", "pio 2000000000",
          "--api-sock", str(sock)], stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE)
     try:
