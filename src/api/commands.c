@@ -10,6 +10,7 @@
 
 #include "api/commands.h"
 #include "inspect/handlers.h"
+#include "os/commands.h"
 #include "util/log.h"
 
 static const struct {
@@ -27,6 +28,7 @@ static const struct {
 	{ cmd_profile_commands, &cmd_profile_command_count },
 	{ cmd_report_commands, &cmd_report_command_count },
 	{ cmd_stats_commands, &cmd_stats_command_count },
+	{ cmd_kernel_commands, &cmd_kernel_command_count },
 };
 
 /* The per-file tables joined once, so callers see one array. */

@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/ctl_format.h"
 #include "debug/gdbstub.h"
+#include "os/guest_kernel.h"
 #include "util/log.h"
 #include "vmm/exit_status.h"
 #include "vmm/vm.h"
@@ -239,6 +240,9 @@ static int boot_once(const struct vm_config *cfg,
 	r = vm_create(&vm, cfg, tmpl, &mem, err);
 	if (!r)
 		r = vm_set_boot_entry(&vm, &entry, err);
+	/* Guest kallsyms name RIPs unless --symbols does. */
+	if (!r)
+		guest_kernel_attach(&vm, !cfg->symbols_path);
 	/* The socket before the serial file: a bad path leaves no file. */
 	if (!r && cfg->api_sock) {
 		api_set_hmp_formatter(ctl_format);
@@ -268,6 +272,7 @@ static int boot_once(const struct vm_config *cfg,
 	api_server_close(api);
 	/* Before vm_destroy: it takes breakpoints out of guest memory. */
 	gdbstub_close(gdb);
+	guest_kernel_detach(&vm);
 	guest_memory_free(&mem);
 	/* The last boot: the process exits next (see vm_destroy_at_exit). */
 	if (r < 0 || r != KS_STATUS_RESET || !cfg->restart_on_reboot)

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest-OS command tables (src/os/cmd_*.c), each row next to its
+ * handler, which the command table (src/api/commands.c) lists.
+ */
+#ifndef KVMSCOPE_OS_COMMANDS_H
+#define KVMSCOPE_OS_COMMANDS_H
+
+#include "cmd/command.h"
+
+/* query-guest-kernel, query-symbol (src/os/cmd_kernel.c). */
+extern const struct api_command cmd_kernel_commands[];
+extern const size_t cmd_kernel_command_count;
+
+#endif
