@@ -61,20 +61,20 @@ static int cmd_query_guest_kernel(struct api_ctx *ctx, json_t *args,
 	if (r)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = guest_kernel_get(ctx->vm, &gk, err);
-	if (r)
-		return r;
-	if (!guest_kernel_symbols(ctx->vm, &ks, &kerr)) {
-		/* Loading the symbols may have moved the info: fetch again. */
-		guest_kernel_get(ctx->vm, &gk, err);
+	/* Symbols first: a later get may not probe again under gk. */
+	if (!guest_kernel_symbols(ctx->vm, &ks, &kerr))
 		k = json_pack("{s:b, s:I, s:s, s:s}", "available", true,
 			      "symbols", (json_int_t)ks->nr, "method",
 			      "vmcoreinfo", "addresses",
 			      ks->absolute_percpu ? "relative, absolute per-cpu" :
 						    "relative");
-	} else {
+	else
 		k = json_pack("{s:b, s:s}", "available", false, "error",
 			      kerr.text);
+	r = guest_kernel_get(ctx->vm, &gk, err);
+	if (r) {
+		json_decref(k);
+		return r;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	o = json_object();

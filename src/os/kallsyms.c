@@ -168,9 +168,10 @@ static int strtab_add(struct kallsyms *ks, size_t *cap, const char *s,
 	return 0;
 }
 
+/* nm's letters, and '?' for symbols nm cannot classify. */
 static bool type_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return c > 0x20 && c < 0x7f;
 }
 
 /* Every name, in table order, into ks->syms[i].name/type. */
