@@ -325,8 +325,10 @@ static int fmt_registers(FILE *out, json_t *r)
 			u64_or0(g, gprs[i]), i % 4 == 3 ? "\n" : " ");
 	}
 	o = json_object_get(r, "rflags");
-	fprintf(out, "RIP=%016" PRIx64 " RFL=%08" PRIx64, v,
-		u64_or0(o, "value"));
+	fprintf(out, "RIP=%016" PRIx64 "%s%s%s RFL=%08" PRIx64, v,
+		get_str(r, "rip-symbol", NULL) ? " <" : "",
+		get_str(r, "rip-symbol", ""),
+		get_str(r, "rip-symbol", NULL) ? ">" : "", u64_or0(o, "value"));
 	print_flags(out, o);
 	fprintf(out, " IOPL=%lld\n", get_int(o, "iopl", 0));
 
@@ -725,6 +727,8 @@ static const struct {
 	{ "stats-report", ctl_fmt_stats_report },
 	{ "query-stats", ctl_fmt_query_stats },
 	{ "query-stats-schemas", ctl_fmt_query_stats_schemas },
+	{ "query-guest-kernel", ctl_fmt_query_guest_kernel },
+	{ "query-symbol", ctl_fmt_query_symbol },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)

@@ -240,7 +240,8 @@ static json_t *msr_or_null(struct vcpu *vcpu, uint32_t index)
 /*
  * {"cpu", "mode", "cpl", "paging", "gprs": {...}, "rip", "rflags",
  *  "segments", "gdtr", "idtr", "cr0", "cr2", "cr3", "cr4", "cr8", "efer",
- *  "dr", "apic_base", "fs_base", "gs_base", "kernel_gs_base", "events"}
+ *  "dr", "apic_base", "fs_base", "gs_base", "kernel_gs_base", "events"},
+ * and "rip-symbol" ("name+0xoff") when RIP can be named.
  */
 int api_cmd_query_registers(struct api_ctx *ctx, json_t *args, json_t **ret,
 			    struct errmsg *err)
@@ -251,7 +252,9 @@ int api_cmd_query_registers(struct api_ctx *ctx, json_t *args, json_t **ret,
 	struct kvm_sregs s;
 	struct vcpu *vcpu;
 	const char *mode;
+	char sym[192];
 	json_t *o;
+	size_t n;
 	int bits, rc;
 
 	rc = api_args_only(args, cpu_only, err);
@@ -287,6 +290,13 @@ int api_cmd_query_registers(struct api_ctx *ctx, json_t *args, json_t **ret,
 			api_hex(r.r12), "r13", api_hex(r.r13), "r14",
 			api_hex(r.r14), "r15", api_hex(r.r15)));
 	json_object_set_new(o, "rip", api_hex(r.rip));
+	/* Named by --symbols or the guest's kallsyms (diag_set_symbolizer). */
+	diag_symbolize(r.rip, sym, sizeof(sym));
+	n = strlen(sym);
+	if (n > 3) {
+		sym[n - 1] = '\0'; /* " <name+0xoff>" */
+		json_object_set_new(o, "rip-symbol", json_string(sym + 2));
+	}
 	json_object_set_new(
 		o, "rflags",
 		json_pack("{s:o, s:o, s:i}", "value", api_hex(r.rflags),
