@@ -148,7 +148,8 @@ def corpus():
     detect.update({"bz_2_15": bz["bz_2_15"], "pvh64_desc8": pvh["pvh64_desc8"],
                    "mb_elf32": mb["mb_elf32"], "mb_aout": mb["mb_aout"]})
     return {"bzimage": bz, "pvh": pvh, "multiboot": mb, "boot_detect": detect,
-            "kvm_stats": kvm_stats()}
+            "kvm_stats": kvm_stats(), "kallsyms": kallsyms(),
+            "vmcoreinfo": vmcoreinfo()}
 
 
 def kvm_stats_file(descs, name_size=48, id_str=b"kvm-1234/vcpu-0"):
@@ -187,6 +188,103 @@ def kvm_stats():
                                         (b"exits", cumulative, 0, 1, 0)]),
         "empty": kvm_stats_file([]),
     }
+
+
+def kallsyms_tables(syms, percpu=True, multi=(b"start_", b"kernel", b"init")):
+    """fuzz_kallsyms input: 8 u32 table offsets, then the tables as
+    scripts/kallsyms.c lays them out (base-relative offsets, greedy
+    token compression with single-character tokens plus a few longer)."""
+    tokens = [bytes([i]) if i else b"" for i in range(256)]
+    for i, t in enumerate(multi):
+        tokens[0x80 + i] = t
+    base = next(a for a, _, _ in syms if not (percpu and a < 0x100000))
+    blob = bytearray()
+
+    def align(n):
+        blob.extend(bytes(-len(blob) % n))
+
+    offsets = len(blob)
+    for a, _, _ in syms:
+        if not percpu:
+            o = a - base
+        elif a < 0x100000:
+            o = a
+        else:
+            o = (base - a - 1) & 0xFFFFFFFF
+        blob.extend(struct.pack("<I", o & 0xFFFFFFFF))
+    align(8)
+    rbase = len(blob)
+    blob.extend(struct.pack("<Q", base))
+    num = len(blob)
+    blob.extend(struct.pack("<I", len(syms)))
+    align(8)
+    names = len(blob)
+    marks, off = [], 0
+    for i, (_, typ, name) in enumerate(syms):
+        if i % 256 == 0:
+            marks.append(off)
+        full, comp = typ + name, []
+        while full:
+            best = next((0x80 + j for j, t in enumerate(multi)
+                         if full.startswith(t)), full[0])
+            comp.append(best)
+            full = full[len(tokens[best]):]
+        hdr = bytes([len(comp)]) if len(comp) < 0x80 else \
+            bytes([(len(comp) & 0x7F) | 0x80, len(comp) >> 7])
+        blob.extend(hdr + bytes(comp))
+        off += len(hdr) + len(comp)
+    align(8)
+    markers = len(blob)
+    blob.extend(b"".join(struct.pack("<I", m) for m in marks))
+    align(8)
+    table = len(blob)
+    index = []
+    for t in tokens:
+        index.append(len(blob) - table)
+        blob.extend(t + b"\0")
+    align(8)
+    tindex = len(blob)
+    blob.extend(struct.pack("<256H", *index))
+    hdr = struct.pack("<8I", names, num, table, tindex, offsets, rbase,
+                      0xFFFFFFFF, markers)
+    return hdr + bytes(blob)
+
+
+def kallsyms():
+    k = 0xFFFFFFFF81000000
+    syms = [(0, b"A", b"fixed_percpu_data"), (0x1000, b"A", b"cpu_number"),
+            (k, b"T", b"_text"), (k, b"T", b"startup_64"),
+            (k + 0x60, b"T", b"secondary_startup_64"),
+            (k + 0xEDFB80, b"T", b"start_kernel"),
+            (k + 0xEE0000, b"D", b"init_task"),
+            (k + 0xF7A000, b"?", b"__nosave_begin"),
+            (k + 0x1000000, b"B", b"_end")]
+    many = [(k + i * 16, b"t", b"sym_%d" % i) for i in range(300)]
+    many[7] = (k + 7 * 16, b"t", b"x" * 200)
+    return {"small": kallsyms_tables(syms),
+            "relative": kallsyms_tables(syms[2:], percpu=False),
+            "markers": kallsyms_tables(many)}
+
+
+def vmcoreinfo():
+    bid = "0123456789abcdef0123456789abcdef01234567"
+    head = ("OSRELEASE=6.1.192\nBUILD-ID=%s\nPAGESIZE=4096\n" % bid)
+    full = head + (
+        "SYMBOL(init_uts_ns)=ffffffff81e00000\n"
+        "OFFSET(uts_namespace.name)=4\n"
+        "SYMBOL(swapper_pg_dir)=ffffffff80001000\n"
+        "NUMBER(phys_base)=0\nNUMBER(pgtable_l5_enabled)=0\n"
+        "KERNELOFFSET=0\n"
+        "SYMBOL(kallsyms_names)=ffffffff80001200\n"
+        "SYMBOL(kallsyms_num_syms)=ffffffff80001100\n"
+        "SYMBOL(kallsyms_token_table)=ffffffff80001300\n"
+        "SYMBOL(kallsyms_token_index)=ffffffff80001400\n"
+        "SYMBOL(kallsyms_offsets)=ffffffff80001500\n"
+        "SYMBOL(kallsyms_relative_base)=ffffffff80001600\n")
+    return {"minimal": head.encode(), "full": full.encode(),
+            "banner": b"Linux version 6.1.0 (u@h) (gcc (Debian 12.2.0) "
+                      b"12.2.0, GNU ld 2.40) #1 SMP\n",
+            "duplicate": (head + "PAGESIZE=4096\n").encode()}
 
 
 def main():
