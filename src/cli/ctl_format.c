@@ -729,6 +729,7 @@ static const struct {
 	{ "query-stats-schemas", ctl_fmt_query_stats_schemas },
 	{ "query-guest-kernel", ctl_fmt_query_guest_kernel },
 	{ "query-symbol", ctl_fmt_query_symbol },
+	{ "guest-dmesg", ctl_fmt_guest_dmesg },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)

@@ -12,4 +12,13 @@
 extern const struct api_command cmd_kernel_commands[];
 extern const size_t cmd_kernel_command_count;
 
+/* guest-dmesg (src/os/cmd_dmesg.c). */
+extern const struct api_command cmd_dmesg_commands[];
+extern const size_t cmd_dmesg_command_count;
+
+struct vm;
+struct printk_log;
+/* The guest kernel's log (for guest-dmesg and the panic report). */
+int os_read_dmesg(struct vm *vm, struct printk_log *log, struct errmsg *err);
+
 #endif
