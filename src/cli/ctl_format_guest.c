@@ -13,7 +13,8 @@ int ctl_fmt_guest_dmesg(FILE *out, json_t *r)
 
 	if (!json_is_array(recs))
 		return -1;
-	json_array_foreach(recs, i, rec) {
+	json_array_foreach(recs, i, rec)
+	{
 		json_t *line = json_object_get(rec, "line");
 
 		if (!json_is_string(line))

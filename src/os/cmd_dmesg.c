@@ -105,10 +105,9 @@ static int cmd_guest_dmesg(struct api_ctx *ctx, json_t *args, json_t **ret,
 					caller_json(rec->caller_id), "text",
 					text, "line", line));
 	}
-	*ret = json_pack("{s:o, s:I, s:I, s:I, s:s}", "records", recs,
-			 "total", (json_int_t)log.nr, "skipped",
-			 (json_int_t)log.skipped, "ring-bytes",
-			 (json_int_t)log.ring_bytes, "method",
+	*ret = json_pack("{s:o, s:I, s:I, s:I, s:s}", "records", recs, "total",
+			 (json_int_t)log.nr, "skipped", (json_int_t)log.skipped,
+			 "ring-bytes", (json_int_t)log.ring_bytes, "method",
 			 "printk ring buffer located by VMCOREINFO");
 	printk_log_free(&log);
 	return *ret ? 0 : errmsg_set(err, ENOMEM, "out of memory");

@@ -16,8 +16,8 @@
 #define ID_SIZE 8 /* the unsigned long in front of each text block */
 
 /* A decimal SIZE()/OFFSET() value: strictly digits, at most max. */
-static int get_dec(const struct vmcoreinfo *vi, const char *key,
-		   uint32_t max, uint32_t *out, struct errmsg *err)
+static int get_dec(const struct vmcoreinfo *vi, const char *key, uint32_t max,
+		   uint32_t *out, struct errmsg *err)
 {
 	const char *v = vmcoreinfo_get(vi, key);
 	unsigned long long n = 0;
@@ -29,19 +29,22 @@ static int get_dec(const struct vmcoreinfo *vi, const char *key,
 			"the guest's VMCOREINFO has no %s: its kernel predates the lockless printk ring (Linux 5.10) or omits it",
 			key);
 	if (!*v || strlen(v) > 10)
-		return errmsg_set(err, EINVAL, "VMCOREINFO %s='%.20s' is not a number",
-				  key, v);
+		return errmsg_set(err, EINVAL,
+				  "VMCOREINFO %s='%.20s' is not a number", key,
+				  v);
 	for (p = v; *p; p++) {
 		if (*p < '0' || *p > '9')
-			return errmsg_set(err, EINVAL,
-					  "VMCOREINFO %s='%.20s' is not a number",
-					  key, v);
+			return errmsg_set(
+				err, EINVAL,
+				"VMCOREINFO %s='%.20s' is not a number", key,
+				v);
 		n = n * 10 + (unsigned long long)(*p - '0');
 	}
 	if (n > max)
-		return errmsg_set(err, EINVAL,
-				  "VMCOREINFO %s=%llu is out of range (at most %u)",
-				  key, n, max);
+		return errmsg_set(
+			err, EINVAL,
+			"VMCOREINFO %s=%llu is out of range (at most %u)", key,
+			n, max);
 	*out = (uint32_t)n;
 	return 0;
 }
@@ -56,7 +59,8 @@ int printk_layout_from_vmcoreinfo(const struct vmcoreinfo *vi,
 #define K(k, f) { k, offsetof(struct printk_layout, f) }
 		K("SIZE(printk_ringbuffer)", rb_size),
 		K("OFFSET(printk_ringbuffer.desc_ring)", rb_desc_ring),
-		K("OFFSET(printk_ringbuffer.text_data_ring)", rb_text_data_ring),
+		K("OFFSET(printk_ringbuffer.text_data_ring)",
+		  rb_text_data_ring),
 		K("OFFSET(prb_desc_ring.count_bits)", dr_count_bits),
 		K("OFFSET(prb_desc_ring.descs)", dr_descs),
 		K("OFFSET(prb_desc_ring.infos)", dr_infos),
@@ -263,9 +267,8 @@ int printk_read(const struct printk_layout *l, kallsyms_read_fn read,
 		state = (unsigned int)(sv >> DESC_FLAGS_SHIFT);
 		begin = le64(lpos + l->lpos_begin);
 		next = le64(lpos + l->lpos_next);
-		text = (sv & DESC_ID_MASK) != id ||
-				       (state != DESC_COMMITTED &&
-					state != DESC_FINALIZED) ?
+		text = (sv & DESC_ID_MASK) != id || (state != DESC_COMMITTED &&
+						     state != DESC_FINALIZED) ?
 			       NULL :
 			       block_text(&ring, data, begin, next, &len);
 		if (!text) {
@@ -320,12 +323,13 @@ size_t printk_format(const struct printk_log *log,
 
 	if (!size)
 		return 0;
-	plen = snprintf(prefix, sizeof(prefix), "[%5llu.%06llu] ",
-			(unsigned long long)(r->ts_nsec / 1000000000ULL),
-			(unsigned long long)(r->ts_nsec % 1000000000ULL / 1000));
-#define PUT(c)                         \
-	do {                           \
-		if (n + 1 < size)      \
+	plen = snprintf(
+		prefix, sizeof(prefix), "[%5llu.%06llu] ",
+		(unsigned long long)(r->ts_nsec / 1000000000ULL),
+		(unsigned long long)(r->ts_nsec % 1000000000ULL / 1000));
+#define PUT(c)                          \
+	do {                            \
+		if (n + 1 < size)       \
 			buf[n++] = (c); \
 	} while (0)
 	for (i = 0; i < (size_t)plen; i++)
