@@ -30,6 +30,7 @@ static const struct {
 	{ cmd_stats_commands, &cmd_stats_command_count },
 	{ cmd_kernel_commands, &cmd_kernel_command_count },
 	{ cmd_dmesg_commands, &cmd_dmesg_command_count },
+	{ cmd_tasks_commands, &cmd_tasks_command_count },
 };
 
 /* The per-file tables joined once, so callers see one array. */

@@ -730,6 +730,7 @@ static const struct {
 	{ "query-guest-kernel", ctl_fmt_query_guest_kernel },
 	{ "query-symbol", ctl_fmt_query_symbol },
 	{ "guest-dmesg", ctl_fmt_guest_dmesg },
+	{ "guest-ps", ctl_fmt_guest_ps },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)

@@ -46,7 +46,8 @@ int ctl_fmt_query_stats_schemas(FILE *out, json_t *ret);
 int ctl_fmt_query_guest_kernel(FILE *out, json_t *ret);
 int ctl_fmt_query_symbol(FILE *out, json_t *ret);
 
-/* guest-dmesg (ctl_format_guest.c). */
+/* guest-dmesg, guest-ps (ctl_format_guest.c). */
 int ctl_fmt_guest_dmesg(FILE *out, json_t *ret);
+int ctl_fmt_guest_ps(FILE *out, json_t *ret);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `kvmscope ctl` renderings of the guest-OS views: guest-dmesg. */
+/* `kvmscope ctl` renderings of the guest-OS views: guest-dmesg, guest-ps. */
 #include <jansson.h>
 #include <stdio.h>
 
@@ -21,5 +21,56 @@ int ctl_fmt_guest_dmesg(FILE *out, json_t *r)
 			return -1;
 		fprintf(out, "%s\n", json_string_value(line));
 	}
+	return 0;
+}
+
+static const char *hex_or_dash(json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+/* A ps-like table: one task per line, ">" marks a task a vCPU runs now. */
+int ctl_fmt_guest_ps(FILE *out, json_t *r)
+{
+	json_t *tasks = json_object_get(r, "tasks"), *t;
+	size_t i;
+
+	if (!json_is_array(tasks))
+		return -1;
+	fprintf(out,
+		"    PID   TGID   PPID ST CPU VCPU COMM             TASK               PGD\n");
+	json_array_foreach(tasks, i, t)
+	{
+		json_t *cpu = json_object_get(t, "cpu");
+		json_t *on = json_object_get(t, "running-on");
+		const char *comm =
+			json_string_value(json_object_get(t, "comm"));
+		const char *st = json_string_value(json_object_get(t, "state"));
+		char cpus[8] = "-", ons[8] = "-";
+
+		if (!comm || !st)
+			return -1;
+		if (json_is_integer(cpu))
+			snprintf(cpus, sizeof(cpus), "%lld",
+				 (long long)json_integer_value(cpu));
+		if (json_is_integer(on))
+			snprintf(ons, sizeof(ons), "%lld",
+				 (long long)json_integer_value(on));
+		fprintf(out,
+			"%c%6lld %6lld %6lld %-2s %3s %4s %-16s %-18s %s\n",
+			json_is_integer(on) ? '>' : ' ',
+			(long long)json_integer_value(
+				json_object_get(t, "pid")),
+			(long long)json_integer_value(
+				json_object_get(t, "tgid")),
+			(long long)json_integer_value(
+				json_object_get(t, "ppid")),
+			st, cpus, ons, comm,
+			hex_or_dash(json_object_get(t, "task")),
+			hex_or_dash(json_object_get(t, "pgd")));
+	}
+	if (json_is_string(json_object_get(r, "note")))
+		fprintf(out, "note: %s\n",
+			json_string_value(json_object_get(r, "note")));
 	return 0;
 }

@@ -16,8 +16,18 @@ extern const size_t cmd_kernel_command_count;
 extern const struct api_command cmd_dmesg_commands[];
 extern const size_t cmd_dmesg_command_count;
 
+/* guest-ps (src/os/cmd_tasks.c). */
+extern const struct api_command cmd_tasks_commands[];
+extern const size_t cmd_tasks_command_count;
+
 struct vm;
 struct printk_log;
+struct kview;
+struct task_layout;
+struct task_list;
+/* Every task (guest-ps, translate pid=...): kv, l and list filled. */
+int os_list_tasks(struct vm *vm, struct kview *kv, struct task_layout *l,
+		  struct task_list *list, struct errmsg *err);
 /* The guest kernel's log (for guest-dmesg and the panic report). */
 int os_read_dmesg(struct vm *vm, struct printk_log *log, struct errmsg *err);
 

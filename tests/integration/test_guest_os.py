@@ -10,6 +10,7 @@ import base64
 import re
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -18,7 +19,8 @@ from conftest import KVMSCOPE, QMP, ROOT, Running, wait_for_socket
 BOOT_TIMEOUT = 300
 START, END = "KVMSCOPE-GUEST-VIEW-START", "KVMSCOPE-GUEST-VIEW-END"
 # What the guest says about itself, between markers.
-GUEST_COMMAND = "echo %s; dmesg; echo %s; exec sleep 100000" % (START, END)
+GUEST_COMMAND = ("echo %s; dmesg; echo STAT; cat /proc/[0-9]*/stat; "
+                 "echo %s; exec sleep 100000" % (START, END))
 
 
 def built(script):
@@ -41,10 +43,17 @@ def linux(tmp_path_factory):
             g.wait_for(END + "\n", timeout=1), g.finish(signal.SIGKILL)
         out = g.out.decode(errors="replace").replace("\r\n", "\n")
         before = out.rsplit(END, 1)[0].rsplit(START, 1)[1]
-        guest_dmesg = [l for l in before.splitlines()
+        log, stat = before.split("\nSTAT\n", 1)
+        guest_dmesg = [l for l in log.splitlines()
                        if re.match(r"\[ *\d+\.\d{6}\] ", l)]
+        # /proc/PID/stat: "pid (comm) state ppid ..."
+        procs = {}
+        for m in re.finditer(r"^(\d+) \((.*?)\) (\S) (\d+) ", stat, re.M):
+            procs[int(m.group(1))] = (m.group(2), m.group(3),
+                                      int(m.group(4)))
         q = QMP(sock)
-        yield {"qmp": q, "sock": sock, "dmesg": guest_dmesg, "out": out}
+        yield {"qmp": q, "sock": sock, "dmesg": guest_dmesg, "out": out,
+               "procs": procs}
         q.close()
     finally:
         g.finish(signal.SIGKILL)
@@ -82,3 +91,56 @@ def test_guest_dmesg_last_and_ctl_text(linux):
     assert text.splitlines() == [r["line"] for r in last]
     err = linux["qmp"].execute("guest-dmesg", last=0)["error"]["desc"]
     assert "last" in err
+
+
+def test_guest_ps_matches_proc(linux):
+    got = linux["qmp"].ok("guest-ps")
+    tasks = {t["pid"]: t for t in got["tasks"]}
+    procs = linux["procs"]
+    assert len(procs) > 10, procs
+    # Every process the guest listed that still exists (cat has exited)
+    # has the same name and parent; kernel threads their state too.
+    common = [p for p in procs if p in tasks]
+    assert len(common) >= len(procs) - 2, (procs, tasks)
+    for pid in common:
+        comm, state, ppid = procs[pid]
+        if comm in ("sh", "cat"):
+            continue  # cat has exited, the shell execs sleep
+        # /proc adds a busy workqueue worker's current work ("-events")
+        if comm.startswith("kworker/") and "-" in comm:
+            comm = comm.split("-", 1)[0]
+        # ... and a kernel thread's full name, past comm's 15 characters
+        name = tasks[pid]["comm"]
+        assert name == comm or (len(name) == 15 and comm.startswith(name)), \
+            (pid, comm, tasks[pid])
+        assert tasks[pid]["ppid"] == ppid, (pid, tasks[pid])
+        assert tasks[pid]["tgid"] == pid
+        # threads that only ever sleep (rcu_sched, kworkers wake up)
+        if comm in ("kthreadd", "rcu_gp", "rcu_par_gp", "mm_percpu_wq"):
+            assert tasks[pid]["state"] == state, (pid, tasks[pid])
+    assert tasks[0]["comm"] == "swapper/0" and tasks[1]["comm"] == "init"
+    # the shell execs sleep (an exec is seconds of emulated kernel work
+    # here), which then sleeps
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        sleep = [t for t in got["tasks"] if t["comm"] == "sleep"]
+        if sleep and sleep[0]["state"] == "S":
+            break
+        time.sleep(0.5)
+        got = linux["qmp"].ok("guest-ps")
+    assert len(sleep) == 1 and sleep[0]["state"] == "S", [
+        (t["pid"], t["comm"], t["state"]) for t in got["tasks"] if t["mm"]]
+    # the shell that ran cat is the one that became sleep (same pid)
+    assert sleep[0]["ppid"] == 1 and procs[sleep[0]["pid"]][0] == "sh"
+    roots = {t["pgd"] for t in got["tasks"] if t["mm"]}
+    assert len(roots) == len({t["mm"] for t in got["tasks"] if t["mm"]})
+    assert all(int(p, 16) % 4096 == 0 for p in roots), roots
+    # kernel threads have no mm; each vCPU runs exactly one task
+    assert tasks[2]["mm"] is None and tasks[2]["pgd"] is None
+    running = [t["running-on"] for t in got["tasks"]
+               if t["running-on"] is not None]
+    assert running == [0], running
+    text = ctl(linux["sock"], "guest-ps")
+    assert text.splitlines()[0].split() == [
+        "PID", "TGID", "PPID", "ST", "CPU", "VCPU", "COMM", "TASK", "PGD"]
+    assert re.search(r"^ +1 +1 +0 S +0 +- +init +0xffff", text, re.M), text
