@@ -135,7 +135,10 @@ static int plan_gva(const struct guest_memory *mem, const struct paging_ctx *pc,
 	return 0;
 }
 
-/* What read-memory and write-memory address: gpa=, or cpu= and gva=. */
+/*
+ * What read-memory and write-memory address: gpa=, or gva= in cpu=N's or
+ * pid=N's address space.
+ */
 struct target {
 	bool virt;
 	uint64_t addr;
@@ -146,7 +149,7 @@ struct target {
 static int parse_target(struct api_ctx *ctx, json_t *args, const char *cmd,
 			struct target *t, struct errmsg *err)
 {
-	struct kvm_sregs sregs;
+	struct addr_space as;
 	bool has_gpa, has_gva, has_cpu;
 	char what[48];
 	uint64_t gpa = 0, gva = 0;
@@ -158,19 +161,20 @@ static int parse_target(struct api_ctx *ctx, json_t *args, const char *cmd,
 		r = api_arg_u64(args, "gva", false, &gva, &has_gva, err);
 	if (r)
 		return r;
-	has_cpu = json_object_get(args, "cpu") != NULL;
+	has_cpu = json_object_get(args, "cpu") != NULL ||
+		  json_object_get(args, "pid") != NULL;
 	if (has_gpa && (has_gva || has_cpu))
 		return errmsg_set(
 			err, EINVAL,
-			"give either gpa=ADDR or cpu=N with gva=ADDR, not both");
+			"give either gpa=ADDR or cpu=N (or pid=N) with gva=ADDR, not both");
 	if (!has_gpa && !has_gva)
 		return errmsg_set(
 			err, EINVAL,
-			"missing argument: gpa=ADDR, or cpu=N with gva=ADDR");
+			"missing argument: gpa=ADDR, or cpu=N (or pid=N) with gva=ADDR");
 	if (has_gva && !has_cpu)
 		return errmsg_set(
 			err, EINVAL,
-			"gva= needs cpu=N: a virtual address means something only in one vCPU's page tables");
+			"gva= needs cpu=N or pid=N: a virtual address means something only in one address space");
 	if (has_gpa) {
 		t->addr = gpa;
 		return 0;
@@ -180,10 +184,12 @@ static int parse_target(struct api_ctx *ctx, json_t *args, const char *cmd,
 	snprintf(what, sizeof(what), "%s gva=", cmd);
 	r = api_require_stopped(ctx, what, err);
 	if (!r)
-		r = inspect_arg_vcpu(ctx, args, &t->vcpu, err);
-	if (!r)
-		r = vcpu_paging_ctx(t->vcpu, &sregs, &t->pc, err);
-	return r;
+		r = inspect_arg_space(ctx, args, &as, err);
+	if (r)
+		return r;
+	t->vcpu = as.vcpu;
+	t->pc = as.pc;
+	return 0;
 }
 
 static int plan_target(struct api_ctx *ctx, const struct target *t, size_t len,
@@ -249,7 +255,7 @@ static int hex_decode(const char *s, const char *name, uint8_t **out,
 int api_cmd_read_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 			struct errmsg *err)
 {
-	static const char *const allowed[] = { "gpa", "cpu", "gva", "len",
+	static const char *const allowed[] = { "gpa", "cpu", "pid", "gva", "len",
 					       NULL };
 	struct plan p = { 0 };
 	struct target t;
@@ -303,7 +309,7 @@ out:
 int api_cmd_write_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 			 struct errmsg *err)
 {
-	static const char *const allowed[] = { "gpa",  "cpu", "gva",
+	static const char *const allowed[] = { "gpa",  "cpu", "pid", "gva",
 					       "data", "hex", NULL };
 	const char *data = NULL, *hex = NULL;
 	struct plan p = { 0 };
@@ -474,9 +480,8 @@ static int parse_pattern(json_t *args, uint8_t **pat, size_t *plen,
 int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 			  struct errmsg *err)
 {
-	struct kvm_sregs sregs;
 	static const char *const allowed[] = { "pattern", "hex", "gpa-start",
-					       "gpa-end", "cpu", "max",
+					       "gpa-end", "cpu", "pid", "max",
 					       NULL };
 	const struct guest_memory *mem = &ctx->vm->mem;
 	const struct guest_region *g;
@@ -485,7 +490,6 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 	struct search_pattern sp;
 	struct timespec t0, t1;
 	struct paging_ctx pc;
-	struct vcpu *vcpu = NULL;
 	uint64_t start = 0, end = UINT64_MAX, count = 0, searched = 0;
 	bool has_end, with_cpu;
 	uint8_t *pat = NULL;
@@ -510,16 +514,17 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 				  " must lie above gpa-start 0x%" PRIx64
 				  " (the end is exclusive)",
 				  end, start);
-	with_cpu = json_object_get(args, "cpu") != NULL;
+	with_cpu = json_object_get(args, "cpu") != NULL ||
+		   json_object_get(args, "pid") != NULL;
 	if (with_cpu) {
-		r = api_require_stopped(ctx, "search-memory cpu=", err);
+		struct addr_space as;
+
+		r = api_require_stopped(ctx, "search-memory cpu=/pid=", err);
 		if (!r)
-			r = inspect_arg_vcpu(ctx, args, &vcpu, err);
-		if (!r)
-			r = vcpu_paging_ctx(vcpu, &sregs, &pc,
-						err);
+			r = inspect_arg_space(ctx, args, &as, err);
 		if (r)
 			return r;
+		pc = as.pc;
 	}
 	r = parse_pattern(args, &pat, &plen, err);
 	if (r)
@@ -590,14 +595,14 @@ int api_cmd_search_memory(struct api_ctx *ctx, json_t *args, json_t **ret,
 /* The commands this file serves: one row per command, next to its handler. */
 const struct api_command cmd_memory_commands[] = {
 	{ "read-memory", api_cmd_read_memory, API_RUNS_ANYTIME,
-	  "(gpa=ADDR | cpu=N gva=ADDR) len=N",
-	  "read up to 1 MiB of guest memory (gva= needs a stopped VM)" },
+	  "(gpa=ADDR | cpu=N gva=ADDR | pid=N gva=ADDR) len=N",
+	  "read up to 1 MiB of guest memory (gva= needs a stopped VM; pid= reads a guest process's memory)" },
 	{ "write-memory", api_cmd_write_memory, API_RUNS_ANYTIME,
-	  "(gpa=ADDR | cpu=N gva=ADDR) (data=BASE64 | hex=HEX)",
+	  "(gpa=ADDR | cpu=N gva=ADDR | pid=N gva=ADDR) (data=BASE64 | hex=HEX)",
 	  "write guest memory, all or nothing (gva= needs a stopped VM)" },
 	{ "search-memory", api_cmd_search_memory, API_RUNS_ANYTIME,
-	  "(pattern=STRING | hex=HEX) [gpa-start=ADDR] [gpa-end=ADDR] [cpu=N] [max=N]",
-	  "find a byte pattern in guest RAM (cpu= adds virtual addresses and needs a stopped VM)" },
+	  "(pattern=STRING | hex=HEX) [gpa-start=ADDR] [gpa-end=ADDR] [cpu=N | pid=N] [max=N]",
+	  "find a byte pattern in guest RAM (cpu= or pid= adds the virtual addresses of that address space and needs a stopped VM)" },
 };
 const size_t cmd_memory_command_count =
 	sizeof(cmd_memory_commands) / sizeof(cmd_memory_commands[0]);

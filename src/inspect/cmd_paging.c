@@ -92,9 +92,10 @@ static const char *disagreement_hint(const struct paging_ctx *pc,
 int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 		      struct errmsg *err)
 {
-	static const char *const allowed[] = { "cpu", "gva", NULL };
+	static const char *const allowed[] = { "cpu", "gva", "pid", NULL };
 	struct kvm_translation tr;
 	struct walk_result res;
+	struct addr_space as;
 	struct paging_ctx pc;
 	struct kvm_sregs s;
 	struct vcpu *vcpu;
@@ -106,13 +107,14 @@ int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	r = api_args_only(args, allowed, err);
 	if (!r)
-		r = inspect_arg_vcpu(ctx, args, &vcpu, err);
-	if (!r)
 		r = api_arg_u64(args, "gva", true, &gva, NULL, err);
 	if (!r)
-		r = vcpu_paging_ctx(vcpu, &s, &pc, err);
+		r = inspect_arg_space(ctx, args, &as, err);
 	if (r)
 		return r;
+	vcpu = as.vcpu;
+	s = as.sregs;
+	pc = as.pc;
 
 	wr = pagewalk(&ctx->vm->mem, &pc, gva, &res);
 	if (wr == -EINVAL)
@@ -131,8 +133,12 @@ int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 	o = json_pack("{s:i, s:o, s:s, s:o, s:o, s:s}", "cpu", vcpu->id, "gva",
 		      api_hex(gva), "paging", diag_paging_short(&s), "cr3",
-		      api_hex(s.cr3), "steps", steps_json(&res, pc.mode),
+		      api_hex(pc.cr3), "steps", steps_json(&res, pc.mode),
 		      "status", status_word(res.status));
+	if (as.by_pid) {
+		json_object_set_new(o, "pid", json_integer(as.pid));
+		json_object_set_new(o, "comm", json_string(as.comm));
+	}
 	if (!walk_ok)
 		json_object_set_new(o, "reason", json_string(res.why));
 	if (walk_ok)
@@ -151,6 +157,17 @@ int api_cmd_translate(struct api_ctx *ctx, json_t *args, json_t **ret,
 			  kvm_ok ? api_hex(tr.physical_address) : json_null(),
 			  "writeable", tr.writeable, "usermode", tr.usermode));
 
+	/*
+	 * KVM_TRANSLATE walks the vCPU's own CR3: it says nothing about
+	 * another process's tables.
+	 */
+	if (as.by_pid && (s.cr3 & ~0xfffULL & ~(1ULL << 63)) !=
+				 (pc.cr3 & ~0xfffULL)) {
+		json_object_set_new(o, "kvm_translate", json_null());
+		json_object_set_new(o, "agrees", json_null());
+		*ret = o;
+		return 0;
+	}
 	/* KVM_TRANSLATE answers for the exact address, as the walker does. */
 	agrees = !kvm_errno && walk_ok == kvm_ok &&
 		 (!walk_ok || res.gpa == tr.physical_address);
@@ -267,7 +284,8 @@ int api_cmd_query_mappings(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 /* The commands this file serves: one row per command, next to its handler. */
 const struct api_command cmd_paging_commands[] = {
-	{ "translate", api_cmd_translate, API_NEEDS_STOP, "cpu=N gva=ADDR",
+	{ "translate", api_cmd_translate, API_NEEDS_STOP,
+	  "(cpu=N | pid=N [cpu=N]) gva=ADDR",
 	  "walk the guest page tables for one address, level by level" },
 	{ "query-mappings", api_cmd_query_mappings, API_NEEDS_STOP,
 	  "cpu=N [max=N]",

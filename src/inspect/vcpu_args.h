@@ -14,5 +14,22 @@ struct vcpu;
 int inspect_arg_vcpu(struct api_ctx *ctx, json_t *args, struct vcpu **out,
 		     struct errmsg *err);
 
+/*
+ * The address space a gva= lives in: cpu=N's page tables (cpu required
+ * unless pid is given), or with pid=N a guest process's, found in the
+ * guest kernel's task list (as crash's `vtop` after `set PID`); cpu= then
+ * only gives the paging mode (default vCPU 0). The VM must be stopped.
+ */
+struct addr_space {
+	struct vcpu *vcpu;
+	struct kvm_sregs sregs;
+	struct paging_ctx pc;
+	bool by_pid;
+	long pid;
+	char comm[17];
+};
+
+int inspect_arg_space(struct api_ctx *ctx, json_t *args, struct addr_space *as,
+		      struct errmsg *err);
 
 #endif

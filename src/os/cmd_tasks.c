@@ -52,6 +52,47 @@ int os_list_tasks(struct vm *vm, struct kview *kv, struct task_layout *l,
 	return 0;
 }
 
+int os_task_cr3(struct vm *vm, long pid, uint64_t *cr3, char *comm,
+		size_t comm_size, struct errmsg *err)
+{
+	struct task_layout l;
+	struct task_list list;
+	struct kview kv;
+	size_t i;
+	int r;
+
+	r = os_list_tasks(vm, &kv, &l, &list, err);
+	if (r)
+		return r;
+	r = errmsg_set(
+		err, ENOENT,
+		"no task with pid %ld in the guest kernel's task list (guest-ps lists them)",
+		pid);
+	for (i = 0; i < list.nr; i++) {
+		const struct guest_task *t = &list.tasks[i];
+
+		if (t->pid != pid)
+			continue;
+		snprintf(comm, comm_size, "%s", t->comm);
+		if (!t->mm)
+			r = errmsg_set(
+				err, EINVAL,
+				"pid %ld (%s) is a kernel thread: it has no address space of its own; use cpu=N for kernel addresses",
+				pid, t->comm);
+		else if (!t->pgd || guest_kernel_kva_to_gpa(&vm->mem, kv.gk,
+							    t->pgd, cr3, err))
+			r = errmsg_set(
+				err, EFAULT,
+				"pid %ld (%s): its mm's pgd 0x%llx does not translate",
+				pid, t->comm, (unsigned long long)t->pgd);
+		else
+			r = 0;
+		break;
+	}
+	task_list_free(&list);
+	return r;
+}
+
 /* The page-table root a task's CR3 holds: __pa(mm->pgd). */
 static json_t *pgd_json(const struct kview *kv, const struct guest_task *t)
 {

@@ -25,6 +25,12 @@ struct printk_log;
 struct kview;
 struct task_layout;
 struct task_list;
+/*
+ * The CR3 (page-table root, guest physical) of the process with this
+ * pid, and its comm: for translate/read-memory/search-memory pid=N.
+ */
+int os_task_cr3(struct vm *vm, long pid, uint64_t *cr3, char *comm,
+		size_t comm_size, struct errmsg *err);
 /* Every task (guest-ps, translate pid=...): kv, l and list filled. */
 int os_list_tasks(struct vm *vm, struct kview *kv, struct task_layout *l,
 		  struct task_list *list, struct errmsg *err);

@@ -19,8 +19,12 @@ from conftest import KVMSCOPE, QMP, ROOT, Running, wait_for_socket
 BOOT_TIMEOUT = 300
 START, END = "KVMSCOPE-GUEST-VIEW-START", "KVMSCOPE-GUEST-VIEW-END"
 # What the guest says about itself, between markers.
-GUEST_COMMAND = ("echo %s; dmesg; echo STAT; cat /proc/[0-9]*/stat; "
-                 "echo %s; exec sleep 100000" % (START, END))
+# The shell keeps a marker only it computes ($((6*7)) is not in the
+# command's text) and waits for a child sleep.
+MARK = "KVMSCOPE-PID-MARK-42"
+GUEST_COMMAND = ("M=KVMSCOPE-PID-MARK-$((6*7)); echo %s; dmesg; echo STAT; "
+                 "cat /proc/[0-9]*/stat; echo %s; sleep 100000; echo $M"
+                 % (START, END))
 
 
 def built(script):
@@ -105,7 +109,7 @@ def test_guest_ps_matches_proc(linux):
     for pid in common:
         comm, state, ppid = procs[pid]
         if comm in ("sh", "cat"):
-            continue  # cat has exited, the shell execs sleep
+            continue  # cat has exited, the shell runs on
         # /proc adds a busy workqueue worker's current work ("-events")
         if comm.startswith("kworker/") and "-" in comm:
             comm = comm.split("-", 1)[0]
@@ -119,8 +123,8 @@ def test_guest_ps_matches_proc(linux):
         if comm in ("kthreadd", "rcu_gp", "rcu_par_gp", "mm_percpu_wq"):
             assert tasks[pid]["state"] == state, (pid, tasks[pid])
     assert tasks[0]["comm"] == "swapper/0" and tasks[1]["comm"] == "init"
-    # the shell execs sleep (an exec is seconds of emulated kernel work
-    # here), which then sleeps
+    # the shell starts sleep (a fork and exec are seconds of emulated
+    # kernel work here), which then sleeps
     deadline = time.time() + 60
     while time.time() < deadline:
         sleep = [t for t in got["tasks"] if t["comm"] == "sleep"]
@@ -130,8 +134,9 @@ def test_guest_ps_matches_proc(linux):
         got = linux["qmp"].ok("guest-ps")
     assert len(sleep) == 1 and sleep[0]["state"] == "S", [
         (t["pid"], t["comm"], t["state"]) for t in got["tasks"] if t["mm"]]
-    # the shell that ran cat is the one that became sleep (same pid)
-    assert sleep[0]["ppid"] == 1 and procs[sleep[0]["pid"]][0] == "sh"
+    # its parent is the shell that ran cat, which waits for it
+    shell = tasks[sleep[0]["ppid"]]
+    assert procs[shell["pid"]][0] == "sh" and shell["ppid"] == 1, shell
     roots = {t["pgd"] for t in got["tasks"] if t["mm"]}
     assert len(roots) == len({t["mm"] for t in got["tasks"] if t["mm"]})
     assert all(int(p, 16) % 4096 == 0 for p in roots), roots
@@ -144,3 +149,38 @@ def test_guest_ps_matches_proc(linux):
     assert text.splitlines()[0].split() == [
         "PID", "TGID", "PPID", "ST", "CPU", "VCPU", "COMM", "TASK", "PGD"]
     assert re.search(r"^ +1 +1 +0 S +0 +- +init +0xffff", text, re.M), text
+
+
+def shell_pid(linux):
+    return [p for p, (comm, _, ppid) in linux["procs"].items()
+            if comm == "sh" and ppid == 1][0]
+
+
+def test_pid_address_space_search_translate_read(linux):
+    q, pid = linux["qmp"], shell_pid(linux)
+    q.ok("stop")
+    try:
+        found = q.ok("search-memory", pattern=MARK, pid=pid)
+        users = [m for m in found["matches"]
+                 if any(int(v, 16) < 1 << 47 for v in m.get("gvas", []))]
+        assert users, found
+        gpa = users[0]["gpa"]
+        gva = [v for v in users[0]["gvas"] if int(v, 16) < 1 << 47][0]
+        t = q.ok("translate", pid=pid, gva=gva)
+        assert t["pid"] == pid and t["comm"] == "sh", t
+        assert t["status"] == "ok" and t["gpa"] == gpa, t
+        assert t["permissions"]["user"] is True
+        # the shell's tables are not the ones vCPU 0 runs on (it idles)
+        assert t["kvm_translate"] is None and t["agrees"] is None, t
+        r = q.ok("read-memory", pid=pid, gva=gva, len=len(MARK))
+        assert base64.b64decode(r["data"]) == MARK.encode(), r
+        # a kernel thread has no address space of its own
+        e = q.execute("translate", pid=2, gva=gva)["error"]["desc"]
+        assert e == ("pid 2 (kthreadd) is a kernel thread: it has no "
+                     "address space of its own; use cpu=N for kernel "
+                     "addresses"), e
+        e = q.execute("translate", pid=99999, gva=gva)["error"]["desc"]
+        assert e == ("no task with pid 99999 in the guest kernel's task "
+                     "list (guest-ps lists them)"), e
+    finally:
+        q.ok("cont")
