@@ -232,7 +232,7 @@ def test_monitor_translate_prints_the_walk():
                      "monitor help", "monitor no-such-command")
         assert "PML4E" in out and "-> gpa 0x1000" in out, out
         assert "not present" in out, out
-        assert "translate cpu=N gva=ADDR" in out, out
+        assert "translate (cpu=N | pid=N [cpu=N]) gva=ADDR" in out, out
         assert "unknown command 'no-such-command'" in out, out
 
 

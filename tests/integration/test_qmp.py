@@ -398,7 +398,8 @@ def test_human_monitor_command_details(q, guest):
         "or \"help\""
     assert q.error(hmc) == "missing argument 'command-line'"
     help_text = q.ok(hmc, **{"command-line": "help"})
-    assert "translate cpu=N gva=ADDR -- walk the guest page tables" in \
+    assert "translate (cpu=N | pid=N [cpu=N]) gva=ADDR -- walk the guest " \
+        "page tables" in \
         help_text
     # kvmscope ctl prints the text as it is
     assert ctl_text(guest, hmc, "command-line=translate cpu=0 gva=0x0") == \

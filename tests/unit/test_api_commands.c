@@ -505,6 +505,10 @@ static void test_table_complete(void **state)
 		"stats-report",
 		"query-stats",
 		"query-stats-schemas",
+		"query-guest-kernel",
+		"query-symbol",
+		"guest-dmesg",
+		"guest-ps",
 	};
 	const struct api_command *t;
 	size_t i;
@@ -701,7 +705,7 @@ static void test_hmp(void **state)
 			    "unterminated ' quote in the command line");
 	/* help lists every command */
 	assert_non_null(strstr(hmp("help", &ret),
-			       "translate cpu=N gva=ADDR -- walk the guest"));
+			       "translate (cpu=N | pid=N [cpu=N]) gva=ADDR -- walk the guest"));
 	json_decref(ret);
 }
 
