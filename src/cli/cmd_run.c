@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/ctl_format.h"
 #include "debug/gdbstub.h"
+#include "os/commands.h"
 #include "os/guest_kernel.h"
 #include "util/log.h"
 #include "vmm/exit_status.h"
@@ -243,6 +244,8 @@ static int boot_once(const struct vm_config *cfg,
 	/* Guest kallsyms name RIPs unless --symbols does. */
 	if (!r)
 		guest_kernel_attach(&vm, !cfg->symbols_path);
+	if (!r)
+		os_panic_report_attach(&vm);
 	/* The socket before the serial file: a bad path leaves no file. */
 	if (!r && cfg->api_sock) {
 		api_set_hmp_formatter(ctl_format);

@@ -731,6 +731,7 @@ static const struct {
 	{ "query-symbol", ctl_fmt_query_symbol },
 	{ "guest-dmesg", ctl_fmt_guest_dmesg },
 	{ "guest-ps", ctl_fmt_guest_ps },
+	{ "guest-backtrace", ctl_fmt_guest_backtrace },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)

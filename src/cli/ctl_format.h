@@ -49,5 +49,6 @@ int ctl_fmt_query_symbol(FILE *out, json_t *ret);
 /* guest-dmesg, guest-ps (ctl_format_guest.c). */
 int ctl_fmt_guest_dmesg(FILE *out, json_t *ret);
 int ctl_fmt_guest_ps(FILE *out, json_t *ret);
+int ctl_fmt_guest_backtrace(FILE *out, json_t *ret);
 
 #endif

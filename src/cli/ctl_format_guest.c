@@ -74,3 +74,35 @@ int ctl_fmt_guest_ps(FILE *out, json_t *r)
 			json_string_value(json_object_get(r, "note")));
 	return 0;
 }
+
+/* " #0 0xffffffff81001234 name+0x1f", then why the walk stopped. */
+int ctl_fmt_guest_backtrace(FILE *out, json_t *r)
+{
+	json_t *frames = json_object_get(r, "frames"), *f;
+	json_t *pid = json_object_get(r, "pid"),
+	       *cpu = json_object_get(r, "cpu");
+	size_t i;
+
+	if (!json_is_array(frames))
+		return -1;
+	if (json_is_integer(pid))
+		fprintf(out, "pid %lld (%s)",
+			(long long)json_integer_value(pid),
+			json_string_value(json_object_get(r, "comm")) ?: "?");
+	if (json_is_integer(cpu))
+		fprintf(out, "%svCPU %lld", json_is_integer(pid) ? " on " : "",
+			(long long)json_integer_value(cpu));
+	fprintf(out, ":\n");
+	json_array_foreach(frames, i, f)
+	{
+		json_t *sym = json_object_get(f, "symbol");
+
+		fprintf(out, " #%-2zu %s %s\n", i,
+			json_string_value(json_object_get(f, "pc")) ?: "?",
+			json_is_string(sym) ? json_string_value(sym) : "?");
+	}
+	if (json_is_string(json_object_get(r, "stop")))
+		fprintf(out, "(stopped at %s)\n",
+			json_string_value(json_object_get(r, "stop")));
+	return 0;
+}

@@ -20,6 +20,10 @@ extern const size_t cmd_dmesg_command_count;
 extern const struct api_command cmd_tasks_commands[];
 extern const size_t cmd_tasks_command_count;
 
+/* guest-backtrace (src/os/cmd_backtrace.c). */
+extern const struct api_command cmd_backtrace_commands[];
+extern const size_t cmd_backtrace_command_count;
+
 struct vm;
 struct printk_log;
 struct kview;
@@ -36,5 +40,17 @@ int os_list_tasks(struct vm *vm, struct kview *kv, struct task_layout *l,
 		  struct task_list *list, struct errmsg *err);
 /* The guest kernel's log (for guest-dmesg and the panic report). */
 int os_read_dmesg(struct vm *vm, struct printk_log *log, struct errmsg *err);
+
+/*
+ * {"frames": [{"pc", "symbol", "fp"}], "stop"}: the kernel stack from pc
+ * and frame pointer fp, symbolized (the panic report uses it too).
+ */
+json_t *os_backtrace_json(const struct kview *kv, uint64_t pc, uint64_t fp);
+
+/*
+ * On a guest kernel panic (pvpanic), print its panic line and the
+ * panicking vCPU's backtrace on stderr. Main thread, before vm_run.
+ */
+int os_panic_report_attach(struct vm *vm);
 
 #endif

@@ -184,3 +184,33 @@ def test_pid_address_space_search_translate_read(linux):
                      "list (guest-ps lists them)"), e
     finally:
         q.ok("cont")
+
+
+def symbols(bt):
+    return [f["symbol"].split("+")[0] for f in bt["frames"] if f["symbol"]]
+
+
+def test_guest_backtrace_of_the_idle_vcpu_and_sleeping_tasks(linux):
+    q = linux["qmp"]
+    # vCPU 0 idles (the shell and sleep wait): the idle loop from boot
+    bt = q.ok("guest-backtrace", cpu=0)
+    names = symbols(bt)
+    assert "do_idle" in names and "start_kernel" in names, bt
+    assert bt["stop"] == "the stack's end (frame pointer 0)", bt
+    assert bt["frames"][0]["fp"] is None
+    # init waits for its child; sleep sleeps: both through schedule()
+    bt = q.ok("guest-backtrace", pid=1)
+    names = symbols(bt)
+    assert bt["comm"] == "init" and names[:2] == ["__schedule", "schedule"], bt
+    assert "do_wait" in names and "do_syscall_64" in names, bt
+    # past the entry code the frame pointer is whatever user space had
+    assert bt["stop"] in ("the entry from user space (a user frame pointer)",
+                          "a misaligned frame pointer"), bt
+    bt = q.ok("guest-backtrace", pid=2)
+    assert symbols(bt)[-2:] == ["kthreadd", "ret_from_fork"], bt
+    text = ctl(linux["sock"], "guest-backtrace", "pid=2")
+    assert text.splitlines()[0] == "pid 2 (kthreadd):", text
+    assert re.search(r"^ #1  0xffffffff[0-9a-f]{8} schedule\+0x[0-9a-f]+$",
+                     text, re.M), text
+    e = q.execute("guest-backtrace")["error"]["desc"]
+    assert e == "give cpu=N (a vCPU's stack) or pid=N (a task's), one of them"

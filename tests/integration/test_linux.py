@@ -102,3 +102,11 @@ def test_kernel_panic_ends_with_nonzero_status_and_text(guest):
     assert "the guest kernel panicked (pvpanic event PANICKED at port " \
         "0x505)" in r.err, r
     assert "Rebooting" not in r.out, r
+    # the panic line from the kernel's log and the panicking vCPU's stack,
+    # from guest RAM alone (no --symbols)
+    assert re.search(r"guest panic: \[ *\d+\.\d{6}\] Kernel panic - not "
+                     r"syncing: VFS: Unable to mount root fs", r.err), r
+    frames = re.findall(r"^  #\d+ +0xffffffff[0-9a-f]{8} (\w+)\+0x", r.err,
+                        re.M)
+    assert "panic" in frames and "mount_block_root" in frames, r
+    assert frames[-1] == "ret_from_fork", r

@@ -509,6 +509,7 @@ static void test_table_complete(void **state)
 		"query-symbol",
 		"guest-dmesg",
 		"guest-ps",
+		"guest-backtrace",
 	};
 	const struct api_command *t;
 	size_t i;

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel stack walking through frame pointers (CONFIG_FRAME_POINTER /
+ * UNWINDER_FRAME_POINTER on x86-64): each frame is [rbp] = the caller's
+ * rbp and [rbp + 8] = the return address into the caller. A sleeping
+ * task's walk starts from the frame __switch_to_asm left at thread.sp
+ * (struct inactive_task_frame: bp, then ret_addr).
+ *
+ * The stack is guest memory: the walk stops at the first frame pointer
+ * that is a user address (the entry from user space), is not 8-byte
+ * aligned, does not move up the stack, jumps by more
+ * than a stack's size, cannot be read, or returns to an address outside
+ * the kernel's text; at most BT_MAX_FRAMES frames.
+ */
+#ifndef KVMSCOPE_OS_BACKTRACE_H
+#define KVMSCOPE_OS_BACKTRACE_H
+
+#include <stdint.h>
+
+#include "os/kallsyms.h"
+
+#define BT_MAX_FRAMES 64
+#define BT_MAX_FRAME_SIZE \
+	(64U << 10) /* a frame within a 16 KiB stack,
+					    or a hop to the IRQ stack's caller */
+
+struct bt_frame {
+	uint64_t pc;
+	uint64_t fp; /* the frame pointer that gave pc (0: the first pc) */
+};
+
+struct backtrace {
+	struct bt_frame frames[BT_MAX_FRAMES];
+	int nr;
+	const char *stop; /* why the walk ended */
+};
+
+/*
+ * Walk from pc with frame pointer fp. in_text(pc) says whether an address
+ * is kernel code (NULL: anything non-zero is). Fills bt; never fails.
+ */
+void bt_unwind(kallsyms_read_fn read, void *opaque, uint64_t pc, uint64_t fp,
+	       int (*in_text)(void *opaque, uint64_t pc), void *text_opaque,
+	       struct backtrace *bt);
+
+#endif
