@@ -32,6 +32,7 @@ static const struct {
 	{ cmd_dmesg_commands, &cmd_dmesg_command_count },
 	{ cmd_tasks_commands, &cmd_tasks_command_count },
 	{ cmd_backtrace_commands, &cmd_backtrace_command_count },
+	{ cmd_struct_commands, &cmd_struct_command_count },
 };
 
 /* The per-file tables joined once, so callers see one array. */

@@ -732,6 +732,8 @@ static const struct {
 	{ "guest-dmesg", ctl_fmt_guest_dmesg },
 	{ "guest-ps", ctl_fmt_guest_ps },
 	{ "guest-backtrace", ctl_fmt_guest_backtrace },
+	{ "read-struct", ctl_fmt_read_struct },
+	{ "read-symbol", ctl_fmt_read_symbol },
 };
 
 void ctl_format(FILE *out, const char *command, json_t *ret)

@@ -50,5 +50,7 @@ int ctl_fmt_query_symbol(FILE *out, json_t *ret);
 int ctl_fmt_guest_dmesg(FILE *out, json_t *ret);
 int ctl_fmt_guest_ps(FILE *out, json_t *ret);
 int ctl_fmt_guest_backtrace(FILE *out, json_t *ret);
+int ctl_fmt_read_struct(FILE *out, json_t *ret);
+int ctl_fmt_read_symbol(FILE *out, json_t *ret);
 
 #endif

@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `kvmscope ctl` renderings of the guest-OS views: guest-dmesg, guest-ps. */
+/*
+ * `kvmscope ctl` renderings of the guest-OS views: guest-dmesg, guest-ps,
+ * guest-backtrace, read-struct, read-symbol.
+ */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/ctl_format.h"
+#include "util/base64.h"
 
 /* The records' lines, as dmesg prints them. */
 int ctl_fmt_guest_dmesg(FILE *out, json_t *r)
@@ -104,5 +111,103 @@ int ctl_fmt_guest_backtrace(FILE *out, json_t *r)
 	if (json_is_string(json_object_get(r, "stop")))
 		fprintf(out, "(stopped at %s)\n",
 			json_string_value(json_object_get(r, "stop")));
+	return 0;
+}
+
+static void print_fields(FILE *out, json_t *fields, int indent);
+
+static void print_value(FILE *out, json_t *v, int indent)
+{
+	size_t i;
+	json_t *e;
+	bool members;
+
+	if (json_is_string(v)) {
+		fputs(json_string_value(v), out);
+		return;
+	}
+	if (json_is_integer(v)) {
+		fprintf(out, "%lld", (long long)json_integer_value(v));
+		return;
+	}
+	if (json_is_boolean(v)) {
+		fputs(json_is_true(v) ? "true" : "false", out);
+		return;
+	}
+	if (!json_is_array(v)) {
+		fputs("?", out);
+		return;
+	}
+	/* A nested structure is an array of {name, ...}; else elements. */
+	e = json_array_get(v, 0);
+	members = json_is_object(e) && json_object_get(e, "name");
+	if (members) {
+		fputs("{\n", out);
+		print_fields(out, v, indent + 2);
+		fprintf(out, "%*s}", indent, "");
+		return;
+	}
+	fputs("[", out);
+	json_array_foreach(v, i, e)
+	{
+		fputs(i ? ", " : "", out);
+		print_value(out, e, indent);
+	}
+	fputs("]", out);
+}
+
+static void print_fields(FILE *out, json_t *fields, int indent)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(fields, i, f)
+	{
+		fprintf(out, "%*s[0x%llx] %s %s = ", indent, "",
+			(long long)json_integer_value(
+				json_object_get(f, "offset")),
+			json_string_value(json_object_get(f, "type")) ?: "?",
+			json_string_value(json_object_get(f, "name")) ?: "?");
+		print_value(out, json_object_get(f, "value"), indent);
+		fputc('\n', out);
+	}
+}
+
+/* crash's `struct T ADDR`: members with offsets, nested ones indented. */
+int ctl_fmt_read_struct(FILE *out, json_t *r)
+{
+	json_t *fields = json_object_get(r, "fields");
+	const char *type = json_string_value(json_object_get(r, "type"));
+	const char *addr = json_string_value(json_object_get(r, "addr"));
+
+	if (!json_is_array(fields) || !type || !addr)
+		return -1;
+	fprintf(out, "%s at %s (%lld bytes)%s%s:\n", type, addr,
+		(long long)json_integer_value(json_object_get(r, "size")),
+		json_is_string(json_object_get(r, "symbol")) ? ", " : "",
+		json_string_value(json_object_get(r, "symbol")) ?: "");
+	print_fields(out, fields, 2);
+	return 0;
+}
+
+/* A variable's bytes as a hex dump, or its members with type=. */
+int ctl_fmt_read_symbol(FILE *out, json_t *r)
+{
+	const char *data = json_string_value(json_object_get(r, "data"));
+	const char *addr = json_string_value(json_object_get(r, "addr"));
+	struct errmsg err;
+	uint8_t *buf;
+	size_t n;
+
+	if (json_object_get(r, "fields"))
+		return ctl_fmt_read_struct(out, r);
+	if (!data || !addr)
+		return -1;
+	if (base64_decode(data, strlen(data), SIZE_MAX, "data", &buf, &n, &err))
+		return -1;
+	fprintf(out, "%s at %s:\n",
+		json_string_value(json_object_get(r, "name")) ?: "?", addr);
+	ctl_hexdump(out, strtoull(addr, NULL, 16), buf, n);
+	free(buf);
 	return 0;
 }

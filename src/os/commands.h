@@ -20,6 +20,10 @@ extern const size_t cmd_dmesg_command_count;
 extern const struct api_command cmd_tasks_commands[];
 extern const size_t cmd_tasks_command_count;
 
+/* read-struct, read-symbol (src/os/cmd_struct.c). */
+extern const struct api_command cmd_struct_commands[];
+extern const size_t cmd_struct_command_count;
+
 /* guest-backtrace (src/os/cmd_backtrace.c). */
 extern const struct api_command cmd_backtrace_commands[];
 extern const size_t cmd_backtrace_command_count;

@@ -3,13 +3,15 @@
  * A hostile .BTF blob from guest RAM: libbpf parses it (ktypes_parse), then
  * everything guest-ps and guest-backtrace look up runs on whatever it
  * accepted: the task_struct layout, member paths through anonymous
- * members, and C type names of every type id (qualifier loops included).
+ * members, C type names of every type id (qualifier loops included), and
+ * read-struct's rendering of every type over the input's own bytes.
  * A member found must lie inside its structure.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "os/kstruct.h"
 #include "os/ktypes.h"
 #include "os/tasks.h"
 
@@ -37,8 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !ktypes_struct(&kt, "task_struct", &id, &ssize, &err) &&
 		    (uint64_t)m.offset + m.size > ssize)
 			__builtin_trap();
-	for (id = 0; id < 512; id++)
+	for (id = 0; id < 512; id++) {
 		ktypes_type_name(&kt, id, name, sizeof(name));
+		if (id < 64)
+			json_decref(kstruct_fields(&kt, id, data, size, 0));
+	}
 	ktypes_free(&kt);
 	return 0;
 }

@@ -214,3 +214,51 @@ def test_guest_backtrace_of_the_idle_vcpu_and_sleeping_tasks(linux):
                      text, re.M), text
     e = q.execute("guest-backtrace")["error"]["desc"]
     assert e == "give cpu=N (a vCPU's stack) or pid=N (a task's), one of them"
+
+
+def field(fields, name):
+    return [f for f in fields if f["name"] == name][0]["value"]
+
+
+def test_read_struct_and_read_symbol(linux):
+    q = linux["qmp"]
+    # init_task is pid 0, swapper/0, and its tasks list points at init
+    t = q.ok("read-struct", type="task_struct", symbol="init_task")
+    assert t["type"] == "struct task_struct" and t["size"] > 1000, t
+    assert field(t["fields"], "pid") == 0
+    assert field(t["fields"], "comm") == "swapper/0"
+    ps = {p["pid"]: p for p in q.ok("guest-ps")["tasks"]}
+    assert t["addr"] == ps[0]["task"]
+    # the same task by address: pid 1's comm
+    t1 = q.ok("read-struct", type="struct task_struct", addr=ps[1]["task"])
+    assert field(t1["fields"], "comm") == "init"
+    assert field(t1["fields"], "pid") == 1
+    # nested members: init_uts_ns.name.release is the kernel's release,
+    # which the banner in the guest's own log names too
+    u = q.ok("read-symbol", name="init_uts_ns", type="uts_namespace")
+    name = field(u["fields"], "name")
+    release = field(name, "release")
+    assert field(name, "sysname") == "Linux"
+    assert ("Linux version %s " % release) in linux["dmesg"][0]
+    # a variable's bytes, the same as vCPU 0 reads at that address;
+    # jiffies starts 300 s before wrapping 32 bits (INITIAL_JIFFIES)
+    q.ok("stop")
+    try:
+        a = q.ok("read-symbol", name="jiffies_64", len=8)
+        m = q.ok("read-memory", cpu=0, gva=a["addr"], len=8)
+    finally:
+        q.ok("cont")
+    assert a["type-char"] in "DdBb" and a["len"] == 8
+    assert a["data"] == m["data"], (a, m)
+    jiffies = int.from_bytes(base64.b64decode(a["data"]), "little")
+    assert (1 << 32) - 300 * 1000 < jiffies < (1 << 32) + 3600 * 1000
+    text = ctl(linux["sock"], "read-struct", "type=uts_namespace",
+               "symbol=init_uts_ns")
+    assert re.search(r"^    \[0x0\] char\[65\] sysname = Linux$", text,
+                     re.M), text
+    e = q.execute("read-struct", type="no_such_struct", symbol="init_task")
+    assert e["error"]["desc"] == "the guest's BTF has no struct " \
+        "no_such_struct"
+    e = q.execute("read-symbol", name="no_such_symbol")
+    assert e["error"]["desc"] == ("the guest kernel's kallsyms has no "
+                                  "no_such_symbol")

@@ -510,6 +510,8 @@ static void test_table_complete(void **state)
 		"guest-dmesg",
 		"guest-ps",
 		"guest-backtrace",
+		"read-struct",
+		"read-symbol",
 	};
 	const struct api_command *t;
 	size_t i;
