@@ -294,15 +294,23 @@ static uint64_t ram_needed(const struct boot_alloc *a, uint64_t size)
 	return need + align_up(size, PAGE);
 }
 
+/*
+ * A kernel linked low grows its heap up from its end; boot information
+ * placed above such an image keeps at least this much clear after it.
+ */
+#define HEAP_GAP 0x10000ULL
+
 static bool place_info(const struct boot_alloc *a, uint64_t size,
 		       uint64_t align, uint64_t *addr)
 {
 	uint64_t below = a->image_lo < LAYOUT_EBDA ? a->image_lo : LAYOUT_EBDA;
+	uint64_t above = a->image_lo < a->image_hi ? a->image_hi + HEAP_GAP :
+						     PAGE;
 
 	return boot_alloc_first_fit(a, size, align, LAYOUT_BOOT_DATA, below,
 				    addr) ||
 	       boot_alloc_first_fit(a, size, align, PAGE, below, addr) ||
-	       boot_alloc_last_fit(a, size, align, PAGE, LAYOUT_EBDA, addr) ||
+	       boot_alloc_last_fit(a, size, align, above, LAYOUT_EBDA, addr) ||
 	       boot_alloc_last_fit(a, size, align, LAYOUT_HIGH_MEM, a->ram_end,
 				   addr);
 }
@@ -317,6 +325,10 @@ static bool place_after_image(const struct boot_alloc *a, uint64_t size,
 {
 	uint64_t from = a->image_lo < a->image_hi ? a->image_hi :
 						    LAYOUT_HIGH_MEM;
+
+	/* In order, like QEMU: the next one after the previous one. */
+	if (a->after_end > from)
+		from = a->after_end;
 
 	return boot_alloc_first_fit(a, size, align, from, a->ram_end, addr) ||
 	       boot_alloc_last_fit(a, size, align, LAYOUT_HIGH_MEM, a->ram_end,
@@ -353,5 +365,7 @@ int boot_alloc_place(struct boot_alloc *a, const char *what, uint64_t size,
 			err, E2BIG,
 			"%s: more boot data pieces than kvmscope places (%d ranges in all)",
 			what, BOOT_ALLOC_MAX_RANGES);
+	if (policy == BOOT_PLACE_AFTER_IMAGE)
+		a->after_end = *addr + size;
 	return 0;
 }

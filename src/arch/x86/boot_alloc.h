@@ -51,6 +51,7 @@ struct boot_alloc {
 	uint64_t ram_end; /* end of RAM below the MMIO hole */
 	uint64_t image_lo; /* extent of the image ranges; lo >= hi: none */
 	uint64_t image_hi;
+	uint64_t after_end; /* end of the last BOOT_PLACE_AFTER_IMAGE block */
 	int nr;
 	int nr_image;
 	struct boot_range r[BOOT_ALLOC_MAX_RANGES];
@@ -65,15 +66,16 @@ enum boot_place {
 	 * the zero page): conventional memory below 1 MiB, where real-mode
 	 * code can reach it and where QEMU puts the multiboot information
 	 * (0x9000). Below the image first, bottom-up from 0x9000 then from
-	 * 0x1000; then the rest of conventional memory top-down (a kernel
-	 * linked low grows its heap up from its end); only when conventional
-	 * memory is full, the highest free RAM.
+	 * 0x1000; then the rest of conventional memory top-down, 64 KiB or
+	 * more past the image's end (a kernel linked low grows its heap up
+	 * from there); only when that has no room, the highest free RAM.
 	 */
 	BOOT_PLACE_INFO,
 	/*
-	 * Multiboot modules: the first free pages from the end of the image,
-	 * as QEMU's and GRUB legacy's loaders place them (see multiboot.c);
-	 * when nothing above the image has room, the highest free RAM.
+	 * Multiboot modules: the first free pages from the end of the image
+	 * (the next ones from the end of the previous module), as QEMU's and
+	 * GRUB legacy's loaders place them (see multiboot.c); when nothing
+	 * above the image has room, the highest free RAM above 1 MiB.
 	 */
 	BOOT_PLACE_AFTER_IMAGE,
 };
