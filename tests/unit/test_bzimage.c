@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "arch/x86/acpi.h"
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
 #include "arch/x86/layout.h"
@@ -105,6 +106,8 @@ static void test_load(void **state)
 	size_t payload = f->img.size - 5 * 512;
 	uint64_t initrd = (RAM - 8000) & ~0xfffULL;
 	struct e820_entry map[E820_MAX_ENTRIES];
+	struct acpi_params acpi = { .nr_cpus = 1 };
+	uint64_t rsdp;
 	uint8_t *bp;
 	int n, i;
 
@@ -157,6 +160,15 @@ static void test_load(void **state)
 	for (i = 0; i < 0x7000; i++)
 		assert_int_equal(*gp(f, i, 1), 0xcc);
 	assert_int_equal(*gp(f, CMDLINE + 20, 1), 0xcc);
+
+	/* The ACPI tables go in next; the RSDP lands in this zero page. */
+	assert_int_equal(acpi_build(&f->mem, &acpi, &rsdp, &f->err), 0);
+	assert_int_equal(rsdp, 0xe0000);
+	assert_int_equal(boot_set_rsdp(&f->mem, BOOT_FORMAT_BZIMAGE,
+				       &f->entry, rsdp),
+			 0);
+	assert_int_equal(t_get64(bp + 0x070), 0xe0000);
+	assert_string_equal((char *)gp(f, CMDLINE, 32), "console=ttyS0 quiet");
 	assert_int_equal(f->entry.rbx, 0);
 	assert_int_equal(f->entry.rsp, 0);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "arch/x86/acpi.h"
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
 #include "arch/x86/layout.h"
@@ -114,7 +115,9 @@ static void test_load(void **state)
 	struct fixture *f = *state;
 	struct e820_entry map[E820_MAX_ENTRIES];
 	uint64_t initrd = (RAM - 8000) & ~0xfffULL;
+	struct acpi_params acpi = { .nr_cpus = 1 };
 	uint8_t *si, *mm, *mod;
+	uint64_t rsdp;
 	int n, i;
 
 	add_initrds(f);
@@ -156,6 +159,17 @@ static void test_load(void **state)
 	assert_int_equal(f->entry.rip, 0x1000100);
 	assert_int_equal(f->entry.rbx, SI);
 	assert_int_equal(f->entry.boot_info, SI);
+
+	/* The ACPI tables go in next; the RSDP lands in this start info. */
+	assert_int_equal(acpi_build(&f->mem, &acpi, &rsdp, &f->err), 0);
+	assert_int_equal(rsdp, 0xe0000);
+	assert_int_equal(boot_set_rsdp(&f->mem, BOOT_FORMAT_PVH, &f->entry,
+				       rsdp),
+			 0);
+	assert_int_equal(t_get64(si + 32), 0xe0000);
+	assert_string_equal((char *)gp(f, CMDLINE, 64),
+			    "console=ttyS0 root=/dev/vda");
+	check_segments(f);
 	assert_int_equal(f->entry.rax, 0);
 	assert_int_equal(f->entry.rsi, 0);
 }
