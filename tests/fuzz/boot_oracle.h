@@ -29,8 +29,7 @@ static inline void oracle_init(struct oracle *o, uint64_t ram)
 	o->image_lo = UINT64_MAX;
 }
 
-static inline void oracle_image(struct oracle *o, uint64_t start,
-				uint64_t end)
+static inline void oracle_image(struct oracle *o, uint64_t start, uint64_t end)
 {
 	if (o->nr_image == ORACLE_MAX)
 		__builtin_trap(); /* more pieces than the loader accepts */
@@ -57,8 +56,8 @@ static inline void oracle_elf(struct oracle *o, const uint8_t *data,
 	}
 }
 
-static inline int oracle_overlap(const uint64_t (*r)[2], int n,
-				 uint64_t start, uint64_t end)
+static inline int oracle_overlap(const uint64_t (*r)[2], int n, uint64_t start,
+				 uint64_t end)
 {
 	int i;
 
@@ -69,8 +68,7 @@ static inline int oracle_overlap(const uint64_t (*r)[2], int n,
 }
 
 /* A piece of boot data at [start, start + len): check it, record it. */
-static inline void oracle_data(struct oracle *o, uint64_t start,
-			       uint64_t len)
+static inline void oracle_data(struct oracle *o, uint64_t start, uint64_t len)
 {
 	uint64_t end = start + (len ? len : 1);
 

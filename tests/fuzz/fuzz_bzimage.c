@@ -84,9 +84,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rd_size = boot_get_le32(bp + 0x21c);
 	cmd = boot_get_le32(bp + 0x228);
 	if (entry.mode != BOOT_CPU_LONG64 || entry.rip != 0x100200 ||
-	    entry.rsi != entry.boot_info || entry.rsi < LAYOUT_PAGE_TABLES_END ||
-	    bp[0x210] != 0xff || !(bp[0x211] & 0x80) ||
-	    cmd != entry.rsi + 0x1000 || cmd + sizeof(CMDLINE) > LAYOUT_EBDA ||
+	    entry.rsi != entry.boot_info ||
+	    entry.rsi < LAYOUT_PAGE_TABLES_END || bp[0x210] != 0xff ||
+	    !(bp[0x211] & 0x80) || cmd != entry.rsi + 0x1000 ||
+	    cmd + sizeof(CMDLINE) > LAYOUT_EBDA ||
 	    strcmp((char *)at(cmd, sizeof(CMDLINE)), CMDLINE))
 		__builtin_trap();
 	if (rd_size != sizeof(initrd) || (rd & 0xfff) || rd < 0x100000 ||

@@ -84,22 +84,22 @@ static void test_fixed_areas(void **state)
 	assert_true(boot_alloc_first_fit(&f->a, 1, 1, 0, RAM, &addr));
 	assert_int_equal(addr, 0x1000);
 	/* The last KiB before the EBDA, then the first page above 1 MiB. */
-	assert_true(boot_alloc_first_fit(&f->a, 0x400, 0x400, 0x9f800, RAM,
-					 &addr));
+	assert_true(
+		boot_alloc_first_fit(&f->a, 0x400, 0x400, 0x9f800, RAM, &addr));
 	assert_int_equal(addr, 0x9f800);
 	assert_true(boot_alloc_first_fit(&f->a, 0x1000, 0x1000, 0x9f000, RAM,
 					 &addr));
 	assert_int_equal(addr, 0x100000);
-	assert_true(boot_alloc_last_fit(&f->a, 0x1000, 0x1000, 0, 0x100000,
-					&addr));
+	assert_true(
+		boot_alloc_last_fit(&f->a, 0x1000, 0x1000, 0, 0x100000, &addr));
 	assert_int_equal(addr, 0x9e000);
 	assert_true(boot_alloc_last_fit(&f->a, 0x1000, 0x1000, 0, RAM, &addr));
 	assert_int_equal(addr, RAM - 0x1000);
 	/* Not past the end of RAM, not into page 0. */
 	assert_false(boot_alloc_first_fit(&f->a, 0x2000, 0x1000, RAM - 0x1000,
 					  UINT64_MAX, &addr));
-	assert_false(boot_alloc_last_fit(&f->a, 0x1000, 0x1000, 0, 0x1fff,
-					 &addr));
+	assert_false(
+		boot_alloc_last_fit(&f->a, 0x1000, 0x1000, 0, 0x1fff, &addr));
 	assert_false(boot_alloc_first_fit(&f->a, RAM, 0x1000, 0, RAM, &addr));
 
 	/* A loader's own fixed range (the bzImage page tables). */
@@ -127,7 +127,9 @@ static void test_image_checks(void **state)
 	image_fails(
 		f, 0xfffff000, 0x2000,
 		"ELF segment 0 at 0xfffff000 (0x2000 bytes) does not lie below 4 GiB: the kernel starts with paging off, link it to load below 3 GiB");
-	image_fails(f, UINT64_MAX, 2, "ELF segment 0 at 0xffffffffffffffff (0x2 bytes) does not lie below 4 GiB: the kernel starts with paging off, link it to load below 3 GiB");
+	image_fails(
+		f, UINT64_MAX, 2,
+		"ELF segment 0 at 0xffffffffffffffff (0x2 bytes) does not lie below 4 GiB: the kernel starts with paging off, link it to load below 3 GiB");
 	/* Refused pieces are not marked. */
 	assert_int_equal(f->a.nr_image, 0);
 
@@ -225,8 +227,7 @@ static void test_after_image_policy(void **state)
 	boot_alloc_init(&f->a, &f->mem);
 	image_ok(f, 0x8000, 0x286c);
 	assert_int_equal(place(f, 0x1000, BOOT_PLACE_AFTER_IMAGE), 0xb000);
-	assert_int_equal(place(f, 0x100000, BOOT_PLACE_AFTER_IMAGE),
-			 0x100000);
+	assert_int_equal(place(f, 0x100000, BOOT_PLACE_AFTER_IMAGE), 0x100000);
 
 	/* An image at the top: the highest free RAM above 1 MiB. */
 	boot_alloc_init(&f->a, &f->mem);
@@ -256,8 +257,8 @@ static void test_tiny_ram(void **state)
 	(void)state;
 	assert_int_equal(guest_memory_alloc(&mem, 0x20000), 0);
 	boot_alloc_init(&a, &mem);
-	assert_true(boot_alloc_last_fit(&a, 0x1000, 0x1000, 0, UINT64_MAX,
-					&addr));
+	assert_true(
+		boot_alloc_last_fit(&a, 0x1000, 0x1000, 0, UINT64_MAX, &addr));
 	assert_int_equal(addr, 0x1f000);
 	assert_int_equal(boot_alloc_place(&a, "info", 0x1000, 0x1000,
 					  BOOT_PLACE_INFO, &addr, &err),

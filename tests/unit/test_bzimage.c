@@ -130,8 +130,7 @@ static void test_load(void **state)
 	assert_int_equal(t_get32(bp + 0x228), CMDLINE);
 	assert_int_equal(t_get32(bp + 0x0c8), 0);
 	assert_int_equal(t_get32(bp + 0x260), 0x400000);
-	assert_string_equal((char *)gp(f, CMDLINE, 32),
-			    "console=ttyS0 quiet");
+	assert_string_equal((char *)gp(f, CMDLINE, 32), "console=ttyS0 quiet");
 
 	assert_int_equal(t_get32(bp + 0x218), initrd);
 	assert_int_equal(t_get32(bp + 0x21c), 8000);
@@ -164,8 +163,8 @@ static void test_load(void **state)
 	/* The ACPI tables go in next; the RSDP lands in this zero page. */
 	assert_int_equal(acpi_build(&f->mem, &acpi, &rsdp, &f->err), 0);
 	assert_int_equal(rsdp, 0xe0000);
-	assert_int_equal(boot_set_rsdp(&f->mem, BOOT_FORMAT_BZIMAGE,
-				       &f->entry, rsdp),
+	assert_int_equal(boot_set_rsdp(&f->mem, BOOT_FORMAT_BZIMAGE, &f->entry,
+				       rsdp),
 			 0);
 	assert_int_equal(t_get64(bp + 0x070), 0xe0000);
 	assert_string_equal((char *)gp(f, CMDLINE, 32), "console=ttyS0 quiet");

@@ -147,7 +147,8 @@ static void test_elf_load(void **state)
 	struct e820_entry map[E820_MAX_ENTRIES];
 	/* The image ends at 0x106000: modules follow it, each on new pages. */
 	uint64_t m0 = 0x106000, m1 = 0x108000;
-	uint64_t cmd = MBI_STRINGS + sizeof("mod0.bin") + sizeof("dir/mod1.bin");
+	uint64_t cmd =
+		MBI_STRINGS + sizeof("mod0.bin") + sizeof("dir/mod1.bin");
 	uint8_t *mbi, *mods, *mm;
 	uint64_t gpa;
 	int n, i;
@@ -256,8 +257,9 @@ static void test_elf_bad(void **state)
 	f->o.entry = 0xc0100010;
 	f->o.seg[0].paddr = 0xfff;
 	rebuild_elf(f);
-	expect_fail(f, -ERANGE,
-		    "ELF segment 0 at 0xfff-0x2ffe overlaps page 0 (real-mode IVT, BIOS data area and boot GDT) at 0x0-0xfff: link the kernel to load at 0x1000 or higher");
+	expect_fail(
+		f, -ERANGE,
+		"ELF segment 0 at 0xfff-0x2ffe overlaps page 0 (real-mode IVT, BIOS data area and boot GDT) at 0x0-0xfff: link the kernel to load at 0x1000 or higher");
 
 	f->o.seg[0].paddr = 0x9f000;
 	rebuild_elf(f);
@@ -408,7 +410,8 @@ static void test_aout_bad(void **state)
 	f->a.bss_end_addr = 0;
 	f->a.entry_addr = 0x1000;
 	rebuild_aout(f);
-	expect_fail(f, -ERANGE, "multiboot image at 0x800-0x37ff overlaps page 0");
+	expect_fail(f, -ERANGE,
+		    "multiboot image at 0x800-0x37ff overlaps page 0");
 
 	f->a.load_addr = 0xfffff000;
 	f->a.header_addr = 0xfffff040;
@@ -452,8 +455,9 @@ static void test_module_limits(void **state)
 	f->req.initrd[0] = (struct boot_file){ "huge", huge, sizeof(huge) };
 	f->req.initrd[1] = (struct boot_file){ "small", huge, 5000 };
 	f->req.nr_initrd = 2;
-	expect_fail(f, -ENOSPC,
-		    "multiboot module 0 'huge' (66060288 bytes) does not fit in guest RAM (64 MiB) outside the kernel image at 0x100000-0x105fff and the firmware areas: increase --mem to at least 65 MiB");
+	expect_fail(
+		f, -ENOSPC,
+		"multiboot module 0 'huge' (66060288 bytes) does not fit in guest RAM (64 MiB) outside the kernel image at 0x100000-0x105fff and the firmware areas: increase --mem to at least 65 MiB");
 	/* Module 0 from the image end (0x106000) to 8 KiB below the top. */
 	f->req.initrd[0].size = RAM - 0x108000;
 	f->req.initrd[1].size = 0x2001;
@@ -584,14 +588,12 @@ static void check_acpi_after(struct fixture *f, uint64_t mbi)
 	assert_int_equal(acpi_build(&f->mem, &acpi, &rsdp, &f->err), 0);
 	assert_int_equal(rsdp, 0xe0000);
 	assert_memory_equal(gp(f, rsdp, 8), "RSD PTR ", 8);
-	assert_memory_equal(gp(f, mbi, sizeof(before)), before,
-			    sizeof(before));
+	assert_memory_equal(gp(f, mbi, sizeof(before)), before, sizeof(before));
 	/* Multiboot has no RSDP field: nothing is written for it. */
 	assert_int_equal(boot_set_rsdp(&f->mem, BOOT_FORMAT_MULTIBOOT,
 				       &f->entry, rsdp),
 			 0);
-	assert_memory_equal(gp(f, mbi, sizeof(before)), before,
-			    sizeof(before));
+	assert_memory_equal(gp(f, mbi, sizeof(before)), before, sizeof(before));
 }
 
 /*

@@ -163,9 +163,8 @@ static void test_load(void **state)
 	/* The ACPI tables go in next; the RSDP lands in this start info. */
 	assert_int_equal(acpi_build(&f->mem, &acpi, &rsdp, &f->err), 0);
 	assert_int_equal(rsdp, 0xe0000);
-	assert_int_equal(boot_set_rsdp(&f->mem, BOOT_FORMAT_PVH, &f->entry,
-				       rsdp),
-			 0);
+	assert_int_equal(
+		boot_set_rsdp(&f->mem, BOOT_FORMAT_PVH, &f->entry, rsdp), 0);
 	assert_int_equal(t_get64(si + 32), 0xe0000);
 	assert_string_equal((char *)gp(f, CMDLINE, 64),
 			    "console=ttyS0 root=/dev/vda");
@@ -246,8 +245,9 @@ static void test_segment_placement(void **state)
 
 	f->o.seg[0].paddr = 0xff000;
 	rebuild(f);
-	expect_fail(f, -ERANGE,
-		    "ELF segment 0 at 0xff000-0x101fff overlaps the EBDA, VGA hole and BIOS area (ACPI tables and RSDP) at 0x9fc00-0xfffff: link the kernel to load below 0x9fc00 or at 0x100000 or higher");
+	expect_fail(
+		f, -ERANGE,
+		"ELF segment 0 at 0xff000-0x101fff overlaps the EBDA, VGA hole and BIOS area (ACPI tables and RSDP) at 0x9fc00-0xfffff: link the kernel to load below 0x9fc00 or at 0x100000 or higher");
 
 	f->o.seg[0].paddr = 0;
 	rebuild(f);
@@ -344,9 +344,8 @@ static void test_initrd_and_cmdline_limits(void **state)
 	expect_fail(f, -ENOSPC, "--mem to at least");
 	f->req.initrd[0].size = RAM - 0x100a000;
 	assert_int_equal(pvh_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	assert_int_equal(
-		t_get64(gp(f, t_get64(gp(f, SI + 16, 8)), 8)),
-		0x100a000);
+	assert_int_equal(t_get64(gp(f, t_get64(gp(f, SI + 16, 8)), 8)),
+			 0x100a000);
 
 	memset(gp(f, 0, RAM), 0xcc, RAM);
 	f->req.nr_initrd = 0;

@@ -288,8 +288,7 @@ static uint64_t ram_needed(const struct boot_alloc *a, uint64_t size)
 
 	need = align_up(need, PAGE);
 	for (i = 0; i < a->nr; i++)
-		if (a->r[i].kind == BOOT_RANGE_DATA &&
-		    a->r[i].start >= need)
+		if (a->r[i].kind == BOOT_RANGE_DATA && a->r[i].start >= need)
 			need += align_up(a->r[i].end - a->r[i].start, PAGE);
 	return need + align_up(size, PAGE);
 }

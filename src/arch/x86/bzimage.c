@@ -166,7 +166,8 @@ static int bz_check(const struct guest_memory *mem,
 			(unsigned long long)LAYOUT_CMDLINE_MAX - 1);
 
 	boot_alloc_init(&plan->alloc, mem);
-	ret = boot_alloc_image(&plan->alloc, "bzImage kernel", LAYOUT_KERNEL_LOAD,
+	ret = boot_alloc_image(&plan->alloc, "bzImage kernel",
+			       LAYOUT_KERNEL_LOAD,
 			       plan->kernel_end - LAYOUT_KERNEL_LOAD, err);
 	if (ret)
 		return ret;

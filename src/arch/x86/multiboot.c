@@ -8,11 +8,12 @@
  * Placement follows QEMU's -kernel (hw/i386/multiboot.c), which the
  * kernels we are meant to run unchanged were written against:
  * - QEMU puts the MBI and memory map at 0x9000-0x95ff, whatever the
- *   image; the command lines, module list and loader name go in a page
- *   right after the image. We keep all of it in one block that starts at
- *   0x9000 too when that is free, but go elsewhere in conventional memory
- *   when the image is there (a kernel linked at 0x8000), never after the
- *   image, where kernels start their heap (boot_alloc.h, BOOT_PLACE_INFO).
+ *   image (a kernel linked at 0x8000 with bss past 0x9000 finds an MBI of
+ *   zeros there under QEMU 7.2); the command lines, module list and loader
+ *   name go in a page right after the image. We keep all of it in one
+ *   block that starts at 0x9000 too when that is free, else below the
+ *   image, and never right after it, where kernels start their heap
+ *   (boot_alloc.h, BOOT_PLACE_INFO).
  * - QEMU loads the modules one after another, each on fresh pages, from
  *   the first page after the image (and its strings page); GRUB legacy
  *   did the same. Kernels tested that way skip the modules the MBI lists
@@ -211,7 +212,8 @@ static int mb_check_elf(const struct boot_request *req, struct mb_plan *plan,
 	for (i = 0; i < elf->phnum; i++) {
 		elf_get_phdr(elf, i, &ph);
 		if (ph.type == ELF_PT_LOAD && ph.memsz &&
-		    elf->entry >= ph.vaddr && elf->entry - ph.vaddr < ph.memsz) {
+		    elf->entry >= ph.vaddr &&
+		    elf->entry - ph.vaddr < ph.memsz) {
 			plan->entry = ph.paddr + (elf->entry - ph.vaddr);
 			break;
 		}
@@ -362,7 +364,8 @@ static int mb_write_info(struct guest_memory *mem,
 	boot_put_le32(info + MBI_CMDLINE, (uint32_t)cmd);
 
 	boot_put_le32(info + MBI_MODS_COUNT, (uint32_t)req->nr_initrd);
-	boot_put_le32(info + MBI_MODS_ADDR, (uint32_t)(plan->info + MB_OFF_MODS));
+	boot_put_le32(info + MBI_MODS_ADDR,
+		      (uint32_t)(plan->info + MB_OFF_MODS));
 	for (i = 0; i < req->nr_initrd; i++) {
 		const char *s = req->initrd[i].name ? req->initrd[i].name : "";
 		uint8_t *m = info + MB_OFF_MODS + i * MB_MOD_SIZE;
@@ -384,7 +387,8 @@ static int mb_write_info(struct guest_memory *mem,
 	n = e820_build(mem, map);
 	boot_put_le32(info + MBI_MMAP_LENGTH,
 		      (uint32_t)(n * MB_MMAP_ENTRY_SIZE));
-	boot_put_le32(info + MBI_MMAP_ADDR, (uint32_t)(plan->info + MB_OFF_MMAP));
+	boot_put_le32(info + MBI_MMAP_ADDR,
+		      (uint32_t)(plan->info + MB_OFF_MMAP));
 	for (i = 0; i < n; i++) {
 		uint8_t *e = info + MB_OFF_MMAP + i * MB_MMAP_ENTRY_SIZE;
 
