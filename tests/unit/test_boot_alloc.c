@@ -83,6 +83,11 @@ static void test_fixed_areas(void **state)
 
 	assert_true(boot_alloc_first_fit(&f->a, 1, 1, 0, RAM, &addr));
 	assert_int_equal(addr, 0x1000);
+	/* Alignment 0 means none (and does not stall the search). */
+	assert_true(boot_alloc_first_fit(&f->a, 1, 0, 0x1001, RAM, &addr));
+	assert_int_equal(addr, 0x1001);
+	assert_true(boot_alloc_last_fit(&f->a, 3, 0, 0, 0x2000, &addr));
+	assert_int_equal(addr, 0x1ffd);
 	/* The last KiB before the EBDA, then the first page above 1 MiB. */
 	assert_true(
 		boot_alloc_first_fit(&f->a, 0x400, 0x400, 0x9f800, RAM, &addr));

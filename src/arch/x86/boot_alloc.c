@@ -207,6 +207,8 @@ bool boot_alloc_first_fit(const struct boot_alloc *a, uint64_t size,
 
 	if (size == 0)
 		size = 1;
+	if (align == 0)
+		align = 1;
 	if (hi > a->ram_end)
 		hi = a->ram_end;
 	if (lo >= hi || size > hi - lo)
@@ -245,6 +247,8 @@ bool boot_alloc_last_fit(const struct boot_alloc *a, uint64_t size,
 
 	if (size == 0)
 		size = 1;
+	if (align == 0)
+		align = 1;
 	if (end > a->ram_end)
 		end = a->ram_end;
 	while (end > lo && size <= end - lo) {

@@ -105,8 +105,9 @@ int boot_alloc_place(struct boot_alloc *a, const char *what, uint64_t size,
 		     struct errmsg *err);
 
 /*
- * The lowest (first_fit) or highest (last_fit) free aligned block of size
- * bytes inside [lo, hi). Nothing is marked; true when one was found.
+ * The lowest (first_fit) or highest (last_fit) free block of size bytes
+ * inside [lo, hi), aligned to align (a power of two; 0 counts as 1).
+ * Nothing is marked; true when one was found.
  */
 bool boot_alloc_first_fit(const struct boot_alloc *a, uint64_t size,
 			  uint64_t align, uint64_t lo, uint64_t hi,
