@@ -97,8 +97,20 @@ def test_multiboot_kernel_linked_anywhere_gets_boot_data_off_its_image(
 def test_kernel_in_page_0_is_refused_naming_both_ranges(tmp_path):
     kernel = build(tmp_path, 0x800)
     r = run_kvmscope("--kernel", kernel)
-    assert r.status != 0 and r.status != 7, r
-    assert re.search(r"ELF segment 0 at 0x800-0x[0-9a-f]+ overlaps page 0 "
-                     r"\(real-mode IVT, BIOS data area and boot GDT\) at "
-                     r"0x0-0xfff: link the kernel to load at 0x1000 or "
-                     r"higher", r.err), r
+    assert r.status == 2, r  # refused before a VM exists
+    assert r.out == "", r
+    assert re.fullmatch(r"kvmscope: ELF segment 0 at 0x800-0x[0-9a-f]+ "
+                        r"overlaps page 0 \(real-mode IVT, BIOS data area "
+                        r"and boot GDT\) at 0x0-0xfff: link the kernel to "
+                        r"load at 0x1000 or higher\n", r.err), r
+
+
+def test_kernel_over_the_bios_area_is_refused_naming_both_ranges(tmp_path):
+    kernel = build(tmp_path, 0x9e000)  # 0x2320 bytes: past the EBDA
+    r = run_kvmscope("--kernel", kernel)
+    assert r.status == 2, r
+    assert re.fullmatch(r"kvmscope: ELF segment 0 at 0x9e000-0xa[0-9a-f]+ "
+                        r"overlaps the EBDA, VGA hole and BIOS area \(ACPI "
+                        r"tables and RSDP\) at 0x9fc00-0xfffff: link the "
+                        r"kernel to load below 0x9fc00 or at 0x100000 or "
+                        r"higher\n", r.err), r
