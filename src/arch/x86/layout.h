@@ -7,6 +7,9 @@
  *                            0x500 (fixed: no image or boot data here)
  *   0x00001000 - 0x00006fff  identity page tables for 64-bit entry (bzImage
  *                            only): PML4, PDPT, 4 page directories
+ *   0x00001000 - 0x00008fff  otherwise free while the image leaves 0x9000
+ *                            free: the test guest's AP trampoline is at
+ *                            0x8000
  *   0x00009000 -             boot information (multiboot MBI, memory map,
  *                            module list, strings and command line; PVH
  *                            hvm_start_info and command line; the bzImage
