@@ -128,7 +128,7 @@ rm_fl_60_in:	.word	0	/* FLAGS inside the handler */
 rm_ret_60:	.word	RM(rm_int60_ret)
 rm_tick0:	.word	0
 rm_sec:		.byte	0
-		.byte	0
+rm_polls:	.byte	0
 rm_old08:	.long	0
 
 	.code32
@@ -182,6 +182,8 @@ rm_real:
 1:	cli
 	cmpw	$RM_TICKS, RM(rm_hooked)
 	jae	2f
+	incb	RM(rm_polls)		/* the RTC every 256 rounds: PIO is dear */
+	jnz	3f
 	mov	$0, %al
 	out	%al, $RTC_INDEX
 	in	$RTC_DATA, %al
