@@ -21,12 +21,14 @@
 
 #define PIC1_CMD	0x20
 #define PIC1_DATA	0x21
+#define COM1_IER	0x3f9
 #define RTC_INDEX	0x70
 #define RTC_DATA	0x71
 #define IVT_VEC(v)	((v) * 4)
 #define BDA_TICKS	0x46c
 #define RM_TICKS	3	/* ticks to wait for */
 #define RM_TIMEOUT_S	5	/* RTC seconds changes before giving up */
+#define RM_IRQ4_WAITS	10	/* ticks to wait for IRQ 4 */
 
 	.text
 	.code64
@@ -126,10 +128,13 @@ rm_ip_60:	.word	0	/* its frame */
 rm_cs_60:	.word	0
 rm_fl_60_in:	.word	0	/* FLAGS inside the handler */
 rm_ret_60:	.word	RM(rm_int60_ret)
+rm_hooked0c:	.word	0	/* IRQ 4 arrivals on vector 0x0c */
+rm_isr4:	.word	0	/* master PIC ISR after them */
 rm_tick0:	.word	0
 rm_sec:		.byte	0
 rm_polls:	.byte	0
 rm_old08:	.long	0
+rm_old0c:	.long	0
 
 	.code32
 rm_entry32:	/* compatibility mode, CS = RM_CODE32 */
@@ -192,7 +197,7 @@ rm_real:
 	mov	%al, RM(rm_sec)
 	incw	RM(rm_timeouts)
 	cmpw	$RM_TIMEOUT_S, RM(rm_timeouts)
-	jae	4f
+	jae	5f
 3:	sti
 	nop
 	jmp	1b
@@ -214,7 +219,11 @@ rm_real:
 	mov	%ax, RM(rm_ticks_hlt)
 	mov	RM(rm_hooked), %ax
 	mov	%ax, RM(rm_hooked_hlt)
+	jmp	4f
 
+5:	mov	BDA_TICKS, %ax		/* timed out: what did arrive */
+	sub	RM(rm_tick0), %ax
+	mov	%ax, RM(rm_ticks)
 4:	in	$PIC1_DATA, %al
 	or	$1, %al
 	out	%al, $PIC1_DATA
@@ -226,6 +235,49 @@ rm_real:
 	out	%al, $PIC1_CMD
 	mov	RM(rm_old08), %eax
 	mov	%eax, IVT_VEC(0x08)
+
+	/*
+	 * COM1's THR-empty interrupt: IRQ 4 through the BIOS's default
+	 * handler, whose EOI must leave the ISR clear. The PIC takes the
+	 * edge once; the line stays up until IER is cleared. Waiting is
+	 * sti; hlt with IRQ 0 on too, which bounds each wait to a tick
+	 * (and is the reliable way: kvm_pvm hosts, emulating this code,
+	 * inject an IRQ raised while IF=0 at the next exit, not at sti).
+	 */
+	mov	IVT_VEC(0x0c), %eax
+	mov	%eax, RM(rm_old0c)
+	movw	$RM(rm_hook0c), IVT_VEC(0x0c)
+	movw	$0, IVT_VEC(0x0c) + 2
+	in	$PIC1_DATA, %al
+	and	$~0x11, %al
+	out	%al, $PIC1_DATA
+	mov	$COM1_IER, %dx
+	mov	$0x02, %al		/* THRI */
+	out	%al, %dx
+	mov	$RM_IRQ4_WAITS, %cx
+6:	sti
+	hlt
+	cli
+	cmpw	$0, RM(rm_hooked0c)
+	jne	7f
+	dec	%cx
+	jnz	6b
+7:	sti				/* a second IRQ 4 would come by the */
+	hlt				/* next tick */
+	cli
+	xor	%al, %al
+	out	%al, %dx
+	in	$PIC1_DATA, %al
+	or	$0x11, %al
+	out	%al, $PIC1_DATA
+	mov	$0x0b, %al
+	out	%al, $PIC1_CMD
+	in	$PIC1_CMD, %al
+	mov	%al, RM(rm_isr4)
+	mov	$0x0a, %al
+	out	%al, $PIC1_CMD
+	mov	RM(rm_old0c), %eax
+	mov	%eax, IVT_VEC(0x0c)
 
 	/* INT 1Ch through the BIOS's entry: nothing may change. */
 	mov	$0x1234, %ax
@@ -266,6 +318,10 @@ rm_hook08:
 	out	%al, $PIC1_DATA
 	pop	%ax
 1:	ljmp	*%cs:RM(rm_old08)
+
+rm_hook0c:
+	incw	%cs:RM(rm_hooked0c)
+	ljmp	*%cs:RM(rm_old0c)
 
 rm_int60:
 	push	%bp

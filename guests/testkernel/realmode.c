@@ -20,6 +20,7 @@ struct rm_results {
 	u16 hooked, hooked_wait, ticks, hooked_hlt, ticks_hlt, timeouts, isr;
 	u16 ax_1c, bx_1c, flags_1c;
 	u16 bx_60, flags_60, ip_60, cs_60, fl_60_in, ret_60;
+	u16 hooked0c, isr4;
 } __attribute__((packed));
 
 extern char rm_blob_start[], rm_blob_end[], rm_results[];
@@ -78,6 +79,8 @@ int scenario_realmode(int argc, char **argv)
 	       r->hooked_wait, r->ticks);
 	printf("realmode: hlt woke on the next tick: %u ticks, bda counter +%u, pic isr 0x%02x\n",
 	       r->hooked_hlt, r->ticks_hlt, r->isr);
+	printf("realmode: irq4 (com1 thr empty) on vector 0x0c: %u arrival(s), pic isr 0x%02x after the bios handler\n",
+	       r->hooked0c, r->isr4);
 	printf("realmode: int 0x1c (bios entry) returned ax 0x%04x bx 0x%04x cf %u\n",
 	       r->ax_1c, r->bx_1c, r->flags_1c & FLAGS_CF);
 	printf("realmode: int 0x60 (own entry) returned bx 0x%04x, frame %04x:%s, if %u inside, %u after\n",
@@ -85,7 +88,7 @@ int scenario_realmode(int argc, char **argv)
 	       !!(r->fl_60_in & FLAGS_IF), !!(r->flags_60 & FLAGS_IF));
 	if (r->hooked_wait != RM_TICKS || r->ticks != RM_TICKS ||
 	    r->hooked_hlt != RM_TICKS + 1 || r->ticks_hlt != RM_TICKS + 1 ||
-	    r->isr || r->ax_1c != 0x1234 || r->bx_1c != 0x5678 ||
+	    r->isr || r->hooked0c != 1 || r->isr4 || r->ax_1c != 0x1234 || r->bx_1c != 0x5678 ||
 	    !(r->flags_1c & FLAGS_CF) || r->bx_60 != 0xeeee || r->cs_60 ||
 	    r->ip_60 != r->ret_60 || (r->fl_60_in & FLAGS_IF) ||
 	    !(r->flags_60 & FLAGS_IF))

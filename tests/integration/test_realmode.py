@@ -4,7 +4,8 @@ The test kernel's `realmode` scenario reads the BIOS data area and the IVT,
 goes to real mode, takes IRQ 0 from the PIT through the IVT (its own hook
 on vector 0x08 chaining to the BIOS handler, which counts the tick in the
 BDA and sends EOI: without EOI only one tick would arrive), sleeps in hlt
-until the next tick, runs INT 1Ch (the BIOS's IRET) and INT 60h (its own
+until the next tick, takes COM1's IRQ 4 through the default handler of
+vector 0x0c (whose EOI must leave the PIC's ISR clear), runs INT 1Ch (the BIOS's IRET) and INT 60h (its own
 handler) and returns to long mode. The same output under QEMU + SeaBIOS is
 held in test_qemu_compat.py.
 """
@@ -27,6 +28,10 @@ EXPECTED = [
     "realmode: irq0 on vector 0x08: 3 ticks, bda counter +3",
     "realmode: hlt woke on the next tick: 4 ticks, bda counter +4,"
     " pic isr 0x00",
+    # COM1's THR-empty IRQ 4 through the default master handler: its EOI
+    # leaves the ISR clear, and the edge arrives once.
+    "realmode: irq4 (com1 thr empty) on vector 0x0c: 1 arrival(s),"
+    " pic isr 0x00 after the bios handler",
     "realmode: int 0x1c (bios entry) returned ax 0x1234 bx 0x5678 cf 1",
     "realmode: int 0x60 (own entry) returned bx 0xeeee, frame 0000:next insn,"
     " if 0 inside, 1 after",
