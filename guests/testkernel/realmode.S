@@ -243,7 +243,10 @@ rm_real:
 	 * sti; hlt with IRQ 0 on too, which bounds each wait to a tick
 	 * (and is the reliable way: kvm_pvm hosts, emulating this code,
 	 * inject an IRQ raised while IF=0 at the next exit, not at sti).
+	 * Without working ticks the wait would have no bound: skipped.
 	 */
+	cmpw	$RM_TICKS + 1, RM(rm_hooked_hlt)
+	jb	8f
 	mov	IVT_VEC(0x0c), %eax
 	mov	%eax, RM(rm_old0c)
 	movw	$RM(rm_hook0c), IVT_VEC(0x0c)
@@ -279,7 +282,7 @@ rm_real:
 	mov	RM(rm_old0c), %eax
 	mov	%eax, IVT_VEC(0x0c)
 
-	/* INT 1Ch through the BIOS's entry: nothing may change. */
+8:	/* INT 1Ch through the BIOS's entry: nothing may change. */
 	mov	$0x1234, %ax
 	mov	$0x5678, %bx
 	stc
