@@ -240,9 +240,10 @@ rm_real:
 	 * COM1's THR-empty interrupt: IRQ 4 through the BIOS's default
 	 * handler, whose EOI must leave the ISR clear. The PIC takes the
 	 * edge once; the line stays up until IER is cleared. Waiting is
-	 * sti; hlt with IRQ 0 on too, which bounds each wait to a tick
-	 * (and is the reliable way: kvm_pvm hosts, emulating this code,
-	 * inject an IRQ raised while IF=0 at the next exit, not at sti).
+	 * sti; hlt with IRQ 0 on too, which bounds each wait to a tick.
+	 * (Measured on a kvm_pvm host, which emulates this code: with IRQ 4
+	 * alone unmasked, 256 sti; nop windows did not take it although the
+	 * PIC showed it requested and unmasked; hlt takes it at once.)
 	 * Without working ticks the wait would have no bound: skipped.
 	 */
 	cmpw	$RM_TICKS + 1, RM(rm_hooked_hlt)
