@@ -157,6 +157,7 @@ int scenario_int3(int argc, char **argv);
 int scenario_fwait(int argc, char **argv);
 int scenario_user(int argc, char **argv);
 int scenario_halt(int argc, char **argv);
+int scenario_pvpanic(int argc, char **argv);
 int scenario_pagetables(int argc, char **argv);
 
 /* Copy of the multiboot information, taken before low memory is used. */

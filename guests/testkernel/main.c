@@ -66,6 +66,7 @@ static const struct scenario scenarios[] = {
 	{ "mxcsr", "", scenario_mxcsr },
 	{ "user", "[N]", scenario_user },
 	{ "halt", "", scenario_halt },
+	{ "pvpanic", "[crash]", scenario_pvpanic },
 	{ "pagetables", "", scenario_pagetables },
 	{ "spin", "", scenario_spin },
 	{ "gdb", "[N]", scenario_gdb },
