@@ -56,6 +56,8 @@ struct boot_entry {
 	uint64_t rsi;
 	/* Where the boot information went: zero page, start info, MBI. */
 	uint64_t boot_info;
+	/* What a PC BIOS leaves: IVT, BDA, PICs, PIT (bios_env.c). */
+	bool bios_env;
 };
 
 /*

@@ -3,8 +3,10 @@
  * Where kvmscope puts things in guest-physical memory at boot. One table so
  * that loaders, the initial CPU state and the e820 map agree.
  *
- *   0x00000000 - 0x00000fff  page 0: real-mode IVT and BDA, boot GDT at
- *                            0x500 (fixed: no image or boot data here)
+ *   0x00000000 - 0x00000fff  page 0 (fixed: no image or boot data here):
+ *                            real-mode IVT and BDA at 0x0-0x4ff (zero, or
+ *                            for multiboot what a BIOS leaves: bios_env.c),
+ *                            boot GDT at 0x500-0x5ff
  *   0x00001000 - 0x00006fff  identity page tables for 64-bit entry (bzImage
  *                            only): PML4, PDPT, 4 page directories
  *   0x00001000 - 0x00008fff  otherwise free while the image leaves 0x9000
@@ -15,9 +17,12 @@
  *                            hvm_start_info and command line; the bzImage
  *                            zero page and command line) where the image
  *                            leaves room: see boot_alloc.h for the rules
- *   0x0009fc00 - 0x0009ffff  EBDA (reserved in e820; fixed)
+ *   0x0009fc00 - 0x0009ffff  EBDA (reserved in e820; bios_env.c fills it;
+ *                            fixed)
  *   0x000a0000 - 0x000dffff  legacy VGA/ROM hole (not RAM in e820)
- *   0x000e0000 - 0x000fffff  BIOS area: ACPI RSDP and tables (reserved)
+ *   0x000e0000 - 0x000fefff  BIOS area: ACPI RSDP and tables (reserved)
+ *   0x000ff000 - 0x000fffff  BIOS stub: real-mode handlers, segment 0xf000
+ *                            (bios_env.c; reserved with the BIOS area)
  *   0x00100000 -             bzImage kernel; ELF and a.out kernels go where
  *                            they are linked, from 0x1000 up; multiboot
  *                            modules follow the image, initrds sit at the
@@ -37,6 +42,7 @@
 #define LAYOUT_EBDA 0x0009fc00ULL
 #define LAYOUT_VGA_HOLE 0x000a0000ULL
 #define LAYOUT_BIOS 0x000e0000ULL
+#define LAYOUT_BIOS_STUB 0x000ff000ULL
 #define LAYOUT_HIGH_MEM 0x00100000ULL /* 1 MiB */
 #define LAYOUT_KERNEL_LOAD 0x00100000ULL
 

@@ -443,6 +443,7 @@ int multiboot_load(struct guest_memory *mem, const struct boot_request *req,
 	entry->rax = BOOT_MULTIBOOT_EAX;
 	entry->rbx = plan.info;
 	entry->boot_info = plan.info;
+	entry->bios_env = true;
 	return 0;
 }
 
