@@ -190,5 +190,7 @@ struct boot_info {
 };
 
 extern struct boot_info boot_info;
+/* The 8259 masks (slave << 8 | master) the loader left. */
+extern u16 boot_pic_masks;
 
 #endif

@@ -12,6 +12,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "arch/x86/bios_env.h"
 #include "arch/x86/cpuid.h"
 #include "arch/x86/irq_routing.h"
 #include "arch/x86/msr_filter.h"
@@ -492,6 +493,11 @@ int vm_set_boot_entry(struct vm *vm, const struct boot_entry *entry,
 	struct vcpu *bsp = vm->vcpus[0];
 	int r;
 
+	if (entry->bios_env) {
+		r = bios_env_setup(&vm->mem, vm->fd, err);
+		if (r)
+			return r;
+	}
 	if (ioctl(bsp->fd, KVM_GET_SREGS, &sregs) < 0)
 		return errmsg_set(err, errno, "KVM_GET_SREGS failed: %s",
 				  strerror(errno));

@@ -718,12 +718,12 @@ int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 	off_dsdt = align_up(off_fadt + FADT_SIZE);
 	off_madt = align_up(off_dsdt + dsdt_len);
 	end = off_madt + madt_len;
-	if (end > LAYOUT_HIGH_MEM - LAYOUT_BIOS)
+	if (end > LAYOUT_BIOS_STUB - LAYOUT_BIOS)
 		return errmsg_set(
 			err, E2BIG,
 			"internal error: ACPI tables need %zu bytes, more than the BIOS area's %llu",
 			end,
-			(unsigned long long)(LAYOUT_HIGH_MEM - LAYOUT_BIOS));
+			(unsigned long long)(LAYOUT_BIOS_STUB - LAYOUT_BIOS));
 	area = guest_memory_ptr(mem, LAYOUT_BIOS, end);
 	if (!area)
 		return errmsg_set(
