@@ -24,6 +24,7 @@ static const struct {
 	{ cmd_memmap_commands, &cmd_memmap_command_count },
 	{ cmd_paging_commands, &cmd_paging_command_count },
 	{ cmd_memory_commands, &cmd_memory_command_count },
+	{ cmd_dump_commands, &cmd_dump_command_count },
 	{ cmd_trace_commands, &cmd_trace_command_count },
 	{ cmd_profile_commands, &cmd_profile_command_count },
 	{ cmd_report_commands, &cmd_report_command_count },

@@ -36,6 +36,8 @@ extern const struct api_command cmd_paging_commands[];
 extern const size_t cmd_paging_command_count;
 extern const struct api_command cmd_memory_commands[];
 extern const size_t cmd_memory_command_count;
+extern const struct api_command cmd_dump_commands[];
+extern const size_t cmd_dump_command_count;
 extern const struct api_command cmd_trace_commands[];
 extern const size_t cmd_trace_command_count;
 

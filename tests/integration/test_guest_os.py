@@ -262,3 +262,37 @@ def test_read_struct_and_read_symbol(linux):
     e = q.execute("read-symbol", name="no_such_symbol")
     assert e["error"]["desc"] == ("the guest kernel's kallsyms has no "
                                   "no_such_symbol")
+
+
+def test_dump_opens_in_drgn_and_crash(linux, tmp_path):
+    vmlinux = built("build-kernel.sh")
+    core = tmp_path / "guest.core"
+    d = linux["qmp"].ok("dump-guest-memory", protocol="file:%s" % core)
+    assert d["vmcoreinfo"] is True and d["vcpus"] == 1 and d["segments"] == 2
+    assert core.stat().st_size == d["size"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    # drgn walks the kernel's own structures in the dump
+    script = tmp_path / "ps.py"
+    script.write_text(
+        "from drgn.helpers.linux.pid import for_each_task\n"
+        "print(prog['init_uts_ns'].name.release.string_().decode())\n"
+        "for t in for_each_task(prog):\n"
+        "    print(t.pid.value_(), t.comm.string_().decode())\n")
+    p = subprocess.run(["drgn", "-q", "-c", str(core), "-s", vmlinux,
+                        str(script)], capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    ps = {int(l.split()[0]): l.split()[1] for l in lines[1:]}
+    assert ps[1] == "init" and ps[2] == "kthreadd", p.stdout
+    theirs = linux["qmp"].ok("guest-ps")["tasks"]
+    assert set(ps) <= {t["pid"] for t in theirs}
+    # crash opens it: the release, and the log it decodes itself
+    p = subprocess.run(["crash", "-s", vmlinux, str(core)],
+                       input="sys\nlog\nquit\n", capture_output=True,
+                       text=True, timeout=300)
+    assert re.search(r"RELEASE: " + re.escape(lines[0]), p.stdout), p.stdout
+    assert linux["dmesg"][0] in p.stdout, p.stdout[-3000:]
+    e = linux["qmp"].execute("dump-guest-memory", protocol="tcp:1")
+    assert e["error"]["desc"] == ("protocol 'tcp:1' is not supported: use "
+                                  "file:PATH")

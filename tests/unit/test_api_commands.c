@@ -512,6 +512,7 @@ static void test_table_complete(void **state)
 		"guest-backtrace",
 		"read-struct",
 		"read-symbol",
+		"dump-guest-memory",
 	};
 	const struct api_command *t;
 	size_t i;

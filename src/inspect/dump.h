@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* dump-guest-memory's ELF core writer (dump.c). */
+#ifndef KVMSCOPE_INSPECT_DUMP_H
+#define KVMSCOPE_INSPECT_DUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/errmsg.h"
+
+struct vm;
+
+/*
+ * Where a Linux guest maps its RAM, for virtual addresses in the dump as
+ * kdump writes them: RAM at page_offset + physical (the direct map), and
+ * the kernel image [text_va, text_va + text_size) at text_pa. drgn and
+ * crash read the kernel's page tables through these.
+ */
+struct dump_linux {
+	bool valid;
+	uint64_t page_offset;
+	uint64_t text_va, text_pa, text_size;
+};
+
+struct dump_result {
+	uint64_t file_size;
+	uint64_t bytes_written; /* the rest are holes (all-zero pages) */
+	int nr_vcpus, nr_segments;
+	bool vmcoreinfo;
+};
+
+/*
+ * Write the stopped VM to path as an ELF core (vmcoreinfo: the guest
+ * kernel's VMCOREINFO text for its note, or NULL). 0, or -errno with err
+ * naming path; path is untouched on failure.
+ */
+int dump_guest_memory(struct vm *vm, const char *path, const char *vmcoreinfo,
+		      size_t vmcoreinfo_len, const struct dump_linux *lx,
+		      struct dump_result *res, struct errmsg *err);
+
+#endif
