@@ -4,10 +4,11 @@
  * the ports the FADT names (arch/x86/acpi.h):
  *
  *  - sleep control (0x600): writing SLP_EN with the SLP_TYP of the DSDT's
- *    \_S5_ powers the machine off. Other sleep states are not emulated:
- *    the request is ignored and WAK_STS is set at once, so a guest that
- *    tried to suspend sees an immediate wake-up instead of hanging in its
- *    wait loop.
+ *    \_S5_ powers the machine off; with that of \_S3_ the VM suspends to
+ *    RAM (vmm/sleep.c parks the vCPUs; a wake restarts them at the FACS
+ *    waking vector and sets WAK_STS). S1, S2 and S4 are not emulated: the
+ *    request is ignored and WAK_STS is set at once, so a guest that tried
+ *    sees an immediate wake-up instead of hanging in its wait loop.
  *  - sleep status (0x601): WAK_STS (bit 7), cleared by writing 1 to it.
  *  - reset (0xcf9): writing a value with RST_CPU (bit 2) set resets the
  *    machine. FADT RESET_VALUE is 0x06; 0xcf9 is also the chipset's reset
@@ -17,6 +18,25 @@
  *
  * Every access is per byte, so a 2-byte access to 0x600 reaches both
  * registers, each with its own byte.
+ *
+ * Why S3 lives in these hardware-reduced registers and not in PM1 blocks
+ * (read in Linux 6.1 and its ACPICA). On a HW_REDUCED_ACPI FADT,
+ * acpi_enter_sleep_state (hwxfsleep.c) takes acpi_hw_extended_sleep
+ * (hwesleep.c): clear WAK_STS in the sleep status register, write
+ * SLP_TYP << 2 | SLP_EN to the sleep control register, poll WAK_STS.
+ * That is PM1 control's SLP_TYP/SLP_EN for such a platform, and
+ * acpi_sleep_state_supported (drivers/acpi/sleep.c) offers S3 once \_S3_
+ * and both registers exist. x86_acpi_suspend_lowlevel
+ * (arch/x86/kernel/acpi/sleep.c) calls it after acpi_sleep_prepare put
+ * the real-mode wakeup code's address in the FACS through
+ * acpi_set_firmware_waking_vector. But that ACPICA never maps a FACS on
+ * a hardware-reduced platform (acpi_tb_parse_fadt and
+ * acpi_tb_initialize_facs: "If Hardware Reduced flag is set, there is no
+ * FACS", acpi_gbl_FACS = NULL), so the vector stays 0, and with a 0
+ * vector firmware reboots instead of resuming (SeaBIOS's s3_resume), as
+ * vmm/sleep.c does. Linux would resume only from a full FADT (PM1a event
+ * and control blocks, SCI), which changes how it boots (legacy PIC, PIT
+ * tick); guests that read the FACS themselves resume here.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -49,6 +69,14 @@ static void end_vm(struct acpi_pm *pm, int status, const char *why)
 		pm->ctl.request_end(pm->ctl.opaque, status, why);
 }
 
+/* Main thread, the VM woke from S3: the guest's wait loop may end. */
+static void pm_woken(void *dev)
+{
+	struct acpi_pm *pm = dev;
+
+	__atomic_store_n(&pm->wak_sts, ACPI_WAK_STS, __ATOMIC_RELAXED);
+}
+
 static void sleep_ctl_write(struct acpi_pm *pm, uint8_t v)
 {
 	unsigned int typ = (v & ACPI_SLP_TYP_MASK) >> ACPI_SLP_TYP_SHIFT;
@@ -63,10 +91,16 @@ static void sleep_ctl_write(struct acpi_pm *pm, uint8_t v)
 		end_vm(pm, KS_STATUS_POWEROFF, "guest powered off (ACPI S5)");
 		return;
 	}
+	if (typ == ACPI_S3_SLP_TYP && pm->ctl.request_suspend) {
+		/* WAK_STS is set again by the wake (pm_woken). */
+		__atomic_store_n(&pm->wak_sts, 0, __ATOMIC_RELAXED);
+		pm->ctl.request_suspend(pm->ctl.opaque, pm_woken, pm);
+		return;
+	}
 	if (!__atomic_exchange_n(&pm->warned_sleep, true, __ATOMIC_RELAXED))
 		log_warn(
-			"guest asked for ACPI sleep type %u; only power-off (type %u) is emulated, ignored",
-			typ, ACPI_S5_SLP_TYP);
+			"guest asked for ACPI sleep type %u; only S3 (type %u) and power-off (type %u) are emulated, ignored",
+			typ, ACPI_S3_SLP_TYP, ACPI_S5_SLP_TYP);
 	/* Sleeping and waking at once: the guest stops waiting. */
 	__atomic_store_n(&pm->wak_sts, ACPI_WAK_STS, __ATOMIC_RELAXED);
 }

@@ -485,6 +485,7 @@ static void test_table_complete(void **state)
 		"cont",
 		"quit",
 		"system_powerdown",
+		"system_wakeup",
 		"human-monitor-command",
 		"query-cpus-fast",
 		"query-registers",

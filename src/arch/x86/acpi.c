@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ACPI tables for a hardware-reduced PC (ACPI 6.5): RSDP, RSDT, XSDT,
- * FADT, DSDT and MADT, packed from the start of the BIOS area.
+ * FADT, FACS, DSDT and MADT, packed from the start of the BIOS area.
  *
  * Choices that matter to Linux, the main guest:
- *  - HW_REDUCED_ACPI: no PM1/GPE blocks, PM timer, SCI or FACS to emulate.
+ *  - HW_REDUCED_ACPI: no PM1/GPE blocks, PM timer or SCI to emulate.
  *    Linux then never programs the 8259 PIC and never starts the PIT as its
  *    tick; interrupts go through the IOAPIC only, so every ISA device that
  *    interrupts must be in the DSDT for Linux to map its IRQ to a GSI.
@@ -15,7 +15,9 @@
  *    controller probe altogether (a kernel without PNP still probes it; the
  *    i8042 model answers fast). Reset keeps working through 0xcf9 and 0x64.
  *  - The CMOS RTC stays (flag clear, CENTURY at 0x32) and is in the DSDT
- *    without an IRQ, because the RTC model raises none.
+ *    as PNP0B00 with IRQ 8, which its alarm raises: rtc-cmos binds to it.
+ *  - S3: a FACS with the waking vector, \_S3_ for the sleep control
+ *    register; why Linux cannot set that vector here: devices/acpi_pm.c.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -59,6 +61,17 @@
 #define XSDT_REVISION 1
 #define NR_ROOT_ENTRIES 2 /* FADT, MADT */
 
+/*
+ * Firmware ACPI Control Structure (5.2.10), version 2: 64 bytes, no
+ * checksum, 64-byte aligned. Found only through the FADT.
+ */
+#define FACS_LENGTH 4
+#define FACS_HW_SIGNATURE 8
+#define FACS_VERSION_OFF 32
+#define FACS_VERSION 2
+#define FACS_ALIGN 64
+_Static_assert(ACPI_FACS_X_WAKING_VECTOR + 8 <= ACPI_FACS_SIZE, "FACS layout");
+
 /* Fixed ACPI Description Table (5.2.9), revision 6.5: 276 bytes. */
 #define FADT_REVISION 6
 #define FADT_MINOR_REVISION 5
@@ -71,6 +84,7 @@
 #define FADT_RESET_REG 116
 #define FADT_RESET_VALUE 128
 #define FADT_MINOR_VERSION 131
+#define FADT_X_FIRMWARE_CTRL 132
 #define FADT_X_DSDT 140
 #define FADT_SLEEP_CONTROL_REG 244
 #define FADT_SLEEP_STATUS_REG 256
@@ -466,7 +480,6 @@ static void aml_eisaid(struct aml *a, const char *id)
 #define RES_IRQ_NOFLAGS 0x22 /* IRQ descriptor, 2 bytes: edge, high */
 #define RES_END_TAG 0x79 /* checksum byte follows; 0 = none */
 #define RES_MAX 32
-#define NO_IRQ (-1)
 
 /*
  * An ISA device at fixed ports: _HID, _UID and a _CRS with one I/O range
@@ -524,10 +537,22 @@ static size_t build_dsdt(uint8_t *buf, size_t cap)
 	aml_integer(&a, 0);
 	aml_close(&a);
 
+	/*
+	 * \_S3_ (suspend to RAM): the SLP_TYP that acpi_pm takes as S3
+	 * (devices/acpi_pm.c); the waking vector is in the FACS.
+	 */
+	aml_name_decl(&a, "_S3_");
+	aml_package_open(&a, 4);
+	aml_integer(&a, ACPI_S3_SLP_TYP);
+	aml_integer(&a, 0);
+	aml_integer(&a, 0);
+	aml_integer(&a, 0);
+	aml_close(&a);
+
 	aml_scope_open(&a, "\\_SB_");
 	aml_isa_device(&a, "COM1", "PNP0501", 1, 0x3f8, 8, 4);
-	/* Add IRQ 8 here once the RTC model raises it. */
-	aml_isa_device(&a, "RTC_", "PNP0B00", 0, 0x70, 2, NO_IRQ);
+	/* IRQ 8: the alarm (devices/rtc.c), also an S3 wake source. */
+	aml_isa_device(&a, "RTC_", "PNP0B00", 0, 0x70, 2, 8);
 	aml_close(&a);
 
 	if (a.failed || a.depth != 0)
@@ -546,10 +571,27 @@ static void put_gas_io8(uint8_t *g, uint16_t port)
 	put_le64(g + 4, port);
 }
 
-static void build_fadt(uint8_t *t, uint64_t dsdt)
+/*
+ * The FACS: both waking vectors 0 (the OS writes them before S3), no
+ * global lock, flags 0: S4BIOS unsupported and no 64BIT_WAKE_SUPPORTED_F,
+ * so a set X_FIRMWARE_WAKING_VECTOR is entered in 32-bit protected mode
+ * (vmm/sleep.c). The hardware signature stays 0: the "hardware" never
+ * changes between a suspend and the resume.
+ */
+static void build_facs(uint8_t *f)
+{
+	memcpy(f, "FACS", 4);
+	put_le32(f + FACS_LENGTH, ACPI_FACS_SIZE);
+	put_le32(f + FACS_HW_SIGNATURE, 0);
+	f[FACS_VERSION_OFF] = FACS_VERSION;
+}
+
+static void build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 {
 	put_header(t, "FACP", FADT_SIZE, FADT_REVISION);
-	/* No FACS: allowed when HW_REDUCED_ACPI is set (FIRMWARE_CTRL 0). */
+	/* The FACS is below 4 GiB: both copies of its address agree. */
+	put_le32(t + FADT_FIRMWARE_CTRL, (uint32_t)facs);
+	put_le64(t + FADT_X_FIRMWARE_CTRL, facs);
 	put_le32(t + FADT_DSDT, (uint32_t)dsdt);
 	put_le64(t + FADT_X_DSDT, dsdt);
 	put_le16(t + FADT_SCI_INT, ACPI_SCI_IRQ);
@@ -666,9 +708,25 @@ static void build_rsdp(uint8_t *r, uint64_t rsdt, uint64_t xsdt)
 	set_checksum(r, RSDP_SIZE, RSDP_XCHECKSUM);
 }
 
+static size_t align_to(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
 static size_t align_up(size_t v)
 {
-	return (v + ACPI_TABLE_ALIGN - 1) & ~(size_t)(ACPI_TABLE_ALIGN - 1);
+	return align_to(v, ACPI_TABLE_ALIGN);
+}
+
+/* The fixed-size tables come first, so the FACS never moves. */
+#define OFF_RSDT align_up(RSDP_SIZE)
+#define OFF_XSDT align_up(OFF_RSDT + HDR_SIZE + 4 * NR_ROOT_ENTRIES)
+#define OFF_FADT align_up(OFF_XSDT + HDR_SIZE + 8 * NR_ROOT_ENTRIES)
+#define OFF_FACS align_to(OFF_FADT + FADT_SIZE, FACS_ALIGN)
+
+uint64_t acpi_facs_gpa(void)
+{
+	return LAYOUT_BIOS + OFF_FACS;
 }
 
 int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
@@ -676,7 +734,8 @@ int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 {
 	uint8_t dsdt[DSDT_MAX];
 	size_t dsdt_len, madt_len;
-	size_t off_rsdt, off_xsdt, off_fadt, off_dsdt, off_madt, end;
+	size_t off_rsdt, off_xsdt, off_fadt, off_facs, off_dsdt, off_madt;
+	size_t end;
 	uint64_t roots[NR_ROOT_ENTRIES];
 	uint8_t *area;
 
@@ -698,10 +757,11 @@ int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 	madt_len = madt_size(p->nr_cpus);
 
 	/* The RSDP comes first, at the 16-byte-aligned start of the area. */
-	off_rsdt = align_up(RSDP_SIZE);
-	off_xsdt = align_up(off_rsdt + HDR_SIZE + 4 * NR_ROOT_ENTRIES);
-	off_fadt = align_up(off_xsdt + HDR_SIZE + 8 * NR_ROOT_ENTRIES);
-	off_dsdt = align_up(off_fadt + FADT_SIZE);
+	off_rsdt = OFF_RSDT;
+	off_xsdt = OFF_XSDT;
+	off_fadt = OFF_FADT;
+	off_facs = OFF_FACS;
+	off_dsdt = align_up(off_facs + ACPI_FACS_SIZE);
 	off_madt = align_up(off_dsdt + dsdt_len);
 	end = off_madt + madt_len;
 	if (end > LAYOUT_HIGH_MEM - LAYOUT_BIOS)
@@ -719,7 +779,9 @@ int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 			(unsigned long long)LAYOUT_BIOS);
 
 	memset(area, 0, end);
-	build_fadt(area + off_fadt, LAYOUT_BIOS + off_dsdt);
+	build_facs(area + off_facs);
+	build_fadt(area + off_fadt, LAYOUT_BIOS + off_facs,
+		   LAYOUT_BIOS + off_dsdt);
 	memcpy(area + off_dsdt, dsdt, dsdt_len);
 	build_madt(area + off_madt, madt_len, p->nr_cpus);
 	roots[0] = LAYOUT_BIOS + off_fadt;

@@ -4,12 +4,12 @@
  * both a boot-loader-supplied pointer and the legacy RSDP scan find them.
  *
  * The platform is "hardware-reduced" ACPI (ACPI 6.5, section 4.1): no PM1
- * event/control blocks, no PM timer, no GPEs, no SCI, no FACS. Power-off
- * and reset go through the FADT's sleep control and reset registers, which
+ * event/control blocks, no PM timer, no GPEs, no SCI. Power-off, S3 and
+ * reset go through the FADT's sleep control and reset registers, which
  * the acpi_pm device (devices/acpi_pm.c) implements at the ports below.
  *
  * Tables: RSDP -> RSDT and XSDT (same entries; 32-bit for ACPI 1.0-era
- * readers) -> FADT (-> DSDT) and MADT.
+ * readers) -> FADT (-> FACS, DSDT) and MADT.
  */
 #ifndef KVMSCOPE_ARCH_X86_ACPI_H
 #define KVMSCOPE_ARCH_X86_ACPI_H
@@ -36,8 +36,16 @@
 #define ACPI_SLP_EN 0x20
 /* Sleep status register (ACPI 6.5, 4.8.3.8). */
 #define ACPI_WAK_STS 0x80
-/* The SLP_TYP the DSDT's \_S5_ package gives for soft-off. */
+/* The SLP_TYPs the DSDT's \_S3_ and \_S5_ packages give. */
+#define ACPI_S3_SLP_TYP 1
 #define ACPI_S5_SLP_TYP 5
+
+/* FACS fields (ACPI 6.5, 5.2.10) the resume path reads. */
+#define ACPI_FACS_SIZE 64
+#define ACPI_FACS_WAKING_VECTOR 12 /* 32 bits: real-mode entry, seg:off */
+#define ACPI_FACS_X_WAKING_VECTOR 24 /* 64 bits: protected-mode entry */
+#define ACPI_FACS_OSPM_FLAGS 36
+#define ACPI_FACS_64BIT_WAKE_F 0x2 /* OSPM flag: wake in 64-bit mode */
 
 /* Reset control register bits (0xcf9 on PC chipsets). */
 #define ACPI_RESET_SYS_RST 0x02
@@ -63,6 +71,9 @@ struct acpi_params {
  */
 int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 	       uint64_t *rsdp_gpa, struct errmsg *err);
+
+/* Where acpi_build puts the FACS (fixed: the tables before it are). */
+uint64_t acpi_facs_gpa(void);
 
 /*
  * Encode an AML PkgLength for an object body of the given size (the
