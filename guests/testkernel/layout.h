@@ -26,6 +26,14 @@
 #define AP_TRAMP_BASE	0x8000
 #define AP_SIPI_VECTOR	(AP_TRAMP_BASE >> 12)
 
+/*
+ * The s3 scenario's waking vector: the low nibble is non-zero so that
+ * CS = vector >> 4, IP = vector & 0xf is told apart from CS = 0. Its
+ * real-mode stack is in the same page, above the code.
+ */
+#define S3_WAKING_VECTOR	0x6008
+#define S3_TRAMP_STACK		0xff0
+
 #define MAX_CPUS	64
 #define BOOT_STACK_SIZE	16384
 #define AP_STACK_SHIFT	13	/* 8 KiB per AP */
