@@ -194,9 +194,9 @@ static void test_fadt(void **state)
 	assert_int_equal(t[8], 6);
 	assert_int_equal(t[131], 5); /* minor version: 6.5 */
 
-	/* No FACS, and the DSDT addresses agree. */
-	assert_int_equal(le32(t + 36), 0);
-	assert_int_equal(le64(t + 132), 0);
+	/* The FACS and DSDT addresses: 32- and 64-bit copies agree. */
+	assert_int_not_equal(le32(t + 36), 0);
+	assert_int_equal(le32(t + 36), le64(t + 132));
 	assert_int_equal(le32(t + 40), le64(t + 140));
 
 	assert_int_equal(le16(t + 46), 9); /* SCI_INT */
@@ -597,10 +597,50 @@ static void check_crs(const struct aml_obj *crs, uint16_t port,
 	assert_int_equal(r[1], 0);
 }
 
+/*
+ * The FACS (ACPI 6.5, 5.2.10): found through FIRMWARE_CTRL, 64-byte
+ * aligned, 64 bytes long, version 2, no checksum of its own (the FADT's
+ * covers the pointer), both waking vectors 0 until the OS sets them, no
+ * 64-bit wake support offered, where the resume path looks for it.
+ */
+static void test_facs(void **state)
+{
+	struct found f;
+	const uint8_t *facs;
+	uint64_t gpa;
+	int i;
+
+	build(2, &f);
+	gpa = le64(f.fadt + 132);
+	assert_int_equal(gpa, acpi_facs_gpa());
+	assert_int_equal(gpa % 64, 0);
+	assert_true(gpa >= BIOS_START && gpa + 64 <= BIOS_END);
+	facs = guest_memory_ptr(&mem, gpa, 64);
+	assert_non_null(facs);
+	assert_memory_equal(facs, "FACS", 4);
+	assert_int_equal(le32(facs + 4), 64); /* length */
+	assert_int_equal(le32(facs + 8), 0); /* hardware signature */
+	assert_int_equal(le32(facs + 12), 0); /* firmware waking vector */
+	assert_int_equal(le32(facs + ACPI_FACS_WAKING_VECTOR), 0);
+	assert_int_equal(le32(facs + 16), 0); /* global lock */
+	assert_int_equal(le32(facs + 20), 0); /* flags: no S4BIOS, no 64-bit wake */
+	assert_int_equal(le64(facs + 24), 0); /* X_FIRMWARE_WAKING_VECTOR */
+	assert_int_equal(ACPI_FACS_X_WAKING_VECTOR, 24);
+	assert_int_equal(facs[32], 2); /* version */
+	assert_int_equal(le32(facs + 36), 0); /* OSPM flags */
+	for (i = 40; i < 64; i++)
+		assert_int_equal(facs[i], 0); /* reserved */
+	/* Not overlapping the FADT before it or the DSDT after it. */
+	assert_true(f.fadt + 276 <= facs);
+	assert_true(facs + 64 <= f.dsdt);
+	/* The FADT's checksum covers the pointer to it. */
+	assert_int_equal(sum(f.fadt, 276), 0);
+}
+
 static void test_dsdt(void **state)
 {
 	struct found f;
-	const struct aml_obj *s5;
+	const struct aml_obj *s5, *s3;
 	char id[8];
 	uint32_t len;
 
@@ -616,6 +656,18 @@ static void test_dsdt(void **state)
 	assert_int_equal(s5->nr_elems, 4);
 	assert_int_equal(s5->elems[0], ACPI_S5_SLP_TYP);
 
+	/* \_S3_: what Linux's acpi_sleep_state_supported(3) looks for. */
+	s3 = obj("\\_S3_");
+	assert_int_equal(s3->kind, OBJ_PKG);
+	assert_int_equal(s3->nr_elems, 4);
+	assert_int_equal(s3->elems[0], ACPI_S3_SLP_TYP);
+	assert_int_equal(s3->elems[0], 1);
+	assert_int_equal(s3->elems[1], 0);
+	assert_int_not_equal(ACPI_S3_SLP_TYP, ACPI_S5_SLP_TYP);
+	/* Both fit the 3-bit SLP_TYP field of the sleep control register. */
+	assert_int_equal((ACPI_S3_SLP_TYP << ACPI_SLP_TYP_SHIFT) &
+				 ~ACPI_SLP_TYP_MASK, 0);
+
 	assert_int_equal(obj("\\_SB_.COM1")->kind, OBJ_DEVICE);
 	eisa_id(obj("\\_SB_.COM1._HID")->value, id);
 	assert_string_equal(id, "PNP0501");
@@ -624,7 +676,8 @@ static void test_dsdt(void **state)
 	assert_int_equal(obj("\\_SB_.RTC_")->kind, OBJ_DEVICE);
 	eisa_id(obj("\\_SB_.RTC_._HID")->value, id);
 	assert_string_equal(id, "PNP0B00");
-	check_crs(obj("\\_SB_.RTC_._CRS"), 0x70, 2, -1);
+	/* IRQ 8: rtc-cmos takes its alarm interrupt from here. */
+	check_crs(obj("\\_SB_.RTC_._CRS"), 0x70, 2, 8);
 }
 
 static void test_pkg_length_decoder(void **state)
@@ -888,6 +941,7 @@ int main(void)
 		cmocka_unit_test(test_pkg_length_decoder),
 		cmocka_unit_test(test_pkg_length_encoder),
 		cmocka_unit_test(test_dsdt),
+		cmocka_unit_test(test_facs),
 		cmocka_unit_test(test_tables_stay_put),
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_dump),

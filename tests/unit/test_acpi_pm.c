@@ -132,6 +132,76 @@ static void test_other_sleep_types_ignored(void **state)
 	}
 }
 
+static int suspend_requests;
+static void (*suspend_woken)(void *dev);
+static void *suspend_dev;
+
+static void record_suspend(void *opaque, void (*woken)(void *dev), void *dev)
+{
+	assert_ptr_equal(opaque, &env);
+	suspend_requests++;
+	suspend_woken = woken;
+	suspend_dev = dev;
+}
+
+static void setup_s3(void)
+{
+	reset_env();
+	env.ctl.request_suspend = record_suspend;
+	env.ctl.opaque = &env;
+	suspend_requests = 0;
+	suspend_woken = NULL;
+	assert_int_equal(acpi_pm_register(&env), 0);
+}
+
+/* Linux's acpi_hw_extended_sleep(3), then the VM waking (vmm/sleep.c). */
+static void test_s3_suspends_and_wakes(void **state)
+{
+	setup_s3();
+	outb(SLEEP_STS, WAK_STS);
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S3_SLP_TYP));
+	assert_int_equal(suspend_requests, 0); /* no SLP_EN: nothing */
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S3_SLP_TYP) | SLP_EN);
+	assert_int_equal(suspend_requests, 1);
+	assert_int_equal(end_requests, 0);
+	assert_non_null(suspend_woken);
+	/* Asleep: the guest's poll of WAK_STS does not end yet. */
+	assert_int_equal(inb(SLEEP_STS), 0);
+	assert_int_equal(inb(SLEEP_STS), 0);
+	/* The wake sets it; the guest clears it (write 1). */
+	suspend_woken(suspend_dev);
+	assert_int_equal(inb(SLEEP_STS), WAK_STS);
+	outb(SLEEP_STS, 0);
+	assert_int_equal(inb(SLEEP_STS), WAK_STS);
+	outb(SLEEP_STS, WAK_STS);
+	assert_int_equal(inb(SLEEP_STS), 0);
+	/* A stale WAK_STS is cleared by the next S3 entry. */
+	suspend_woken(suspend_dev);
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S3_SLP_TYP) | SLP_EN | 0xc3);
+	assert_int_equal(suspend_requests, 2);
+	assert_int_equal(inb(SLEEP_STS), 0);
+}
+
+/* S1, S2, S4 (and the unused types) still "wake" at once; S5 ends. */
+static void test_s3_only_for_its_type(void **state)
+{
+	unsigned int typ;
+
+	setup_s3();
+	for (typ = 0; typ < 8; typ++) {
+		if (typ == ACPI_S3_SLP_TYP || typ == ACPI_S5_SLP_TYP)
+			continue;
+		outb(SLEEP_CTL, SLP_TYP(typ) | SLP_EN);
+		assert_int_equal(suspend_requests, 0);
+		assert_int_equal(inb(SLEEP_STS), WAK_STS);
+		outb(SLEEP_STS, WAK_STS);
+	}
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S5_SLP_TYP) | SLP_EN);
+	assert_int_equal(suspend_requests, 0);
+	assert_int_equal(end_requests, 1);
+	assert_int_equal(end_status, KS_STATUS_POWEROFF);
+}
+
 static void test_slp_en_clear_ignored(void **state)
 {
 	outb(SLEEP_CTL, SLP_TYP(ACPI_S5_SLP_TYP));
@@ -302,6 +372,8 @@ int main(void)
 		cmocka_unit_test_setup(test_s5_powers_off, setup),
 		cmocka_unit_test_setup(test_other_sleep_types_ignored, setup),
 		cmocka_unit_test_setup(test_slp_en_clear_ignored, setup),
+		cmocka_unit_test(test_s3_suspends_and_wakes),
+		cmocka_unit_test(test_s3_only_for_its_type),
 		cmocka_unit_test_setup(test_every_sleep_value, setup),
 		cmocka_unit_test_setup(test_wide_sleep_access, setup),
 		cmocka_unit_test_setup(test_acpi_reset, setup),
