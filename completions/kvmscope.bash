@@ -7,7 +7,8 @@
 # against src/cli/run_options.c and cmd_ctl.c.
 
 _kvmscope_run_opts="--kernel -k --initrd -i --append -a --mem -m --cpus -c
-	--serial --cpu-template --kvm-device --on-reboot --on-fatal --api-sock
+	--serial --cpu-template --cpu-features --kvm-device --on-reboot --on-fatal
+	--api-sock
 	--paused --gdb --symbols --stats --verbose -v --help -h"
 _kvmscope_ctl_opts="--json -j --timeout -t --help -h"
 _kvmscope_top_opts="--once --interval --symbols --help -h"
@@ -65,6 +66,8 @@ _kvmscope() {
 			return ;;
 		--cpu-template)
 			COMPREPLY=($(compgen -W "auto host pvm-safe" -- "$cur"))
+			return ;;
+		--cpu-features)
 			return ;;
 		--on-reboot)
 			COMPREPLY=($(compgen -W "exit restart" -- "$cur"))

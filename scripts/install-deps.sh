@@ -28,6 +28,7 @@ libdw-dev	build: guest symbols with DWARF line numbers (elfutils)
 zlib1g-dev	build: libdw is linked statically (start-up time), with zlib
 liblzma-dev	build: libdw is linked statically, with liblzma
 libbz2-dev	build: libdw is linked statically, with libbz2
+libbpf-dev	build: parses the guest kernel's BTF (struct layouts) read from guest RAM
 binutils	build: objcopy for the test guest; nm for the slow tier's symbols
 linux-source-6.1	guest kernel build: the default Linux guest's source
 bc	guest kernel build: kernel/time constants
@@ -37,6 +38,7 @@ libssl-dev	guest kernel build: scripts/sign-file and certificate tools
 cpio	guest kernel build: kernel headers archive
 xz-utils	guest kernel build: unpacks linux-source's .tar.xz
 patch	guest kernel build: applies guests/linux/patches
+dwarves	guest kernel build: pahole, which turns the kernel's DWARF into BTF
 busybox-static	guest initramfs: the shell and tools of the default guest
 python3	guest initramfs (mkcpio.py), layering and docs checks, test runner
 libcmocka-dev	unit tests: the test framework
@@ -45,6 +47,8 @@ clang	fuzz: libFuzzer targets (make fuzz, make check)
 libclang-rt-14-dev	fuzz: clang's libFuzzer and sanitizer runtimes
 python3-pytest	integration tests: the test runner
 gdb	integration tests: the gdb stub against real gdb
+crash	integration tests: opens kvmscope's guest kernel dumps
+python3-drgn	integration tests: opens kvmscope's guest kernel dumps and live guests
 qemu-system-x86	integration tests: cross-checks guests against QEMU; benchmarks
 chromium	integration tests: renders the flame graph and stats report SVGs headless
 socat	README examples: a raw client for the control socket

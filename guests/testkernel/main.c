@@ -44,6 +44,7 @@ int scenario_intn(int argc, char **argv); /* insns.c */
 int scenario_int1(int argc, char **argv); /* insns.c */
 int scenario_insns(int argc, char **argv); /* insns.c */
 int scenario_msrs(int argc, char **argv); /* insns.c */
+int scenario_cacheline(int argc, char **argv); /* cacheline.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -58,6 +59,7 @@ static const struct scenario scenarios[] = {
 	{ "int1", "", scenario_int1 },
 	{ "insns", "", scenario_insns },
 	{ "msrs", "", scenario_msrs },
+	{ "cacheline", "", scenario_cacheline },
 	{ "fwait", "", scenario_fwait },
 	{ "mxcsr", "", scenario_mxcsr },
 	{ "user", "[N]", scenario_user },

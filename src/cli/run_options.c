@@ -30,6 +30,9 @@ void run_usage(FILE *out)
 	      "      --serial MODE       COM1 output: stdio (default), file:PATH, none\n"
 	      "      --cpu-template NAME CPUID template: auto (default), host, pvm-safe.\n"
 	      "                          auto = pvm-safe when the host CPU has no VMX/SVM\n"
+	      "      --cpu-features LIST CPUID flags to add (+name) or remove (-name)\n"
+	      "                          after the template, comma separated, e.g.\n"
+	      "                          +clwb,-invpcid (/proc/cpuinfo names)\n"
 	      "      --kvm-device PATH   KVM device node (default /dev/kvm)\n"
 	      "      --on-reboot ACTION  when the guest resets: exit (default, status 4)\n"
 	      "                          or restart (boot the same kernel again)\n"
@@ -72,6 +75,7 @@ void run_usage(FILE *out)
 enum {
 	OPT_SERIAL = 0x100,
 	OPT_CPU_TEMPLATE,
+	OPT_CPU_FEATURES,
 	OPT_KVM_DEVICE,
 	OPT_STATS,
 	OPT_ON_REBOOT,
@@ -90,6 +94,7 @@ static const struct option run_longopts[] = {
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "cpu-template", required_argument, NULL, OPT_CPU_TEMPLATE },
+	{ "cpu-features", required_argument, NULL, OPT_CPU_FEATURES },
 	{ "kvm-device", required_argument, NULL, OPT_KVM_DEVICE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "on-reboot", required_argument, NULL, OPT_ON_REBOOT },
@@ -196,6 +201,11 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 			break;
 		case OPT_CPU_TEMPLATE:
 			cfg->cpu_template = optarg;
+			break;
+		case OPT_CPU_FEATURES:
+			r = cpu_features_parse(optarg, &cfg->cpu_features, err);
+			if (r)
+				return r;
 			break;
 		case OPT_KVM_DEVICE:
 			cfg->kvm_device = optarg;

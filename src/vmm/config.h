@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arch/x86/boot.h"
+#include "arch/x86/cpu_features.h"
 
 #define CONFIG_MIN_MEM (16ULL << 20)
 #define CONFIG_MAX_MEM (1ULL << 40)
@@ -28,6 +29,7 @@ struct vm_config {
 	enum serial_mode serial_mode;
 	const char *serial_path; /* SERIAL_FILE */
 	const char *cpu_template; /* "auto", "host", "pvm-safe" */
+	struct cpu_feature_edits cpu_features; /* --cpu-features */
 	const char *kvm_device; /* default /dev/kvm */
 	bool stats; /* print exit counters at the end */
 	bool restart_on_reboot; /* --on-reboot restart */

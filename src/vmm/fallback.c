@@ -10,7 +10,8 @@
  * The rows (fallback_events.c: int3, int n, into, int1, fwait;
  * fallback_mxcsr.c: ldmxcsr, stmxcsr; fallback_insns.c: stac, clac,
  * xgetbv, and #UD for instructions whose CPUID bit the guest does not
- * see) say what each completes and how.
+ * see; fallback_cacheline.c: clwb, clflushopt, invpcid; their memory
+ * operands go through fallback_mem.c) say what each completes and how.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -27,9 +28,10 @@
 #include "vmm/vm.h"
 
 static const struct fallback_row *const fallback_rows[] = {
-	&fallback_int3_row, &fallback_intn_row, &fallback_into_row,
-	&fallback_int1_row, &fallback_fwait_row, &fallback_mxcsr_row,
-	&fallback_smap_row, &fallback_xgetbv_row, &fallback_hidden_row,
+	&fallback_int3_row,	 &fallback_intn_row,	&fallback_into_row,
+	&fallback_int1_row,	 &fallback_fwait_row,	&fallback_mxcsr_row,
+	&fallback_smap_row,	 &fallback_xgetbv_row,	&fallback_hidden_row,
+	&fallback_cacheline_row, &fallback_invpcid_row,
 };
 
 static bool already_logged(struct vcpu *vcpu, uint64_t rip)
@@ -79,7 +81,8 @@ int fallback_skip(struct fallback_ctx *c, unsigned int len)
 {
 	c->regs.rip += len;
 	if (c->mode != X86_CODE_64)
-		c->regs.rip &= c->mode == X86_CODE_32 ? 0xffffffffULL : 0xffffULL;
+		c->regs.rip &= c->mode == X86_CODE_32 ? 0xffffffffULL :
+							0xffffULL;
 	if (ioctl(c->vcpu->fd, KVM_SET_REGS, &c->regs) < 0) {
 		c->regs.rip = c->rip_at_entry;
 		return -errno;
@@ -101,17 +104,9 @@ int fallback_raise_code(struct fallback_ctx *c, unsigned int vector,
 bool fallback_cpuid_bit(struct fallback_ctx *c, uint32_t fn, uint32_t index,
 			int reg, int bit)
 {
-	enum { MAX_ENTRIES = 256 };
-	struct kvm_cpuid2 *cpuid;
-	bool set;
+	struct kvm_cpuid2 *cpuid = cpuid_get_vcpu(c->vcpu->fd);
+	bool set = cpuid && cpuid_has_bit(cpuid, fn, index, reg, bit);
 
-	cpuid = calloc(1, sizeof(*cpuid) +
-				  MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2));
-	if (!cpuid)
-		return false;
-	cpuid->nent = MAX_ENTRIES;
-	set = ioctl(c->vcpu->fd, KVM_GET_CPUID2, cpuid) == 0 &&
-	      cpuid_has_bit(cpuid, fn, index, reg, bit);
 	free(cpuid);
 	return set;
 }

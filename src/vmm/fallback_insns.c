@@ -12,11 +12,9 @@
  *   #UD for instructions the guest's CPUID does not offer or that have no
  *   such form: movbe (0f 38 f0/f1) in its register form (always #UD) or
  *   without CPUID.1:ECX.MOVBE; rdpru (0f 01 fd) without CPUID
- *   0x80000008:EBX.RDPRU; clwb (66 0f ae /6, memory) without CPUID 7
- *   EBX.CLWB; clflushopt (66 0f ae /7, memory) without EBX.CLFLUSHOPT;
- *   invpcid (66 0f 38 82, memory) without CPUID 7 EBX.INVPCID.
- *   With the bit present these are declined: the guest stops with the
- *   diagnostic rather than a guessed result.
+ *   0x80000008:EBX.RDPRU. With the bit present these are declined: the
+ *   guest stops with the diagnostic rather than a guessed result.
+ *   (clwb, clflushopt and invpcid: fallback_cacheline.c.)
  */
 #include <errno.h>
 #include <sys/ioctl.h>
@@ -87,8 +85,9 @@ static bool complete_xgetbv(struct fallback_ctx *c)
 	if (index != 0) {
 		if (fallback_raise_code(c, X86_VEC_GP, 0))
 			return false;
-		fallback_log(c, "xgetbv",
-			     "no such extended control register: delivered #GP(0)");
+		fallback_log(
+			c, "xgetbv",
+			"no such extended control register: delivered #GP(0)");
 		return true;
 	}
 	if (ioctl(c->vcpu->fd, KVM_GET_XCRS, &xcrs) < 0)
@@ -111,8 +110,7 @@ static bool complete_xgetbv(struct fallback_ctx *c)
 const struct fallback_row fallback_xgetbv_row = { "xgetbv", complete_xgetbv };
 
 /* #UD, logged with why; declined when the CPUID bit says it exists. */
-static bool raise_ud(struct fallback_ctx *c, const char *name,
-		     const char *why)
+static bool raise_ud(struct fallback_ctx *c, const char *name, const char *why)
 {
 	if (fallback_raise(c, X86_VEC_UD))
 		return false;
@@ -123,54 +121,28 @@ static bool raise_ud(struct fallback_ctx *c, const char *name,
 static bool complete_hidden(struct fallback_ctx *c)
 {
 	const uint8_t *b = c->code;
-	uint8_t modrm;
 
 	if (c->cpl != 0)
 		return false;
 	if (c->len >= 4 && b[0] == 0x0f && b[1] == 0x38 &&
 	    (b[2] == 0xf0 || b[2] == 0xf1)) {
 		if ((b[3] >> 6) == 3)
-			return raise_ud(c, "movbe",
-					"the register form does not exist: delivered #UD");
+			return raise_ud(
+				c, "movbe",
+				"the register form does not exist: delivered #UD");
 		if (!fallback_cpuid_bit(c, 1, 0, ECX, 22))
-			return raise_ud(c, "movbe",
-					"MOVBE is not in the guest's CPUID: delivered #UD");
+			return raise_ud(
+				c, "movbe",
+				"MOVBE is not in the guest's CPUID: delivered #UD");
 		return fallback_decline(c, "movbe",
 					"the memory form is not completed");
 	}
 	if (is_0f01(c, 0xfd)) {
 		if (!fallback_cpuid_bit(c, 0x80000008, 0, EBX, 4))
-			return raise_ud(c, "rdpru",
-					"RDPRU is not in the guest's CPUID: delivered #UD");
+			return raise_ud(
+				c, "rdpru",
+				"RDPRU is not in the guest's CPUID: delivered #UD");
 		return fallback_decline(c, "rdpru", "not completed");
-	}
-	if (c->len >= 5 && b[0] == 0x66 && b[1] == 0x0f && b[2] == 0x38 &&
-	    b[3] == 0x82) {
-		if ((b[4] >> 6) == 3)
-			return raise_ud(c, "invpcid",
-					"the register form does not exist: delivered #UD");
-		if (!fallback_cpuid_bit(c, 7, 0, EBX, 10))
-			return raise_ud(c, "invpcid",
-					"INVPCID is not in the guest's CPUID: delivered #UD");
-		return fallback_decline(c, "invpcid", "not completed");
-	}
-	if (c->len >= 4 && b[0] == 0x66 && b[1] == 0x0f && b[2] == 0xae) {
-		modrm = b[3];
-		if ((modrm >> 6) == 3)
-			return false;
-		if (((modrm >> 3) & 7) == 6) {
-			if (!fallback_cpuid_bit(c, 7, 0, EBX, 24))
-				return raise_ud(c, "clwb",
-						"CLWB is not in the guest's CPUID: delivered #UD");
-			return fallback_decline(c, "clwb", "not completed");
-		}
-		if (((modrm >> 3) & 7) == 7) {
-			if (!fallback_cpuid_bit(c, 7, 0, EBX, 23))
-				return raise_ud(c, "clflushopt",
-						"CLFLUSHOPT is not in the guest's CPUID: delivered #UD");
-			return fallback_decline(c, "clflushopt",
-						"not completed");
-		}
 	}
 	return false;
 }

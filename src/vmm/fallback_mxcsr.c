@@ -2,7 +2,7 @@
 /*
  * LDMXCSR m32 (0f ae /2) and STMXCSR m32 (0f ae /3): the operand is
  * decoded by insn_mem.c, translated with the page walker at the current
- * CPL (setting A/D bits), and MXCSR moved between guest memory and the
+ * CPL (setting A/D bits: fallback_mem.c), and MXCSR moved between guest memory and the
  * vCPU's XSAVE image. Every case where hardware would raise an exception
  * (#UD, #NM, #GP, #PF, #AC, #DB) stops the VM instead of delivering it.
  */
@@ -25,8 +25,6 @@
 #define X86_CR4_OSFXSR (1ULL << 9)
 #define X86_RFLAGS_TF (1ULL << 8)
 #define X86_RFLAGS_AC (1ULL << 18)
-#define X86_PTE_ACCESSED (1ULL << 5)
-#define X86_PTE_DIRTY (1ULL << 6)
 
 /*
  * MXCSR in the XSAVE image KVM_GET_XSAVE returns: byte 24 of the legacy
@@ -84,171 +82,13 @@ static uint8_t *xsave_get(struct vcpu *vcpu)
 }
 
 /*
- * Would hardware allow this data access to the page res describes at the
- * given CPL? NULL if so, else why not (each case is a #PF on hardware).
- */
-static const char *page_denied(const struct paging_ctx *pc,
-			       const struct walk_result *res, int cpl,
-			       bool write, uint64_t rflags)
-{
-	if (res->status == WALK_NO_PAGING)
-		return NULL;
-	/* PKRU/PKRS live in state we do not read: never guess. */
-	if (res->pkey >= 0)
-		return "protection keys apply to the page";
-	if (cpl == 3) {
-		if (!res->user)
-			return "supervisor page accessed at CPL 3";
-		if (write && !res->writable)
-			return "read-only page written at CPL 3";
-		return NULL;
-	}
-	if (res->user && pc->smap && !(rflags & X86_RFLAGS_AC))
-		return "user page accessed with CR4.SMAP set and EFLAGS.AC clear";
-	if (write && !res->writable && pc->wp)
-		return "read-only page written with CR0.WP set";
-	return NULL;
-}
-
-/*
- * Set the Accessed bits the walk went through and, for a write, the leaf's
- * Dirty bit, as the CPU does with locked updates. Another vCPU may be
- * setting A/D bits too (harmless); any other change to an entry since the
- * walk read it returns -EAGAIN, and the walk starts over, as on hardware.
- */
-static int set_accessed_dirty(const struct guest_memory *mem,
-			      const struct paging_ctx *pc,
-			      const struct walk_result *res, bool write)
-{
-	const uint64_t ad = X86_PTE_ACCESSED | X86_PTE_DIRTY;
-	int i;
-
-	for (i = 0; i < res->nr_steps; i++) {
-		const struct walk_step *s = &res->steps[i];
-		uint64_t bits = X86_PTE_ACCESSED;
-
-		/* PAE PDPTEs are loaded with CR3 and have no A bit. */
-		if (pc->mode == PAGING_PAE && s->level == 3)
-			continue;
-		if (s->leaf && write)
-			bits |= X86_PTE_DIRTY;
-		if ((s->entry & bits) == bits)
-			continue;
-		if (pc->mode == PAGING_32BIT) {
-			uint32_t *p = guest_memory_ptr(mem, s->entry_gpa, 4);
-			uint32_t cur = (uint32_t)s->entry;
-
-			if (!p)
-				return -EFAULT;
-			while ((cur & bits) != bits &&
-			       !__atomic_compare_exchange_n(
-				       p, &cur, cur | (uint32_t)bits, false,
-				       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				if ((cur ^ s->entry) & ~ad)
-					return -EAGAIN;
-		} else {
-			uint64_t *p = guest_memory_ptr(mem, s->entry_gpa, 8);
-			uint64_t cur = s->entry;
-
-			if (!p)
-				return -EFAULT;
-			while ((cur & bits) != bits &&
-			       !__atomic_compare_exchange_n(
-				       p, &cur, cur | bits, false,
-				       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-				if ((cur ^ s->entry) & ~ad)
-					return -EAGAIN;
-		}
-	}
-	return 0;
-}
-
-/* Part of an operand that lies in one page. */
-struct operand_piece {
-	uint64_t gpa;
-	unsigned int len;
-};
-
-/*
- * Translate the size-byte operand at linear, page by page, checking each
- * page as hardware would at this CPL. A failed walk or a denied access
- * would be a #PF on hardware: we do not inject it (getting CR2, the error
- * code and the exact priority right is not worth it for a kernel that
- * never faults here) but stop with the diagnostic. Returns the number of
- * pieces (1 or 2), or 0 with why filled.
- */
-static int translate_operand(struct vcpu *vcpu, const struct paging_ctx *pc,
-			     int cpl, uint64_t rflags, uint64_t linear,
-			     unsigned int size, bool write,
-			     struct operand_piece piece[2], char *why,
-			     size_t why_size)
-{
-	const struct guest_memory *mem = &vcpu->vm->mem;
-	struct walk_result res[2];
-	unsigned int first = 4096 - (unsigned int)(linear & 4095);
-	int nr = first < size ? 2 : 1, attempt, i, r;
-
-	if (first > size)
-		first = size;
-	for (attempt = 0; attempt < 4; attempt++) {
-		for (i = 0; i < nr; i++) {
-			uint64_t la = i ? linear + first : linear;
-			const char *denied;
-
-			if (pagewalk(mem, pc, la, &res[i])) {
-				snprintf(why, why_size,
-					 "linear 0x%llx: %s (#PF on hardware)",
-					 (unsigned long long)la, res[i].why);
-				return 0;
-			}
-			denied = page_denied(pc, &res[i], cpl, write, rflags);
-			if (denied) {
-				snprintf(why, why_size,
-					 "linear 0x%llx: %s (#PF on hardware)",
-					 (unsigned long long)la, denied);
-				return 0;
-			}
-			piece[i].gpa = res[i].gpa;
-			piece[i].len = i ? size - first : first;
-			/* Checked up front so a store is never half done. */
-			if (!guest_memory_ptr(mem, piece[i].gpa,
-					      piece[i].len)) {
-				snprintf(
-					why, why_size,
-					"linear 0x%llx maps gpa 0x%llx, which is not RAM",
-					(unsigned long long)la,
-					(unsigned long long)piece[i].gpa);
-				return 0;
-			}
-		}
-		for (i = 0; i < nr; i++) {
-			r = res[i].status == WALK_OK ?
-				    set_accessed_dirty(mem, pc, &res[i],
-						       write) :
-				    0;
-			if (r)
-				break;
-		}
-		if (r == 0)
-			return nr;
-		if (r != -EAGAIN) {
-			snprintf(why, why_size,
-				 "a page-table entry is no longer in RAM");
-			return 0;
-		}
-	}
-	snprintf(why, why_size, "page tables keep changing under the walk");
-	return 0;
-}
-
-/*
  * The data movement itself, once every check has passed: MXCSR between
  * the XSAVE image and the operand's pieces (all in RAM, checked by
  * translate_operand). False with why filled if KVM refuses, or, for a
  * load, if the value sets bits that make LDMXCSR raise #GP(0).
  */
 static bool move_mxcsr(struct vcpu *vcpu, bool store,
-		       const struct operand_piece *piece, int nr, char *why,
+		       const struct fallback_piece *piece, int nr, char *why,
 		       size_t why_size)
 {
 	struct guest_memory *mem = &vcpu->vm->mem;
@@ -326,7 +166,7 @@ static bool complete_mxcsr(struct fallback_ctx *c,
 	struct kvm_regs *regs = &c->regs;
 	const char *name = m->reg == 2 ? "ldmxcsr" : "stmxcsr";
 	bool store = m->reg == 3;
-	struct operand_piece piece[2];
+	struct fallback_piece piece[2];
 	struct kvm_debugregs dregs;
 	struct kvm_vcpu_events ev;
 	struct kvm_sregs sregs;
@@ -345,8 +185,9 @@ static bool complete_mxcsr(struct fallback_ctx *c,
 		return fallback_decline(c, name, "CR0.TS set: #NM on hardware");
 	/* A trap would follow the instruction; we do not deliver those. */
 	if (regs->rflags & X86_RFLAGS_TF)
-		return fallback_decline(c, name,
-			       "RFLAGS.TF set: a single-step #DB would follow");
+		return fallback_decline(
+			c, name,
+			"RFLAGS.TF set: a single-step #DB would follow");
 	if (ioctl(vcpu->fd, KVM_GET_DEBUGREGS, &dregs) < 0 ||
 	    (dregs.dr7 & 0xff))
 		return fallback_decline(
@@ -369,11 +210,11 @@ static bool complete_mxcsr(struct fallback_ctx *c,
 			c, name,
 			"misaligned at CPL 3 with alignment checks: #AC");
 	if (m->linear + 3 < m->linear)
-		return fallback_decline(c, name,
-			       "operand wraps around the address space");
+		return fallback_decline(
+			c, name, "operand wraps around the address space");
 
-	nr = translate_operand(vcpu, &pc, cpl, regs->rflags, m->linear, 4,
-			       store, piece, why, sizeof(why));
+	nr = fallback_translate_operand(vcpu, &pc, cpl, regs->rflags, m->linear,
+					4, store, piece, why, sizeof(why));
 	if (!nr)
 		return fallback_decline(c, name, "%s", why);
 	if (!move_mxcsr(vcpu, store, piece, nr, why, sizeof(why)))
@@ -384,7 +225,7 @@ static bool complete_mxcsr(struct fallback_ctx *c,
 		regs->rip &= 0xffffffffULL;
 	if (ioctl(vcpu->fd, KVM_SET_REGS, regs) < 0)
 		return fallback_decline(c, name, "KVM_SET_REGS: %s",
-			       strerror(errno));
+					strerror(errno));
 	/* A completed instruction ends an STI / MOV SS interrupt shadow. */
 	if (ev.interrupt.shadow) {
 		ev.interrupt.shadow = 0;
@@ -416,4 +257,3 @@ static bool complete_0fae(struct fallback_ctx *c)
 
 const struct fallback_row fallback_mxcsr_row = { "ldmxcsr/stmxcsr",
 						 complete_0fae };
-

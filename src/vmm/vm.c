@@ -238,6 +238,25 @@ static int setup_lapic(struct vcpu *vcpu)
  * filter the guest reaches KVM's emulation of them, as it did before: say
  * so once, it is not fatal.
  */
+/*
+ * --cpu-features may set a bit KVM does not report as supported (QEMU
+ * would filter it out): the guest then sees a feature the CPU or KVM may
+ * not implement. That is what testing a guest's fallback paths needs, so
+ * it is allowed, once said.
+ */
+static int check_cpu_features(struct vm *vm, struct errmsg *err)
+{
+	const struct cpuid_bit *unsupported;
+	int r;
+
+	r = cpu_features_check(&vm->cfg->cpu_features, vm->supported_cpuid,
+			       &unsupported, err);
+	if (!r && unsupported)
+		log_warn("--cpu-features +%s: KVM does not report it as supported; the guest sees it, but the CPU or KVM may not implement it",
+			 unsupported->name);
+	return r;
+}
+
 static void install_msr_filter(struct vm *vm)
 {
 	/* VM-wide: every vCPU has the same features (only APIC ids differ). */
@@ -245,6 +264,7 @@ static void install_msr_filter(struct vm *vm)
 		.nr_cpus = vm->cfg->nr_cpus, /* before the vCPUs exist */
 		.tsc_deadline = vm->kvm.caps.tsc_deadline,
 		.tmpl = vm->tmpl,
+		.edits = &vm->cfg->cpu_features,
 	};
 	struct kvm_cpuid2 *cpuid = cpuid_build(vm->supported_cpuid, &p);
 	int n, r;
@@ -266,6 +286,29 @@ static void install_msr_filter(struct vm *vm)
 			  n);
 }
 
+/* Said once, for the boot vCPU: every vCPU gets the same features. */
+static void warn_unhonoured_features(struct vm *vm, struct vcpu *vcpu)
+{
+	const struct cpu_feature_edit *bad[CPU_FEATURES_MAX_EDITS];
+	struct kvm_cpuid2 *actual;
+	int i, n;
+
+	if (!vm->cfg->cpu_features.nr)
+		return;
+	actual = cpuid_get_vcpu(vcpu->fd);
+	n = actual ? cpu_features_unhonoured(&vm->cfg->cpu_features, actual,
+					     bad) :
+		     0;
+	for (i = 0; i < n; i++) {
+		const struct cpu_feature_edit *e = bad[i];
+
+		log_warn("--cpu-features %c%s: this KVM did not take it: KVM_GET_CPUID2 still shows %s %s (kvm_pvm, for one, passes the host's CPUID leaf 0x%x through)",
+			 e->set ? '+' : '-', e->bit->name, e->bit->name,
+			 e->set ? "absent" : "present", e->bit->leaf);
+	}
+	free(actual);
+}
+
 static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
 {
 	struct cpuid_params p = {
@@ -273,6 +316,7 @@ static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
 		.nr_cpus = vm->nr_vcpus,
 		.tsc_deadline = vm->kvm.caps.tsc_deadline,
 		.tmpl = vm->tmpl,
+		.edits = &vm->cfg->cpu_features,
 	};
 	/* KVM_SET_FPU ignores mxcsr; KVM's reset value is 0x1f80 anyway. */
 	struct kvm_fpu fpu = { .fcw = 0x37f };
@@ -289,6 +333,8 @@ static int setup_vcpu(struct vm *vm, struct vcpu *vcpu, struct errmsg *err)
 		return r;
 	}
 	free(c);
+	if (vcpu->id == 0)
+		warn_unhonoured_features(vm, vcpu);
 	r = setup_lapic(vcpu);
 	if (r)
 		return errmsg_set(err, -r, "vCPU %d: LAPIC setup failed: %s",
@@ -350,6 +396,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 	if (!vm->supported_cpuid)
 		return errmsg_set(err, errno ? errno : ENOMEM,
 				  "KVM_GET_SUPPORTED_CPUID failed");
+	r = check_cpu_features(vm, err);
+	if (r)
+		return r;
 
 	/*
 	 * Before the irqchip: KVM waits for an SRCU grace period on every

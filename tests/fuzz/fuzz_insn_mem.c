@@ -18,6 +18,8 @@
  * decodes as the same 0F AE /reg memory form with the same length and
  * REX.W; whatever Zydis decodes as a 0F AE memory form without the
  * prefixes insn_mem refuses, insn_mem decodes, with Zydis's length.
+ * The same both ways for the 66-prefixed forms: CLWB and CLFLUSHOPT
+ * (66 0f ae /6, /7) and INVPCID (66 0f 38 82).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -61,23 +63,23 @@ static bool zydis_decode(enum insn_mem_mode mode, const uint8_t *code,
 	else
 		ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32,
 				 ZYDIS_STACK_WIDTH_32);
-	return ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d, NULL, code, len,
-							  insn));
+	return ZYAN_SUCCESS(
+		ZydisDecoderDecodeInstruction(&d, NULL, code, len, insn));
 }
 
-/* A 0F AE memory form with none of the prefixes insn_mem refuses. */
-static bool zydis_says_decodable(enum insn_mem_mode mode,
-				 const ZydisDecodedInstruction *insn)
+/* No prefix insn_mem refuses (0x66 allowed where the form wants it). */
+static bool prefixes_decodable(enum insn_mem_mode mode,
+			       const ZydisDecodedInstruction *insn,
+			       bool allow_66)
 {
 	uint8_t seg = 0;
 	int i;
 
-	if (insn->opcode_map != ZYDIS_OPCODE_MAP_0F || insn->opcode != 0xae ||
-	    insn->raw.modrm.mod == 3)
-		return false;
 	for (i = 0; i < insn->raw.prefix_count; i++) {
 		uint8_t p = insn->raw.prefixes[i].value;
 
+		if (p == 0x66 && allow_66)
+			continue;
 		if (p == 0x66 || p == 0xf2 || p == 0xf3 || p == 0xf0)
 			return false;
 		if (p == 0x67 && mode == INSN_MEM_MODE_32)
@@ -90,6 +92,56 @@ static bool zydis_says_decodable(enum insn_mem_mode mode,
 		}
 	}
 	return true;
+}
+
+/* A 0F AE memory form with none of the prefixes insn_mem refuses. */
+static bool zydis_says_decodable(enum insn_mem_mode mode,
+				 const ZydisDecodedInstruction *insn)
+{
+	if (insn->opcode_map != ZYDIS_OPCODE_MAP_0F || insn->opcode != 0xae ||
+	    insn->raw.modrm.mod == 3)
+		return false;
+	return prefixes_decodable(mode, insn, false);
+}
+
+/*
+ * The 66 forms: what insn_mem decodes (reg 6/7 for 0f ae) Zydis calls the
+ * same instruction with the same length, and what Zydis calls CLWB,
+ * CLFLUSHOPT or INVPCID with a memory operand and no refused prefix,
+ * insn_mem decodes.
+ */
+static void cross_check_66(const struct insn_mem_cpu *cpu, const uint8_t *code,
+			   size_t len)
+{
+	ZydisDecodedInstruction insn;
+	bool zok = zydis_decode(cpu->mode, code, len, &insn);
+	struct insn_mem m;
+	enum insn_mem_status st;
+	bool zmem = zok && insn.raw.modrm.mod != 3 &&
+		    prefixes_decodable(cpu->mode, &insn, true);
+
+	st = insn_mem_decode_form(cpu, &insn_mem_66_0fae, code, len, &m);
+	if (st == INSN_MEM_OK && (m.reg == 6 || m.reg == 7)) {
+		if (!zok || insn.length != m.len ||
+		    insn.mnemonic != (m.reg == 6 ? ZYDIS_MNEMONIC_CLWB :
+						   ZYDIS_MNEMONIC_CLFLUSHOPT))
+			__builtin_trap();
+	} else if (zmem && (insn.mnemonic == ZYDIS_MNEMONIC_CLWB ||
+			    insn.mnemonic == ZYDIS_MNEMONIC_CLFLUSHOPT)) {
+		__builtin_trap();
+	}
+	if (st == INSN_MEM_OK && (m.len > len || m.len > INSN_MEM_MAX_LEN))
+		__builtin_trap();
+
+	st = insn_mem_decode_form(cpu, &insn_mem_66_0f3882, code, len, &m);
+	if (st == INSN_MEM_OK) {
+		if (!zok || insn.length != m.len ||
+		    insn.mnemonic != ZYDIS_MNEMONIC_INVPCID || m.reg_rex > 15 ||
+		    (cpu->mode == INSN_MEM_MODE_32 && m.reg_rex > 7))
+			__builtin_trap();
+	} else if (zmem && insn.mnemonic == ZYDIS_MNEMONIC_INVPCID) {
+		__builtin_trap();
+	}
 }
 
 static void cross_check(const struct insn_mem_cpu *cpu, const uint8_t *code,
@@ -178,6 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	code = data + HDR;
 	len = size - HDR;
 
+	cross_check_66(&cpu, code, len);
 	st = insn_mem_decode(&cpu, code, len, &m);
 	if (!insn_mem_status_name(st))
 		__builtin_trap();

@@ -76,6 +76,16 @@ def test_too_old_bzimage_protocol_names_version(tmp_path):
      "none or file:PATH"),
     (["--cpu-template", "fast"], "--cpu-template 'fast' is unknown: use one "
      "of auto, host, pvm-safe"),
+    (["--cpu-features", "clwb"], "--cpu-features item 'clwb' is invalid: "
+     "write +name to add a feature or -name to remove it"),
+    (["--cpu-features", "+clwb,"], "--cpu-features ends with a comma: "
+     "remove it"),
+    (["--cpu-features", "+avx512"], "--cpu-features: unknown feature "
+     "'avx512': use one of sse3 pclmulqdq ssse3 fma cx16 pcid sse4_1 sse4_2 "
+     "x2apic movbe popcnt tsc_deadline_timer aes xsave avx f16c rdrand "
+     "clflush fsgsbase bmi1 avx2 smep bmi2 erms invpcid rdseed adx smap "
+     "clflushopt clwb sha_ni umip pku rdpid fsrm spec_ctrl intel_stibp "
+     "flush_l1d arch_capabilities abm rdtscp rdpru"),
     (["--bogus"], "unknown option '--bogus' (see kvmscope run --help)"),
     (["--kvm-device", "/nonexistent/kvm"], "/nonexistent/kvm does not exist: "
      "load the KVM module (modprobe kvm_intel or kvm_amd) and enable "
@@ -107,7 +117,8 @@ def test_help_lists_every_option_and_status():
     r = run_kvmscope("--help")
     assert r.status == 0
     for opt in ("--kernel", "--initrd", "--append", "--mem", "--cpus",
-                "--serial", "--cpu-template", "--kvm-device", "--stats",
+                "--serial", "--cpu-template", "--cpu-features",
+                "--kvm-device", "--stats",
                 "--verbose", "Ctrl-A x"):
         assert opt in r.out, opt
     for status in ("0 ", "2 ", "4 ", "6 ", "8 ", "10 ", "12 ", "14 ", "16 ",

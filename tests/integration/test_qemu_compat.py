@@ -16,13 +16,15 @@ pytestmark = pytest.mark.usefixtures("need_qemu")  # missing QEMU: a failure
 HERE = pathlib.Path(__file__).parent
 
 
-def run_qemu(kernel, append=None, smp=1, timeout=60):
+def run_qemu(kernel, append=None, smp=1, timeout=60, cpu=None):
     cmd = [QEMU, "-accel", "tcg", "-kernel", str(kernel), "-device",
            "isa-debug-exit,iobase=0xf4,iosize=4", "-serial", "stdio",
            "-display", "none", "-nodefaults", "-m", "256", "-smp", str(smp),
            "-no-reboot"]
     if append is not None:
         cmd += ["-append", append]
+    if cpu is not None:
+        cmd += ["-cpu", cpu]
     p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=timeout)
     return p.returncode, p.stdout.decode(errors="replace")
@@ -45,6 +47,40 @@ def test_testkernel_matches_qemu(scenario, smp):
                      "--cpus", smp)
     assert r.status == qstatus, (qout, r)
     assert scenario_lines(r.out) == scenario_lines(qout), (qout, r)
+
+
+def test_cacheline_matches_qemu_for_the_same_cpuid():
+    # kvmscope's guest sees what this host's KVM offers (kvm_pvm passes its
+    # CPUID leaf 7 through); QEMU's qemu64 model hides CLWB, CLFLUSHOPT
+    # and INVPCID, its max model offers the first two. Each feature's line
+    # must be QEMU's line for the same CPUID state, except that TCG runs
+    # CLWB/CLFLUSHOPT on a non-canonical address without the #GP(0) the
+    # SDM specifies (QEMU translates them as no-ops).
+    qemu = {}
+    for cpu in ("qemu64", "max"):
+        status, out = run_qemu(TESTKERNEL, "cacheline", cpu=cpu)
+        assert status == 1, out
+        for line in scenario_lines(out):
+            words = line.split()
+            if len(words) > 2 and words[1] in ("clwb", "clflushopt",
+                                                "invpcid"):
+                qemu[(words[1], words[2])] = line
+    assert ("clwb", "hidden:") in qemu and ("clwb", "offered:") in qemu, qemu
+    r = run_kvmscope("--kernel", TESTKERNEL, "--append", "cacheline")
+    assert r.status == 1, r
+    compared = 0
+    for line in scenario_lines(r.out):
+        words = line.split()
+        if len(words) < 3 or (words[1], words[2]) not in qemu:
+            continue
+        want = qemu[(words[1], words[2])]
+        if words[2] == "offered:" and words[1] in ("clwb", "clflushopt"):
+            assert line.replace("non-canonical #GP(0)", "non-canonical ok") \
+                == want, (line, want)
+        else:
+            assert line == want, (line, want)
+        compared += 1
+    assert compared == 3, (qemu, r)
 
 
 @pytest.fixture(scope="module")

@@ -375,11 +375,11 @@ static void test_bad_prefixes(void **state)
 	REFUSE(&c, INSN_MEM_BAD_PREFIX, 0xf0, 0x0f, 0xae, 0x10);
 	REFUSE(&c, INSN_MEM_BAD_PREFIX, 0x64, 0x48, 0x66, 0x0f, 0xae, 0x10);
 	/* Not 0f ae at all */
-	REFUSE(&c, INSN_MEM_NOT_0FAE, 0xcc);
-	REFUSE(&c, INSN_MEM_NOT_0FAE, 0x0f, 0x0b);
-	REFUSE(&c, INSN_MEM_NOT_0FAE, 0x0f, 0xaf, 0x10);
-	REFUSE(&c, INSN_MEM_NOT_0FAE, 0x48, 0x8b, 0x00);
-	REFUSE(&c, INSN_MEM_NOT_0FAE, 0xc5, 0xf8, 0xae, 0x10); /* VEX */
+	REFUSE(&c, INSN_MEM_OTHER_INSN, 0xcc);
+	REFUSE(&c, INSN_MEM_OTHER_INSN, 0x0f, 0x0b);
+	REFUSE(&c, INSN_MEM_OTHER_INSN, 0x0f, 0xaf, 0x10);
+	REFUSE(&c, INSN_MEM_OTHER_INSN, 0x48, 0x8b, 0x00);
+	REFUSE(&c, INSN_MEM_OTHER_INSN, 0xc5, 0xf8, 0xae, 0x10); /* VEX */
 	/* Truncation before the opcode is known */
 	REFUSE(&c, INSN_MEM_TRUNCATED, 0x64);
 	REFUSE(&c, INSN_MEM_TRUNCATED, 0x48, 0x0f);
@@ -473,8 +473,8 @@ static void test_mode32(void **state)
 	EXPECT(&c, 7, 3, 0x00123456, 0x0f, 0xae, 0x1d, 0x56, 0x34, 0x12, 0x00);
 	assert_int_equal(last.seg, INSN_SEG_DS);
 	/* 40-4f are INC/DEC here, not REX */
-	REFUSE(&c, INSN_MEM_NOT_0FAE, 0x41, 0x0f, 0xae, 0x10);
-	REFUSE(&c, INSN_MEM_NOT_0FAE, 0x48, 0x0f, 0xae, 0x18);
+	REFUSE(&c, INSN_MEM_OTHER_INSN, 0x41, 0x0f, 0xae, 0x10);
+	REFUSE(&c, INSN_MEM_OTHER_INSN, 0x48, 0x0f, 0xae, 0x18);
 	/* 0x67 means 16-bit addressing: refused */
 	REFUSE(&c, INSN_MEM_BAD_PREFIX, 0x67, 0x0f, 0xae, 0x10);
 	/* Segment bases apply; the sum wraps at 4 GiB */

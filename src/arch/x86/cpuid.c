@@ -27,6 +27,21 @@ struct kvm_cpuid2 *cpuid_get_supported(int kvm_fd)
 	}
 }
 
+struct kvm_cpuid2 *cpuid_get_vcpu(int vcpu_fd)
+{
+	struct kvm_cpuid2 *c = calloc(
+		1, sizeof(*c) + CPUID_MAX_ENTRIES * sizeof(c->entries[0]));
+
+	if (!c)
+		return NULL;
+	c->nent = CPUID_MAX_ENTRIES;
+	if (ioctl(vcpu_fd, KVM_GET_CPUID2, c) < 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t fn,
 				    uint32_t index)
 {
@@ -54,8 +69,8 @@ static uint32_t *entry_reg(struct kvm_cpuid_entry2 *e, int reg)
 	}
 }
 
-bool cpuid_has_bit(struct kvm_cpuid2 *c, uint32_t fn, uint32_t index,
-		   int reg, int bit)
+bool cpuid_has_bit(struct kvm_cpuid2 *c, uint32_t fn, uint32_t index, int reg,
+		   int bit)
 {
 	struct kvm_cpuid_entry2 *e = cpuid_find(c, fn, index);
 
@@ -168,6 +183,7 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported,
 		if (e)
 			*entry_reg(e, b->reg) &= ~(1u << b->bit);
 	}
+	cpu_features_apply(p->edits, c);
 	/* Without XSAVE, the XSAVE state leaf must not advertise anything. */
 	e = cpuid_find(c, 1, 0);
 	if (e && !(e->ecx & (1u << 26))) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Memory-operand decoder for 0F AE; see insn_mem.h. The addressing rules
+ * Memory-operand decoder for 0F AE and its relatives; see insn_mem.h. The addressing rules
  * are those of the Intel SDM vol. 2 chapter 2 (ModRM/SIB tables 2-2, 2-3,
  * REX in 2.2.1, RIP-relative in 2.2.1.6) and vol. 3 chapter 3 for the
  * segment that applies.
@@ -16,7 +16,14 @@
 
 #define REX_B 0x1
 #define REX_X 0x2
+#define REX_R 0x4
 #define REX_W 0x8
+
+const struct insn_mem_form insn_mem_0fae = { 0, 2, { 0x0f, 0xae } };
+const struct insn_mem_form insn_mem_66_0fae = { 0x66, 2, { 0x0f, 0xae } };
+const struct insn_mem_form insn_mem_66_0f3882 = { 0x66,
+						  3,
+						  { 0x0f, 0x38, 0x82 } };
 
 #define REG_RSP 4
 #define REG_RBP 5
@@ -32,8 +39,8 @@ const char *insn_mem_status_name(enum insn_mem_status status)
 		return "longer than 15 bytes";
 	case INSN_MEM_BAD_PREFIX:
 		return "unsupported prefix";
-	case INSN_MEM_NOT_0FAE:
-		return "not 0f ae";
+	case INSN_MEM_OTHER_INSN:
+		return "another instruction";
 	case INSN_MEM_REGISTER_FORM:
 		return "register operand";
 	case INSN_MEM_BAD_MODE:
@@ -128,6 +135,16 @@ enum insn_mem_status insn_mem_decode(const struct insn_mem_cpu *cpu,
 				     const uint8_t *code, size_t len,
 				     struct insn_mem *out)
 {
+	return insn_mem_decode_form(cpu, &insn_mem_0fae, code, len, out);
+}
+
+enum insn_mem_status insn_mem_decode_form(const struct insn_mem_cpu *cpu,
+					  const struct insn_mem_form *form,
+					  const uint8_t *code, size_t len,
+					  struct insn_mem *out)
+{
+	bool has_66 = false;
+	unsigned int op;
 	bool mode64, addr32, rip_rel = false, has_base = false;
 	unsigned int mod, reg, rm, base = 0, index = 0, scale = 0;
 	bool has_index = false;
@@ -170,6 +187,11 @@ enum insn_mem_status insn_mem_decode(const struct insn_mem_cpu *cpu,
 			rex = 0;
 			continue;
 		}
+		if (b == 0x66 && form->prefix == 0x66) {
+			has_66 = true;
+			rex = 0;
+			continue;
+		}
 		if (b == 0x66 || b == 0xf2 || b == 0xf3 || b == 0xf0)
 			return INSN_MEM_BAD_PREFIX;
 		/* 40-4f are INC/DEC outside 64-bit mode. */
@@ -180,13 +202,17 @@ enum insn_mem_status insn_mem_decode(const struct insn_mem_cpu *cpu,
 		break;
 	}
 
-	if (code[i] != 0x0f)
-		return INSN_MEM_NOT_0FAE;
-	st = need(++i, len);
-	if (st)
-		return st;
-	if (code[i] != 0xae)
-		return INSN_MEM_NOT_0FAE;
+	for (op = 0; op < form->opcode_len; op++) {
+		if (op) {
+			st = need(++i, len);
+			if (st)
+				return st;
+		}
+		if (code[i] != form->opcode[op])
+			return INSN_MEM_OTHER_INSN;
+	}
+	if (form->prefix && !has_66)
+		return INSN_MEM_OTHER_INSN;
 	st = need(++i, len);
 	if (st)
 		return st;
@@ -257,6 +283,7 @@ enum insn_mem_status insn_mem_decode(const struct insn_mem_cpu *cpu,
 	memset(out, 0, sizeof(*out));
 	out->len = (unsigned int)i;
 	out->reg = reg;
+	out->reg_rex = reg | (rex & REX_R ? 8 : 0);
 	out->seg = (enum insn_mem_seg)seg;
 	out->offset = ea;
 	out->rex_w = rex & REX_W;

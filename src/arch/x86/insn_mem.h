@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Memory-operand decoder for the 0F AE group (LDMXCSR, STMXCSR, ...), for
- * the emulator fallbacks in fallback.c. Pure: it sees instruction bytes and
+ * Memory-operand decoder for the 0F AE group (LDMXCSR, STMXCSR, ...), its
+ * 66-prefixed forms (CLWB, CLFLUSHOPT) and 66 0F 38 82 (INVPCID), for
+ * the emulator fallbacks in fallback*.c. Pure: it sees instruction bytes and
  * a copy of the registers, never the vCPU or guest RAM, so it can be
  * tested and fuzzed on its own.
  *
@@ -14,11 +15,13 @@
  *     protected or compatibility mode); real, virtual-8086 and 16-bit code
  *     are refused;
  *   - prefixes: segment overrides, 0x67 and, in 64-bit mode, REX (which
- *     only counts right before the opcode); 0x66, 0xF2, 0xF3 turn 0F AE
- *     into other instructions and LOCK makes it #UD, so all four are
- *     refused, as are 0x67 in 32-bit code (16-bit addressing) and two
- *     different segment overrides (the SDM leaves that undefined);
- *   - only 0F AE with a memory operand (ModRM.mod != 3).
+ *     only counts right before the opcode); 0x66, 0xF2, 0xF3 select other
+ *     instructions and LOCK makes these #UD, so all four are refused,
+ *     except 0x66 where the form asks for it as its mandatory prefix (and
+ *     then it must be there); also refused: 0x67 in 32-bit code (16-bit
+ *     addressing) and two different segment overrides (the SDM leaves that
+ *     undefined);
+ *   - only the form's opcode with a memory operand (ModRM.mod != 3).
  *
  * Segmentation: in 64-bit mode only an FS or GS override adds a base
  * (CS, DS, ES and SS are treated as zero-based); in 32-bit code the base of
@@ -65,6 +68,7 @@ struct insn_mem_cpu {
 struct insn_mem {
 	unsigned int len; /* instruction length, <= the bytes given */
 	unsigned int reg; /* ModRM.reg: the /digit, 0..7 (REX.R ignored) */
+	unsigned int reg_rex; /* ModRM.reg with REX.R: a register, 0..15 */
 	enum insn_mem_seg seg; /* effective segment */
 	uint64_t offset; /* effective address, before the segment base */
 	uint64_t linear; /* linear address of the operand */
@@ -79,7 +83,8 @@ enum insn_mem_status {
 	INSN_MEM_TOO_LONG,
 	INSN_MEM_BAD_PREFIX, /* 66, F2, F3, LOCK, 67 in 32-bit code, or two
 				different segment overrides */
-	INSN_MEM_NOT_0FAE, /* some other opcode */
+	INSN_MEM_OTHER_INSN, /* another opcode, or the mandatory prefix
+				  is missing */
 	INSN_MEM_REGISTER_FORM, /* mod == 3: no memory operand */
 	INSN_MEM_BAD_MODE, /* cpu->mode is not one the decoder knows */
 };
@@ -95,10 +100,28 @@ const char *insn_mem_status_name(enum insn_mem_status status);
 int insn_mem_cpu_init(struct insn_mem_cpu *cpu, const struct kvm_regs *regs,
 		      const struct kvm_sregs *sregs);
 
+/* An instruction the decoder knows: mandatory prefix and opcode bytes. */
+struct insn_mem_form {
+	uint8_t prefix; /* 0: none allowed; 0x66: required */
+	uint8_t opcode_len; /* 2 or 3 */
+	uint8_t opcode[3];
+};
+
+/* 0f ae /r (fxsave ... clflush), 66 0f ae /r (clwb, clflushopt), 66 0f
+   38 82 /r (invpcid) */
+extern const struct insn_mem_form insn_mem_0fae, insn_mem_66_0fae,
+	insn_mem_66_0f3882;
+
 /*
- * Decode one 0F AE instruction with a memory operand from code[0..len).
- * out is filled only on INSN_MEM_OK.
+ * Decode one instruction of the given form with a memory operand from
+ * code[0..len). out is filled only on INSN_MEM_OK.
  */
+enum insn_mem_status insn_mem_decode_form(const struct insn_mem_cpu *cpu,
+					  const struct insn_mem_form *form,
+					  const uint8_t *code, size_t len,
+					  struct insn_mem *out);
+
+/* The same for the plain 0F AE form. */
 enum insn_mem_status insn_mem_decode(const struct insn_mem_cpu *cpu,
 				     const uint8_t *code, size_t len,
 				     struct insn_mem *out);
