@@ -7,8 +7,9 @@
  * and SLP_TYP from the DSDT's \_S3_, copies s3_tramp.S below 1 MiB and
  * writes its address as the real-mode waking vector, arms an RTC alarm
  * two seconds ahead (seconds only; minutes and hours "don't care") with
- * AIE, and writes SLP_TYP|SLP_EN: to the sleep control register on a
- * hardware-reduced FADT, else to PM1a control. It then polls WAK_STS as
+ * AIE (and RTC_EN in PM1a enable, the wake enable), and writes
+ * SLP_TYP|SLP_EN: to the sleep control register on a hardware-reduced
+ * FADT, else to PM1a control. It then polls WAK_STS as
  * ACPICA does; firmware restarts the CPU at the vector instead, and
  * s3_resumed() reports what it found.
  *
@@ -41,6 +42,7 @@
 #define SLP_EN_PM1		(1u << 13)
 #define SLP_TYP_SHIFT_PM1	10
 #define WAK_STS_PM1		(1u << 15)
+#define RTC_EN_PM1		(1u << 10)	/* PM1 enable: RTC wakes */
 
 #define RTC_INDEX	0x70
 #define RTC_DATA	0x71
@@ -237,8 +239,11 @@ int scenario_s3(int argc, char **argv)
 	*(u32 *)(gdtp + 2) = (u32)(u64)gdt;
 	*(volatile u32 *)(s3.facs + FACS_WAKING_VECTOR) = vector;
 	*(volatile u64 *)(s3.facs + FACS_X_WAKING_VECTOR) = 0;
-	if (!s3.qmp)
+	if (!s3.qmp) {
 		arm_alarm();
+		if (!s3.reduced)
+			outw(s3.status_port + 2, RTC_EN_PM1);
+	}
 	clear_wak_sts();
 	printf("s3: waking vector 0x%x, %s, entering S3\n", vector,
 	       s3.qmp ? "no alarm" : "rtc alarm in 2 s");
@@ -265,6 +270,7 @@ void s3_resumed(void)
 	u16 cs = *(const u16 *)(copy + (s3_tramp_cs - s3_tramp_start));
 	u16 ip = *(const u16 *)(copy + (s3_tramp_ip - s3_tramp_start));
 	u16 woken = *(const u16 *)(copy + (s3_tramp_woken - s3_tramp_start));
+	u16 sts = s3.reduced ? inb(s3.status_port) : inw(s3.status_port);
 	u8 c, c2;
 	bool wak;
 
@@ -276,8 +282,13 @@ void s3_resumed(void)
 	printf("s3: woken through the waking vector (%u) at %04x:%04x\n", woken,
 	       cs, ip);
 	printf("s3: rtc register c 0x%02x, then 0x%02x\n", c, c2);
-	printf("s3: WAK_STS %s\n", wak ? "set" : "clear");
+	printf("s3: WAK_STS %s, %s 0x%x\n", wak ? "set" : "clear",
+	       s3.reduced ? "sleep status" : "PM1 status", sts);
 	clear_wak_sts();
+	if (!s3.reduced) {
+		outw(s3.status_port, RTC_EN_PM1);	/* RTC_STS */
+		outw(s3.status_port + 2, 0);
+	}
 	cmos_write(RTC_REG_B, cmos_read(RTC_REG_B) & ~RTC_B_AIE);
 	if (s3.qmp) {
 		printf("s3: idle\n");

@@ -8,6 +8,7 @@
 #ifndef KVMSCOPE_DEVICES_DEVICES_H
 #define KVMSCOPE_DEVICES_DEVICES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/event_loop.h"
@@ -28,10 +29,13 @@ struct vm_control {
 	void (*request_end)(void *opaque, int status, const char *why);
 	/*
 	 * vCPU thread: the guest entered ACPI S3. The VM parks every vCPU
-	 * (the caller's on its next loop turn); when it wakes, woken(dev) runs
-	 * on the main thread before any vCPU runs again. NULL: no S3.
+	 * (the caller's on its next loop turn). At each wake event while it
+	 * sleeps, wake(dev, source) runs on the main thread and says whether
+	 * the machine wakes (recording why, e.g. WAK_STS) before any vCPU
+	 * runs again. NULL: no S3.
 	 */
-	void (*request_suspend)(void *opaque, void (*woken)(void *dev),
+	void (*request_suspend)(void *opaque,
+				bool (*wake)(void *dev, const char *source),
 				void *dev);
 	/*
 	 * Main thread: a wake event happened (source: "rtc"); it wakes the

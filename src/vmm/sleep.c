@@ -34,7 +34,7 @@ struct vm_sleep {
 	bool have_chips, have_pit;
 	int pending; /* atomic: a vCPU asked for S3, main has not acted */
 	bool suspended; /* main thread */
-	void (*woken)(void *dev); /* set before pending */
+	bool (*wake)(void *dev, const char *source); /* set before pending */
 	void *dev;
 };
 
@@ -164,7 +164,8 @@ bool vm_is_suspended(struct vm *vm)
 	return vm->sleep && vm->sleep->suspended;
 }
 
-void vm_request_suspend(void *opaque, void (*woken)(void *dev), void *dev)
+void vm_request_suspend(void *opaque,
+			bool (*wake)(void *dev, const char *source), void *dev)
 {
 	struct vm *vm = opaque;
 	struct vm_sleep *s = vm->sleep;
@@ -173,7 +174,7 @@ void vm_request_suspend(void *opaque, void (*woken)(void *dev), void *dev)
 
 	if (!s || __atomic_load_n(&s->pending, __ATOMIC_SEQ_CST))
 		return;
-	s->woken = woken;
+	s->wake = wake;
 	s->dev = dev;
 	__atomic_store_n(&s->pending, 1, __ATOMIC_SEQ_CST);
 	/* Park now: this vCPU before its next KVM_RUN, the others kicked. */
@@ -277,6 +278,11 @@ int vm_wakeup(struct vm *vm, const char *source, struct errmsg *err)
 		return errmsg_set(
 			err, EINVAL,
 			"Unable to wake up: guest is not in suspended state");
+	if (s->wake && !s->wake(s->dev, source)) {
+		log_debug("S3: wake event from %s not enabled by the guest",
+			  source);
+		return 0;
+	}
 	if (guest_memory_read(&vm->mem, acpi_facs_gpa(), facs, sizeof(facs)) ==
 	    0)
 		mode = sleep_wake_entry(facs, &cs, &ip);
@@ -295,8 +301,6 @@ int vm_wakeup(struct vm *vm, const char *source, struct errmsg *err)
 		return 0;
 	}
 	reset_platform(vm);
-	if (s->woken)
-		s->woken(s->dev);
 	if (mode == WAKE_REAL_MODE)
 		log_info("guest woken from ACPI S3 by %s: vCPU 0 at %04x:%04llx (%s)",
 			 source, cs, (unsigned long long)ip, mode_names[mode]);

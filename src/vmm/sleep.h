@@ -14,7 +14,8 @@
  * (registers, FPU, LAPIC: a reset), the boot vCPU runs from the FACS
  * waking vector, the others wait for SIPI (KVM_MP_STATE_INIT_RECEIVED, as
  * after INIT); the PICs, IOAPIC and PIT go back to the state the VM
- * started with; the device that asked gets its woken callback (WAK_STS);
+ * started with. The device that asked is asked first whether the event
+ * wakes the machine (the RTC alarm needs RTC_EN) and records it (WAK_STS);
  * listeners hear WAKEUP; the SUSPEND hold is dropped. Device models keep
  * their state (the RTC is battery-backed; COM1 and the rest need no reset
  * for a guest that reinitialises them, as OSes do on resume).
@@ -60,12 +61,14 @@ void vm_sleep_record_platform(struct vm *vm);
 void vm_sleep_free(struct vm *vm);
 
 /* vCPU thread (acpi_pm's vm_control.request_suspend); opaque is the vm. */
-void vm_request_suspend(void *opaque, void (*woken)(void *dev), void *dev);
+void vm_request_suspend(void *opaque,
+			bool (*wake)(void *dev, const char *source), void *dev);
 /* Main thread: act on a pending suspend (the end eventfd woke it). */
 void vm_handle_suspend(struct vm *vm);
 /*
  * Main thread: wake a suspended VM (source: "rtc", "qmp"). -EINVAL with
- * err when it is not suspended (QMP system_wakeup's error).
+ * err when it is not suspended (QMP system_wakeup's error); 0 and still
+ * asleep when the sleeping device does not take that wake source.
  */
 int vm_wakeup(struct vm *vm, const char *source, struct errmsg *err);
 /* The vm_control.request_wakeup form: no error when not suspended. */

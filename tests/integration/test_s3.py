@@ -1,14 +1,13 @@
 """ACPI S3 with the test kernel: it finds the FACS, writes a real-mode
-waking vector, sleeps through the sleep control register and is woken by
-its RTC alarm or by QMP system_wakeup, restarting at CS:IP = 0600:0008
-(vector 0x6008) with RTC register C and WAK_STS as a PC's firmware
-leaves them."""
+waking vector, sleeps through PM1a control and is woken by its RTC alarm
+or by QMP system_wakeup, restarting at CS:IP = 0600:0008 (vector 0x6008)
+with RTC register C and PM1 status as a PC's firmware leaves them."""
 import signal
 import time
 
 from conftest import QMP, TESTKERNEL, Running, run_guest, wait_for_socket
 
-HEAD = ("s3: facs at 0xe01c0, SLP_TYP 1, sleep control register\n")
+HEAD = "s3: facs at 0xe01c0, SLP_TYP 1, PM1a control\n"
 WOKEN = ("s3: woken through the waking vector (1) at 0600:0008\n")
 
 
@@ -23,7 +22,8 @@ def test_s3_woken_by_the_rtc_alarm():
         WOKEN +
         # IRQF | AF, and reading C cleared it.
         "s3: rtc register c 0xa0, then 0x00\n"
-        "s3: WAK_STS set\n"), r
+        # WAK_STS and RTC_STS: the RTC alarm woke it (RTC_EN was set).
+        "s3: WAK_STS set, PM1 status 0x8400\n"), r
     assert "guest suspended to RAM (ACPI S3)" in r.err, r
     assert ("guest woken from ACPI S3 by rtc: vCPU 0 at 0600:0008 "
             "(real mode)") in r.err, r
@@ -85,6 +85,6 @@ def test_s3_woken_by_system_wakeup(tmp_path):
             "cpu 0 (bsp) apic id 0\n") in out, r
     assert ("s3: waking vector 0x6008, no alarm, entering S3\n" + WOKEN +
             "s3: rtc register c 0x00, then 0x00\n"
-            "s3: WAK_STS set\n"
+            "s3: WAK_STS set, PM1 status 0x8000\n"
             "s3: idle\n") in out, r
     assert r.status == 130, r

@@ -200,10 +200,28 @@ static void test_fadt(void **state)
 	assert_int_equal(le32(t + 40), le64(t + 140));
 
 	assert_int_equal(le16(t + 46), 9); /* SCI_INT */
-	/* No fixed-hardware register blocks, 32- or 64-bit. */
-	for (off = 56; off < 88; off++)
-		assert_int_equal(t[off], 0);
-	for (off = 148; off < 244; off++)
+	assert_int_equal(le32(t + 48), 0); /* SMI_CMD: always ACPI mode */
+	/* PM1a event and control blocks, nothing else, 32- and 64-bit. */
+	assert_int_equal(le32(t + 56), ACPI_PM1A_EVT_PORT);
+	assert_int_equal(le32(t + 64), ACPI_PM1A_CNT_PORT);
+	for (off = 60; off < 64; off++)
+		assert_int_equal(t[off], 0); /* PM1b event */
+	for (off = 68; off < 88; off++)
+		assert_int_equal(t[off], 0); /* PM1b, PM2, PM timer, GPEs */
+	assert_int_equal(t[88], 4); /* PM1_EVT_LEN */
+	assert_int_equal(t[89], 2); /* PM1_CNT_LEN */
+	assert_int_equal(t[90] | t[91] | t[92] | t[93], 0);
+	assert_true(le16(t + 96) > 100); /* no C2 */
+	assert_true(le16(t + 98) > 1000); /* no C3 */
+	assert_int_equal(t[148], 1); /* X_PM1a_EVT_BLK: system I/O */
+	assert_int_equal(t[149], 32);
+	assert_int_equal(le64(t + 152), ACPI_PM1A_EVT_PORT);
+	assert_int_equal(t[172], 1); /* X_PM1a_CNT_BLK */
+	assert_int_equal(t[173], 16);
+	assert_int_equal(le64(t + 176), ACPI_PM1A_CNT_PORT);
+	for (off = 160; off < 172; off++)
+		assert_int_equal(t[off], 0); /* X_PM1b_EVT_BLK */
+	for (off = 184; off < 244; off++)
 		assert_int_equal(t[off], 0);
 	assert_int_equal(t[108], 0x32); /* CENTURY */
 
@@ -215,7 +233,9 @@ static void test_fadt(void **state)
 	assert_false(boot_arch & (1u << 5)); /* CMOS RTC present */
 
 	flags = le32(t + 112);
-	assert_true(flags & (1u << 20)); /* HW_REDUCED_ACPI */
+	/* A full-hardware FADT: Linux's ACPICA maps the FACS only then. */
+	assert_false(flags & (1u << 20)); /* HW_REDUCED_ACPI */
+	assert_false(flags & (1u << 8)); /* FIXED_RTC: RTC_STS/RTC_EN exist */
 	assert_true(flags & (1u << 10)); /* RESET_REG_SUP */
 	assert_true(flags & (1u << 4)); /* PWR_BUTTON: none fixed */
 	assert_true(flags & (1u << 5)); /* SLP_BUTTON: none fixed */
@@ -223,8 +243,9 @@ static void test_fadt(void **state)
 	check_gas_io8(t + 116, ACPI_PM_RESET_PORT);
 	assert_int_equal(t[128], ACPI_PM_RESET_VALUE);
 	assert_true(ACPI_PM_RESET_VALUE & ACPI_RESET_RST_CPU);
-	check_gas_io8(t + 244, ACPI_PM_SLEEP_CTL_PORT);
-	check_gas_io8(t + 256, ACPI_PM_SLEEP_STS_PORT);
+	/* The hardware-reduced sleep registers are not in a full FADT. */
+	for (off = 244; off < 268; off++)
+		assert_int_equal(t[off], 0);
 	assert_memory_equal(t + 268, "KVMSCOPE", 8);
 }
 
