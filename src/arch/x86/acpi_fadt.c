@@ -46,7 +46,6 @@ _Static_assert(ACPI_FACS_X_WAKING_VECTOR + 8 <= ACPI_FACS_SIZE, "FACS layout");
 #define FADT_RESET_REG 116
 #define FADT_RESET_VALUE 128
 #define FADT_MINOR_VERSION 131
-#define FADT_X_FIRMWARE_CTRL 132
 #define FADT_X_DSDT 140
 #define FADT_X_PM1A_EVT_BLK 148
 #define FADT_X_PM1A_CNT_BLK 172
@@ -97,9 +96,12 @@ void acpi_build_facs(uint8_t *f)
 void acpi_build_fadt(uint8_t *t, uint64_t facs, uint64_t dsdt)
 {
 	acpi_put_header(t, "FACP", ACPI_FADT_SIZE, FADT_REVISION);
-	/* Below 4 GiB: the 32- and 64-bit copies of each address agree. */
+	/*
+	 * The FACS only in FIRMWARE_CTRL: ACPI 5.0 wants X_FIRMWARE_CTRL 0
+	 * then, and with both set ACPICA installs (and Linux lists) it
+	 * twice. The DSDT's two copies agree, as for every other table.
+	 */
 	put_le32(t + FADT_FIRMWARE_CTRL, (uint32_t)facs);
-	put_le64(t + FADT_X_FIRMWARE_CTRL, facs);
 	put_le32(t + FADT_DSDT, (uint32_t)dsdt);
 	put_le64(t + FADT_X_DSDT, dsdt);
 	put_le16(t + FADT_SCI_INT, ACPI_SCI_IRQ);
