@@ -193,7 +193,7 @@ int api_cmd_system_powerdown(struct api_ctx *ctx, json_t *args, json_t **ret,
 		return r;
 	return errmsg_set(
 		err, ENOTSUP,
-		"system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
+		"system_powerdown needs an ACPI power button event, which kvmscope does not provide yet: use quit, or poweroff inside the guest");
 }
 
 /*

@@ -604,7 +604,7 @@ static void test_lifecycle(void **state)
 			 -ENOTSUP);
 	assert_string_equal(
 		err.text,
-		"system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
+		"system_powerdown needs an ACPI power button event, which kvmscope does not provide yet: use quit, or poweroff inside the guest");
 
 	ret = must_run("query-commands", NULL);
 	assert_true(json_is_array(ret));
