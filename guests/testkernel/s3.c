@@ -93,6 +93,14 @@ static u64 le64(const u8 *p)
 	return le32(p) | (u64)le32(p + 4) << 32;
 }
 
+/* A FADT field, or 0 when this FADT revision is too short to have it. */
+static u64 fadt_field(const u8 *fadt, u32 off, u32 size)
+{
+	if (off + size > le32(fadt + 4))
+		return 0;
+	return size == 8 ? le64(fadt + off) : le32(fadt + off);
+}
+
 static u8 *find_rsdp(void)
 {
 	u64 a;
@@ -202,26 +210,26 @@ int scenario_s3(int argc, char **argv)
 		printf("s3: assert failed: no RSDP or FADT\n");
 		return 1;
 	}
-	facs_addr = le64(fadt + FADT_X_FIRMWARE_CTRL);
+	facs_addr = fadt_field(fadt, FADT_X_FIRMWARE_CTRL, 8);
 	if (!facs_addr)
-		facs_addr = le32(fadt + FADT_FIRMWARE_CTRL);
+		facs_addr = fadt_field(fadt, FADT_FIRMWARE_CTRL, 4);
 	s3.facs = (u8 *)facs_addr;
 	if (!facs_addr || memcmp(s3.facs, "FACS", 4)) {
 		printf("s3: assert failed: facs\n");
 		return 1;
 	}
-	dsdt_addr = le64(fadt + FADT_X_DSDT);
+	dsdt_addr = fadt_field(fadt, FADT_X_DSDT, 8);
 	dsdt = (u8 *)(dsdt_addr ? dsdt_addr : le32(fadt + FADT_DSDT));
 	typ = s3_slp_typ(dsdt);
 	if (typ < 0) {
 		printf("s3: assert failed: no \\_S3_ in the DSDT\n");
 		return 1;
 	}
-	flags = le32(fadt + FADT_FLAGS);
+	flags = fadt_field(fadt, FADT_FLAGS, 4);
 	s3.reduced = flags & FADT_HW_REDUCED;
 	if (s3.reduced) {
-		s3.sleep_port = le64(fadt + FADT_SLEEP_CONTROL + 4);
-		s3.status_port = le64(fadt + FADT_SLEEP_STATUS + 4);
+		s3.sleep_port = fadt_field(fadt, FADT_SLEEP_CONTROL + 4, 8);
+		s3.status_port = fadt_field(fadt, FADT_SLEEP_STATUS + 4, 8);
 	} else {
 		s3.sleep_port = le32(fadt + FADT_PM1A_CNT_BLK);
 		s3.status_port = le32(fadt + FADT_PM1A_EVT_BLK);
