@@ -209,8 +209,7 @@ static void sleep_write(void *opaque, uint64_t offset, const uint8_t *data,
 	act(pm, request);
 }
 
-static void pm1_read(void *opaque, uint64_t offset, uint8_t *data,
-		     uint32_t len)
+static void pm1_read(void *opaque, uint64_t offset, uint8_t *data, uint32_t len)
 {
 	struct acpi_pm *pm = opaque;
 	uint32_t i;
@@ -224,8 +223,8 @@ static void pm1_read(void *opaque, uint64_t offset, uint8_t *data,
 		else if (reg < PM1_CNT_OFFSET)
 			data[i] = byte_of(pm->pm1_en, reg);
 		else if (reg < PM1_NR_PORTS)
-			data[i] = byte_of(pm->pm1_cnt | ACPI_PM1_CNT_SCI_EN,
-					  reg);
+			data[i] =
+				byte_of(pm->pm1_cnt | ACPI_PM1_CNT_SCI_EN, reg);
 		else
 			data[i] = 0xff;
 	}
@@ -354,8 +353,8 @@ int acpi_pm_register(const struct device_env *env)
 		return ret;
 	}
 	/* From here on the bus owns pm (bus_release frees it). */
-	ret = bus_register(env->pio, ACPI_PM1A_EVT_PORT, PM1_NR_PORTS,
-			   &pm1_ops, pm, "acpi-pm pm1a");
+	ret = bus_register(env->pio, ACPI_PM1A_EVT_PORT, PM1_NR_PORTS, &pm1_ops,
+			   pm, "acpi-pm pm1a");
 	if (ret < 0)
 		return ret;
 	return bus_register(env->pio, ACPI_PM_RESET_PORT, 1, &reset_ops, pm,

@@ -43,11 +43,11 @@ static uint32_t le32(const uint8_t *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-enum wake_mode sleep_wake_entry(const uint8_t *facs, uint16_t *cs,
-				uint64_t *ip)
+enum wake_mode sleep_wake_entry(const uint8_t *facs, uint16_t *cs, uint64_t *ip)
 {
 	uint64_t xv = le32(facs + ACPI_FACS_X_WAKING_VECTOR) |
-		      (uint64_t)le32(facs + ACPI_FACS_X_WAKING_VECTOR + 4) << 32;
+		      (uint64_t)le32(facs + ACPI_FACS_X_WAKING_VECTOR + 4)
+			      << 32;
 	uint32_t v = le32(facs + ACPI_FACS_WAKING_VECTOR);
 
 	*cs = 0;
@@ -147,7 +147,8 @@ void vm_sleep_record_platform(struct vm *vm)
 	}
 	s->have_pit = ioctl(vm->fd, KVM_GET_PIT2, &s->pit) == 0;
 	if (!s->have_chips || !s->have_pit)
-		log_warn("cannot read the irqchip/PIT state: an S3 resume keeps what the guest left there");
+		log_warn(
+			"cannot read the irqchip/PIT state: an S3 resume keeps what the guest left there");
 }
 
 void vm_sleep_free(struct vm *vm)
@@ -215,8 +216,9 @@ static void complete_pending_exit(struct vcpu *vcpu)
 {
 	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	if (ioctl(vcpu->fd, KVM_RUN, 0) == 0)
-		log_warn("vCPU %d: an exit (reason %u) was pending when the VM woke from S3; dropped",
-			 vcpu->id, vcpu->run->exit_reason);
+		log_warn(
+			"vCPU %d: an exit (reason %u) was pending when the VM woke from S3; dropped",
+			vcpu->id, vcpu->run->exit_reason);
 }
 
 static int reset_vcpu(struct vm *vm, int i, enum wake_mode mode, uint16_t cs,
@@ -302,11 +304,13 @@ int vm_wakeup(struct vm *vm, const char *source, struct errmsg *err)
 	}
 	reset_platform(vm);
 	if (mode == WAKE_REAL_MODE)
-		log_info("guest woken from ACPI S3 by %s: vCPU 0 at %04x:%04llx (%s)",
-			 source, cs, (unsigned long long)ip, mode_names[mode]);
+		log_info(
+			"guest woken from ACPI S3 by %s: vCPU 0 at %04x:%04llx (%s)",
+			source, cs, (unsigned long long)ip, mode_names[mode]);
 	else
-		log_info("guest woken from ACPI S3 by %s: vCPU 0 at 0x%llx (%s)",
-			 source, (unsigned long long)ip, mode_names[mode]);
+		log_info(
+			"guest woken from ACPI S3 by %s: vCPU 0 at 0x%llx (%s)",
+			source, (unsigned long long)ip, mode_names[mode]);
 	vm_unhold(vm, VM_HOLD_SUSPEND);
 	return 0;
 }

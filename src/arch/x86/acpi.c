@@ -90,7 +90,7 @@ static void set_checksum(uint8_t *p, size_t len, size_t at)
 }
 
 void acpi_put_header(uint8_t *t, const char *sig, uint32_t len,
-		       uint8_t revision)
+		     uint8_t revision)
 {
 	memcpy(t, sig, 4);
 	put_le32(t + HDR_LENGTH, len);
@@ -658,7 +658,7 @@ int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 	memset(area, 0, end);
 	acpi_build_facs(area + off_facs);
 	acpi_build_fadt(area + off_fadt, LAYOUT_BIOS + off_facs,
-		   LAYOUT_BIOS + off_dsdt);
+			LAYOUT_BIOS + off_dsdt);
 	memcpy(area + off_dsdt, dsdt, dsdt_len);
 	build_madt(area + off_madt, madt_len, p->nr_cpus);
 	roots[0] = LAYOUT_BIOS + off_fadt;
