@@ -67,7 +67,7 @@ static const struct scenario scenarios[] = {
 	{ "pagetables", "", scenario_pagetables },
 	{ "spin", "", scenario_spin },
 	{ "gdb", "[N]", scenario_gdb },
-	{ "s3", "[qmp]", scenario_s3 },
+	{ "s3", "[qmp|novector]", scenario_s3 },
 };
 
 /* Copies at most max - 1 bytes of a physical C string. */

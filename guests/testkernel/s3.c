@@ -16,6 +16,7 @@
  * "s3 qmp": no alarm (QMP system_wakeup wakes it); APs are started first
  * (with more than one CPU) and, after the report, the CPU idles with
  * interrupts on so that the VMM's state can be inspected.
+ * "s3 novector": the waking vector stays 0, so firmware reboots on wake.
  */
 #include "kernel.h"
 
@@ -72,6 +73,7 @@ static struct {
 	u16 sleep_port, status_port;
 	bool reduced;
 	bool qmp;
+	bool novector;
 } s3;
 
 static u8 sum(const u8 *p, u32 len)
@@ -206,6 +208,9 @@ int scenario_s3(int argc, char **argv)
 	int typ;
 
 	s3.qmp = argc > 1 && !strcmp(argv[1], "qmp");
+	s3.novector = argc > 1 && !strcmp(argv[1], "novector");
+	if (s3.novector)
+		vector = 0;
 	if (!rsdp || !(fadt = find_table(rsdp, "FACP"))) {
 		printf("s3: assert failed: no RSDP or FADT\n");
 		return 1;
@@ -240,9 +245,10 @@ int scenario_s3(int argc, char **argv)
 	if (s3.qmp && scenario_smp(1, argv))
 		return 1;
 
-	memcpy((void *)(u64)vector, s3_tramp_start,
+	memcpy((void *)(u64)S3_WAKING_VECTOR, s3_tramp_start,
 	       s3_tramp_end - s3_tramp_start);
-	gdtp = (u8 *)(u64)vector + (s3_tramp_gdt_ptr - s3_tramp_start);
+	gdtp = (u8 *)(u64)S3_WAKING_VECTOR +
+	       (s3_tramp_gdt_ptr - s3_tramp_start);
 	*(u16 *)gdtp = gdt_end - gdt - 1;
 	*(u32 *)(gdtp + 2) = (u32)(u64)gdt;
 	*(volatile u32 *)(s3.facs + FACS_WAKING_VECTOR) = vector;

@@ -31,6 +31,16 @@ def test_s3_woken_by_the_rtc_alarm():
     assert 0.9 < took < 10, took
 
 
+def test_s3_without_a_waking_vector_resets():
+    # As SeaBIOS's s3_resume: no vector to resume at, so a reboot.
+    r = run_guest("s3 novector")
+    assert r.status == 4, r
+    assert r.out.replace("\r\n", "\n") == (
+        HEAD + "s3: waking vector 0x0, rtc alarm in 2 s, entering S3\n"), r
+    assert ("the guest woke from ACPI S3 without a waking vector in the "
+            "FACS: reset, as firmware does (exit status 4)") in r.err, r
+
+
 def kvm_exits(c):
     res = c.ok("query-stats", target="vcpu",
                providers=[{"provider": "kvm", "names": ["exits"]}])
