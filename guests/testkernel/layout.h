@@ -27,12 +27,19 @@
 #define AP_SIPI_VECTOR	(AP_TRAMP_BASE >> 12)
 
 /*
+ * The realmode scenario's code, data and (below it) stack; real mode
+ * reaches only the first MiB, and 0x7000 is free under kvmscope and QEMU.
+ */
+#define REALMODE_BASE	0x7000
+
+/*
  * The s3 scenario's waking vector: the low nibble is non-zero so that
  * CS = vector >> 4, IP = vector & 0xf is told apart from CS = 0. Its
- * real-mode stack is in the same page, above the code.
+ * real-mode stack is in the same page, above the code and below the
+ * realmode scenario's stack (0x6f00-0x6fff).
  */
 #define S3_WAKING_VECTOR	0x6008
-#define S3_TRAMP_STACK		0xff0
+#define S3_TRAMP_STACK		0xe00
 
 #define MAX_CPUS	64
 #define BOOT_STACK_SIZE	16384
