@@ -183,7 +183,7 @@ static int load_guest(const struct vm_config *cfg,
 	if (!r)
 		r = acpi_build(mem, &acpi, &rsdp, err);
 	if (!r) {
-		r = boot_set_rsdp(mem, fmt, rsdp);
+		r = boot_set_rsdp(mem, fmt, entry, rsdp);
 		if (r)
 			errmsg_set(err, -r,
 				   "cannot pass the ACPI RSDP to the kernel");

@@ -2,7 +2,9 @@
 /*
  * The input is a bzImage, loaded with a fixed initrd and command line.
  * Besides not crashing, the loader must explain every failure, leave guest
- * memory alone when it fails and describe a sane zero page when it works.
+ * memory alone when it fails and describe a sane zero page when it works:
+ * zero page and command line in conventional memory off page 0 and the
+ * identity page tables, the initrd above the kernel.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,12 +15,13 @@
 
 #define RAM (32ULL << 20)
 #define CANARY 0xa5
+#define CMDLINE "console=ttyS0 panic=-1"
 
 static struct guest_memory mem;
 static uint8_t initrd[3000];
 static const uint64_t watched[] = {
-	LAYOUT_ZERO_PAGE + 0x210,
-	LAYOUT_CMDLINE,
+	LAYOUT_BOOT_DATA + 0x210,
+	LAYOUT_BOOT_DATA + 0x1000,
 	LAYOUT_KERNEL_LOAD,
 	RAM - 1,
 };
@@ -53,11 +56,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.kernel = { "fuzz-bzImage", data, size },
 		.initrd = { { "initrd.cpio", initrd, sizeof(initrd) } },
 		.nr_initrd = 1,
-		.cmdline = "console=ttyS0 panic=-1",
+		.cmdline = CMDLINE,
 	};
 	struct boot_entry entry;
 	struct errmsg err;
-	uint32_t rd, rd_size;
+	uint32_t rd, rd_size, cmd;
 	uint8_t *bp;
 	size_t i;
 	int ret;
@@ -76,12 +79,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 
-	bp = at(LAYOUT_ZERO_PAGE, 4096);
+	bp = at(entry.rsi, 4096);
 	rd = boot_get_le32(bp + 0x218);
 	rd_size = boot_get_le32(bp + 0x21c);
+	cmd = boot_get_le32(bp + 0x228);
 	if (entry.mode != BOOT_CPU_LONG64 || entry.rip != 0x100200 ||
-	    entry.rsi != LAYOUT_ZERO_PAGE || bp[0x210] != 0xff ||
-	    !(bp[0x211] & 0x80) || boot_get_le32(bp + 0x228) != LAYOUT_CMDLINE)
+	    entry.rsi != entry.boot_info ||
+	    entry.rsi < LAYOUT_PAGE_TABLES_END || bp[0x210] != 0xff ||
+	    !(bp[0x211] & 0x80) || cmd != entry.rsi + 0x1000 ||
+	    cmd + sizeof(CMDLINE) > LAYOUT_EBDA ||
+	    strcmp((char *)at(cmd, sizeof(CMDLINE)), CMDLINE))
 		__builtin_trap();
 	if (rd_size != sizeof(initrd) || (rd & 0xfff) || rd < 0x100000 ||
 	    memcmp(at(rd, rd_size), initrd, rd_size))

@@ -2,7 +2,9 @@
 /*
  * The input is an ELF vmlinux booted through PVH, with a fixed initrd and
  * command line. Failures must be explained and leave guest memory alone;
- * successes must produce a start_info whose pointers stay inside RAM.
+ * successes must produce a start_info whose pieces (memory map, module
+ * list, command line) and initrd lie inside RAM, off page 0, off the
+ * image and off each other (boot_oracle.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +12,7 @@
 
 #include "arch/x86/boot.h"
 #include "arch/x86/layout.h"
+#include "boot_oracle.h"
 
 #define RAM (32ULL << 20)
 #define CANARY 0xa5
@@ -17,8 +20,9 @@
 static struct guest_memory mem;
 static uint8_t initrd[3000];
 static const uint64_t watched[] = {
-	LAYOUT_BOOT_INFO, LAYOUT_CMDLINE, LAYOUT_HIGH_MEM, 0x1000000, RAM - 1,
+	0x1000, LAYOUT_BOOT_DATA, LAYOUT_HIGH_MEM, 0x1000000, RAM - 1,
 };
+static struct oracle oracle;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct boot_entry entry;
 	struct errmsg err;
-	uint64_t mod;
+	uint64_t mod, cmd, rd;
 	uint8_t *si;
 	size_t i;
 	int ret;
@@ -73,18 +77,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 
-	si = at(LAYOUT_BOOT_INFO, 56);
-	if (entry.mode != BOOT_CPU_PROTECTED32 || entry.rip < 0x100000 ||
-	    entry.rip >= RAM || entry.rbx != LAYOUT_BOOT_INFO ||
+	oracle_init(&oracle, RAM);
+	oracle_elf(&oracle, data, size);
+	si = at(entry.rbx, 56);
+	if (entry.mode != BOOT_CPU_PROTECTED32 || entry.rip < 0x1000 ||
+	    entry.rip >= RAM || entry.rbx != entry.boot_info ||
 	    boot_get_le32(si) != 0x336ec578 || boot_get_le32(si + 12) != 1)
 		__builtin_trap();
+	if (oracle.image_lo >= LAYOUT_HIGH_MEM && entry.rbx >= LAYOUT_EBDA)
+		__builtin_trap();
+	oracle_data(&oracle, entry.rbx, 56);
+	oracle_data(&oracle, boot_get_le64(si + 40),
+		    24ULL * boot_get_le32(si + 48));
+	cmd = boot_get_le64(si + 24);
+	if (strcmp((char *)at(cmd, sizeof("console=ttyS0 panic=-1")),
+		   "console=ttyS0 panic=-1"))
+		__builtin_trap();
+	oracle_data(&oracle, cmd, sizeof("console=ttyS0 panic=-1"));
 	mod = boot_get_le64(si + 16);
-	if (mod + 32 > LAYOUT_BOOT_INFO_END)
+	oracle_data(&oracle, mod, 32);
+	rd = boot_get_le64(at(mod, 32));
+	if (boot_get_le64(at(mod, 32) + 8) != sizeof(initrd) || (rd & 0xfff) ||
+	    memcmp(at(rd, sizeof(initrd)), initrd, sizeof(initrd)))
 		__builtin_trap();
-	if (boot_get_le64(at(mod, 32) + 8) != sizeof(initrd) ||
-	    (boot_get_le64(at(mod, 32)) & 0xfff) ||
-	    memcmp(at(boot_get_le64(at(mod, 32)), sizeof(initrd)), initrd,
-		   sizeof(initrd)))
-		__builtin_trap();
+	oracle_data(&oracle, rd, sizeof(initrd));
 	return 0;
 }

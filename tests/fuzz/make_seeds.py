@@ -125,6 +125,9 @@ def corpus():
         "pvh32_desc4": elf(False, 3, 0x1000000,
                            [(0x1000000, 0x1000000, 0x100, 0x1000)],
                            pvh_entry=0x1000000, pvh_descsz=4),
+        "pvh32_0x8000": elf(False, 3, 0x8000,
+                            [(0x8000, 0x8000, 0x100, 0x3000)],
+                            pvh_entry=0x8000, pvh_descsz=4),
     }
     mb = {
         "mb_elf32": elf(False, 3, 0xC0100010,
@@ -137,6 +140,13 @@ def corpus():
         "mb_aout_to_eof": mb_aout(load_end=0, bss_end=0, flags=0x00010001),
         "mb_aout_low": mb_aout(load=0x30000, load_end=0x30600,
                                bss_end=0x31000, entry=0x30000),
+        # Linked where the boot data used to go: it must move instead.
+        "mb_aout_0x8000": mb_aout(load=0x8000, load_end=0x8600,
+                                  bss_end=0xA86C, entry=0x8100),
+        "mb_elf32_0x1000": elf(False, 3, 0x1010,
+                               [(0x1000, 0x1000, 0x200, 0x200),
+                                (0x2000, 0x2000, 0x80, 0x6000)],
+                               mb_flags=0x3),
     }
     detect = {
         "text": b"#!/bin/sh\necho not a kernel\n",

@@ -831,11 +831,16 @@ static void test_dump(void **state)
 	fclose(fp);
 }
 
-/* boot_set_rsdp */
+/* boot_set_rsdp: the field is in the boot information at entry.boot_info */
+
+#define ZERO_PAGE 0x7000ULL
+#define START_INFO 0x9000ULL
+static const struct boot_entry bz_entry = { .boot_info = ZERO_PAGE };
+static const struct boot_entry pvh_entry = { .boot_info = START_INFO };
 
 static uint8_t *zero_page(uint16_t version)
 {
-	uint8_t *bp = guest_memory_ptr(&mem, LAYOUT_ZERO_PAGE, 0x1000);
+	uint8_t *bp = guest_memory_ptr(&mem, ZERO_PAGE, 0x1000);
 
 	assert_non_null(bp);
 	memset(bp, 0, 0x1000);
@@ -850,35 +855,43 @@ static void test_rsdp_bzimage(void **state)
 	uint8_t *bp;
 
 	bp = zero_page(0x020f);
-	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_BZIMAGE, 0xe0000), 0);
+	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_BZIMAGE, &bz_entry,
+				       0xe0000),
+			 0);
 	assert_int_equal(le64(bp + 0x070), 0xe0000);
 
 	/* Exactly 2.14 has the field. */
 	bp = zero_page(0x020e);
-	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_BZIMAGE, 0xe0040), 0);
+	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_BZIMAGE, &bz_entry,
+				       0xe0040),
+			 0);
 	assert_int_equal(le64(bp + 0x070), 0xe0040);
 
 	/* 2.13 does not: the bytes are left alone. */
 	bp = zero_page(0x020d);
 	memset(bp + 0x070, 0x5a, 8);
-	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_BZIMAGE, 0xe0000), 0);
+	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_BZIMAGE, &bz_entry,
+				       0xe0000),
+			 0);
 	assert_int_equal(le64(bp + 0x070), 0x5a5a5a5a5a5a5a5aULL);
 
 	/* No setup header: the loader has not run. */
 	bp = zero_page(0x020f);
 	memset(bp + 0x202, 0, 4);
-	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_BZIMAGE, 0xe0000),
+	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_BZIMAGE, &bz_entry,
+				       0xe0000),
 			 -EINVAL);
 	assert_int_equal(le64(bp + 0x070), 0);
 }
 
 static void test_rsdp_pvh(void **state)
 {
-	uint8_t *si = guest_memory_ptr(&mem, LAYOUT_BOOT_INFO, 56);
+	uint8_t *si = guest_memory_ptr(&mem, START_INFO, 56);
 
 	assert_non_null(si);
 	memset(si, 0, 56);
-	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_PVH, 0xe0000),
+	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_PVH, &pvh_entry,
+				       0xe0000),
 			 -EINVAL);
 	assert_int_equal(le64(si + 32), 0);
 
@@ -886,7 +899,8 @@ static void test_rsdp_pvh(void **state)
 	si[1] = 0xc5;
 	si[2] = 0x6e;
 	si[3] = 0x33;
-	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_PVH, 0xe0000), 0);
+	assert_int_equal(
+		boot_set_rsdp(&mem, BOOT_FORMAT_PVH, &pvh_entry, 0xe0000), 0);
 	assert_int_equal(le64(si + 32), 0xe0000);
 	/* Neighbouring fields untouched. */
 	assert_int_equal(le64(si + 24), 0);
@@ -896,11 +910,12 @@ static void test_rsdp_pvh(void **state)
 static void test_rsdp_multiboot(void **state)
 {
 	uint8_t *bp = zero_page(0x020f);
-	uint8_t *si = guest_memory_ptr(&mem, LAYOUT_BOOT_INFO, 56);
+	uint8_t *si = guest_memory_ptr(&mem, START_INFO, 56);
 	uint8_t before[56];
 
 	memcpy(before, si, sizeof(before));
-	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_MULTIBOOT, 0xe0000),
+	assert_int_equal(boot_set_rsdp(&mem, BOOT_FORMAT_MULTIBOOT, &pvh_entry,
+				       0xe0000),
 			 0);
 	assert_int_equal(le64(bp + 0x070), 0);
 	assert_memory_equal(si, before, sizeof(before));
@@ -912,9 +927,11 @@ static void test_rsdp_no_ram(void **state)
 
 	/* 16 KiB: the zero page (0x7000) and boot info (0x9000) are beyond. */
 	assert_int_equal(guest_memory_alloc(&tiny, 16 * 1024), 0);
-	assert_int_equal(boot_set_rsdp(&tiny, BOOT_FORMAT_BZIMAGE, 0xe0000),
+	assert_int_equal(boot_set_rsdp(&tiny, BOOT_FORMAT_BZIMAGE, &bz_entry,
+				       0xe0000),
 			 -EFAULT);
-	assert_int_equal(boot_set_rsdp(&tiny, BOOT_FORMAT_PVH, 0xe0000),
+	assert_int_equal(boot_set_rsdp(&tiny, BOOT_FORMAT_PVH, &pvh_entry,
+				       0xe0000),
 			 -EFAULT);
 	guest_memory_free(&tiny);
 }

@@ -29,6 +29,7 @@ static void test_loader_rows(void **state)
 {
 	const enum boot_format fmts[] = { BOOT_FORMAT_BZIMAGE, BOOT_FORMAT_PVH,
 					  BOOT_FORMAT_MULTIBOOT };
+	const struct boot_entry none = { 0 };
 	const struct boot_loader *l;
 	size_t i;
 
@@ -49,8 +50,10 @@ static void test_loader_rows(void **state)
 			 &multiboot_loader);
 	/* multiboot kernels have no RSDP field: nothing to write, no error */
 	assert_null(multiboot_loader.set_rsdp);
-	assert_int_equal(boot_set_rsdp(NULL, BOOT_FORMAT_MULTIBOOT, 0xe0000), 0);
-	assert_int_equal(boot_set_rsdp(NULL, BOOT_FORMAT_UNKNOWN, 0xe0000), 0);
+	assert_int_equal(
+		boot_set_rsdp(NULL, BOOT_FORMAT_MULTIBOOT, &none, 0xe0000), 0);
+	assert_int_equal(
+		boot_set_rsdp(NULL, BOOT_FORMAT_UNKNOWN, &none, 0xe0000), 0);
 }
 
 static void test_bzimage(void **state)
@@ -262,9 +265,10 @@ static void test_truncations(void **state)
 			memcpy(copy, imgs[i].data, len);
 			got = boot_detect(copy, len);
 			if (got != want)
-				fail_msg("image %zu cut to %zu bytes: %s, want %s",
-					 i, len, boot_format_name(got),
-					 boot_format_name(want));
+				fail_msg(
+					"image %zu cut to %zu bytes: %s, want %s",
+					i, len, boot_format_name(got),
+					boot_format_name(want));
 			free(copy);
 		}
 		timg_free(&imgs[i]);

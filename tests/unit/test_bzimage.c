@@ -7,12 +7,20 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "arch/x86/acpi.h"
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
 #include "arch/x86/layout.h"
 #include "images.h"
 
 #define RAM (64ULL << 20)
+/*
+ * Where the boot information block goes: the first free page from 0x9000
+ * (the identity page tables keep 0x1000-0x6fff), command line after the
+ * zero page.
+ */
+#define ZERO_PAGE 0x9000ULL
+#define CMDLINE (ZERO_PAGE + 0x1000)
 
 struct fixture {
 	struct guest_memory mem;
@@ -88,8 +96,8 @@ static void expect_fail(struct fixture *f, int ret, const char *needle)
 	assert_null(strchr(f->err.text, '\n'));
 	/* Nothing was written before the failure was found. */
 	assert_int_equal(*gp(f, LAYOUT_KERNEL_LOAD, 1), 0xcc);
-	assert_int_equal(*gp(f, LAYOUT_ZERO_PAGE + 0x210, 1), 0xcc);
-	assert_int_equal(*gp(f, LAYOUT_CMDLINE, 1), 0xcc);
+	assert_int_equal(*gp(f, ZERO_PAGE + 0x210, 1), 0xcc);
+	assert_int_equal(*gp(f, CMDLINE, 1), 0xcc);
 }
 
 static void test_load(void **state)
@@ -98,6 +106,8 @@ static void test_load(void **state)
 	size_t payload = f->img.size - 5 * 512;
 	uint64_t initrd = (RAM - 8000) & ~0xfffULL;
 	struct e820_entry map[E820_MAX_ENTRIES];
+	struct acpi_params acpi = { .nr_cpus = 1 };
+	uint64_t rsdp;
 	uint8_t *bp;
 	int n, i;
 
@@ -106,7 +116,7 @@ static void test_load(void **state)
 	assert_memory_equal(gp(f, LAYOUT_KERNEL_LOAD, payload),
 			    f->img.data + 5 * 512, payload);
 
-	bp = gp(f, LAYOUT_ZERO_PAGE, 4096);
+	bp = gp(f, ZERO_PAGE, 4096);
 	/* Outside the setup header and our fields, the page is zero. */
 	for (i = 0; i < 0xc0; i++)
 		assert_int_equal(bp[i], 0);
@@ -117,11 +127,10 @@ static void test_load(void **state)
 	assert_int_equal(bp[0x210], 0xff);
 	assert_int_equal(bp[0x211], 0x81);
 	assert_int_equal(t_get16(bp + 0x224), 0xfe00);
-	assert_int_equal(t_get32(bp + 0x228), LAYOUT_CMDLINE);
+	assert_int_equal(t_get32(bp + 0x228), CMDLINE);
 	assert_int_equal(t_get32(bp + 0x0c8), 0);
 	assert_int_equal(t_get32(bp + 0x260), 0x400000);
-	assert_string_equal((char *)gp(f, LAYOUT_CMDLINE, 32),
-			    "console=ttyS0 quiet");
+	assert_string_equal((char *)gp(f, CMDLINE, 32), "console=ttyS0 quiet");
 
 	assert_int_equal(t_get32(bp + 0x218), initrd);
 	assert_int_equal(t_get32(bp + 0x21c), 8000);
@@ -143,8 +152,22 @@ static void test_load(void **state)
 
 	assert_int_equal(f->entry.mode, BOOT_CPU_LONG64);
 	assert_int_equal(f->entry.rip, 0x100200);
-	assert_int_equal(f->entry.rsi, LAYOUT_ZERO_PAGE);
+	assert_int_equal(f->entry.rsi, ZERO_PAGE);
+	assert_int_equal(f->entry.boot_info, ZERO_PAGE);
 	assert_int_equal(f->entry.rax, 0);
+	/* Page 0 and the identity page tables' pages were left alone. */
+	for (i = 0; i < 0x7000; i++)
+		assert_int_equal(*gp(f, i, 1), 0xcc);
+	assert_int_equal(*gp(f, CMDLINE + 20, 1), 0xcc);
+
+	/* The ACPI tables go in next; the RSDP lands in this zero page. */
+	assert_int_equal(acpi_build(&f->mem, &acpi, &rsdp, &f->err), 0);
+	assert_int_equal(rsdp, 0xe0000);
+	assert_int_equal(boot_set_rsdp(&f->mem, BOOT_FORMAT_BZIMAGE, &f->entry,
+				       rsdp),
+			 0);
+	assert_int_equal(t_get64(bp + 0x070), 0xe0000);
+	assert_string_equal((char *)gp(f, CMDLINE, 32), "console=ttyS0 quiet");
 	assert_int_equal(f->entry.rbx, 0);
 	assert_int_equal(f->entry.rsp, 0);
 }
@@ -156,10 +179,10 @@ static void test_no_initrd_empty_cmdline(void **state)
 
 	f->req.cmdline = "";
 	assert_int_equal(boot_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	bp = gp(f, LAYOUT_ZERO_PAGE, 4096);
+	bp = gp(f, ZERO_PAGE, 4096);
 	assert_int_equal(t_get32(bp + 0x218), 0);
 	assert_int_equal(t_get32(bp + 0x21c), 0);
-	assert_int_equal(*gp(f, LAYOUT_CMDLINE, 1), 0);
+	assert_int_equal(*gp(f, CMDLINE, 1), 0);
 }
 
 static void test_setup_sects_zero(void **state)
@@ -188,7 +211,7 @@ static void test_header_length(void **state)
 
 	f->img.data[0x201] = 0x44; /* header ends at 0x246 */
 	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	bp = gp(f, LAYOUT_ZERO_PAGE, 4096);
+	bp = gp(f, ZERO_PAGE, 4096);
 	assert_int_equal(t_get16(bp + 0x236), 3);
 	assert_int_equal(t_get32(bp + 0x260), 0);
 
@@ -284,7 +307,7 @@ static void test_pref_address(void **state)
 	t_put64(f->img.data + 0x258, 0x1000000);
 	t_put32(f->img.data + 0x260, 0x2f00000);
 	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	assert_true(t_get32(gp(f, LAYOUT_ZERO_PAGE + 0x218, 4)) >= 0x3f00000);
+	assert_true(t_get32(gp(f, ZERO_PAGE + 0x218, 4)) >= 0x3f00000);
 	memset(gp(f, 0, RAM), 0xcc, RAM);
 
 	t_put32(f->img.data + 0x260, 0x3000001);
@@ -318,7 +341,7 @@ static void test_cmdline_limits(void **state)
 
 	big[LAYOUT_CMDLINE_MAX - 1] = '\0';
 	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	assert_int_equal(*gp(f, LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX - 1, 1), 0);
+	assert_int_equal(*gp(f, CMDLINE + LAYOUT_CMDLINE_MAX - 1, 1), 0);
 	free(big);
 }
 
@@ -333,7 +356,7 @@ static void test_initrd_too_big(void **state)
 
 	f->req.initrd[0].size = (RAM - 0x500000) & ~0xfffULL;
 	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	assert_int_equal(t_get32(gp(f, LAYOUT_ZERO_PAGE + 0x218, 4)), 0x500000);
+	assert_int_equal(t_get32(gp(f, ZERO_PAGE + 0x218, 4)), 0x500000);
 }
 
 static void test_initrd_addr_max(void **state)
@@ -344,12 +367,12 @@ static void test_initrd_addr_max(void **state)
 	add_initrds(f);
 	t_put32(f->img.data + 0x22c, 0x1ffffff);
 	assert_int_equal(bzimage_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	bp = gp(f, LAYOUT_ZERO_PAGE, 4096);
+	bp = gp(f, ZERO_PAGE, 4096);
 	assert_int_equal(t_get32(bp + 0x218), (0x2000000 - 8000) & ~0xfff);
 	assert_memory_equal(gp(f, t_get32(bp + 0x218), 5000), f->initrd0, 5000);
 
 	memset(gp(f, 0, 0x200000), 0xcc, 0x200000);
-	memset(gp(f, LAYOUT_CMDLINE, 1), 0xcc, 1);
+	memset(gp(f, CMDLINE, 1), 0xcc, 1);
 	t_put32(f->img.data + 0x22c, 0x501000);
 	expect_fail(f, -ENOSPC, "initrd_addr_max");
 	t_put32(f->img.data + 0x22c, 0);

@@ -7,12 +7,21 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "arch/x86/acpi.h"
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
 #include "arch/x86/layout.h"
 #include "images.h"
 
 #define RAM (64ULL << 20)
+/*
+ * A kernel at 1 MiB gets its boot information block where QEMU puts the
+ * MBI, 0x9000: MBI, memory map at +0x80, module list at +0x140, loader
+ * name at +0x240, module names from +0x250, then the command line.
+ */
+#define MBI 0x9000ULL
+#define MBI_STRINGS (MBI + 0x250)
+#define MBI_BLOCK_END (MBI + 0x1000)
 
 struct fixture {
 	struct guest_memory mem;
@@ -99,8 +108,8 @@ static void expect_fail(struct fixture *f, int ret, const char *needle)
 	assert_null(strchr(f->err.text, '\n'));
 	assert_int_equal(*gp(f, 0x100000, 1), 0xcc);
 	assert_int_equal(*gp(f, 0x200000, 1), 0xcc);
-	assert_int_equal(*gp(f, LAYOUT_BOOT_INFO, 1), 0xcc);
-	assert_int_equal(*gp(f, LAYOUT_CMDLINE, 1), 0xcc);
+	assert_int_equal(*gp(f, MBI, 1), 0xcc);
+	assert_int_equal(*gp(f, MBI_STRINGS, 1), 0xcc);
 }
 
 static void load_ok(struct fixture *f)
@@ -112,8 +121,8 @@ static void load_ok(struct fixture *f)
 
 static void check_in_info(uint64_t addr, uint64_t len)
 {
-	assert_true(addr >= LAYOUT_BOOT_INFO);
-	assert_true(addr + len <= LAYOUT_BOOT_INFO_END);
+	assert_true(addr >= MBI);
+	assert_true(addr + len <= MBI_BLOCK_END);
 }
 
 static void check_elf_segments(struct fixture *f)
@@ -136,9 +145,12 @@ static void test_elf_load(void **state)
 {
 	struct fixture *f = *state;
 	struct e820_entry map[E820_MAX_ENTRIES];
-	uint64_t m0 = (RAM - 5000) & ~0xfffULL;
-	uint64_t m1 = (m0 - 3000) & ~0xfffULL;
+	/* The image ends at 0x106000: modules follow it, each on new pages. */
+	uint64_t m0 = 0x106000, m1 = 0x108000;
+	uint64_t cmd =
+		MBI_STRINGS + sizeof("mod0.bin") + sizeof("dir/mod1.bin");
 	uint8_t *mbi, *mods, *mm;
+	uint64_t gpa;
 	int n, i;
 
 	add_modules(f);
@@ -147,13 +159,12 @@ static void test_elf_load(void **state)
 	load_ok(f);
 	check_elf_segments(f);
 
-	mbi = gp(f, LAYOUT_BOOT_INFO, 116);
+	mbi = gp(f, MBI, 116);
 	assert_int_equal(t_get32(mbi), 0x24d);
 	assert_int_equal(t_get32(mbi + 4), 639);
 	assert_int_equal(t_get32(mbi + 8), 63 * 1024);
-	assert_int_equal(t_get32(mbi + 16), LAYOUT_CMDLINE);
-	assert_string_equal((char *)gp(f, LAYOUT_CMDLINE, 64),
-			    "kernel.elf hello world");
+	assert_int_equal(t_get32(mbi + 16), cmd);
+	assert_string_equal((char *)gp(f, cmd, 64), "kernel.elf hello world");
 
 	assert_int_equal(t_get32(mbi + 20), 2);
 	check_in_info(t_get32(mbi + 24), 32);
@@ -162,8 +173,8 @@ static void test_elf_load(void **state)
 	assert_int_equal(t_get32(mods + 4), m0 + 5000);
 	assert_int_equal(t_get32(mods + 16), m1);
 	assert_int_equal(t_get32(mods + 20), m1 + 3000);
-	/* Top-down, page-aligned, not overlapping. */
-	assert_true(m1 + 3000 <= m0);
+	/* In order, page-aligned, not overlapping. */
+	assert_true(m0 + 5000 <= m1);
 	assert_int_equal(m0 & 0xfff, 0);
 	assert_int_equal(m1 & 0xfff, 0);
 	assert_memory_equal(gp(f, m0, 5000), f->mod0, 5000);
@@ -194,8 +205,13 @@ static void test_elf_load(void **state)
 	assert_int_equal(f->entry.mode, BOOT_CPU_PROTECTED32);
 	assert_int_equal(f->entry.rip, 0x100010);
 	assert_int_equal(f->entry.rax, 0x2badb002);
-	assert_int_equal(f->entry.rbx, LAYOUT_BOOT_INFO);
+	assert_int_equal(f->entry.rbx, MBI);
+	assert_int_equal(f->entry.boot_info, MBI);
 	assert_int_equal(f->entry.rsi, 0);
+	/* Nothing but the block was written below 1 MiB. */
+	for (gpa = 0; gpa < 0x100000; gpa++)
+		if (gpa < MBI || gpa >= cmd + sizeof("kernel.elf hello world"))
+			assert_int_equal(*gp(f, gpa, 1), 0xcc);
 }
 
 static void test_elf_variants(void **state)
@@ -207,8 +223,8 @@ static void test_elf_variants(void **state)
 	f->o.mb_flags = 0x7; /* video mode: accepted, no framebuffer */
 	rebuild_elf(f);
 	assert_int_equal(boot_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	assert_string_equal((char *)gp(f, LAYOUT_CMDLINE, 16), "kernel.elf");
-	assert_int_equal(t_get32(gp(f, LAYOUT_BOOT_INFO + 20, 4)), 0);
+	assert_string_equal((char *)gp(f, MBI_STRINGS, 16), "kernel.elf");
+	assert_int_equal(t_get32(gp(f, MBI + 20, 4)), 0);
 
 	/* ELF64, physical entry. */
 	f->o.is64 = 1;
@@ -239,9 +255,11 @@ static void test_elf_bad(void **state)
 	expect_fail(f, -ENOEXEC, "entry point 0xc0200000");
 
 	f->o.entry = 0xc0100010;
-	f->o.seg[0].paddr = 0x20000;
+	f->o.seg[0].paddr = 0xfff;
 	rebuild_elf(f);
-	expect_fail(f, -ERANGE, "boot data");
+	expect_fail(
+		f, -ERANGE,
+		"ELF segment 0 at 0xfff-0x2ffe overlaps page 0 (real-mode IVT, BIOS data area and boot GDT) at 0x0-0xfff: link the kernel to load at 0x1000 or higher");
 
 	f->o.seg[0].paddr = 0x9f000;
 	rebuild_elf(f);
@@ -319,10 +337,13 @@ static void test_aout_load(void **state)
 	p = gp(f, 0x203000, 0x2000);
 	for (i = 0; i < 0x2000; i++)
 		assert_int_equal(p[i], 0);
-	assert_int_equal(*gp(f, 0x205000, 1), 0xcc);
+	/* The modules follow bss_end, each from a new page. */
+	assert_int_equal(t_get32(gp(f, MBI + 0x140, 4)), 0x205000);
+	assert_memory_equal(gp(f, 0x205000, 5000), f->mod0, 5000);
+	assert_int_equal(t_get32(gp(f, MBI + 0x150, 4)), 0x207000);
 	assert_int_equal(f->entry.rip, 0x200100);
 	assert_int_equal(f->entry.rax, 0x2badb002);
-	assert_int_equal(t_get32(gp(f, LAYOUT_BOOT_INFO + 20, 4)), 2);
+	assert_int_equal(t_get32(gp(f, MBI + 20, 4)), 2);
 
 	/* load_end 0: whole file; bss_end 0: no bss. */
 	memset(gp(f, 0x200000, 0x10000), 0xcc, 0x10000);
@@ -383,13 +404,14 @@ static void test_aout_bad(void **state)
 	expect_fail(f, -ENOEXEC, "entry_addr 0x205000");
 
 	f->a = d;
-	f->a.load_addr = 0x10000;
-	f->a.header_addr = 0x10040;
-	f->a.load_end_addr = 0x13000;
+	f->a.load_addr = 0x800;
+	f->a.header_addr = 0x840;
+	f->a.load_end_addr = 0x3800;
 	f->a.bss_end_addr = 0;
-	f->a.entry_addr = 0x10000;
+	f->a.entry_addr = 0x1000;
 	rebuild_aout(f);
-	expect_fail(f, -ERANGE, "boot data");
+	expect_fail(f, -ERANGE,
+		    "multiboot image at 0x800-0x37ff overlaps page 0");
 
 	f->a.load_addr = 0xfffff000;
 	f->a.header_addr = 0xfffff040;
@@ -433,18 +455,18 @@ static void test_module_limits(void **state)
 	f->req.initrd[0] = (struct boot_file){ "huge", huge, sizeof(huge) };
 	f->req.initrd[1] = (struct boot_file){ "small", huge, 5000 };
 	f->req.nr_initrd = 2;
-	expect_fail(f, -ENOSPC, "module 0 (huge");
-	/* Module 0 just above the image end (0x106000), then no room. */
+	expect_fail(
+		f, -ENOSPC,
+		"multiboot module 0 'huge' (66060288 bytes) does not fit in guest RAM (64 MiB) outside the kernel image at 0x100000-0x105fff and the firmware areas: increase --mem to at least 65 MiB");
+	/* Module 0 from the image end (0x106000) to 8 KiB below the top. */
 	f->req.initrd[0].size = RAM - 0x108000;
 	f->req.initrd[1].size = 0x2001;
-	expect_fail(f, -ENOSPC, "module 1 (small");
+	expect_fail(f, -ENOSPC, "module 1 'small'");
 	f->req.initrd[1].size = 0x2000;
 	load_ok(f);
-	assert_int_equal(t_get32(gp(f, LAYOUT_BOOT_INFO + 0x140 + 16, 4)),
-			 0x106000);
-	load_ok(f);
-	assert_int_equal(t_get32(gp(f, LAYOUT_BOOT_INFO + 24, 4)),
-			 LAYOUT_BOOT_INFO + 0x140);
+	assert_int_equal(t_get32(gp(f, MBI + 0x140, 4)), 0x106000);
+	assert_int_equal(t_get32(gp(f, MBI + 0x140 + 16, 4)), RAM - 0x2000);
+	assert_int_equal(t_get32(gp(f, MBI + 24, 4)), MBI + 0x140);
 	memset(gp(f, 0, RAM), 0xcc, RAM);
 
 	for (i = 0; i < BOOT_MAX_INITRD; i++) {
@@ -453,9 +475,10 @@ static void test_module_limits(void **state)
 	}
 	f->req.nr_initrd = BOOT_MAX_INITRD;
 	expect_fail(f, -E2BIG, "shorter paths");
-	/* Just fits: 16 names of 5000 bytes. */
+	expect_fail(f, -E2BIG, "more than the 65536 bytes");
+	/* Just fits: 16 names of PATH_MAX (4096) bytes with their NULs. */
 	for (i = 0; i < BOOT_MAX_INITRD; i++)
-		names[i][5000] = '\0';
+		names[i][4095] = '\0';
 	load_ok(f);
 	memset(gp(f, 0, RAM), 0xcc, RAM);
 	f->req.nr_initrd = 0;
@@ -479,12 +502,200 @@ static void test_small_ram(void **state)
 	guest_memory_free(&f->mem);
 	assert_int_equal(guest_memory_alloc(&f->mem, 16 << 20), 0);
 	load_ok(f);
-	assert_int_equal(t_get32(gp(f, LAYOUT_BOOT_INFO + 8, 4)), 15 * 1024);
+	assert_int_equal(t_get32(gp(f, MBI + 8, 4)), 15 * 1024);
 	add_modules(f);
 	load_ok(f);
-	assert_int_equal(
-		t_get32(gp(f, t_get32(gp(f, LAYOUT_BOOT_INFO + 24, 4)), 4)),
-		(16 << 20) - 0x2000);
+	assert_int_equal(t_get32(gp(f, t_get32(gp(f, MBI + 24, 4)), 4)),
+			 0x106000);
+}
+
+/* Every byte of [a, a + len) lies in conventional memory off page 0 and
+ * off the image [lo, hi). */
+static void check_low_off_image(uint64_t a, uint64_t len, uint64_t lo,
+				uint64_t hi)
+{
+	if (a < 0x1000 || a + len > 0x9fc00 || (a < hi && lo < a + len))
+		fail_msg("boot data 0x%llx-0x%llx is in page 0, past "
+			 "conventional memory or over the image 0x%llx-0x%llx",
+			 (unsigned long long)a,
+			 (unsigned long long)(a + len - 1),
+			 (unsigned long long)lo, (unsigned long long)hi - 1);
+}
+
+/*
+ * Everything the MBI points to, checked against where it must be: the
+ * block at want_mbi (exact), each piece low and off the image, the memory
+ * map equal to the e820 map, modules on the pages after the image.
+ */
+static void check_placed(struct fixture *f, uint64_t lo, uint64_t hi,
+			 uint64_t want_mbi, uint64_t want_mod0)
+{
+	struct e820_entry map[E820_MAX_ENTRIES];
+	uint8_t *mbi, *mods, *mm;
+	uint64_t cmd, mmap;
+	int n, i;
+
+	assert_int_equal(f->entry.rbx, want_mbi);
+	assert_int_equal(f->entry.boot_info, want_mbi);
+	mbi = gp(f, want_mbi, 116);
+	assert_int_equal(t_get32(mbi), 0x24d);
+	if (want_mbi < 0x100000)
+		check_low_off_image(want_mbi, 116, lo, hi);
+
+	cmd = t_get32(mbi + 16);
+	assert_string_equal((char *)gp(f, cmd, 23), "kernel.elf hello world");
+	n = e820_build(&f->mem, map);
+	mmap = t_get32(mbi + 48);
+	assert_int_equal(t_get32(mbi + 44), 24 * n);
+	mm = gp(f, mmap, 24 * n);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(t_get64(mm + 24 * i + 4), map[i].addr);
+		assert_int_equal(t_get64(mm + 24 * i + 12), map[i].size);
+		assert_int_equal(t_get32(mm + 24 * i + 20), map[i].type);
+	}
+	mods = gp(f, t_get32(mbi + 24), 32);
+	assert_string_equal((char *)gp(f, t_get32(mbi + 64), 9), "kvmscope");
+	if (want_mbi < 0x100000) {
+		check_low_off_image(cmd, 23, lo, hi);
+		check_low_off_image(mmap, 24 * n, lo, hi);
+		check_low_off_image(t_get32(mbi + 24), 32, lo, hi);
+		check_low_off_image(t_get32(mbi + 64), 9, lo, hi);
+		check_low_off_image(t_get32(mods + 8), 9, lo, hi);
+		check_low_off_image(t_get32(mods + 24), 13, lo, hi);
+	}
+
+	assert_int_equal(t_get32(mbi + 20), 2);
+	assert_int_equal(t_get32(mods), want_mod0);
+	assert_int_equal(t_get32(mods + 4), want_mod0 + 5000);
+	assert_int_equal(t_get32(mods + 16), want_mod0 + 0x2000);
+	assert_int_equal(t_get32(mods + 20), want_mod0 + 0x2000 + 3000);
+	assert_memory_equal(gp(f, want_mod0, 5000), f->mod0, 5000);
+	assert_memory_equal(gp(f, want_mod0 + 0x2000, 3000), f->mod1, 3000);
+	assert_string_equal((char *)gp(f, t_get32(mods + 8), 9), "mod0.bin");
+}
+
+/*
+ * The ACPI tables go in after the loader (as cmd_run.c does it) and must
+ * neither move nor touch anything the loader wrote.
+ */
+static void check_acpi_after(struct fixture *f, uint64_t mbi)
+{
+	struct acpi_params acpi = { .nr_cpus = 2 };
+	uint8_t before[0x1000];
+	uint64_t rsdp;
+
+	memcpy(before, gp(f, mbi, sizeof(before)), sizeof(before));
+	assert_int_equal(acpi_build(&f->mem, &acpi, &rsdp, &f->err), 0);
+	assert_int_equal(rsdp, 0xe0000);
+	assert_memory_equal(gp(f, rsdp, 8), "RSD PTR ", 8);
+	assert_memory_equal(gp(f, mbi, sizeof(before)), before, sizeof(before));
+	/* Multiboot has no RSDP field: nothing is written for it. */
+	assert_int_equal(boot_set_rsdp(&f->mem, BOOT_FORMAT_MULTIBOOT,
+				       &f->entry, rsdp),
+			 0);
+	assert_memory_equal(gp(f, mbi, sizeof(before)), before, sizeof(before));
+}
+
+/*
+ * Kernels linked at 0x1000, 0x8000 (a real-mode test kernel), 1 MiB and
+ * near the top of RAM: boot information in conventional memory off the
+ * image (below it when there is room), modules right after it.
+ */
+static void test_placement_by_link_address(void **state)
+{
+	struct fixture *f = *state;
+	/* MBI block: 0x250 + module names (22) + command line (23). */
+	const struct {
+		uint64_t addr, mbi;
+	} cases[] = {
+		/* Nothing below the image: top of conventional memory. */
+		{ 0x1000, 0x9f000 },
+		/* 0x9000 is the image's: the free pages below it. */
+		{ 0x8000, 0x1000 },
+		/* QEMU's address. */
+		{ 0x100000, 0x9000 },
+		{ RAM - 0x10000, 0x9000 },
+	};
+	size_t c;
+
+	add_modules(f);
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		uint64_t a = cases[c].addr, end = a + 0x6000;
+
+		memset(gp(f, 0, RAM), 0xcc, RAM);
+		f->o.entry = a + 0x10;
+		f->o.seg[0].paddr = f->o.seg[0].vaddr = a;
+		f->o.seg[1].paddr = f->o.seg[1].vaddr = a + 0x3000;
+		rebuild_elf(f);
+		load_ok(f);
+		check_elf_segments(f);
+		assert_int_equal(f->entry.rip, a + 0x10);
+		check_placed(f, a, end, cases[c].mbi, end);
+		check_acpi_after(f, cases[c].mbi);
+		/* The image is intact after the boot data and the tables. */
+		check_elf_segments(f);
+	}
+}
+
+/* The a.out kludge kernel from the issue: 0x8000-0xa86b, bss included. */
+static void test_placement_aout_at_0x8000(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t *p;
+	int i;
+
+	f->a.load_addr = 0x8000;
+	f->a.header_addr = 0x8040;
+	f->a.load_end_addr = 0x9000;
+	f->a.bss_end_addr = 0xa86c;
+	f->a.entry_addr = 0x8100;
+	f->a.file_size = 0x1000;
+	rebuild_aout(f);
+	add_modules(f);
+	load_ok(f);
+	assert_memory_equal(gp(f, 0x8000, 0x1000), f->img.data, 0x1000);
+	check_placed(f, 0x8000, 0xa86c, 0x1000, 0xb000);
+	check_acpi_after(f, 0x1000);
+	p = gp(f, 0x9000, 0x186c);
+	for (i = 0; i < 0x186c; i++)
+		assert_int_equal(p[i], 0);
+	assert_memory_equal(gp(f, 0x8000, 0x1000), f->img.data, 0x1000);
+	assert_int_equal(f->entry.rip, 0x8100);
+}
+
+/*
+ * An image filling conventional memory from 0x1000: the boot information
+ * goes to the highest free RAM, the modules to the first pages above the
+ * EBDA/BIOS hole, which the image end runs into.
+ */
+static void test_placement_conventional_memory_full(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t mbi;
+
+	f->o.entry = 0x1010;
+	f->o.seg[0].paddr = f->o.seg[0].vaddr = 0x1000;
+	f->o.seg[0].memsz = 0x9f000 - 0x1000;
+	f->o.seg[1].paddr = f->o.seg[1].vaddr = 0x50000;
+	rebuild_elf(f);
+	add_modules(f);
+	load_ok(f);
+	mbi = f->entry.boot_info;
+	assert_int_equal(mbi, RAM - 0x1000);
+	check_placed(f, 0x1000, 0x9f000, mbi, 0x100000);
+
+	/* Without room anywhere, one error that names the image. */
+	guest_memory_free(&f->mem);
+	assert_int_equal(guest_memory_alloc(&f->mem, 0x100000 + 0x3000), 0);
+	memset(f->mem.base, 0xcc, 0x103000);
+	assert_int_equal(multiboot_load(&f->mem, &f->req, &f->entry, &f->err),
+			 -ENOSPC);
+	/* Checked before anything was written. */
+	assert_int_equal(*gp(f, 0x1000, 1), 0xcc);
+	assert_int_equal(*gp(f, 0x100000, 1), 0xcc);
+	assert_string_equal(
+		f->err.text,
+		"multiboot information (637 bytes) does not fit in guest RAM (2 MiB) outside the kernel image at 0x1000-0x9efff and the firmware areas: increase --mem to at least 2 MiB");
 }
 
 static void test_robustness(void **state)
@@ -547,6 +758,13 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_small_ram, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_placement_by_link_address,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_placement_aout_at_0x8000,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_placement_conventional_memory_full, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_robustness, setup,
 						teardown),
 	};

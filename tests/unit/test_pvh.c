@@ -7,12 +7,17 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "arch/x86/acpi.h"
 #include "arch/x86/boot.h"
 #include "arch/x86/e820.h"
 #include "arch/x86/layout.h"
 #include "images.h"
 
 #define RAM (64ULL << 20)
+/* The boot information block: first free page from 0x9000; start info,
+ * memory map, module list, then the command line. */
+#define SI 0x9000ULL
+#define CMDLINE (SI + 0x120)
 
 struct fixture {
 	struct guest_memory mem;
@@ -85,8 +90,8 @@ static void expect_fail(struct fixture *f, int ret, const char *needle)
 		fail_msg("message '%s' lacks '%s'", f->err.text, needle);
 	assert_null(strchr(f->err.text, '\n'));
 	assert_int_equal(*gp(f, 0x1000000, 1), 0xcc);
-	assert_int_equal(*gp(f, LAYOUT_BOOT_INFO, 1), 0xcc);
-	assert_int_equal(*gp(f, LAYOUT_CMDLINE, 1), 0xcc);
+	assert_int_equal(*gp(f, SI, 1), 0xcc);
+	assert_int_equal(*gp(f, CMDLINE, 1), 0xcc);
 }
 
 static void check_segments(struct fixture *f)
@@ -110,28 +115,30 @@ static void test_load(void **state)
 	struct fixture *f = *state;
 	struct e820_entry map[E820_MAX_ENTRIES];
 	uint64_t initrd = (RAM - 8000) & ~0xfffULL;
+	struct acpi_params acpi = { .nr_cpus = 1 };
 	uint8_t *si, *mm, *mod;
+	uint64_t rsdp;
 	int n, i;
 
 	add_initrds(f);
 	assert_int_equal(pvh_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	check_segments(f);
 
-	si = gp(f, LAYOUT_BOOT_INFO, 56);
+	si = gp(f, SI, 56);
 	assert_int_equal(t_get32(si), 0x336ec578);
 	assert_int_equal(t_get32(si + 4), 1);
 	assert_int_equal(t_get32(si + 8), 0);
 	assert_int_equal(t_get32(si + 12), 1);
-	assert_int_equal(t_get64(si + 24), LAYOUT_CMDLINE);
+	assert_int_equal(t_get64(si + 24), CMDLINE);
 	assert_int_equal(t_get64(si + 32), 0);
 	assert_int_equal(t_get32(si + 52), 0);
-	assert_string_equal((char *)gp(f, LAYOUT_CMDLINE, 64),
+	assert_string_equal((char *)gp(f, CMDLINE, 64),
 			    "console=ttyS0 root=/dev/vda");
 
 	n = e820_build(&f->mem, map);
 	assert_int_equal(t_get32(si + 48), n);
 	mm = gp(f, t_get64(si + 40), 24 * n);
-	assert_true(t_get64(si + 40) >= LAYOUT_BOOT_INFO + 56);
+	assert_int_equal(t_get64(si + 40), SI + 0x40);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(t_get64(mm + 24 * i), map[i].addr);
 		assert_int_equal(t_get64(mm + 24 * i + 8), map[i].size);
@@ -139,7 +146,7 @@ static void test_load(void **state)
 		assert_int_equal(t_get32(mm + 24 * i + 20), 0);
 	}
 
-	assert_true(t_get64(si + 16) + 32 <= LAYOUT_BOOT_INFO_END);
+	assert_int_equal(t_get64(si + 16), SI + 0x100);
 	mod = gp(f, t_get64(si + 16), 32);
 	assert_int_equal(t_get64(mod), initrd);
 	assert_int_equal(t_get64(mod + 8), 8000);
@@ -150,7 +157,18 @@ static void test_load(void **state)
 
 	assert_int_equal(f->entry.mode, BOOT_CPU_PROTECTED32);
 	assert_int_equal(f->entry.rip, 0x1000100);
-	assert_int_equal(f->entry.rbx, LAYOUT_BOOT_INFO);
+	assert_int_equal(f->entry.rbx, SI);
+	assert_int_equal(f->entry.boot_info, SI);
+
+	/* The ACPI tables go in next; the RSDP lands in this start info. */
+	assert_int_equal(acpi_build(&f->mem, &acpi, &rsdp, &f->err), 0);
+	assert_int_equal(rsdp, 0xe0000);
+	assert_int_equal(
+		boot_set_rsdp(&f->mem, BOOT_FORMAT_PVH, &f->entry, rsdp), 0);
+	assert_int_equal(t_get64(si + 32), 0xe0000);
+	assert_string_equal((char *)gp(f, CMDLINE, 64),
+			    "console=ttyS0 root=/dev/vda");
+	check_segments(f);
 	assert_int_equal(f->entry.rax, 0);
 	assert_int_equal(f->entry.rsi, 0);
 }
@@ -173,10 +191,10 @@ static void test_elf32_no_initrd(void **state)
 			 BOOT_FORMAT_PVH);
 	assert_int_equal(boot_load(&f->mem, &f->req, &f->entry, &f->err), 0);
 	check_segments(f);
-	si = gp(f, LAYOUT_BOOT_INFO, 56);
+	si = gp(f, SI, 56);
 	assert_int_equal(t_get32(si + 12), 0);
 	assert_int_equal(t_get64(si + 16), 0);
-	assert_int_equal(*gp(f, LAYOUT_CMDLINE, 1), 0);
+	assert_int_equal(*gp(f, CMDLINE, 1), 0);
 	assert_int_equal(f->entry.rip, 0x1004010);
 }
 
@@ -215,13 +233,25 @@ static void test_segment_placement(void **state)
 {
 	struct fixture *f = *state;
 
+	/* Conventional memory is the kernel's if it wants it. */
 	f->o.seg[0].paddr = 0x80000;
+	f->o.pvh_entry = 0x80100;
 	rebuild(f);
-	expect_fail(f, -ERANGE, "load at 0x100000 or higher");
+	assert_int_equal(pvh_load(&f->mem, &f->req, &f->entry, &f->err), 0);
+	assert_int_equal(f->entry.boot_info, SI);
+	assert_int_equal(f->entry.rip, 0x80100);
+	memset(gp(f, 0, RAM), 0xcc, RAM);
+	f->o.pvh_entry = 0x1000100;
 
 	f->o.seg[0].paddr = 0xff000;
 	rebuild(f);
-	expect_fail(f, -ERANGE, "0x100000 or higher");
+	expect_fail(
+		f, -ERANGE,
+		"ELF segment 0 at 0xff000-0x101fff overlaps the EBDA, VGA hole and BIOS area (ACPI tables and RSDP) at 0x9fc00-0xfffff: link the kernel to load below 0x9fc00 or at 0x100000 or higher");
+
+	f->o.seg[0].paddr = 0;
+	rebuild(f);
+	expect_fail(f, -ERANGE, "overlaps page 0");
 
 	f->o.seg[0].paddr = 0x4000000 - 0x1000;
 	rebuild(f);
@@ -314,9 +344,8 @@ static void test_initrd_and_cmdline_limits(void **state)
 	expect_fail(f, -ENOSPC, "--mem to at least");
 	f->req.initrd[0].size = RAM - 0x100a000;
 	assert_int_equal(pvh_load(&f->mem, &f->req, &f->entry, &f->err), 0);
-	assert_int_equal(
-		t_get64(gp(f, t_get64(gp(f, LAYOUT_BOOT_INFO + 16, 8)), 8)),
-		0x100a000);
+	assert_int_equal(t_get64(gp(f, t_get64(gp(f, SI + 16, 8)), 8)),
+			 0x100a000);
 
 	memset(gp(f, 0, RAM), 0xcc, RAM);
 	f->req.nr_initrd = 0;

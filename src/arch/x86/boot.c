@@ -86,12 +86,13 @@ int boot_format_is_linux(enum boot_format fmt)
 }
 
 int boot_set_rsdp(struct guest_memory *mem, enum boot_format fmt,
-		  uint64_t rsdp_gpa)
+		  const struct boot_entry *entry, uint64_t rsdp_gpa)
 {
 	const struct boot_loader *l = boot_loader_for(fmt);
 
 	/* Formats without a field (multiboot v1): kernels scan for it. */
-	return l && l->set_rsdp ? l->set_rsdp(mem, rsdp_gpa) : 0;
+	return l && l->set_rsdp ? l->set_rsdp(mem, entry->boot_info, rsdp_gpa) :
+				  0;
 }
 
 const char *boot_kernel_name(const struct boot_request *req)
@@ -118,56 +119,8 @@ int boot_check_request(const struct boot_request *req, struct errmsg *err)
 	return 0;
 }
 
-int boot_check_dest(const struct guest_memory *mem, const char *what,
-		    uint64_t addr, uint64_t size, uint64_t floor,
-		    struct errmsg *err)
-{
-	uint64_t low_end = guest_memory_low_end(mem);
-	uint64_t last;
-
-	if (size == 0)
-		size = 1;
-	if (addr >= GUEST_HIGH_RAM_START || size > GUEST_HIGH_RAM_START - addr)
-		return errmsg_set(
-			err, ERANGE,
-			"%s at 0x%llx (0x%llx bytes) does not lie below 4 GiB: the kernel starts with paging off, link it to load below 3 GiB",
-			what, (unsigned long long)addr,
-			(unsigned long long)size);
-	last = addr + size - 1;
-	if (addr < floor)
-		return errmsg_set(
-			err, ERANGE,
-			"%s at 0x%llx-0x%llx overlaps 0x0-0x%llx, which kvmscope reserves for boot data and firmware: link the kernel to load at 0x%llx or higher",
-			what, (unsigned long long)addr,
-			(unsigned long long)last, (unsigned long long)floor - 1,
-			(unsigned long long)floor);
-	if (addr < LAYOUT_HIGH_MEM && last >= LAYOUT_EBDA)
-		return errmsg_set(
-			err, ERANGE,
-			"%s at 0x%llx-0x%llx overlaps the EBDA/VGA/BIOS area 0x%llx-0x%llx: link the kernel to load at 1 MiB or higher",
-			what, (unsigned long long)addr,
-			(unsigned long long)last,
-			(unsigned long long)LAYOUT_EBDA,
-			(unsigned long long)LAYOUT_HIGH_MEM - 1);
-	if (last >= GUEST_MMIO_HOLE_START)
-		return errmsg_set(
-			err, ERANGE,
-			"%s at 0x%llx-0x%llx reaches past 3 GiB, where guest RAM below 4 GiB ends: link the kernel to load lower",
-			what, (unsigned long long)addr,
-			(unsigned long long)last);
-	if (last >= low_end || !guest_memory_ptr(mem, addr, size))
-		return errmsg_set(
-			err, ERANGE,
-			"%s at 0x%llx-0x%llx lies beyond the end of guest RAM (%llu MiB): increase --mem to at least %llu MiB",
-			what, (unsigned long long)addr,
-			(unsigned long long)last, boot_mib_up(low_end),
-			boot_mib_up(last + 1));
-	return 0;
-}
-
-int boot_check_elf_loads(const struct guest_memory *mem,
-			 const struct elf_file *elf, uint64_t floor,
-			 uint64_t *end, struct errmsg *err)
+int boot_check_elf_loads(struct boot_alloc *a, const struct elf_file *elf,
+			 struct errmsg *err)
 {
 	uint64_t total = 0;
 	struct elf_phdr ph;
@@ -175,7 +128,6 @@ int boot_check_elf_loads(const struct guest_memory *mem,
 	char what[48];
 	int ret;
 
-	*end = 0;
 	for (i = 0; i < elf->phnum; i++) {
 		elf_get_phdr(elf, i, &ph);
 		if (ph.type != ELF_PT_LOAD || ph.memsz == 0)
@@ -193,8 +145,7 @@ int boot_check_elf_loads(const struct guest_memory *mem,
 				"%s data at offset 0x%llx (0x%llx bytes) extends past the end of the file (%zu bytes): the file is truncated",
 				what, (unsigned long long)ph.offset,
 				(unsigned long long)ph.filesz, elf->size);
-		ret = boot_check_dest(mem, what, ph.paddr, ph.memsz, floor,
-				      err);
+		ret = boot_alloc_image(a, what, ph.paddr, ph.memsz, err);
 		if (ret)
 			return ret;
 		/*
@@ -202,13 +153,11 @@ int boot_check_elf_loads(const struct guest_memory *mem,
 		 * other; their sum bounds the copying work to the RAM size.
 		 */
 		total += ph.memsz;
-		if (total > guest_memory_low_end(mem))
+		if (total > a->ram_end)
 			return errmsg_set(
 				err, ERANGE,
 				"ELF segments up to %u add up to 0x%llx bytes, more than guest RAM below 4 GiB: they overlap (the file is corrupt) or the guest needs more --mem",
 				i, (unsigned long long)total);
-		if (ph.paddr + ph.memsz > *end)
-			*end = ph.paddr + ph.memsz;
 		loads++;
 	}
 	if (!loads)
@@ -254,13 +203,11 @@ int boot_copy_elf_loads(struct guest_memory *mem, const struct elf_file *elf,
 	return 0;
 }
 
-int boot_initrd_place(const struct guest_memory *mem,
-		      const struct boot_request *req, uint64_t floor,
+int boot_initrd_place(struct boot_alloc *a, const struct boot_request *req,
 		      uint64_t addr_limit, uint64_t *addr, uint64_t *size,
 		      struct errmsg *err)
 {
-	uint64_t low_end = guest_memory_low_end(mem);
-	uint64_t top = low_end, total = 0, start;
+	uint64_t top = a->ram_end, total = 0, floor;
 	bool limited = false;
 	int i;
 
@@ -281,9 +228,11 @@ int boot_initrd_place(const struct guest_memory *mem,
 		top = addr_limit;
 		limited = true;
 	}
+	/* Above the image: the memory below it is the firmware's and ours. */
+	floor = a->image_hi > LAYOUT_HIGH_MEM ? a->image_hi : LAYOUT_HIGH_MEM;
 	floor = (floor + BOOT_PAGE_SIZE - 1) & ~(BOOT_PAGE_SIZE - 1);
-	start = total <= top ? (top - total) & ~(BOOT_PAGE_SIZE - 1) : 0;
-	if (total > top || start < floor) {
+	if (!boot_alloc_last_fit(a, total, BOOT_PAGE_SIZE, floor, top, addr)) {
+		*addr = 0;
 		if (limited)
 			return errmsg_set(
 				err, ENOSPC,
@@ -297,15 +246,13 @@ int boot_initrd_place(const struct guest_memory *mem,
 			"initrd (%llu bytes in %d file%s) does not fit in guest RAM between the end of the kernel at 0x%llx and 0x%llx: increase --mem to at least %llu MiB",
 			(unsigned long long)total, req->nr_initrd,
 			req->nr_initrd == 1 ? "" : "s",
-			(unsigned long long)floor, (unsigned long long)low_end,
+			(unsigned long long)floor,
+			(unsigned long long)a->ram_end,
 			boot_mib_up(floor + total + BOOT_PAGE_SIZE));
 	}
-	if (!guest_memory_ptr(mem, start, total))
-		return errmsg_set(
-			err, ENOSPC,
-			"initrd at 0x%llx (%llu bytes) is not in guest RAM: increase --mem",
-			(unsigned long long)start, (unsigned long long)total);
-	*addr = start;
+	if (boot_alloc_mark(a, *addr, total))
+		return errmsg_set(err, E2BIG,
+				  "too many boot data pieces for the initrd");
 	*size = total;
 	return 0;
 }

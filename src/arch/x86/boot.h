@@ -2,8 +2,9 @@
 /*
  * Kernel loaders. The format is detected from the file's contents; each
  * loader validates every header field against the file size and guest RAM,
- * places the image, command line, initrds and boot information in guest
- * memory (see layout.h) and describes the CPU state the kernel expects.
+ * places the image, then the command line, initrds and boot information in
+ * the memory the image leaves free (boot_alloc.h, layout.h) and describes
+ * the CPU state the kernel expects.
  */
 #ifndef KVMSCOPE_ARCH_X86_BOOT_H
 #define KVMSCOPE_ARCH_X86_BOOT_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86/boot_alloc.h"
 #include "util/errmsg.h"
 #include "vmm/memory.h"
 
@@ -52,6 +54,8 @@ struct boot_entry {
 	uint64_t rax;
 	uint64_t rbx;
 	uint64_t rsi;
+	/* Where the boot information went: zero page, start info, MBI. */
+	uint64_t boot_info;
 	/* What a PC BIOS leaves: IVT, BDA, PICs, PIT (bios_env.c). */
 	bool bios_env;
 };
@@ -68,8 +72,12 @@ struct boot_loader {
 	bool (*detect)(const uint8_t *data, size_t size);
 	int (*load)(struct guest_memory *mem, const struct boot_request *req,
 		    struct boot_entry *entry, struct errmsg *err);
-	/* Record the RSDP's address for the kernel; NULL: no such field. */
-	int (*set_rsdp)(struct guest_memory *mem, uint64_t rsdp_gpa);
+	/*
+	 * Record the RSDP's address in the boot information at boot_info
+	 * (boot_entry.boot_info); NULL: the format has no such field.
+	 */
+	int (*set_rsdp)(struct guest_memory *mem, uint64_t boot_info,
+			uint64_t rsdp_gpa);
 };
 
 extern const struct boot_loader bzimage_loader;
@@ -93,14 +101,15 @@ int boot_load(struct guest_memory *mem, const struct boot_request *req,
 
 /*
  * After boot_load and acpi_build: record the ACPI RSDP's address in the
- * boot information the loader wrote for fmt (boot_params.acpi_rsdp_addr
+ * boot information the loader wrote for fmt at entry->boot_info
+ * (boot_params.acpi_rsdp_addr
  * when the kernel's boot protocol is 2.14 or later, hvm_start_info's
  * rsdp_paddr for PVH; nothing for multiboot, whose kernels scan for it).
  * Returns 0, -EFAULT when that boot information is outside guest RAM, or
  * -EINVAL when it is not there (no "HdrS" / start-info magic).
  */
 int boot_set_rsdp(struct guest_memory *mem, enum boot_format fmt,
-		  uint64_t rsdp_gpa);
+		  const struct boot_entry *entry, uint64_t rsdp_gpa);
 
 int bzimage_load(struct guest_memory *mem, const struct boot_request *req,
 		 struct boot_entry *entry, struct errmsg *err);
@@ -166,26 +175,16 @@ int boot_check_request(const struct boot_request *req, struct errmsg *err);
  */
 long boot_find_multiboot(const uint8_t *data, size_t size);
 
-/*
- * Check that the kernel may use [addr, addr + size) (size 0 counts as 1):
- * guest RAM below 3 GiB, nothing below floor, and not the EBDA/VGA/BIOS
- * area. what names the range in the message, e.g. "ELF segment 2".
- */
-int boot_check_dest(const struct guest_memory *mem, const char *what,
-		    uint64_t addr, uint64_t size, uint64_t floor,
-		    struct errmsg *err);
-
 struct elf_file;
 
 /*
  * The one check of an ELF kernel's PT_LOAD segments (multiboot and PVH):
  * file bytes within memory bytes and inside the file, each destination
- * allowed by boot_check_dest(floor), their sum within low RAM (overlaps),
- * at least one. *end is the highest segment end.
+ * allowed and marked by boot_alloc_image, their sum within low RAM
+ * (overlaps), at least one.
  */
-int boot_check_elf_loads(const struct guest_memory *mem,
-			 const struct elf_file *elf, uint64_t floor,
-			 uint64_t *end, struct errmsg *err);
+int boot_check_elf_loads(struct boot_alloc *a, const struct elf_file *elf,
+			 struct errmsg *err);
 /* True when some PT_LOAD segment covers physical address paddr. */
 bool boot_elf_loads_paddr(const struct elf_file *elf, uint64_t paddr);
 /* Copy the checked PT_LOAD segments and zero their BSS parts. */
@@ -193,13 +192,13 @@ int boot_copy_elf_loads(struct guest_memory *mem, const struct elf_file *elf,
 			struct errmsg *err);
 
 /*
- * Where the initrds, concatenated, go: page-aligned at the highest address
- * below min(addr_limit, end of low RAM) and not below floor (the end of the
- * kernel). addr_limit 0 means no limit. *size is 0 (and *addr 0) when there
- * is no initrd data.
+ * Where the initrds, concatenated, go (Linux's and QEMU's convention):
+ * page-aligned at the highest free address below min(addr_limit, end of
+ * low RAM) and not below the end of the image. addr_limit 0 means no
+ * limit. Marks them in a. *size is 0 (and *addr 0) when there is no
+ * initrd data.
  */
-int boot_initrd_place(const struct guest_memory *mem,
-		      const struct boot_request *req, uint64_t floor,
+int boot_initrd_place(struct boot_alloc *a, const struct boot_request *req,
 		      uint64_t addr_limit, uint64_t *addr, uint64_t *size,
 		      struct errmsg *err);
 /* Copy the initrds back to back from addr (placed by boot_initrd_place). */

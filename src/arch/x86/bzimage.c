@@ -4,6 +4,8 @@
  * (Documentation/arch/x86/boot.rst): the protected-mode kernel goes to
  * 1 MiB, the zero page (struct boot_params) describes the command line,
  * initrd and memory map, and the CPU enters startup_64 at load + 0x200.
+ * The zero page and the command line are one block that boot_alloc places
+ * in conventional memory, off the identity page tables.
  */
 #include <errno.h>
 #include <string.h>
@@ -56,14 +58,17 @@
 #define BZ_LOADER_UNDEFINED 0xff
 #define BZ_HEAP_END 0xfe00
 #define BZ_ENTRY64_OFFSET 0x200
+#define BZ_CMDLINE_OFF BP_SIZE /* in the boot information block */
 
 struct bz_plan {
+	struct boot_alloc alloc;
 	size_t pm_offset; /* protected-mode kernel's file offset */
 	size_t pm_size;
 	uint64_t kernel_end; /* end of the memory the kernel itself uses */
 	size_t cmdline_len;
 	uint64_t initrd_addr;
 	uint64_t initrd_size;
+	uint64_t info; /* zero page, then the command line */
 };
 
 static bool bzimage_detect(const uint8_t *data, size_t size)
@@ -160,13 +165,26 @@ static int bz_check(const struct guest_memory *mem,
 			plan->cmdline_len,
 			(unsigned long long)LAYOUT_CMDLINE_MAX - 1);
 
-	/* initrd_addr_max is the highest byte the initrd may occupy. */
-	limit = (uint64_t)boot_get_le32(d + HDR_INITRD_ADDR_MAX) + 1;
-	ret = boot_initrd_place(mem, req, plan->kernel_end, limit,
-				&plan->initrd_addr, &plan->initrd_size, err);
+	boot_alloc_init(&plan->alloc, mem);
+	ret = boot_alloc_image(&plan->alloc, "bzImage kernel",
+			       LAYOUT_KERNEL_LOAD,
+			       plan->kernel_end - LAYOUT_KERNEL_LOAD, err);
 	if (ret)
 		return ret;
-	return 0;
+	/* regs.c writes them at entry; nothing else may be there. */
+	boot_alloc_fixed(&plan->alloc, LAYOUT_PML4,
+			 LAYOUT_PAGE_TABLES_END - LAYOUT_PML4,
+			 "the identity page tables");
+	/* initrd_addr_max is the highest byte the initrd may occupy. */
+	limit = (uint64_t)boot_get_le32(d + HDR_INITRD_ADDR_MAX) + 1;
+	ret = boot_initrd_place(&plan->alloc, req, limit, &plan->initrd_addr,
+				&plan->initrd_size, err);
+	if (ret)
+		return ret;
+	return boot_alloc_place(&plan->alloc, "zero page and command line",
+				BZ_CMDLINE_OFF + plan->cmdline_len + 1,
+				BOOT_PAGE_SIZE, BOOT_PLACE_INFO, &plan->info,
+				err);
 }
 
 static void bz_zero_page(const struct guest_memory *mem,
@@ -192,9 +210,10 @@ static void bz_zero_page(const struct guest_memory *mem,
 	bp[HDR_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
 	bp[HDR_LOADFLAGS] |= LOADFLAG_CAN_USE_HEAP;
 	boot_put_le16(bp + HDR_HEAP_END_PTR, BZ_HEAP_END);
-	boot_put_le32(bp + HDR_CMD_LINE_PTR, (uint32_t)LAYOUT_CMDLINE);
+	boot_put_le32(bp + HDR_CMD_LINE_PTR,
+		      (uint32_t)(plan->info + BZ_CMDLINE_OFF));
 	boot_put_le32(bp + BP_EXT_CMD_LINE_PTR,
-		      (uint32_t)(LAYOUT_CMDLINE >> 32));
+		      (uint32_t)((plan->info + BZ_CMDLINE_OFF) >> 32));
 	boot_put_le32(bp + HDR_RAMDISK_IMAGE, (uint32_t)plan->initrd_addr);
 	boot_put_le32(bp + HDR_RAMDISK_SIZE, (uint32_t)plan->initrd_size);
 	boot_put_le32(bp + BP_EXT_RAMDISK_IMAGE,
@@ -237,8 +256,8 @@ int bzimage_load(struct guest_memory *mem, const struct boot_request *req,
 	if (guest_memory_write(mem, LAYOUT_KERNEL_LOAD,
 			       req->kernel.data + plan.pm_offset,
 			       plan.pm_size) ||
-	    guest_memory_write(mem, LAYOUT_ZERO_PAGE, bp, sizeof(bp)) ||
-	    guest_memory_write(mem, LAYOUT_CMDLINE, cmdline,
+	    guest_memory_write(mem, plan.info, bp, sizeof(bp)) ||
+	    guest_memory_write(mem, plan.info + BZ_CMDLINE_OFF, cmdline,
 			       plan.cmdline_len + 1))
 		return errmsg_set(
 			err, EFAULT,
@@ -251,7 +270,8 @@ int bzimage_load(struct guest_memory *mem, const struct boot_request *req,
 	memset(entry, 0, sizeof(*entry));
 	entry->mode = BOOT_CPU_LONG64;
 	entry->rip = LAYOUT_KERNEL_LOAD + BZ_ENTRY64_OFFSET;
-	entry->rsi = LAYOUT_ZERO_PAGE;
+	entry->rsi = plan.info;
+	entry->boot_info = plan.info;
 	return 0;
 }
 
@@ -259,9 +279,10 @@ int bzimage_load(struct guest_memory *mem, const struct boot_request *req,
  * boot_params.acpi_rsdp_addr, when the kernel's boot protocol (2.14+) has
  * it; older kernels scan the BIOS area and own those bytes otherwise.
  */
-static int bzimage_set_rsdp(struct guest_memory *mem, uint64_t rsdp_gpa)
+static int bzimage_set_rsdp(struct guest_memory *mem, uint64_t boot_info,
+			    uint64_t rsdp_gpa)
 {
-	uint8_t *p = guest_memory_ptr(mem, LAYOUT_ZERO_PAGE, BP_SIZE);
+	uint8_t *p = guest_memory_ptr(mem, boot_info, BP_SIZE);
 
 	if (!p)
 		return -EFAULT;

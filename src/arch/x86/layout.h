@@ -3,23 +3,30 @@
  * Where kvmscope puts things in guest-physical memory at boot. One table so
  * that loaders, the initial CPU state and the e820 map agree.
  *
- *   0x00000000 - 0x000004ff  real-mode IVT and BDA: zero, or for multiboot
- *                            what a BIOS leaves (bios_env.c)
- *   0x00000500 - 0x000005ff  boot GDT (flat code/data, 32- and 64-bit)
- *   0x00001000 - 0x00006fff  identity page tables for 64-bit entry (bzImage):
- *                            PML4, PDPT, 4 page directories (4 GiB, 2 MiB pages)
- *   0x00007000 - 0x00007fff  Linux zero page (struct boot_params)
- *   0x00008000 - 0x00008fff  free (test guests put an AP trampoline here)
- *   0x00009000 - 0x0001ffff  boot information: multiboot MBI, memory map,
- *                            module list and strings; PVH hvm_start_info
- *   0x00020000 - 0x0002ffff  kernel command line
- *   0x0009fc00 - 0x0009ffff  EBDA (reserved in e820; bios_env.c fills it)
+ *   0x00000000 - 0x00000fff  page 0 (fixed: no image or boot data here):
+ *                            real-mode IVT and BDA at 0x0-0x4ff (zero, or
+ *                            for multiboot what a BIOS leaves: bios_env.c),
+ *                            boot GDT at 0x500-0x5ff
+ *   0x00001000 - 0x00006fff  identity page tables for 64-bit entry (bzImage
+ *                            only): PML4, PDPT, 4 page directories
+ *   0x00001000 - 0x00008fff  otherwise free while the image leaves 0x9000
+ *                            free: the test guest's AP trampoline is at
+ *                            0x8000
+ *   0x00009000 -             boot information (multiboot MBI, memory map,
+ *                            module list, strings and command line; PVH
+ *                            hvm_start_info and command line; the bzImage
+ *                            zero page and command line) where the image
+ *                            leaves room: see boot_alloc.h for the rules
+ *   0x0009fc00 - 0x0009ffff  EBDA (reserved in e820; bios_env.c fills it;
+ *                            fixed)
  *   0x000a0000 - 0x000dffff  legacy VGA/ROM hole (not RAM in e820)
  *   0x000e0000 - 0x000fefff  BIOS area: ACPI RSDP and tables (reserved)
  *   0x000ff000 - 0x000fffff  BIOS stub: real-mode handlers, segment 0xf000
  *                            (bios_env.c; reserved with the BIOS area)
- *   0x00100000 -             kernel image; initrd/modules at the top of
- *                            low RAM, away from the memory after the image
+ *   0x00100000 -             bzImage kernel; ELF and a.out kernels go where
+ *                            they are linked, from 0x1000 up; multiboot
+ *                            modules follow the image, initrds sit at the
+ *                            top of low RAM
  */
 #ifndef KVMSCOPE_ARCH_X86_LAYOUT_H
 #define KVMSCOPE_ARCH_X86_LAYOUT_H
@@ -28,10 +35,9 @@
 #define LAYOUT_PML4 0x00001000ULL
 #define LAYOUT_PDPT 0x00002000ULL
 #define LAYOUT_PD 0x00003000ULL /* 4 pages */
-#define LAYOUT_ZERO_PAGE 0x00007000ULL
-#define LAYOUT_BOOT_INFO 0x00009000ULL
-#define LAYOUT_BOOT_INFO_END 0x00020000ULL
-#define LAYOUT_CMDLINE 0x00020000ULL
+#define LAYOUT_PAGE_TABLES_END 0x00007000ULL
+/* Where boot information goes first: QEMU's multiboot info address. */
+#define LAYOUT_BOOT_DATA 0x00009000ULL
 #define LAYOUT_CMDLINE_MAX 0x00010000ULL /* bytes, including the NUL */
 #define LAYOUT_EBDA 0x0009fc00ULL
 #define LAYOUT_VGA_HOLE 0x000a0000ULL

@@ -4,6 +4,21 @@
  * raw bytes described by the header's address fields (the "a.out kludge").
  * The CPU enters in 32-bit protected mode with EAX = 0x2BADB002 and EBX
  * pointing to the multiboot information structure (MBI).
+ *
+ * Placement follows QEMU's -kernel (hw/i386/multiboot.c), which the
+ * kernels we are meant to run unchanged were written against:
+ * - QEMU puts the MBI and memory map at 0x9000-0x95ff, whatever the
+ *   image (a kernel linked at 0x8000 with bss past 0x9000 finds an MBI of
+ *   zeros there under QEMU 7.2); the command lines, module list and loader
+ *   name go in a page right after the image. We keep all of it in one
+ *   block that starts at 0x9000 too when that is free, else below the
+ *   image, and never right after it, where kernels start their heap
+ *   (boot_alloc.h, BOOT_PLACE_INFO).
+ * - QEMU loads the modules one after another, each on fresh pages, from
+ *   the first page after the image (and its strings page); GRUB legacy
+ *   did the same. Kernels tested that way skip the modules the MBI lists
+ *   but may use the top of RAM freely (stacks, page tables), so modules
+ *   go right after the image here too (BOOT_PLACE_AFTER_IMAGE).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,21 +66,22 @@
 #define MB_MMAP_ENTRY_SIZE 24 /* the size field (20) does not count itself */
 #define MB_MOD_SIZE 16
 
-/* Our layout of the boot information area; strings fill the rest. */
+/*
+ * Our layout of the boot information block: MBI, memory map, module list,
+ * loader name, then the module names and the command line.
+ */
 #define MB_OFF_MMAP 0x80
 #define MB_OFF_MODS (MB_OFF_MMAP + E820_MAX_ENTRIES * MB_MMAP_ENTRY_SIZE)
 #define MB_OFF_LOADER_NAME (MB_OFF_MODS + BOOT_MAX_INITRD * MB_MOD_SIZE)
 #define MB_OFF_STRINGS (MB_OFF_LOADER_NAME + 16)
 #define MB_LOADER_NAME "kvmscope"
-
-/* Boot information and the command line live below this. */
-#define MB_FLOOR (LAYOUT_CMDLINE + LAYOUT_CMDLINE_MAX)
+/* Module names: 16 paths of PATH_MAX (4096, with the NUL) fit. */
+#define MB_STRINGS_MAX 0x10000ULL
 
 _Static_assert(MBI_SIZE <= MB_OFF_MMAP, "MBI overlaps the memory map");
-_Static_assert(LAYOUT_BOOT_INFO + MB_OFF_STRINGS < LAYOUT_BOOT_INFO_END,
-	       "multiboot info does not fit the boot information area");
 
 struct mb_plan {
+	struct boot_alloc alloc;
 	long hoff;
 	uint32_t flags;
 	bool aout;
@@ -76,15 +92,16 @@ struct mb_plan {
 	/* ELF */
 	struct elf_file elf;
 
-	uint64_t image_end;
+	uint64_t image_end; /* a.out kludge: end of the bss */
 	uint64_t entry;
 	size_t name_len;
 	size_t cmdline_len; /* of the user's part */
+	size_t strings; /* bytes of module names, with their NULs */
 	uint64_t mod_addr[BOOT_MAX_INITRD];
+	uint64_t info; /* the boot information block: MBI at its start */
 };
 
-static int mb_check_aout(const struct guest_memory *mem,
-			 const struct boot_request *req, struct mb_plan *plan,
+static int mb_check_aout(const struct boot_request *req, struct mb_plan *plan,
 			 struct errmsg *err)
 {
 	const uint8_t *h = req->kernel.data + plan->hoff;
@@ -150,8 +167,8 @@ static int mb_check_aout(const struct guest_memory *mem,
 			err, ENOEXEC,
 			"multiboot image loads nothing (load_addr 0x%x, nothing from the file, no bss): the header's address fields are wrong",
 			load_addr);
-	ret = boot_check_dest(mem, "multiboot image", load_addr,
-			      mem_end - load_addr, MB_FLOOR, err);
+	ret = boot_alloc_image(&plan->alloc, "multiboot image", load_addr,
+			       mem_end - load_addr, err);
 	if (ret)
 		return ret;
 	if (entry < load_addr || entry >= mem_end)
@@ -165,8 +182,7 @@ static int mb_check_aout(const struct guest_memory *mem,
 	return 0;
 }
 
-static int mb_check_elf(const struct guest_memory *mem,
-			const struct boot_request *req, struct mb_plan *plan,
+static int mb_check_elf(const struct boot_request *req, struct mb_plan *plan,
 			struct errmsg *err)
 {
 	struct elf_file *elf = &plan->elf;
@@ -188,7 +204,7 @@ static int mb_check_elf(const struct guest_memory *mem,
 			"ELF machine %u is not x86 (3 for i386, 62 for x86-64): build the kernel for x86",
 			elf->machine);
 
-	ret = boot_check_elf_loads(mem, elf, MB_FLOOR, &plan->image_end, err);
+	ret = boot_check_elf_loads(&plan->alloc, elf, err);
 	if (ret)
 		return ret;
 	/* A virtual entry address becomes physical like its segment. */
@@ -196,7 +212,8 @@ static int mb_check_elf(const struct guest_memory *mem,
 	for (i = 0; i < elf->phnum; i++) {
 		elf_get_phdr(elf, i, &ph);
 		if (ph.type == ELF_PT_LOAD && ph.memsz &&
-		    elf->entry >= ph.vaddr && elf->entry - ph.vaddr < ph.memsz) {
+		    elf->entry >= ph.vaddr &&
+		    elf->entry - ph.vaddr < ph.memsz) {
 			plan->entry = ph.paddr + (elf->entry - ph.vaddr);
 			break;
 		}
@@ -210,45 +227,21 @@ static int mb_check_elf(const struct guest_memory *mem,
 	return 0;
 }
 
-/* Modules top-down from the end of low RAM, each on its own pages. */
-static int mb_place_modules(const struct guest_memory *mem,
-			    const struct boot_request *req,
+/* Each module on its own pages, in order, from the end of the image. */
+static int mb_place_modules(const struct boot_request *req,
 			    struct mb_plan *plan, struct errmsg *err)
 {
-	uint64_t top = guest_memory_low_end(mem), floor;
-	int i;
+	char what[280];
+	int i, ret;
 
-	floor = plan->image_end > LAYOUT_HIGH_MEM ? plan->image_end :
-						    LAYOUT_HIGH_MEM;
-	floor = (floor + BOOT_PAGE_SIZE - 1) & ~(BOOT_PAGE_SIZE - 1);
 	for (i = 0; i < req->nr_initrd; i++) {
-		uint64_t size = req->initrd[i].size;
-
-		if (size > top ||
-		    ((top - size) & ~(BOOT_PAGE_SIZE - 1)) < floor) {
-			uint64_t need = floor;
-			int j;
-
-			/* Capped sizes: the advice only needs to be big. */
-			for (j = 0; j < req->nr_initrd; j++) {
-				uint64_t s = req->initrd[j].size;
-
-				if (s > GUEST_HIGH_RAM_START)
-					s = GUEST_HIGH_RAM_START;
-				need += (s + BOOT_PAGE_SIZE) &
-					~(BOOT_PAGE_SIZE - 1);
-			}
-			return errmsg_set(
-				err, ENOSPC,
-				"multiboot module %d (%.200s, %llu bytes) does not fit in guest RAM between the end of the kernel at 0x%llx and 0x%llx: increase --mem to at least %llu MiB",
-				i,
-				req->initrd[i].name ? req->initrd[i].name : "",
-				(unsigned long long)size,
-				(unsigned long long)floor,
-				(unsigned long long)top, boot_mib_up(need));
-		}
-		top = (top - size) & ~(BOOT_PAGE_SIZE - 1);
-		plan->mod_addr[i] = top;
+		snprintf(what, sizeof(what), "multiboot module %d '%.200s'", i,
+			 req->initrd[i].name ? req->initrd[i].name : "");
+		ret = boot_alloc_place(&plan->alloc, what, req->initrd[i].size,
+				       BOOT_PAGE_SIZE, BOOT_PLACE_AFTER_IMAGE,
+				       &plan->mod_addr[i], err);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -273,7 +266,7 @@ static int mb_check(const struct guest_memory *mem,
 {
 	const uint8_t *d = req->kernel.data;
 	uint32_t unsupported;
-	size_t cmd_total, strings;
+	size_t cmd_total;
 	int ret;
 
 	plan->hoff = boot_find_multiboot(d, req->kernel.size);
@@ -291,8 +284,9 @@ static int mb_check(const struct guest_memory *mem,
 			__builtin_ctz(unsupported), plan->flags);
 
 	plan->aout = plan->flags & MBH_AOUT_KLUDGE;
-	ret = plan->aout ? mb_check_aout(mem, req, plan, err) :
-			   mb_check_elf(mem, req, plan, err);
+	boot_alloc_init(&plan->alloc, mem);
+	ret = plan->aout ? mb_check_aout(req, plan, err) :
+			   mb_check_elf(req, plan, err);
 	if (ret)
 		return ret;
 
@@ -307,16 +301,20 @@ static int mb_check(const struct guest_memory *mem,
 			"command line (kernel name and arguments) is %zu bytes; kvmscope passes at most %llu: shorten it",
 			cmd_total, (unsigned long long)LAYOUT_CMDLINE_MAX - 1);
 
-	strings = mb_strings_size(req);
-	if (strings > LAYOUT_BOOT_INFO_END - LAYOUT_BOOT_INFO - MB_OFF_STRINGS)
+	plan->strings = mb_strings_size(req);
+	if (plan->strings > MB_STRINGS_MAX)
 		return errmsg_set(
 			err, E2BIG,
-			"multiboot module names take %zu bytes, more than the %llu bytes of boot information space: use shorter paths",
-			strings,
-			(unsigned long long)(LAYOUT_BOOT_INFO_END -
-					     LAYOUT_BOOT_INFO -
-					     MB_OFF_STRINGS));
-	return mb_place_modules(mem, req, plan, err);
+			"multiboot module names take %zu bytes, more than the %llu bytes kvmscope passes: use shorter paths",
+			plan->strings, (unsigned long long)MB_STRINGS_MAX);
+	/* The modules first: their place is fixed by convention. */
+	ret = mb_place_modules(req, plan, err);
+	if (ret)
+		return ret;
+	return boot_alloc_place(&plan->alloc, "multiboot information",
+				MB_OFF_STRINGS + plan->strings + cmd_total + 1,
+				BOOT_PAGE_SIZE, BOOT_PLACE_INFO, &plan->info,
+				err);
 }
 
 static int mb_load_image(struct guest_memory *mem,
@@ -347,8 +345,8 @@ static int mb_write_info(struct guest_memory *mem,
 	struct e820_entry map[E820_MAX_ENTRIES];
 	uint8_t info[MB_OFF_STRINGS];
 	uint64_t low_end = guest_memory_low_end(mem);
-	uint64_t str = LAYOUT_BOOT_INFO + MB_OFF_STRINGS;
-	uint64_t cmd = LAYOUT_CMDLINE;
+	uint64_t str = plan->info + MB_OFF_STRINGS;
+	uint64_t cmd = str + plan->strings;
 	const char *name = boot_kernel_name(req);
 	uint32_t mem_lower, mem_upper;
 	int n, i;
@@ -363,11 +361,11 @@ static int mb_write_info(struct guest_memory *mem,
 			    0;
 	boot_put_le32(info + MBI_MEM_LOWER, mem_lower);
 	boot_put_le32(info + MBI_MEM_UPPER, mem_upper);
-	boot_put_le32(info + MBI_CMDLINE, (uint32_t)LAYOUT_CMDLINE);
+	boot_put_le32(info + MBI_CMDLINE, (uint32_t)cmd);
 
 	boot_put_le32(info + MBI_MODS_COUNT, (uint32_t)req->nr_initrd);
 	boot_put_le32(info + MBI_MODS_ADDR,
-		      (uint32_t)(LAYOUT_BOOT_INFO + MB_OFF_MODS));
+		      (uint32_t)(plan->info + MB_OFF_MODS));
 	for (i = 0; i < req->nr_initrd; i++) {
 		const char *s = req->initrd[i].name ? req->initrd[i].name : "";
 		uint8_t *m = info + MB_OFF_MODS + i * MB_MOD_SIZE;
@@ -390,7 +388,7 @@ static int mb_write_info(struct guest_memory *mem,
 	boot_put_le32(info + MBI_MMAP_LENGTH,
 		      (uint32_t)(n * MB_MMAP_ENTRY_SIZE));
 	boot_put_le32(info + MBI_MMAP_ADDR,
-		      (uint32_t)(LAYOUT_BOOT_INFO + MB_OFF_MMAP));
+		      (uint32_t)(plan->info + MB_OFF_MMAP));
 	for (i = 0; i < n; i++) {
 		uint8_t *e = info + MB_OFF_MMAP + i * MB_MMAP_ENTRY_SIZE;
 
@@ -401,11 +399,11 @@ static int mb_write_info(struct guest_memory *mem,
 	}
 
 	boot_put_le32(info + MBI_BOOT_LOADER_NAME,
-		      (uint32_t)(LAYOUT_BOOT_INFO + MB_OFF_LOADER_NAME));
+		      (uint32_t)(plan->info + MB_OFF_LOADER_NAME));
 	memcpy(info + MB_OFF_LOADER_NAME, MB_LOADER_NAME,
 	       sizeof(MB_LOADER_NAME));
 
-	if (guest_memory_write(mem, LAYOUT_BOOT_INFO, info, sizeof(info)) ||
+	if (guest_memory_write(mem, plan->info, info, sizeof(info)) ||
 	    guest_memory_write(mem, cmd, name, plan->name_len))
 		return -EFAULT;
 	cmd += plan->name_len;
@@ -443,7 +441,8 @@ int multiboot_load(struct guest_memory *mem, const struct boot_request *req,
 	entry->mode = BOOT_CPU_PROTECTED32;
 	entry->rip = plan.entry;
 	entry->rax = BOOT_MULTIBOOT_EAX;
-	entry->rbx = LAYOUT_BOOT_INFO;
+	entry->rbx = plan.info;
+	entry->boot_info = plan.info;
 	entry->bios_env = true;
 	return 0;
 }

@@ -32,21 +32,24 @@
 #define MEMMAP_ENTRY_SIZE 24 /* struct hvm_memmap_table_entry */
 #define MODLIST_ENTRY_SIZE 32 /* struct hvm_modlist_entry */
 
-/* Our layout of the boot information area. */
+/*
+ * Our layout of the boot information, one block that boot_alloc places
+ * where the image is not: start info, memory map, module list, command
+ * line.
+ */
 #define PVH_MEMMAP_OFF 0x40
 #define PVH_MODLIST_OFF (PVH_MEMMAP_OFF + E820_MAX_ENTRIES * MEMMAP_ENTRY_SIZE)
 #define PVH_INFO_SIZE (PVH_MODLIST_OFF + MODLIST_ENTRY_SIZE)
-
-_Static_assert(LAYOUT_BOOT_INFO + PVH_INFO_SIZE <= LAYOUT_BOOT_INFO_END,
-	       "PVH start info does not fit the boot information area");
+#define PVH_CMDLINE_OFF PVH_INFO_SIZE
 
 struct pvh_plan {
+	struct boot_alloc alloc;
 	struct elf_file elf;
 	uint64_t entry;
-	uint64_t image_end;
 	size_t cmdline_len;
 	uint64_t initrd_addr;
 	uint64_t initrd_size;
+	uint64_t info; /* the block: start info at its start */
 };
 
 static int pvh_entry_point(const struct elf_file *elf, uint64_t *entry,
@@ -82,7 +85,6 @@ static int pvh_check(const struct guest_memory *mem,
 		     struct errmsg *err)
 {
 	struct elf_file *elf = &plan->elf;
-	uint64_t end;
 	int ret;
 
 	ret = elf_parse(elf, req->kernel.data, req->kernel.size, err);
@@ -97,11 +99,10 @@ static int pvh_check(const struct guest_memory *mem,
 	if (ret)
 		return ret;
 
-	ret = boot_check_elf_loads(mem, elf, LAYOUT_HIGH_MEM, &end, err);
+	boot_alloc_init(&plan->alloc, mem);
+	ret = boot_check_elf_loads(&plan->alloc, elf, err);
 	if (ret)
 		return ret;
-	/* Everything below 1 MiB is ours: boot data, BIOS area. */
-	plan->image_end = end > LAYOUT_HIGH_MEM ? end : LAYOUT_HIGH_MEM;
 	if (!boot_elf_loads_paddr(elf, plan->entry))
 		return errmsg_set(
 			err, ENOEXEC,
@@ -115,8 +116,14 @@ static int pvh_check(const struct guest_memory *mem,
 			"command line is %zu bytes; kvmscope passes at most %llu: shorten it",
 			plan->cmdline_len,
 			(unsigned long long)LAYOUT_CMDLINE_MAX - 1);
-	return boot_initrd_place(mem, req, plan->image_end, 0,
-				 &plan->initrd_addr, &plan->initrd_size, err);
+	ret = boot_initrd_place(&plan->alloc, req, 0, &plan->initrd_addr,
+				&plan->initrd_size, err);
+	if (ret)
+		return ret;
+	return boot_alloc_place(&plan->alloc, "PVH start info and command line",
+				PVH_CMDLINE_OFF + plan->cmdline_len + 1,
+				BOOT_PAGE_SIZE, BOOT_PLACE_INFO, &plan->info,
+				err);
 }
 
 static void pvh_start_info(const struct guest_memory *mem,
@@ -128,12 +135,12 @@ static void pvh_start_info(const struct guest_memory *mem,
 	memset(si, 0, PVH_INFO_SIZE);
 	boot_put_le32(si + SI_MAGIC, HVM_START_MAGIC);
 	boot_put_le32(si + SI_VERSION, HVM_START_VERSION);
-	boot_put_le64(si + SI_CMDLINE_PADDR, LAYOUT_CMDLINE);
+	boot_put_le64(si + SI_CMDLINE_PADDR, plan->info + PVH_CMDLINE_OFF);
 	/* No RSDP pointer: the guest finds it by scanning the BIOS area. */
 	boot_put_le64(si + SI_RSDP_PADDR, 0);
 
 	n = e820_build(mem, map);
-	boot_put_le64(si + SI_MEMMAP_PADDR, LAYOUT_BOOT_INFO + PVH_MEMMAP_OFF);
+	boot_put_le64(si + SI_MEMMAP_PADDR, plan->info + PVH_MEMMAP_OFF);
 	boot_put_le32(si + SI_MEMMAP_ENTRIES, (uint32_t)n);
 	for (i = 0; i < n; i++) {
 		uint8_t *e = si + PVH_MEMMAP_OFF + i * MEMMAP_ENTRY_SIZE;
@@ -148,7 +155,7 @@ static void pvh_start_info(const struct guest_memory *mem,
 
 		boot_put_le32(si + SI_NR_MODULES, 1);
 		boot_put_le64(si + SI_MODLIST_PADDR,
-			      LAYOUT_BOOT_INFO + PVH_MODLIST_OFF);
+			      plan->info + PVH_MODLIST_OFF);
 		boot_put_le64(m, plan->initrd_addr);
 		boot_put_le64(m + 8, plan->initrd_size);
 	}
@@ -180,9 +187,9 @@ int pvh_load(struct guest_memory *mem, const struct boot_request *req,
 
 	cmdline = req->cmdline ? req->cmdline : "";
 	pvh_start_info(mem, &plan, si);
-	if (guest_memory_write(mem, LAYOUT_CMDLINE, cmdline,
+	if (guest_memory_write(mem, plan.info + PVH_CMDLINE_OFF, cmdline,
 			       plan.cmdline_len + 1) ||
-	    guest_memory_write(mem, LAYOUT_BOOT_INFO, si, sizeof(si)))
+	    guest_memory_write(mem, plan.info, si, sizeof(si)))
 		return errmsg_set(
 			err, EFAULT,
 			"guest RAM (%llu MiB) is too small for the PVH boot data: increase --mem",
@@ -191,7 +198,8 @@ int pvh_load(struct guest_memory *mem, const struct boot_request *req,
 	memset(entry, 0, sizeof(*entry));
 	entry->mode = BOOT_CPU_PROTECTED32;
 	entry->rip = plan.entry;
-	entry->rbx = LAYOUT_BOOT_INFO;
+	entry->rbx = plan.info;
+	entry->boot_info = plan.info;
 	return 0;
 }
 
@@ -207,9 +215,10 @@ static bool pvh_detect(const uint8_t *data, size_t size)
 }
 
 /* hvm_start_info.rsdp_paddr (version 0 already has it). */
-static int pvh_set_rsdp(struct guest_memory *mem, uint64_t rsdp_gpa)
+static int pvh_set_rsdp(struct guest_memory *mem, uint64_t boot_info,
+			uint64_t rsdp_gpa)
 {
-	uint8_t *p = guest_memory_ptr(mem, LAYOUT_BOOT_INFO, SI_RSDP_PADDR + 8);
+	uint8_t *p = guest_memory_ptr(mem, boot_info, SI_RSDP_PADDR + 8);
 
 	if (!p)
 		return -EFAULT;
