@@ -47,6 +47,14 @@ static inline void outl(u16 port, u32 val)
 	asm volatile("outl %0, %1" : : "a"(val), "Nd"(port));
 }
 
+static inline u16 inw(u16 port)
+{
+	u16 val;
+
+	asm volatile("inw %1, %0" : "=a"(val) : "Nd"(port));
+	return val;
+}
+
 static inline u8 inb(u16 port)
 {
 	u8 val;
@@ -159,6 +167,7 @@ int scenario_user(int argc, char **argv);
 int scenario_halt(int argc, char **argv);
 int scenario_pvpanic(int argc, char **argv);
 int scenario_pagetables(int argc, char **argv);
+int scenario_s3(int argc, char **argv); /* s3.c */
 
 /* Copy of the multiboot information, taken before low memory is used. */
 #define CMDLINE_MAX	1024

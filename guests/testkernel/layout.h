@@ -32,6 +32,15 @@
  */
 #define REALMODE_BASE	0x7000
 
+/*
+ * The s3 scenario's waking vector: the low nibble is non-zero so that
+ * CS = vector >> 4, IP = vector & 0xf is told apart from CS = 0. Its
+ * real-mode stack is in the same page, above the code and below the
+ * realmode scenario's stack (0x6f00-0x6fff).
+ */
+#define S3_WAKING_VECTOR	0x6008
+#define S3_TRAMP_STACK		0xe00
+
 #define MAX_CPUS	64
 #define BOOT_STACK_SIZE	16384
 #define AP_STACK_SHIFT	13	/* 8 KiB per AP */

@@ -71,6 +71,7 @@ static const struct scenario scenarios[] = {
 	{ "spin", "", scenario_spin },
 	{ "gdb", "[N]", scenario_gdb },
 	{ "realmode", "", scenario_realmode },
+	{ "s3", "[qmp|novector]", scenario_s3 },
 };
 
 /* Copies at most max - 1 bytes of a physical C string. */

@@ -6,6 +6,7 @@
 #include "api/commands.h"
 #include "inspect/handlers.h"
 #include "vmm/exit_status.h"
+#include "vmm/sleep.h"
 #include "vmm/vm.h"
 
 static const char *const no_args[] = { NULL };
@@ -89,6 +90,7 @@ static const char *const holder_words[VM_NR_HOLDERS] = {
  * {"status": S, "running": bool, "held-by": ["user", "gdb", "fatal"]}
  * (held-by only while someone holds the VM)
  * with QEMU's run states: "running", "paused" (user), "debug" (gdb only),
+ * "suspended" (ACPI S3, until a wake; not a holder in held-by),
  * and for a dead guest kept by --on-fatal pause "shutdown" (triple
  * fault), "guest-panicked" (halted for good) or "internal-error", plus
  * "fatal": {"reason", "status", "why", "cpu"}.
@@ -96,7 +98,7 @@ static const char *const holder_words[VM_NR_HOLDERS] = {
 int api_cmd_query_status(struct api_ctx *ctx, json_t *args, json_t **ret,
 			 struct errmsg *err)
 {
-	unsigned int holds = vm_holds(ctx->vm);
+	unsigned int holds = vm_holds(ctx->vm) & ~(1u << VM_HOLD_SUSPEND);
 	const char *status = "running", *reason, *why;
 	json_t *held;
 	int r, i, code, cpu;
@@ -108,6 +110,8 @@ int api_cmd_query_status(struct api_ctx *ctx, json_t *args, json_t **ret,
 	paused = vm_is_paused(ctx->vm) && !ctx->vm->internal_holds;
 	if (paused)
 		status = holds == 1u << VM_HOLD_DEBUGGER ? "debug" : "paused";
+	if (vm_is_suspended(ctx->vm))
+		status = "suspended";
 	if (vm_is_dead(ctx->vm))
 		vm_death(ctx->vm, &status, NULL, NULL, NULL, NULL);
 	/* Only when held: a running VM answers exactly what QEMU does. */
@@ -189,7 +193,21 @@ int api_cmd_system_powerdown(struct api_ctx *ctx, json_t *args, json_t **ret,
 		return r;
 	return errmsg_set(
 		err, ENOTSUP,
-		"system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
+		"system_powerdown needs an ACPI power button event, which kvmscope does not provide yet: use quit, or poweroff inside the guest");
+}
+
+/*
+ * {} . Wakes a guest suspended to RAM (ACPI S3) as its RTC alarm would
+ * (event WAKEUP); QEMU's error when it is not suspended.
+ */
+int api_cmd_system_wakeup(struct api_ctx *ctx, json_t *args, json_t **ret,
+			  struct errmsg *err)
+{
+	int r = api_args_only(args, no_args, err);
+
+	if (r)
+		return r;
+	return vm_wakeup(ctx->vm, "qmp", err);
 }
 
 /* The commands this file serves: one row per command, next to its handler. */
@@ -211,6 +229,8 @@ const struct api_command cmd_lifecycle_commands[] = {
 	  "end kvmscope (exit status 130) after replying" },
 	{ "system_powerdown", api_cmd_system_powerdown, API_LIFECYCLE, "",
 	  "ACPI power button (not available yet: use quit)" },
+	{ "system_wakeup", api_cmd_system_wakeup, API_LIFECYCLE, "",
+	  "wake a guest suspended to RAM (ACPI S3; event WAKEUP)" },
 };
 const size_t cmd_lifecycle_command_count =
 	sizeof(cmd_lifecycle_commands) / sizeof(cmd_lifecycle_commands[0]);

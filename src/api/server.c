@@ -305,6 +305,13 @@ static void on_vm_state(void *opaque, const struct vm_state_event *ev)
 					   ev->status, "why", ev->why, "cpu",
 					   ev->cpu));
 		break;
+	case VM_STATE_SUSPEND:
+		/* QEMU's events carry no data; nor do these. */
+		api_server_event(srv, "SUSPEND", NULL);
+		break;
+	case VM_STATE_WAKEUP:
+		api_server_event(srv, "WAKEUP", NULL);
+		break;
 	case VM_STATE_END:
 		api_server_event(srv, "SHUTDOWN",
 				 json_pack("{s:b,s:s,s:i,s:s}", "guest",

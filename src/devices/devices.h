@@ -8,8 +8,10 @@
 #ifndef KVMSCOPE_DEVICES_DEVICES_H
 #define KVMSCOPE_DEVICES_DEVICES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "util/event_loop.h"
 #include "util/log.h"
 #include "vmm/bus.h"
 
@@ -25,6 +27,21 @@ struct vm_control {
 	 * why is a short human-readable reason. The first request wins.
 	 */
 	void (*request_end)(void *opaque, int status, const char *why);
+	/*
+	 * vCPU thread: the guest entered ACPI S3. The VM parks every vCPU
+	 * (the caller's on its next loop turn). At each wake event while it
+	 * sleeps, wake(dev, source) runs on the main thread and says whether
+	 * the machine wakes (recording why, e.g. WAK_STS) before any vCPU
+	 * runs again. NULL: no S3.
+	 */
+	void (*request_suspend)(void *opaque,
+				bool (*wake)(void *dev, const char *source),
+				void *dev);
+	/*
+	 * Main thread: a wake event happened (source: "rtc"); it wakes the
+	 * VM when suspended and does nothing otherwise. NULL: none.
+	 */
+	void (*request_wakeup)(void *opaque, const char *source);
 	void *opaque;
 };
 
@@ -33,6 +50,8 @@ struct device_env {
 	struct bus *mmio;
 	struct irq_sink irq;
 	struct vm_control ctl;
+	/* The main thread's loop, for host timers (NULL: none, e.g. tests). */
+	struct event_loop *loop;
 	uint64_t ram_size; /* total */
 	uint64_t low_ram_end; /* end of RAM below 4 GiB */
 	uint64_t high_ram_size; /* RAM above 4 GiB */

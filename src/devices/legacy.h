@@ -9,6 +9,9 @@
 #ifndef KVMSCOPE_DEVICES_LEGACY_H
 #define KVMSCOPE_DEVICES_LEGACY_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "devices/devices.h"
 #include "util/errmsg.h"
 
@@ -23,5 +26,11 @@ int fw_cfg_register(const struct device_env *env);
 int post_port_register(const struct device_env *env);
 int acpi_pm_register(const struct device_env *env);
 int pvpanic_register(const struct device_env *env);
+
+/*
+ * The RTC's alarm compare: alarm and now are the seconds, minutes and
+ * hours registers; an alarm byte of 0xc0-0xff matches any value.
+ */
+bool rtc_alarm_match(const uint8_t alarm[3], const uint8_t now[3]);
 
 #endif

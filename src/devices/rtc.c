@@ -4,8 +4,20 @@
  * CMOS, of which the clock registers are computed from host time (UTC)
  * when read. The guest may set the clock; that is kept as an offset from
  * host time rather than as a copy of the time, so the clock keeps running
- * without a timer. No RTC interrupts (IRQ 8) are generated, and UIP always
- * reads 0, so a guest waiting for the end of an update never waits.
+ * without a timer. UIP always reads 0, so a guest waiting for the end of
+ * an update never waits.
+ *
+ * Interrupts (IRQ 8): the alarm (registers 1/3/5 against seconds, minutes
+ * and hours, byte for byte in the current BCD/binary and 12/24-hour
+ * format; a value of 0xc0-0xff matches anything) sets AF, and the update
+ * interrupt sets UF, each second. A host timer ticks at every second of
+ * host time while AIE or UIE is set, so an alarm fires while the vCPUs
+ * are parked too: with AIE set it also wakes a VM suspended to S3 (the
+ * enabled interrupt is the guest's consent, as an enabled RTC_EN is on a
+ * PC). IRQF is set while an enabled flag is, and drives IRQ 8 high;
+ * reading register C returns the flags, clears them and lowers IRQ 8.
+ * UF is only tracked while UIE is set; the periodic interrupt (PIE) is not
+ * emulated.
  *
  * The NVRAM memory-size bytes are filled in the way SeaBIOS expects them
  * from QEMU, since firmware and old loaders read RAM size from there.
@@ -15,7 +27,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "devices/legacy.h"
 
@@ -24,8 +39,11 @@
 #define CMOS_SIZE 128
 
 #define REG_SECONDS 0x00
+#define REG_ALARM_SECONDS 0x01
 #define REG_MINUTES 0x02
+#define REG_ALARM_MINUTES 0x03
 #define REG_HOURS 0x04
+#define REG_ALARM_HOURS 0x05
 #define REG_WEEKDAY 0x06
 #define REG_DAY 0x07
 #define REG_MONTH 0x08
@@ -38,9 +56,18 @@
 
 #define REG_A_UIP 0x80
 #define REG_B_SET 0x80 /* updates inhibited while the guest sets the clock */
+#define REG_B_PIE 0x40
+#define REG_B_AIE 0x20
+#define REG_B_UIE 0x10
 #define REG_B_DM 0x04 /* binary instead of BCD */
 #define REG_B_24H 0x02
+#define REG_C_IRQF 0x80
+#define REG_C_AF 0x20
+#define REG_C_UF 0x10
+#define REG_C_FLAGS 0x70 /* PF, AF, UF: the same bits as their enables */
 #define REG_D_VRT 0x80 /* valid RAM and time: the battery is fine */
+#define RTC_IRQ 8
+#define ALARM_DONT_CARE 0xc0 /* both top bits set: matches anything */
 #define HOURS_PM 0x80 /* in 12-hour mode */
 
 #define KIB 1024ULL
@@ -53,6 +80,13 @@ struct rtc {
 	uint8_t cmos[CMOS_SIZE]; /* NVRAM, registers A and B */
 	time_t offset; /* guest time minus host time, in seconds */
 	struct tm frozen; /* the guest's time while REG_B_SET is set */
+	uint8_t reg_c; /* IRQF and the flags, cleared when read */
+	bool irq_high; /* IRQ 8 as last driven */
+	struct irq_sink irq;
+	struct vm_control ctl;
+	struct event_loop *loop;
+	int timer_fd; /* the second tick; -1 without a loop */
+	bool ticking;
 };
 
 static bool is_time_reg(uint8_t reg)
@@ -217,6 +251,99 @@ static void write_time_reg(struct rtc *rtc, uint8_t reg, uint8_t v)
 	rtc->offset = time_from_tm(&tm) - host_now();
 }
 
+bool rtc_alarm_match(const uint8_t alarm[3], const uint8_t now[3])
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if ((alarm[i] & ALARM_DONT_CARE) != ALARM_DONT_CARE &&
+		    alarm[i] != now[i])
+			return false;
+	return true;
+}
+
+/* Lock held: IRQF follows the enabled flags; IRQ 8 follows IRQF. */
+static void update_irq(struct rtc *rtc)
+{
+	bool on = rtc->reg_c & rtc->cmos[REG_B] & REG_C_FLAGS;
+
+	if (on)
+		rtc->reg_c |= REG_C_IRQF;
+	else
+		rtc->reg_c &= ~REG_C_IRQF;
+	if (on == rtc->irq_high || !rtc->irq.set_level)
+		return;
+	rtc->irq_high = on;
+	rtc->irq.set_level(rtc->irq.opaque, RTC_IRQ, on);
+}
+
+/*
+ * Lock held: tick at every second of host time (1 ms after it, so the
+ * second read is the new one) while AIE or UIE is set, else not at all.
+ */
+static void update_timer(struct rtc *rtc)
+{
+	bool want = rtc->cmos[REG_B] & (REG_B_AIE | REG_B_UIE);
+	struct itimerspec its;
+	struct timespec now;
+
+	if (rtc->timer_fd < 0 || want == rtc->ticking)
+		return;
+	memset(&its, 0, sizeof(its));
+	if (want) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		its.it_value.tv_sec = now.tv_sec + 1;
+		its.it_value.tv_nsec = 1000000;
+		its.it_interval.tv_sec = 1;
+	}
+	if (timerfd_settime(rtc->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+		log_warn("rtc: cannot arm the alarm timer: %s",
+			 strerror(errno));
+		return;
+	}
+	rtc->ticking = want;
+}
+
+/* Lock held: one second passed; true when an enabled alarm fired. */
+static bool rtc_second(struct rtc *rtc)
+{
+	uint8_t now[3], alarm[3];
+	bool fired = false;
+
+	if (rtc->cmos[REG_B] & REG_B_SET)
+		return false; /* the clock is stopped: no update, no alarm */
+	now[0] = read_time_reg(rtc, REG_SECONDS);
+	now[1] = read_time_reg(rtc, REG_MINUTES);
+	now[2] = read_time_reg(rtc, REG_HOURS);
+	alarm[0] = rtc->cmos[REG_ALARM_SECONDS];
+	alarm[1] = rtc->cmos[REG_ALARM_MINUTES];
+	alarm[2] = rtc->cmos[REG_ALARM_HOURS];
+	if (rtc->cmos[REG_B] & REG_B_UIE)
+		rtc->reg_c |= REG_C_UF;
+	if (rtc_alarm_match(alarm, now)) {
+		rtc->reg_c |= REG_C_AF;
+		fired = rtc->cmos[REG_B] & REG_B_AIE;
+	}
+	update_irq(rtc);
+	return fired;
+}
+
+/* Main thread: the timer fired. */
+static void on_tick(void *opaque, int fd, uint32_t events)
+{
+	struct rtc *rtc = opaque;
+	uint64_t n;
+	bool fired;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	pthread_mutex_lock(&rtc->lock);
+	fired = rtc_second(rtc);
+	pthread_mutex_unlock(&rtc->lock);
+	if (fired && rtc->ctl.request_wakeup)
+		rtc->ctl.request_wakeup(rtc->ctl.opaque, "rtc");
+}
+
 static void write_reg_b(struct rtc *rtc, uint8_t v)
 {
 	uint8_t old = rtc->cmos[REG_B];
@@ -230,6 +357,8 @@ static void write_reg_b(struct rtc *rtc, uint8_t v)
 		rtc->offset = time_from_tm(&tm) - host_now();
 	}
 	rtc->cmos[REG_B] = v;
+	update_irq(rtc); /* a flag already set interrupts once enabled */
+	update_timer(rtc);
 }
 
 static uint8_t cmos_read(struct rtc *rtc)
@@ -241,9 +370,13 @@ static uint8_t cmos_read(struct rtc *rtc)
 	switch (reg) {
 	case REG_A:
 		return rtc->cmos[REG_A] & ~REG_A_UIP;
-	case REG_C:
-		/* No interrupt sources, so no flags; reading clears them. */
-		return 0;
+	case REG_C: {
+		uint8_t v = rtc->reg_c;
+
+		rtc->reg_c = 0;
+		update_irq(rtc);
+		return v;
+	}
 	case REG_D:
 		return REG_D_VRT;
 	default:
@@ -313,6 +446,10 @@ static void rtc_release(void *opaque)
 {
 	struct rtc *rtc = opaque;
 
+	if (rtc->timer_fd >= 0) {
+		event_loop_del(rtc->loop, rtc->timer_fd);
+		close(rtc->timer_fd);
+	}
 	pthread_mutex_destroy(&rtc->lock);
 	free(rtc);
 }
@@ -370,6 +507,25 @@ int rtc_register(const struct device_env *env)
 	if (!rtc)
 		return -ENOMEM;
 	pthread_mutex_init(&rtc->lock, NULL);
+	rtc->irq = env->irq;
+	rtc->ctl = env->ctl;
+	rtc->loop = env->loop;
+	rtc->timer_fd = -1;
+	if (env->loop) {
+		rtc->timer_fd = timerfd_create(CLOCK_REALTIME,
+					       TFD_CLOEXEC | TFD_NONBLOCK);
+		ret = rtc->timer_fd < 0 ?
+			      -errno :
+			      event_loop_add(env->loop, rtc->timer_fd, EPOLLIN,
+					     on_tick, rtc);
+		if (ret < 0) {
+			if (rtc->timer_fd >= 0)
+				close(rtc->timer_fd);
+			pthread_mutex_destroy(&rtc->lock);
+			free(rtc);
+			return ret;
+		}
+	}
 	rtc->cmos[REG_A] = 0x26; /* 32.768 kHz time base, 1024 Hz rate */
 	rtc->cmos[REG_B] = REG_B_24H; /* BCD, 24-hour, no interrupts */
 	fill_nvram(rtc, env);

@@ -24,6 +24,8 @@ int api_cmd_cont(struct api_ctx *, json_t *, json_t **, struct errmsg *);
 int api_cmd_quit(struct api_ctx *, json_t *, json_t **, struct errmsg *);
 int api_cmd_system_powerdown(struct api_ctx *, json_t *, json_t **,
 			     struct errmsg *);
+int api_cmd_system_wakeup(struct api_ctx *, json_t *, json_t **,
+			  struct errmsg *);
 
 /* Per-file tables: one row per command. */
 extern const struct api_command cmd_cpu_commands[];

@@ -20,6 +20,7 @@ static const char *const holder_names[VM_NR_HOLDERS] = {
 	[VM_HOLD_FATAL] = "the guest's death",
 	[VM_HOLD_INTERNAL] = "kvmscope (a command in progress)",
 	[VM_HOLD_START] = "--paused",
+	[VM_HOLD_SUSPEND] = "the guest's ACPI S3 sleep",
 };
 
 /* STOP reasons, by holder. */
@@ -27,6 +28,7 @@ static const char *const stop_reasons[VM_NR_HOLDERS] = {
 	[VM_HOLD_USER] = "user",   [VM_HOLD_DEBUGGER] = "debug",
 	[VM_HOLD_FATAL] = "fatal", [VM_HOLD_INTERNAL] = "internal",
 	[VM_HOLD_START] = "start",
+	[VM_HOLD_SUSPEND] = "suspend",
 };
 
 const char *vm_holder_name(enum vm_holder who)
@@ -162,10 +164,16 @@ unsigned int vm_holds(struct vm *vm)
 	return vm->holds;
 }
 
+/* Holds clients see as STOP/RESUME: not the internal or suspend ones. */
+static bool silent_holder(enum vm_holder who)
+{
+	return who == VM_HOLD_INTERNAL || who == VM_HOLD_SUSPEND;
+}
+
 void vm_hold(struct vm *vm, enum vm_holder who)
 {
 	bool stopped = vm->holds || vm->internal_holds;
-	bool visible = vm->holds;
+	bool visible = vm->holds & ~(1u << VM_HOLD_SUSPEND);
 
 	if (who == VM_HOLD_INTERNAL)
 		vm->internal_holds++;
@@ -173,7 +181,7 @@ void vm_hold(struct vm *vm, enum vm_holder who)
 		vm->holds |= 1u << who;
 	if (!stopped)
 		vm_pause(vm);
-	if (!visible && who != VM_HOLD_INTERNAL)
+	if (!visible && !silent_holder(who))
 		notify_transition(vm, VM_STATE_STOP, who);
 }
 
@@ -196,7 +204,7 @@ unsigned int vm_unhold(struct vm *vm, enum vm_holder who)
 	if (vm->holds || vm->internal_holds)
 		return vm->holds;
 	vm_resume(vm);
-	if (who != VM_HOLD_INTERNAL)
+	if (!silent_holder(who))
 		notify_transition(vm, VM_STATE_RESUME, who);
 	return 0;
 }
@@ -217,6 +225,11 @@ int vm_check_resumable(struct vm *vm, enum vm_holder who, const char *what,
 				"guest panic" :
 				"fatal exit",
 			vm->dead_why, vm->dead_status);
+	if (others & (1u << VM_HOLD_SUSPEND))
+		return errmsg_set(
+			err, EBUSY,
+			"'%s' refused: the guest is suspended (ACPI S3); its RTC alarm or 'system_wakeup' wakes it",
+			what);
 	if (others & (1u << VM_HOLD_DEBUGGER))
 		return errmsg_set(
 			err, EBUSY,

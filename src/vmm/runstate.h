@@ -16,8 +16,9 @@
  * Listeners. Run-state changes go to registered listeners with a reason:
  * STOP and RESUME on the transitions between running and stopped (not
  * for the internal hold, which is invisible to clients), FATAL when the
- * guest died and the VM stays for inspection, END once when the VM ends.
- * Listeners run on the main thread.
+ * guest died and the VM stays for inspection, END once when the VM ends,
+ * SUSPEND and WAKEUP around an ACPI S3 sleep (the suspend hold makes no
+ * STOP or RESUME). Listeners run on the main thread.
  *
  * Debug hook. A debugger registers one callback for debug exits
  * (KVM_EXIT_DEBUG, and an int3 that the host's emulator could not run);
@@ -41,6 +42,7 @@ enum vm_holder {
 	VM_HOLD_FATAL, /* the guest died, --on-fatal pause */
 	VM_HOLD_INTERNAL, /* a command pausing around itself */
 	VM_HOLD_START, /* --paused: released by whoever resumes first */
+	VM_HOLD_SUSPEND, /* ACPI S3 (sleep.h): SUSPEND/WAKEUP, no STOP/RESUME */
 	VM_NR_HOLDERS,
 };
 
@@ -58,6 +60,8 @@ enum vm_state_kind {
 	VM_STATE_RESUME, /* stopped -> running */
 	VM_STATE_FATAL, /* the guest died; the VM stays, held */
 	VM_STATE_END, /* the VM ends now (the last event) */
+	VM_STATE_SUSPEND, /* the guest entered ACPI S3 (sleep.h) */
+	VM_STATE_WAKEUP, /* it woke; reason: "rtc", "qmp" */
 };
 
 struct vm_state_event {

@@ -23,6 +23,7 @@
 #include "vmm/console.h"
 #include "vmm/exit_status.h"
 #include "vmm/kvm_stats.h"
+#include "vmm/sleep.h"
 #include "vmm/stats.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -459,7 +460,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 		.pio = &vm->pio,
 		.mmio = &vm->mmio,
 		.irq = { .set_level = irq_set_level, .opaque = vm },
-		.ctl = { .request_end = ctl_request_end, .opaque = vm },
+		.ctl = { .request_end = ctl_request_end,
+			 .request_suspend = vm_request_suspend,
+			 .request_wakeup = vm_wakeup_request,
+			 .opaque = vm },
+		.loop = &vm->loop,
 		.ram_size = vm->mem.ram_size,
 		.low_ram_end = guest_memory_low_end(&vm->mem),
 		.high_ram_size = guest_memory_high_size(&vm->mem),
@@ -482,7 +487,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 		if (r)
 			return r;
 	}
-	return 0;
+	return vm_sleep_init(vm, err);
 }
 
 int vm_set_boot_entry(struct vm *vm, const struct boot_entry *entry,
@@ -643,6 +648,7 @@ static void on_end_request(void *opaque, int fd, uint32_t events)
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
 	vm_handle_death(opaque);
+	vm_handle_suspend(opaque);
 }
 
 /* Tell the listeners the VM ends; a dead VM ends with its fatal status. */
@@ -708,6 +714,7 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 				  strerror(errno));
 	}
 	vcpu_signals_init();
+	vm_sleep_record_platform(vm);
 
 	/* --paused: every vCPU parks before its first guest instruction. */
 	if (vm->cfg->start_paused) {
@@ -766,6 +773,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->serial)
 		serial_destroy(vm->serial);
 	free(vm->supported_cpuid);
+	vm_sleep_free(vm);
 	if (vm->kvm_stats_fd >= 0)
 		close(vm->kvm_stats_fd);
 	kvm_stats_free(vm->kvm_stats);

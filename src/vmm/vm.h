@@ -26,6 +26,7 @@
 struct serial;
 struct vcpu;
 struct kvm_stats;
+struct vm_sleep;
 
 struct vm {
 	const struct vm_config *cfg;
@@ -90,6 +91,8 @@ struct vm {
 
 	vm_debug_exit_fn debug_hook;
 	void *debug_opaque;
+
+	struct vm_sleep *sleep; /* ACPI S3 (sleep.h) */
 
 	vm_sample_fn sample_hook; /* atomic (runstate.h) */
 	void *sample_opaque;

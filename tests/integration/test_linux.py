@@ -110,3 +110,31 @@ def test_kernel_panic_ends_with_nonzero_status_and_text(guest):
                         re.M)
     assert "panic" in frames and "mount_block_root" in frames, r
     assert frames[-1] == "ret_from_fork", r
+
+
+def test_suspend_to_ram_and_rtc_wake(guest):
+    vmlinux, initrd = guest
+    # Linux writes its waking vector into the FACS, sleeps through PM1a
+    # control and is woken by the RTC alarm 3 s later: vCPU 0 restarts in
+    # its real-mode wakeup code, the AP waits for the SIPI Linux sends
+    # when it brings CPU 1 back. Then the shell runs the next command.
+    run = ("echo +3 > /sys/class/rtc/rtc0/wakealarm; "
+           "echo mem > /sys/power/state; echo s3-status $?; "
+           "echo back-from-s3 $((6*7)) cpus $(nproc); "
+           "dmesg | grep -E 'PM: (suspend|Low-level)|ACPI: PM: Waking'")
+    r = run_kvmscope("--kernel", vmlinux, "--initrd", initrd, "--append",
+                     cmdline(run), "--cpus", 2, "--mem", "256M", "--verbose",
+                     timeout=BOOT_TIMEOUT)
+    assert r.status == 0, r  # back, ran the commands, powered off
+    assert "guest suspended to RAM (ACPI S3)" in r.err, r
+    m = re.search(r"guest woken from ACPI S3 by rtc: vCPU 0 at "
+                  r"([0-9a-f]{4}):0000 \(real mode\)", r.err)
+    assert m, r
+    assert "s3-status 0" in r.out, r
+    assert "back-from-s3 42 cpus 2" in r.out, r
+    for line in ("PM: suspend entry (deep)",
+                 "ACPI: PM: Low-level resume complete",
+                 "ACPI: PM: Waking up from system sleep state S3",
+                 "PM: suspend exit"):
+        assert line in r.out, (line, r)
+    assert "ACPI Error" not in r.out and "ACPI BIOS Error" not in r.out

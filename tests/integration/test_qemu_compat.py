@@ -105,3 +105,24 @@ def test_aout_kludge_flat_binary_matches_qemu(aout_kernel):
     assert qstatus == 7 and "aout kludge kernel ok" in qout, qout
     assert r.status == 7, r
     assert r.out == qout
+
+
+def test_s3_resumes_at_the_waking_vector_as_under_qemu():
+    # QEMU's SeaBIOS resume path and kvmscope both enter the real-mode
+    # vector at 0600:0008 and the RTC alarm wakes both. What differs is
+    # the platform: the FACS address, RTC register C (QEMU resets the RTC
+    # on wake, clearing AF; kvmscope keeps the battery-backed chip's
+    # flags) and PM1 status (QEMU's PM timer also sets TMR_STS).
+    def lines(out):
+        keep = ("s3: waking vector", "s3: woken", "s3: facs")
+        return [l.split(", ", 1)[1] if l.startswith("s3: facs") else l
+                for l in out.splitlines() if l.startswith(keep)]
+
+    qstatus, qout = run_qemu(TESTKERNEL, "s3")
+    r = run_kvmscope("--kernel", TESTKERNEL, "--append", "s3")
+    assert qstatus == r.status == 103, (qout, r)
+    assert lines(r.out) == lines(qout) == [
+        "SLP_TYP 1, PM1a control",
+        "s3: waking vector 0x6008, rtc alarm in 2 s, entering S3",
+        "s3: woken through the waking vector (1) at 0600:0008"], (qout, r)
+    assert "PM1 status 0x84" in qout and "PM1 status 0x8400" in r.out

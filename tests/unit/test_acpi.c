@@ -194,16 +194,37 @@ static void test_fadt(void **state)
 	assert_int_equal(t[8], 6);
 	assert_int_equal(t[131], 5); /* minor version: 6.5 */
 
-	/* No FACS, and the DSDT addresses agree. */
-	assert_int_equal(le32(t + 36), 0);
+	/*
+	 * The FACS in FIRMWARE_CTRL only (ACPI 5.0: X_FIRMWARE_CTRL 0 then);
+	 * the DSDT's 32- and 64-bit copies agree.
+	 */
+	assert_int_not_equal(le32(t + 36), 0);
 	assert_int_equal(le64(t + 132), 0);
 	assert_int_equal(le32(t + 40), le64(t + 140));
 
 	assert_int_equal(le16(t + 46), 9); /* SCI_INT */
-	/* No fixed-hardware register blocks, 32- or 64-bit. */
-	for (off = 56; off < 88; off++)
-		assert_int_equal(t[off], 0);
-	for (off = 148; off < 244; off++)
+	assert_int_equal(le32(t + 48), 0); /* SMI_CMD: always ACPI mode */
+	/* PM1a event and control blocks, nothing else, 32- and 64-bit. */
+	assert_int_equal(le32(t + 56), ACPI_PM1A_EVT_PORT);
+	assert_int_equal(le32(t + 64), ACPI_PM1A_CNT_PORT);
+	for (off = 60; off < 64; off++)
+		assert_int_equal(t[off], 0); /* PM1b event */
+	for (off = 68; off < 88; off++)
+		assert_int_equal(t[off], 0); /* PM1b, PM2, PM timer, GPEs */
+	assert_int_equal(t[88], 4); /* PM1_EVT_LEN */
+	assert_int_equal(t[89], 2); /* PM1_CNT_LEN */
+	assert_int_equal(t[90] | t[91] | t[92] | t[93], 0);
+	assert_true(le16(t + 96) > 100); /* no C2 */
+	assert_true(le16(t + 98) > 1000); /* no C3 */
+	assert_int_equal(t[148], 1); /* X_PM1a_EVT_BLK: system I/O */
+	assert_int_equal(t[149], 32);
+	assert_int_equal(le64(t + 152), ACPI_PM1A_EVT_PORT);
+	assert_int_equal(t[172], 1); /* X_PM1a_CNT_BLK */
+	assert_int_equal(t[173], 16);
+	assert_int_equal(le64(t + 176), ACPI_PM1A_CNT_PORT);
+	for (off = 160; off < 172; off++)
+		assert_int_equal(t[off], 0); /* X_PM1b_EVT_BLK */
+	for (off = 184; off < 244; off++)
 		assert_int_equal(t[off], 0);
 	assert_int_equal(t[108], 0x32); /* CENTURY */
 
@@ -215,7 +236,9 @@ static void test_fadt(void **state)
 	assert_false(boot_arch & (1u << 5)); /* CMOS RTC present */
 
 	flags = le32(t + 112);
-	assert_true(flags & (1u << 20)); /* HW_REDUCED_ACPI */
+	/* A full-hardware FADT: Linux's ACPICA maps the FACS only then. */
+	assert_false(flags & (1u << 20)); /* HW_REDUCED_ACPI */
+	assert_false(flags & (1u << 8)); /* FIXED_RTC: RTC_STS/RTC_EN exist */
 	assert_true(flags & (1u << 10)); /* RESET_REG_SUP */
 	assert_true(flags & (1u << 4)); /* PWR_BUTTON: none fixed */
 	assert_true(flags & (1u << 5)); /* SLP_BUTTON: none fixed */
@@ -223,8 +246,9 @@ static void test_fadt(void **state)
 	check_gas_io8(t + 116, ACPI_PM_RESET_PORT);
 	assert_int_equal(t[128], ACPI_PM_RESET_VALUE);
 	assert_true(ACPI_PM_RESET_VALUE & ACPI_RESET_RST_CPU);
-	check_gas_io8(t + 244, ACPI_PM_SLEEP_CTL_PORT);
-	check_gas_io8(t + 256, ACPI_PM_SLEEP_STS_PORT);
+	/* The hardware-reduced sleep registers are not in a full FADT. */
+	for (off = 244; off < 268; off++)
+		assert_int_equal(t[off], 0);
 	assert_memory_equal(t + 268, "KVMSCOPE", 8);
 }
 
@@ -604,10 +628,50 @@ static void check_crs(const struct aml_obj *crs, uint16_t port,
 	assert_int_equal(r[1], 0);
 }
 
+/*
+ * The FACS (ACPI 6.5, 5.2.10): found through FIRMWARE_CTRL, 64-byte
+ * aligned, 64 bytes long, version 2, no checksum of its own (the FADT's
+ * covers the pointer), both waking vectors 0 until the OS sets them, no
+ * 64-bit wake support offered, where the resume path looks for it.
+ */
+static void test_facs(void **state)
+{
+	struct found f;
+	const uint8_t *facs;
+	uint64_t gpa;
+	int i;
+
+	build(2, &f);
+	gpa = le32(f.fadt + 36);
+	assert_int_equal(gpa, acpi_facs_gpa());
+	assert_int_equal(gpa % 64, 0);
+	assert_true(gpa >= BIOS_START && gpa + 64 <= BIOS_END);
+	facs = guest_memory_ptr(&mem, gpa, 64);
+	assert_non_null(facs);
+	assert_memory_equal(facs, "FACS", 4);
+	assert_int_equal(le32(facs + 4), 64); /* length */
+	assert_int_equal(le32(facs + 8), 0); /* hardware signature */
+	assert_int_equal(le32(facs + 12), 0); /* firmware waking vector */
+	assert_int_equal(le32(facs + ACPI_FACS_WAKING_VECTOR), 0);
+	assert_int_equal(le32(facs + 16), 0); /* global lock */
+	assert_int_equal(le32(facs + 20), 0); /* flags: no S4BIOS, no 64-bit wake */
+	assert_int_equal(le64(facs + 24), 0); /* X_FIRMWARE_WAKING_VECTOR */
+	assert_int_equal(ACPI_FACS_X_WAKING_VECTOR, 24);
+	assert_int_equal(facs[32], 2); /* version */
+	assert_int_equal(le32(facs + 36), 0); /* OSPM flags */
+	for (i = 40; i < 64; i++)
+		assert_int_equal(facs[i], 0); /* reserved */
+	/* Not overlapping the FADT before it or the DSDT after it. */
+	assert_true(f.fadt + 276 <= facs);
+	assert_true(facs + 64 <= f.dsdt);
+	/* The FADT's checksum covers the pointer to it. */
+	assert_int_equal(sum(f.fadt, 276), 0);
+}
+
 static void test_dsdt(void **state)
 {
 	struct found f;
-	const struct aml_obj *s5;
+	const struct aml_obj *s5, *s3;
 	char id[8];
 	uint32_t len;
 
@@ -623,6 +687,18 @@ static void test_dsdt(void **state)
 	assert_int_equal(s5->nr_elems, 4);
 	assert_int_equal(s5->elems[0], ACPI_S5_SLP_TYP);
 
+	/* \_S3_: what Linux's acpi_sleep_state_supported(3) looks for. */
+	s3 = obj("\\_S3_");
+	assert_int_equal(s3->kind, OBJ_PKG);
+	assert_int_equal(s3->nr_elems, 4);
+	assert_int_equal(s3->elems[0], ACPI_S3_SLP_TYP);
+	assert_int_equal(s3->elems[0], 1);
+	assert_int_equal(s3->elems[1], 0);
+	assert_int_not_equal(ACPI_S3_SLP_TYP, ACPI_S5_SLP_TYP);
+	/* Both fit the 3-bit SLP_TYP field of the sleep control register. */
+	assert_int_equal((ACPI_S3_SLP_TYP << ACPI_SLP_TYP_SHIFT) &
+				 ~ACPI_SLP_TYP_MASK, 0);
+
 	assert_int_equal(obj("\\_SB_.COM1")->kind, OBJ_DEVICE);
 	eisa_id(obj("\\_SB_.COM1._HID")->value, id);
 	assert_string_equal(id, "PNP0501");
@@ -631,7 +707,8 @@ static void test_dsdt(void **state)
 	assert_int_equal(obj("\\_SB_.RTC_")->kind, OBJ_DEVICE);
 	eisa_id(obj("\\_SB_.RTC_._HID")->value, id);
 	assert_string_equal(id, "PNP0B00");
-	check_crs(obj("\\_SB_.RTC_._CRS"), 0x70, 2, -1);
+	/* IRQ 8: rtc-cmos takes its alarm interrupt from here. */
+	check_crs(obj("\\_SB_.RTC_._CRS"), 0x70, 2, 8);
 
 	/* pvpanic as QEMU describes it: an ACPI ID string, one port */
 	assert_int_equal(obj("\\_SB_.PEVT")->kind, OBJ_DEVICE);
@@ -919,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_pkg_length_decoder),
 		cmocka_unit_test(test_pkg_length_encoder),
 		cmocka_unit_test(test_dsdt),
+		cmocka_unit_test(test_facs),
 		cmocka_unit_test(test_tables_stay_put),
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_dump),

@@ -132,6 +132,164 @@ static void test_other_sleep_types_ignored(void **state)
 	}
 }
 
+static int suspend_requests;
+static bool (*suspend_wake)(void *dev, const char *source);
+static void *suspend_dev;
+
+static void record_suspend(void *opaque,
+			   bool (*wake)(void *dev, const char *source),
+			   void *dev)
+{
+	assert_ptr_equal(opaque, &env);
+	suspend_requests++;
+	suspend_wake = wake;
+	suspend_dev = dev;
+}
+
+/* The SCI, IRQ 9, as the VM would drive it. */
+static int sci_level = -1, sci_events;
+
+static void record_irq(void *opaque, unsigned int irq, int level)
+{
+	assert_int_equal(irq, ACPI_SCI_IRQ);
+	sci_events++;
+	sci_level = level;
+}
+
+static void outw(uint16_t port, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+
+	assert_true(bus_write(&pio, port, b, 2));
+}
+
+static uint16_t inw(uint16_t port)
+{
+	uint8_t b[2] = { 0, 0 };
+
+	assert_true(bus_read(&pio, port, b, 2));
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static void setup_s3(void)
+{
+	reset_env();
+	env.ctl.request_suspend = record_suspend;
+	env.ctl.opaque = &env;
+	env.irq.set_level = record_irq;
+	suspend_requests = 0;
+	suspend_wake = NULL;
+	sci_level = -1;
+	sci_events = 0;
+	assert_int_equal(acpi_pm_register(&env), 0);
+}
+
+/* Linux's acpi_hw_extended_sleep(3), then the VM waking (vmm/sleep.c). */
+static void test_s3_suspends_and_wakes(void **state)
+{
+	setup_s3();
+	outb(SLEEP_STS, WAK_STS);
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S3_SLP_TYP));
+	assert_int_equal(suspend_requests, 0); /* no SLP_EN: nothing */
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S3_SLP_TYP) | SLP_EN);
+	assert_int_equal(suspend_requests, 1);
+	assert_int_equal(end_requests, 0);
+	assert_non_null(suspend_wake);
+	/* Asleep: the guest's poll of WAK_STS does not end yet. */
+	assert_int_equal(inb(SLEEP_STS), 0);
+	assert_int_equal(inb(SLEEP_STS), 0);
+	/* The wake sets it; the guest clears it (write 1). */
+	assert_true(suspend_wake(suspend_dev, "qmp"));
+	assert_int_equal(inb(SLEEP_STS), WAK_STS);
+	outb(SLEEP_STS, 0);
+	assert_int_equal(inb(SLEEP_STS), WAK_STS);
+	outb(SLEEP_STS, WAK_STS);
+	assert_int_equal(inb(SLEEP_STS), 0);
+	/* A stale WAK_STS is cleared by the next S3 entry. */
+	assert_true(suspend_wake(suspend_dev, "qmp"));
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S3_SLP_TYP) | SLP_EN | 0xc3);
+	assert_int_equal(suspend_requests, 2);
+	assert_int_equal(inb(SLEEP_STS), 0);
+}
+
+/*
+ * ACPICA's acpi_hw_legacy_sleep(3) on PM1a: clear the status bits, write
+ * SLP_TYP, then SLP_TYP | SLP_EN; poll WAK_STS (bit 15 of PM1a status).
+ */
+#define PM1_STS 0x604
+#define PM1_EN 0x606
+#define PM1_CNT 0x608
+#define PM1_SLP_TYP(t) ((uint16_t)((t) << 10))
+#define PM1_SLP_EN 0x2000
+#define PM1_WAK_STS 0x8000
+#define PM1_RTC 0x0400
+
+static void test_pm1_s3_and_rtc_wake(void **state)
+{
+	setup_s3();
+	assert_int_equal(ACPI_PM1A_EVT_PORT, PM1_STS);
+	assert_int_equal(ACPI_PM1A_CNT_PORT, PM1_CNT);
+	/* SCI_EN reads 1: always in ACPI mode (no SMI command port). */
+	assert_int_equal(inw(PM1_CNT), 0x0001);
+	assert_int_equal(inw(PM1_STS), 0);
+	assert_int_equal(inw(PM1_EN), 0);
+	outw(PM1_STS, 0xffff);
+	outw(PM1_CNT, PM1_SLP_TYP(ACPI_S3_SLP_TYP));
+	assert_int_equal(suspend_requests, 0);
+	/* SLP_TYP reads back; SLP_EN (write-only) does not. */
+	assert_int_equal(inw(PM1_CNT), PM1_SLP_TYP(ACPI_S3_SLP_TYP) | 1);
+	outw(PM1_CNT, PM1_SLP_TYP(ACPI_S3_SLP_TYP) | PM1_SLP_EN);
+	assert_int_equal(suspend_requests, 1);
+	assert_int_equal(inw(PM1_CNT), PM1_SLP_TYP(ACPI_S3_SLP_TYP) | 1);
+	assert_int_equal(inw(PM1_STS), 0);
+
+	/* The RTC alarm does not wake without RTC_EN; QEMU agrees. */
+	assert_false(suspend_wake(suspend_dev, "rtc"));
+	assert_int_equal(inw(PM1_STS), 0);
+	assert_int_equal(sci_events, 0);
+	outw(PM1_EN, PM1_RTC);
+	assert_int_equal(inw(PM1_EN), PM1_RTC);
+	assert_true(suspend_wake(suspend_dev, "rtc"));
+	/* WAK_STS and RTC_STS; RTC_STS & RTC_EN raises the SCI. */
+	assert_int_equal(inw(PM1_STS), PM1_WAK_STS | PM1_RTC);
+	assert_int_equal(inb(SLEEP_STS), WAK_STS); /* the same WAK_STS */
+	assert_int_equal(sci_level, 1);
+	/* Write 1 to clear, one bit at a time; the SCI follows. */
+	outw(PM1_STS, PM1_RTC);
+	assert_int_equal(inw(PM1_STS), PM1_WAK_STS);
+	assert_int_equal(sci_level, 0);
+	outw(PM1_STS, PM1_WAK_STS);
+	assert_int_equal(inw(PM1_STS), 0);
+	/* Enable bits PM1 enable does not have stay 0. */
+	outw(PM1_EN, 0xffff);
+	assert_int_equal(inw(PM1_EN), 0x4721);
+	/* A byte write to the high byte of PM1 control is enough. */
+	outb(PM1_CNT + 1, (uint8_t)((PM1_SLP_TYP(ACPI_S5_SLP_TYP) |
+				     PM1_SLP_EN) >> 8));
+	assert_int_equal(end_requests, 1);
+	assert_int_equal(end_status, KS_STATUS_POWEROFF);
+}
+
+/* S1, S2, S4 (and the unused types) still "wake" at once; S5 ends. */
+static void test_s3_only_for_its_type(void **state)
+{
+	unsigned int typ;
+
+	setup_s3();
+	for (typ = 0; typ < 8; typ++) {
+		if (typ == ACPI_S3_SLP_TYP || typ == ACPI_S5_SLP_TYP)
+			continue;
+		outb(SLEEP_CTL, SLP_TYP(typ) | SLP_EN);
+		assert_int_equal(suspend_requests, 0);
+		assert_int_equal(inb(SLEEP_STS), WAK_STS);
+		outb(SLEEP_STS, WAK_STS);
+	}
+	outb(SLEEP_CTL, SLP_TYP(ACPI_S5_SLP_TYP) | SLP_EN);
+	assert_int_equal(suspend_requests, 0);
+	assert_int_equal(end_requests, 1);
+	assert_int_equal(end_status, KS_STATUS_POWEROFF);
+}
+
 static void test_slp_en_clear_ignored(void **state)
 {
 	outb(SLEEP_CTL, SLP_TYP(ACPI_S5_SLP_TYP));
@@ -262,7 +420,7 @@ static void test_register_conflicts(void **state)
 	assert_int_equal(acpi_pm_register(NULL), -EINVAL);
 	assert_int_equal(acpi_pm_register(&env), 0);
 	nr = pio.nr_ranges;
-	assert_int_equal(nr, 2);
+	assert_int_equal(nr, 3); /* sleep registers, PM1a blocks, reset */
 	assert_int_equal(acpi_pm_register(&env), -EEXIST);
 	assert_int_equal(pio.nr_ranges, nr);
 
@@ -281,6 +439,14 @@ static void test_register_conflicts(void **state)
 	assert_int_equal(acpi_pm_register(&env), -EEXIST);
 	assert_int_equal(pio.nr_ranges, 1);
 	assert_null(bus_find(&pio, RESET, 1));
+
+	/* A PM1a port taken: nothing registered. */
+	reset_env();
+	assert_int_equal(
+		bus_register(&pio, 0x609, 1, &dummy_ops, NULL, "other"), 0);
+	assert_int_equal(acpi_pm_register(&env), -EEXIST);
+	assert_int_equal(pio.nr_ranges, 1);
+	assert_null(bus_find(&pio, SLEEP_CTL, 1));
 }
 
 static void test_in_legacy_table(void **state)
@@ -302,6 +468,9 @@ int main(void)
 		cmocka_unit_test_setup(test_s5_powers_off, setup),
 		cmocka_unit_test_setup(test_other_sleep_types_ignored, setup),
 		cmocka_unit_test_setup(test_slp_en_clear_ignored, setup),
+		cmocka_unit_test(test_s3_suspends_and_wakes),
+		cmocka_unit_test(test_s3_only_for_its_type),
+		cmocka_unit_test(test_pm1_s3_and_rtc_wake),
 		cmocka_unit_test_setup(test_every_sleep_value, setup),
 		cmocka_unit_test_setup(test_wide_sleep_access, setup),
 		cmocka_unit_test_setup(test_acpi_reset, setup),

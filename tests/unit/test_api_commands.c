@@ -485,6 +485,7 @@ static void test_table_complete(void **state)
 		"cont",
 		"quit",
 		"system_powerdown",
+		"system_wakeup",
 		"human-monitor-command",
 		"query-cpus-fast",
 		"query-registers",
@@ -611,7 +612,7 @@ static void test_lifecycle(void **state)
 			 -ENOTSUP);
 	assert_string_equal(
 		err.text,
-		"system_powerdown needs an ACPI power button event, which kvmscope's hardware-reduced ACPI does not provide yet: use quit, or poweroff inside the guest");
+		"system_powerdown needs an ACPI power button event, which kvmscope does not provide yet: use quit, or poweroff inside the guest");
 
 	ret = must_run("query-commands", NULL);
 	assert_true(json_is_array(ret));

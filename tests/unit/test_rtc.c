@@ -283,6 +283,189 @@ static void test_nvram(void **state)
 	assert_int_equal(v, 0xff);
 }
 
+static void test_alarm_match(void **state)
+{
+	const uint8_t now[3] = { 0x45, 0x59, 0x23 };
+	uint8_t alarm[3] = { 0x45, 0x59, 0x23 };
+	int i, v;
+
+	assert_true(rtc_alarm_match(alarm, now));
+	for (i = 0; i < 3; i++) {
+		uint8_t keep = alarm[i];
+
+		alarm[i] = now[i] + 1;
+		assert_false(rtc_alarm_match(alarm, now));
+		/* 0xc0-0xff: "don't care", in every byte. */
+		for (v = 0xc0; v <= 0xff; v++) {
+			alarm[i] = (uint8_t)v;
+			assert_true(rtc_alarm_match(alarm, now));
+		}
+		/* One of the two top bits is not enough. */
+		alarm[i] = 0xbf;
+		assert_false(rtc_alarm_match(alarm, now));
+		alarm[i] = 0x7f;
+		assert_false(rtc_alarm_match(alarm, now));
+		alarm[i] = keep;
+	}
+	/* Seconds only: every minute; all three: every second. */
+	alarm[1] = alarm[2] = 0xc0;
+	assert_true(rtc_alarm_match(alarm, now));
+	alarm[0] = 0x46;
+	assert_false(rtc_alarm_match(alarm, now));
+	alarm[0] = 0xff;
+	assert_true(rtc_alarm_match(alarm, now));
+}
+
+/* IRQ 8 and wake requests, as the VM would get them. */
+static int irq_events, irq_level = -1, wakeups;
+static const char *wake_source;
+
+static void record_irq(void *opaque, unsigned int irq, int level)
+{
+	assert_int_equal(irq, 8);
+	irq_events++;
+	irq_level = level;
+}
+
+static void record_wakeup(void *opaque, const char *source)
+{
+	wakeups++;
+	wake_source = source;
+}
+
+static struct event_loop loop;
+
+static void make_timed_env(void)
+{
+	bus_release(&pio);
+	bus_init(&pio, "pio");
+	bus_init(&mmio, "mmio");
+	memset(&env, 0, sizeof(env));
+	env.pio = &pio;
+	env.mmio = &mmio;
+	env.ram_size = 256 * MIB;
+	env.low_ram_end = 256 * MIB;
+	env.nr_cpus = 1;
+	env.irq.set_level = record_irq;
+	env.ctl.request_wakeup = record_wakeup;
+	env.loop = &loop;
+	irq_events = wakeups = 0;
+	irq_level = -1;
+	wake_source = NULL;
+	assert_int_equal(rtc_register(&env), 0);
+}
+
+static int timed_setup(void **state)
+{
+	assert_int_equal(event_loop_init(&loop), 0);
+	make_timed_env();
+	return 0;
+}
+
+static int timed_teardown(void **state)
+{
+	/* The RTC leaves the loop before the loop goes. */
+	bus_release(&pio);
+	bus_init(&pio, "pio");
+	event_loop_free(&loop);
+	return 0;
+}
+
+/* Run the loop until n ticks of the RTC's timer happened (2.5 s each). */
+static void run_ticks(int n)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (n-- > 0)
+		assert_int_equal(event_loop_run_once(&loop, 2500), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
+}
+
+static void test_alarm_every_second_raises_irq8(void **state)
+{
+	cmos_write(0x01, 0xff);
+	cmos_write(0x03, 0xc0);
+	cmos_write(0x05, 0xd5);
+	assert_int_equal(cmos_read(0x0c), 0);
+	cmos_write(0x0b, 0x02 | 0x20); /* 24-hour, AIE */
+	assert_int_equal(irq_events, 0);
+	run_ticks(1);
+	/* IRQ 8 went high once; the VM was asked to wake. */
+	assert_int_equal(irq_events, 1);
+	assert_int_equal(irq_level, 1);
+	assert_int_equal(wakeups, 1);
+	assert_string_equal(wake_source, "rtc");
+	/* IRQF | AF; reading C clears it and lowers IRQ 8. */
+	assert_int_equal(cmos_read(0x0c), 0xa0);
+	assert_int_equal(irq_events, 2);
+	assert_int_equal(irq_level, 0);
+	assert_int_equal(cmos_read(0x0c), 0x00);
+	assert_int_equal(irq_events, 2);
+	/* The alarm registers read back as written. */
+	assert_int_equal(cmos_read(0x01), 0xff);
+	assert_int_equal(cmos_read(0x05), 0xd5);
+	/* AIE off: the timer stops, no more flags. */
+	cmos_write(0x0b, 0x02);
+	assert_int_equal(event_loop_run_once(&loop, 1300), 0);
+	assert_int_equal(cmos_read(0x0c), 0x00);
+}
+
+/*
+ * An exact alarm one second ahead of a clock the guest set: AF at that
+ * second only. With UIE (not AIE) on, UF and IRQF come every second and
+ * AF without waking anyone.
+ */
+static void test_alarm_at_a_set_time(void **state)
+{
+	/* 23:59:45 BCD, 24-hour; SET keeps the clock still while written. */
+	cmos_write(0x0b, 0x80 | 0x02);
+	cmos_write(0x00, 0x45);
+	cmos_write(0x02, 0x59);
+	cmos_write(0x04, 0x23);
+	cmos_write(0x01, 0x46);
+	cmos_write(0x03, 0x59);
+	cmos_write(0x05, 0x23);
+	cmos_write(0x0b, 0x02 | 0x10); /* run, UIE */
+	run_ticks(1);
+	assert_int_equal(cmos_read(0x00), 0x46);
+	assert_int_equal(cmos_read(0x0c), 0x80 | 0x20 | 0x10);
+	assert_int_equal(wakeups, 0);
+	run_ticks(1);
+	/* 23:59:47: no alarm, only the update. */
+	assert_int_equal(cmos_read(0x0c), 0x80 | 0x10);
+	/* An hour that does not match never fires. */
+	cmos_write(0x05, 0x22);
+	cmos_write(0x01, 0xc0);
+	run_ticks(1);
+	assert_int_equal(cmos_read(0x0c), 0x80 | 0x10);
+	/* A flag already set interrupts as soon as it is enabled. */
+	cmos_write(0x0b, 0x02);
+	cmos_write(0x05, 0xc0); /* every second again */
+	cmos_write(0x0b, 0x02 | 0x10);
+	run_ticks(1);
+	assert_int_equal(irq_level, 1);
+	cmos_write(0x0b, 0x02); /* UIE off: AF stays, IRQF drops */
+	assert_int_equal(irq_level, 0);
+	cmos_write(0x0b, 0x02 | 0x20); /* AIE on: IRQF for the kept AF */
+	assert_int_equal(irq_level, 1);
+	assert_int_equal(cmos_read(0x0c) & 0xa0, 0xa0);
+	cmos_write(0x0b, 0x02);
+}
+
+/* Without a loop (no host timer) the RTC still works, without alarms. */
+static void test_no_loop_no_timer(void **state)
+{
+	cmos_write(0x01, 0xff);
+	cmos_write(0x03, 0xff);
+	cmos_write(0x05, 0xff);
+	cmos_write(0x0b, 0x02 | 0x20);
+	assert_int_equal(cmos_read(0x0b), 0x22);
+	assert_int_equal(cmos_read(0x0c), 0x00);
+	cmos_write(0x0b, 0x02);
+}
+
 static void test_double_register(void **state)
 {
 	assert_int_equal(rtc_register(&env), -EEXIST);
@@ -302,6 +485,12 @@ int main(void)
 		cmocka_unit_test(test_memory_small),
 		cmocka_unit_test_setup(test_nvram, setup),
 		cmocka_unit_test_setup(test_double_register, setup),
+		cmocka_unit_test(test_alarm_match),
+		cmocka_unit_test_setup_teardown(test_alarm_every_second_raises_irq8,
+						timed_setup, timed_teardown),
+		cmocka_unit_test_setup_teardown(test_alarm_at_a_set_time,
+						timed_setup, timed_teardown),
+		cmocka_unit_test_setup(test_no_loop_no_timer, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, group_teardown);

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ACPI tables for a hardware-reduced PC (ACPI 6.5): RSDP, RSDT, XSDT,
- * FADT, DSDT and MADT, packed from the start of the BIOS area.
+ * ACPI tables for a small PC (ACPI 6.5): RSDP, RSDT, XSDT, FADT, FACS,
+ * DSDT and MADT, packed from the start of the BIOS area. The FADT and
+ * FACS are built in acpi_fadt.c.
  *
  * Choices that matter to Linux, the main guest:
- *  - HW_REDUCED_ACPI: no PM1/GPE blocks, PM timer, SCI or FACS to emulate.
- *    Linux then never programs the 8259 PIC and never starts the PIT as its
- *    tick; interrupts go through the IOAPIC only, so every ISA device that
- *    interrupts must be in the DSDT for Linux to map its IRQ to a GSI.
+ *  - A full-hardware FADT with the least fixed hardware ACPI allows (PM1a
+ *    blocks and SCI, nothing else): the FACS, and so S3, needs it; see
+ *    acpi_fadt.c. Every ISA device that interrupts is in the DSDT, so
+ *    Linux maps its IRQ to a GSI.
  *  - The 32-bit and 64-bit copies of every address (RSDT/XSDT, DSDT/X_DSDT)
  *    agree, so ACPICA never warns about a mismatch and old readers work.
  *  - IAPC_BOOT_ARCH leaves the 8042 flag clear: Linux then marks the i8042
@@ -15,13 +16,15 @@
  *    controller probe altogether (a kernel without PNP still probes it; the
  *    i8042 model answers fast). Reset keeps working through 0xcf9 and 0x64.
  *  - The CMOS RTC stays (flag clear, CENTURY at 0x32) and is in the DSDT
- *    without an IRQ, because the RTC model raises none.
+ *    as PNP0B00 with IRQ 8, which its alarm raises: rtc-cmos binds to it.
+ *  - S3: a FACS for the waking vector, \_S3_ for PM1a control's SLP_TYP.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "arch/x86/acpi.h"
+#include "arch/x86/acpi_table.h"
 #include "arch/x86/layout.h"
 
 #define ACPI_OEM_ID "KVMSCP"
@@ -29,20 +32,8 @@
 #define ACPI_OEM_REVISION 1
 #define ACPI_CREATOR_ID "KVMS"
 #define ACPI_CREATOR_REVISION 1
-#define ACPI_HYPERVISOR_ID "KVMSCOPE"
 
 #define ACPI_TABLE_ALIGN 16
-
-/* System description table header (5.2.6). */
-#define HDR_LENGTH 4
-#define HDR_REVISION 8
-#define HDR_CHECKSUM 9
-#define HDR_OEM_ID 10
-#define HDR_OEM_TABLE_ID 16
-#define HDR_OEM_REVISION 24
-#define HDR_CREATOR_ID 28
-#define HDR_CREATOR_REVISION 32
-#define HDR_SIZE 36
 
 /* Root System Description Pointer (5.2.5.3), revision 2. */
 #define RSDP_CHECKSUM 8
@@ -58,40 +49,6 @@
 #define RSDT_REVISION 1
 #define XSDT_REVISION 1
 #define NR_ROOT_ENTRIES 2 /* FADT, MADT */
-
-/* Fixed ACPI Description Table (5.2.9), revision 6.5: 276 bytes. */
-#define FADT_REVISION 6
-#define FADT_MINOR_REVISION 5
-#define FADT_FIRMWARE_CTRL 36
-#define FADT_DSDT 40
-#define FADT_SCI_INT 46
-#define FADT_CENTURY 108
-#define FADT_IAPC_BOOT_ARCH 109
-#define FADT_FLAGS 112
-#define FADT_RESET_REG 116
-#define FADT_RESET_VALUE 128
-#define FADT_MINOR_VERSION 131
-#define FADT_X_DSDT 140
-#define FADT_SLEEP_CONTROL_REG 244
-#define FADT_SLEEP_STATUS_REG 256
-#define FADT_HYPERVISOR_ID 268
-#define FADT_SIZE 276
-
-#define IAPC_LEGACY_DEVICES (1u << 0) /* ISA devices: COM1, RTC, PIT */
-#define IAPC_VGA_NOT_PRESENT (1u << 2)
-
-#define FADT_F_WBINVD (1u << 0)
-#define FADT_F_PWR_BUTTON (1u << 4) /* set: no fixed power button */
-#define FADT_F_SLP_BUTTON (1u << 5) /* set: no fixed sleep button */
-#define FADT_F_RESET_REG_SUP (1u << 10)
-#define FADT_F_HW_REDUCED_ACPI (1u << 20)
-
-#define RTC_CENTURY_INDEX 0x32 /* CMOS register the RTC model implements */
-
-/* Generic Address Structure (5.2.3.2). */
-#define GAS_SYSTEM_IO 1
-#define GAS_ACCESS_BYTE 1
-#define GAS_SIZE 12
 
 /* Multiple APIC Description Table (5.2.12), revision 6 (ACPI 6.5). */
 #define MADT_REVISION 6
@@ -120,24 +77,6 @@
 #define DSDT_REVISION 2 /* 64-bit AML integers */
 #define DSDT_MAX 1024 /* grow when the DSDT does; overruns are caught */
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	put_le16(p, (uint16_t)v);
-	put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* The byte that makes p[0..len) sum to zero, with p[at] counted as 0. */
 static void set_checksum(uint8_t *p, size_t len, size_t at)
 {
@@ -150,8 +89,8 @@ static void set_checksum(uint8_t *p, size_t len, size_t at)
 	p[at] = (uint8_t)-sum;
 }
 
-static void put_header(uint8_t *t, const char *sig, uint32_t len,
-		       uint8_t revision)
+void acpi_put_header(uint8_t *t, const char *sig, uint32_t len,
+		     uint8_t revision)
 {
 	memcpy(t, sig, 4);
 	put_le32(t + HDR_LENGTH, len);
@@ -164,7 +103,7 @@ static void put_header(uint8_t *t, const char *sig, uint32_t len,
 }
 
 /* Last step of every table: the checksum covers all of its bytes. */
-static void finish_table(uint8_t *t, uint32_t len)
+void acpi_finish_table(uint8_t *t, uint32_t len)
 {
 	set_checksum(t, len, HDR_CHECKSUM);
 }
@@ -524,9 +463,9 @@ static size_t build_dsdt(uint8_t *buf, size_t cap)
 	aml_init(&a, buf, cap, HDR_SIZE);
 
 	/*
-	 * \_S5_ (7.4.2.1): element 0 is the SLP_TYP that OSPM writes to the
-	 * sleep control register to power off; the PM1b value is unused
-	 * on a hardware-reduced platform; the last two are reserved.
+	 * \_S5_ (7.4.2.1): element 0 is the SLP_TYP that OSPM writes to
+	 * PM1a control (or the sleep control register) to power off; the
+	 * PM1b value is unused (no PM1b block); the last two are reserved.
 	 */
 	aml_name_decl(&a, "_S5_");
 	aml_package_open(&a, 4);
@@ -536,50 +475,31 @@ static size_t build_dsdt(uint8_t *buf, size_t cap)
 	aml_integer(&a, 0);
 	aml_close(&a);
 
+	/*
+	 * \_S3_ (suspend to RAM): the SLP_TYP that acpi_pm takes as S3
+	 * (devices/acpi_pm.c); the waking vector is in the FACS.
+	 */
+	aml_name_decl(&a, "_S3_");
+	aml_package_open(&a, 4);
+	aml_integer(&a, ACPI_S3_SLP_TYP);
+	aml_integer(&a, 0);
+	aml_integer(&a, 0);
+	aml_integer(&a, 0);
+	aml_close(&a);
+
 	aml_scope_open(&a, "\\_SB_");
 	/* QEMU's pvpanic: Linux's pvpanic driver binds to QEMU0001. */
 	aml_isa_device(&a, "PEVT", "QEMU0001", 0, ACPI_PVPANIC_PORT, 1, NO_IRQ);
 	aml_isa_device(&a, "COM1", "PNP0501", 1, 0x3f8, 8, 4);
-	/* Add IRQ 8 here once the RTC model raises it. */
-	aml_isa_device(&a, "RTC_", "PNP0B00", 0, 0x70, 2, NO_IRQ);
+	/* IRQ 8: the alarm (devices/rtc.c), also an S3 wake source. */
+	aml_isa_device(&a, "RTC_", "PNP0B00", 0, 0x70, 2, 8);
 	aml_close(&a);
 
 	if (a.failed || a.depth != 0)
 		return 0;
-	put_header(buf, "DSDT", (uint32_t)a.len, DSDT_REVISION);
-	finish_table(buf, (uint32_t)a.len);
+	acpi_put_header(buf, "DSDT", (uint32_t)a.len, DSDT_REVISION);
+	acpi_finish_table(buf, (uint32_t)a.len);
 	return a.len;
-}
-
-static void put_gas_io8(uint8_t *g, uint16_t port)
-{
-	g[0] = GAS_SYSTEM_IO;
-	g[1] = 8; /* register bit width */
-	g[2] = 0; /* bit offset */
-	g[3] = GAS_ACCESS_BYTE;
-	put_le64(g + 4, port);
-}
-
-static void build_fadt(uint8_t *t, uint64_t dsdt)
-{
-	put_header(t, "FACP", FADT_SIZE, FADT_REVISION);
-	/* No FACS: allowed when HW_REDUCED_ACPI is set (FIRMWARE_CTRL 0). */
-	put_le32(t + FADT_DSDT, (uint32_t)dsdt);
-	put_le64(t + FADT_X_DSDT, dsdt);
-	put_le16(t + FADT_SCI_INT, ACPI_SCI_IRQ);
-	t[FADT_CENTURY] = RTC_CENTURY_INDEX;
-	put_le16(t + FADT_IAPC_BOOT_ARCH,
-		 IAPC_LEGACY_DEVICES | IAPC_VGA_NOT_PRESENT);
-	put_le32(t + FADT_FLAGS,
-		 FADT_F_WBINVD | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON |
-			 FADT_F_RESET_REG_SUP | FADT_F_HW_REDUCED_ACPI);
-	put_gas_io8(t + FADT_RESET_REG, ACPI_PM_RESET_PORT);
-	t[FADT_RESET_VALUE] = ACPI_PM_RESET_VALUE;
-	t[FADT_MINOR_VERSION] = FADT_MINOR_REVISION;
-	put_gas_io8(t + FADT_SLEEP_CONTROL_REG, ACPI_PM_SLEEP_CTL_PORT);
-	put_gas_io8(t + FADT_SLEEP_STATUS_REG, ACPI_PM_SLEEP_STS_PORT);
-	memcpy(t + FADT_HYPERVISOR_ID, ACPI_HYPERVISOR_ID, 8);
-	finish_table(t, FADT_SIZE);
 }
 
 static size_t madt_size(int nr_cpus)
@@ -605,7 +525,7 @@ static void build_madt(uint8_t *t, size_t len, int nr_cpus)
 	uint8_t *e = t + MADT_ENTRIES;
 	int i;
 
-	put_header(t, "APIC", (uint32_t)len, MADT_REVISION);
+	acpi_put_header(t, "APIC", (uint32_t)len, MADT_REVISION);
 	put_le32(t + MADT_LAPIC_ADDR, ACPI_LAPIC_ADDR);
 	put_le32(t + MADT_FLAGS, MADT_PCAT_COMPAT);
 
@@ -643,7 +563,7 @@ static void build_madt(uint8_t *t, size_t len, int nr_cpus)
 	put_le16(e + 3, INTI_ACTIVE_HIGH | INTI_EDGE);
 	e[5] = 1; /* LINT1 */
 
-	finish_table(t, (uint32_t)len);
+	acpi_finish_table(t, (uint32_t)len);
 }
 
 static void build_rsdt(uint8_t *t, const uint64_t *entries, size_t n)
@@ -651,10 +571,10 @@ static void build_rsdt(uint8_t *t, const uint64_t *entries, size_t n)
 	uint32_t len = (uint32_t)(HDR_SIZE + 4 * n);
 	size_t i;
 
-	put_header(t, "RSDT", len, RSDT_REVISION);
+	acpi_put_header(t, "RSDT", len, RSDT_REVISION);
 	for (i = 0; i < n; i++)
 		put_le32(t + HDR_SIZE + 4 * i, (uint32_t)entries[i]);
-	finish_table(t, len);
+	acpi_finish_table(t, len);
 }
 
 static void build_xsdt(uint8_t *t, const uint64_t *entries, size_t n)
@@ -662,10 +582,10 @@ static void build_xsdt(uint8_t *t, const uint64_t *entries, size_t n)
 	uint32_t len = (uint32_t)(HDR_SIZE + 8 * n);
 	size_t i;
 
-	put_header(t, "XSDT", len, XSDT_REVISION);
+	acpi_put_header(t, "XSDT", len, XSDT_REVISION);
 	for (i = 0; i < n; i++)
 		put_le64(t + HDR_SIZE + 8 * i, entries[i]);
-	finish_table(t, len);
+	acpi_finish_table(t, len);
 }
 
 static void build_rsdp(uint8_t *r, uint64_t rsdt, uint64_t xsdt)
@@ -680,9 +600,25 @@ static void build_rsdp(uint8_t *r, uint64_t rsdt, uint64_t xsdt)
 	set_checksum(r, RSDP_SIZE, RSDP_XCHECKSUM);
 }
 
+static size_t align_to(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
 static size_t align_up(size_t v)
 {
-	return (v + ACPI_TABLE_ALIGN - 1) & ~(size_t)(ACPI_TABLE_ALIGN - 1);
+	return align_to(v, ACPI_TABLE_ALIGN);
+}
+
+/* The fixed-size tables come first, so the FACS never moves. */
+#define OFF_RSDT align_up(RSDP_SIZE)
+#define OFF_XSDT align_up(OFF_RSDT + HDR_SIZE + 4 * NR_ROOT_ENTRIES)
+#define OFF_FADT align_up(OFF_XSDT + HDR_SIZE + 8 * NR_ROOT_ENTRIES)
+#define OFF_FACS align_to(OFF_FADT + ACPI_FADT_SIZE, ACPI_FACS_ALIGN)
+
+uint64_t acpi_facs_gpa(void)
+{
+	return LAYOUT_BIOS + OFF_FACS;
 }
 
 int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
@@ -690,7 +626,8 @@ int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 {
 	uint8_t dsdt[DSDT_MAX];
 	size_t dsdt_len, madt_len;
-	size_t off_rsdt, off_xsdt, off_fadt, off_dsdt, off_madt, end;
+	size_t off_rsdt, off_xsdt, off_fadt, off_facs, off_dsdt, off_madt;
+	size_t end;
 	uint64_t roots[NR_ROOT_ENTRIES];
 	uint8_t *area;
 
@@ -712,10 +649,11 @@ int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 	madt_len = madt_size(p->nr_cpus);
 
 	/* The RSDP comes first, at the 16-byte-aligned start of the area. */
-	off_rsdt = align_up(RSDP_SIZE);
-	off_xsdt = align_up(off_rsdt + HDR_SIZE + 4 * NR_ROOT_ENTRIES);
-	off_fadt = align_up(off_xsdt + HDR_SIZE + 8 * NR_ROOT_ENTRIES);
-	off_dsdt = align_up(off_fadt + FADT_SIZE);
+	off_rsdt = OFF_RSDT;
+	off_xsdt = OFF_XSDT;
+	off_fadt = OFF_FADT;
+	off_facs = OFF_FACS;
+	off_dsdt = align_up(off_facs + ACPI_FACS_SIZE);
 	off_madt = align_up(off_dsdt + dsdt_len);
 	end = off_madt + madt_len;
 	if (end > LAYOUT_BIOS_STUB - LAYOUT_BIOS)
@@ -733,7 +671,9 @@ int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 			(unsigned long long)LAYOUT_BIOS);
 
 	memset(area, 0, end);
-	build_fadt(area + off_fadt, LAYOUT_BIOS + off_dsdt);
+	acpi_build_facs(area + off_facs);
+	acpi_build_fadt(area + off_fadt, LAYOUT_BIOS + off_facs,
+			LAYOUT_BIOS + off_dsdt);
 	memcpy(area + off_dsdt, dsdt, dsdt_len);
 	build_madt(area + off_madt, madt_len, p->nr_cpus);
 	roots[0] = LAYOUT_BIOS + off_fadt;
