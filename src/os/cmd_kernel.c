@@ -187,7 +187,10 @@ static int cmd_query_symbol(struct api_ctx *ctx, json_t *args, json_t **ret,
 				  "no symbol covers 0x%" PRIx64
 				  " (kallsyms spans 0x%" PRIx64 "-0x%" PRIx64
 				  ")",
-				  addr, ks->syms[0].addr,
+				  addr,
+				  ks->relative_base > ks->syms[0].addr ?
+					  ks->relative_base :
+					  ks->syms[0].addr,
 				  ks->syms[ks->nr - 1].addr);
 	*ret = symbol_json(ks, s, addr, size, 0);
 	return 0;

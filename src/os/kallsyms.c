@@ -447,6 +447,13 @@ const struct ksym *kallsyms_by_addr(const struct kallsyms *ks, uint64_t addr,
 {
 	size_t lo = 0, hi = ks->nr, i, j;
 
+	/*
+	 * Below the base only absolute symbols lie: per-cpu offsets (0,
+	 * 0x1000...), not addresses, so a user RIP must not become
+	 * "fixed_percpu_data+0x401000". Found by name, never by address.
+	 */
+	if (addr < ks->relative_base)
+		return NULL;
 	/* The first symbol above addr... */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -86,9 +86,14 @@ static void test_decodes_names_types_and_addresses(void **state)
 					   sizeof(buf)),
 			 0);
 	assert_string_equal(buf, "init_task+0x0");
-	/* Per-cpu absolute symbols are named too. */
-	assert_int_equal(kallsyms_describe(&ks, 0x1008, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "cpu_number+0x8");
+	/* Per-cpu absolute symbols are offsets: by name, not by address. */
+	assert_int_equal(kallsyms_describe(&ks, 0x1008, buf, sizeof(buf)),
+			 -ENOENT);
+	assert_int_equal(kallsyms_by_name(&ks, "cpu_number", NULL)->addr,
+			 0x1000);
+	assert_int_equal(kallsyms_describe(&ks, 0xffffffff80ffffffULL, buf,
+					   sizeof(buf)),
+			 -ENOENT);
 	/* The last symbol names only its own address. */
 	assert_int_equal(kallsyms_describe(&ks, 0xffffffff82000000ULL, buf,
 					   sizeof(buf)),
