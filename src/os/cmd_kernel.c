@@ -46,7 +46,7 @@ static json_t *vmcoreinfo_json(const struct guest_kernel *gk)
  *  "kernel-page-tables"; "banner" and "compiler" when the banner was used;
  *  "bytes-scanned", "seconds"}
  */
-static int cmd_query_guest_kernel(struct api_ctx *ctx, json_t *args,
+static int api_cmd_query_guest_kernel(struct api_ctx *ctx, json_t *args,
 				  json_t **ret, struct errmsg *err)
 {
 	static const char *const allowed[] = { NULL };
@@ -146,7 +146,7 @@ static json_t *symbol_json(const struct kallsyms *ks, const struct ksym *s,
  *  "text" "name+0xoff", "size" (to the next symbol; null for the last),
  *  "count" (with name=: how many symbols share the name)}
  */
-static int cmd_query_symbol(struct api_ctx *ctx, json_t *args, json_t **ret,
+static int api_cmd_query_symbol(struct api_ctx *ctx, json_t *args, json_t **ret,
 			    struct errmsg *err)
 {
 	static const char *const allowed[] = { "name", "addr", NULL };
@@ -197,10 +197,10 @@ static int cmd_query_symbol(struct api_ctx *ctx, json_t *args, json_t **ret,
 }
 
 const struct api_command cmd_kernel_commands[] = {
-	{ "query-guest-kernel", cmd_query_guest_kernel, API_PAUSES_BRIEFLY,
+	{ "query-guest-kernel", api_cmd_query_guest_kernel, API_PAUSES_BRIEFLY,
 	  "",
 	  "the guest's Linux kernel from RAM: release, build id, KASLR offset, phys_base, paging levels, kallsyms (each with its method)" },
-	{ "query-symbol", cmd_query_symbol, API_RUNS_ANYTIME,
+	{ "query-symbol", api_cmd_query_symbol, API_RUNS_ANYTIME,
 	  "(name=STRING | addr=ADDR)",
 	  "a guest kernel symbol from its kallsyms in RAM, by name or by address (name+0xoff)" },
 };
