@@ -505,6 +505,8 @@ static void test_table_complete(void **state)
 		"stats-report",
 		"query-stats",
 		"query-stats-schemas",
+		"query-guest-kernel",
+		"query-symbol",
 	};
 	const struct api_command *t;
 	size_t i;
