@@ -21,6 +21,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -49,9 +51,11 @@ static struct {
 	int nr_retired;
 	int64_t next_try; /* atomic: monotonic ns of the next load attempt */
 	int loaders; /* atomic: background loaders running */
+	int preload_fd; /* timerfd of the preload ticks, -1: none */
+	unsigned int preload_ticks;
 	int closing; /* atomic */
 	char why[sizeof(((struct errmsg *)0)->text)]; /* last failure */
-} st = { .load_lock = PTHREAD_MUTEX_INITIALIZER };
+} st = { .load_lock = PTHREAD_MUTEX_INITIALIZER, .preload_fd = -1 };
 
 static int64_t now_ns(void)
 {
@@ -163,6 +167,62 @@ static void kick_loader(void)
 	pthread_attr_destroy(&attr);
 }
 
+/*
+ * The kernel writes VMCOREINFO during boot, and the first fallback logs
+ * of a vCPU thread come soon after: the main loop asks for a background
+ * load every second for a minute, then every 10 s, then every minute,
+ * until the table exists, so those logs get names without a vCPU thread
+ * ever waiting. A scan of 256 MiB costs ~10 ms of the loader's thread.
+ */
+static void preload_stop(void)
+{
+	if (st.preload_fd < 0)
+		return;
+	vm_unwatch_fd(st.vm, st.preload_fd);
+	close(st.preload_fd);
+	st.preload_fd = -1;
+}
+
+static void preload_set(time_t seconds)
+{
+	struct itimerspec t = { .it_interval = { .tv_sec = seconds },
+				.it_value = { .tv_sec = seconds } };
+
+	timerfd_settime(st.preload_fd, 0, &t, NULL);
+}
+
+static void preload_tick(void *opaque, int fd, uint32_t events)
+{
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) < 0)
+		return;
+	if (published()) {
+		preload_stop();
+		return;
+	}
+	st.preload_ticks++;
+	if (st.preload_ticks == 60)
+		preload_set(10);
+	else if (st.preload_ticks == 90)
+		preload_set(60);
+	kick_loader();
+}
+
+static void preload_start(struct vm *vm)
+{
+	st.preload_ticks = 0;
+	st.preload_fd = timerfd_create(CLOCK_MONOTONIC,
+				       TFD_CLOEXEC | TFD_NONBLOCK);
+	if (st.preload_fd < 0)
+		return;
+	preload_set(1);
+	if (vm_watch_fd(vm, st.preload_fd, EPOLLIN, preload_tick, NULL)) {
+		close(st.preload_fd);
+		st.preload_fd = -1;
+	}
+}
+
 static bool on_main_thread(void)
 {
 	return st.attached && pthread_equal(pthread_self(), st.main_thread);
@@ -197,8 +257,11 @@ int guest_kernel_attach(struct vm *vm, bool with_symbolizer)
 	st.closing = 0;
 	st.why[0] = '\0';
 	st.symbolizer = with_symbolizer;
-	if (with_symbolizer)
+	st.preload_fd = -1;
+	if (with_symbolizer) {
 		diag_set_symbolizer(symbolize, vm);
+		preload_start(vm);
+	}
 	return 0;
 }
 
@@ -210,6 +273,7 @@ void guest_kernel_detach(struct vm *vm)
 		return;
 	if (st.symbolizer)
 		diag_set_symbolizer(NULL, NULL);
+	preload_stop();
 	__atomic_store_n(&st.closing, 1, __ATOMIC_RELEASE);
 	/* A loader reads guest RAM: it must be done before RAM goes. */
 	while (__atomic_load_n(&st.loaders, __ATOMIC_ACQUIRE))
