@@ -33,6 +33,7 @@
 #include "vmm/vm.h"
 
 #define RETRY_NS 1000000000LL /* between failed loads */
+#define REPROBE_NS 100000000LL /* a probe without VMCOREINFO is this fresh */
 #define MAX_RETIRED 8
 
 struct os_symbols {
@@ -46,6 +47,7 @@ static struct {
 	pthread_t main_thread;
 	pthread_mutex_t load_lock; /* one load at a time (main or loader) */
 	struct guest_kernel *gk; /* main thread's probe; main thread only */
+	int64_t gk_time; /* when it was probed */
 	struct os_symbols *syms; /* atomic: published once per boot */
 	struct os_symbols *retired[MAX_RETIRED]; /* invalidated, for detach */
 	int nr_retired;
@@ -341,7 +343,8 @@ int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
 		*out = s->gk;
 		return 0;
 	}
-	if (st.gk && st.gk->vi) {
+	/* Without VMCOREINFO, probe again, but once per command at most. */
+	if (st.gk && (st.gk->vi || now_ns() - st.gk_time < REPROBE_NS)) {
 		*out = st.gk;
 		return 0;
 	}
@@ -357,6 +360,7 @@ int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
 	}
 	free_gk(st.gk);
 	st.gk = gk;
+	st.gk_time = now_ns();
 	*out = gk;
 	return 0;
 }

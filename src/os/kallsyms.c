@@ -310,13 +310,23 @@ static int read_addresses(struct decoder *d, struct kallsyms *ks)
 		free(off);
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		if (d->read(d->opaque, loc->addresses + i * 8,
-			    &ks->syms[i].addr, 8))
+	{
+		uint64_t *addr = malloc(n * sizeof(*addr));
+
+		if (!addr)
+			return -ENOMEM;
+		if (d->read(d->opaque, loc->addresses, addr,
+			    n * sizeof(*addr))) {
+			free(addr);
 			return invalid(d, EFAULT,
-				       "kallsyms_addresses[%zu] at 0x%" PRIx64
-				       " is unreadable",
-				       i, loc->addresses + i * 8);
+				       "kallsyms_addresses at 0x%" PRIx64
+				       " (%zu entries) is unreadable",
+				       loc->addresses, n);
+		}
+		for (i = 0; i < n; i++)
+			ks->syms[i].addr = addr[i];
+		free(addr);
+	}
 	return 0;
 }
 

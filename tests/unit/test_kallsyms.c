@@ -122,6 +122,41 @@ static void test_plain_relative_offsets(void **state)
 	kallsyms_free(&ks);
 }
 
+static void expect_error(const char *want);
+
+/* Without BASE_RELATIVE: kallsyms_addresses, u64 per symbol. */
+static void test_absolute_addresses_table(void **state)
+{
+	struct errmsg err = { { 0 } };
+	struct kallsyms ks;
+	size_t i, at;
+	char buf[64];
+
+	kb_build(&kb, VA, syms + 2, NSYMS - 2, false);
+	at = (kb.len + 7) & ~7UL;
+	for (i = 2; i < NSYMS; i++)
+		memcpy(kb.buf + at + (i - 2) * 8, &syms[i].addr, 8);
+	kb.loc.addresses = VA + at;
+	kb.loc.offsets = kb.loc.relative_base = 0;
+	assert_int_equal(kallsyms_load(&kb.loc, kb_read, &kb, &ks, &err), 0);
+	for (i = 2; i < NSYMS; i++)
+		assert_int_equal(ks.syms[i - 2].addr, syms[i].addr);
+	assert_int_equal(kallsyms_describe(&ks, 0xffffffff81edfb81ULL, buf,
+					   sizeof(buf)),
+			 0);
+	assert_string_equal(buf, "start_kernel+0x1");
+	kallsyms_free(&ks);
+	kb.loc.addresses = VA + KB_SIZE - 16;
+	{
+		char want[200];
+
+		snprintf(want, sizeof(want),
+			 "kallsyms tables at 0x%llx are not valid: kallsyms_addresses at 0xffffffff8180fff0 (9 entries) is unreadable",
+			 (unsigned long long)kb.loc.names);
+		expect_error(want);
+	}
+}
+
 /* 300 symbols: a second marker; a 200-character name: 2-byte length. */
 static void test_long_names_and_markers(void **state)
 {
@@ -306,6 +341,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decodes_names_types_and_addresses),
 		cmocka_unit_test(test_plain_relative_offsets),
+		cmocka_unit_test(test_absolute_addresses_table),
 		cmocka_unit_test(test_long_names_and_markers),
 		cmocka_unit_test(test_garbage_is_rejected_exactly),
 		cmocka_unit_test(test_names_end_at_unreadable_memory),
