@@ -117,8 +117,9 @@ static int publish(struct guest_kernel *gk, struct errmsg *err)
 	}
 	s->gk = gk;
 	__atomic_store_n(&st.syms, s, __ATOMIC_RELEASE);
-	log_info("guest kernel %s: %zu kallsyms symbols from VMCOREINFO at gpa 0x%" PRIx64,
-		 gk->os_release, s->ks.nr, gk->vmcoreinfo_gpa);
+	log_info(
+		"guest kernel %s: %zu kallsyms symbols from VMCOREINFO at gpa 0x%" PRIx64,
+		gk->os_release, s->ks.nr, gk->vmcoreinfo_gpa);
 	return 0;
 }
 
@@ -150,8 +151,8 @@ static void *loader_main(void *arg)
 /* From any thread: one background load, unless one ran recently. */
 static void kick_loader(void)
 {
-	int64_t t = now_ns(), next = __atomic_load_n(&st.next_try,
-						     __ATOMIC_RELAXED);
+	int64_t t = now_ns(),
+		next = __atomic_load_n(&st.next_try, __ATOMIC_RELAXED);
 	pthread_attr_t attr;
 	pthread_t th;
 	int zero = 0;
@@ -214,8 +215,8 @@ static void preload_tick(void *opaque, int fd, uint32_t events)
 static void preload_start(struct vm *vm)
 {
 	st.preload_ticks = 0;
-	st.preload_fd = timerfd_create(CLOCK_MONOTONIC,
-				       TFD_CLOEXEC | TFD_NONBLOCK);
+	st.preload_fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (st.preload_fd < 0)
 		return;
 	preload_set(1);

@@ -86,8 +86,8 @@ static inline const char *kallsyms_name(const struct kallsyms *ks,
  * The first symbol called name (by address), or NULL; *count (may be
  * NULL) is how many symbols have that name (static functions repeat).
  */
-const struct ksym *kallsyms_by_name(const struct kallsyms *ks,
-				    const char *name, size_t *count);
+const struct ksym *kallsyms_by_name(const struct kallsyms *ks, const char *name,
+				    size_t *count);
 
 /*
  * The symbol covering addr: the last one at or below it (of aliases at

@@ -30,7 +30,8 @@
 /* Kernel text/data: x - __START_KERNEL_map + phys_base, else -EFAULT. */
 static int text_to_gpa(uint64_t va, uint64_t phys_base, uint64_t *gpa)
 {
-	if (va < KERNEL_START_MAP || va - KERNEL_START_MAP >= KERNEL_TEXT_REGION)
+	if (va < KERNEL_START_MAP ||
+	    va - KERNEL_START_MAP >= KERNEL_TEXT_REGION)
 		return -EFAULT;
 	*gpa = va - KERNEL_START_MAP + phys_base;
 	return 0;
@@ -83,7 +84,8 @@ static void pick_vmcoreinfo(const struct guest_memory *mem,
 			continue;
 		}
 		gk->vmcoreinfo_valid++;
-		score = (c->in_note ? 1 : 0) + (uts_consistent(mem, c->vi) ? 2 : 0);
+		score = (c->in_note ? 1 : 0) +
+			(uts_consistent(mem, c->vi) ? 2 : 0);
 		if (score > best_score) {
 			best = i;
 			best_score = score;
@@ -151,10 +153,10 @@ static void from_vmcoreinfo(const struct guest_memory *mem,
 		!vmcoreinfo_symbol(vi, "kallsyms_names", &kl->names, &err) &&
 		!vmcoreinfo_symbol(vi, "kallsyms_num_syms", &kl->num_syms,
 				   &err) &&
-		!vmcoreinfo_symbol(vi, "kallsyms_token_table",
-				   &kl->token_table, &err) &&
-		!vmcoreinfo_symbol(vi, "kallsyms_token_index",
-				   &kl->token_index, &err) &&
+		!vmcoreinfo_symbol(vi, "kallsyms_token_table", &kl->token_table,
+				   &err) &&
+		!vmcoreinfo_symbol(vi, "kallsyms_token_index", &kl->token_index,
+				   &err) &&
 		((!vmcoreinfo_symbol(vi, "kallsyms_offsets", &kl->offsets,
 				     &err) &&
 		  !vmcoreinfo_symbol(vi, "kallsyms_relative_base",
@@ -237,7 +239,8 @@ static enum search_next on_banner(void *opaque, size_t off)
 	if (guest_memory_read(b->mem, b->base + off, buf, n))
 		return SEARCH_CONTINUE;
 	for (n = 0; n < sizeof(buf) - 1; n++)
-		if ((unsigned char)buf[n] < 0x20 || (unsigned char)buf[n] > 0x7e)
+		if ((unsigned char)buf[n] < 0x20 ||
+		    (unsigned char)buf[n] > 0x7e)
 			break;
 	if (n == sizeof(buf) - 1 || buf[n] != '\n' ||
 	    !parse_banner(buf, n, b->gk))
@@ -374,10 +377,11 @@ int guest_kernel_kva_to_gpa(const struct guest_memory *mem,
 
 	if (gk->have_pc) {
 		if (pagewalk(mem, &gk->pc, va, &res))
-			return errmsg_set(err, EFAULT,
-					  "kernel address 0x%" PRIx64
-					  " is not mapped (%s, page tables from %s)",
-					  va, res.why, gk->pc_method);
+			return errmsg_set(
+				err, EFAULT,
+				"kernel address 0x%" PRIx64
+				" is not mapped (%s, page tables from %s)",
+				va, res.why, gk->pc_method);
 		*gpa = res.gpa;
 		return 0;
 	}
@@ -441,10 +445,9 @@ int guest_kernel_load_kallsyms(const struct guest_memory *mem,
 			err, ENOENT,
 			"no kallsyms: the guest kernel has no VMCOREINFO (build it with CONFIG_PROC_KCORE or CONFIG_KEXEC for CRASH_CORE)");
 	if (!gk->have_kallsyms_loc)
-		return errmsg_set(
-			err, ENOENT,
-			"no kallsyms: VMCOREINFO at gpa 0x%" PRIx64
-			" lists no kallsyms tables (CONFIG_KALLSYMS)",
-			gk->vmcoreinfo_gpa);
+		return errmsg_set(err, ENOENT,
+				  "no kallsyms: VMCOREINFO at gpa 0x%" PRIx64
+				  " lists no kallsyms tables (CONFIG_KALLSYMS)",
+				  gk->vmcoreinfo_gpa);
 	return kallsyms_load(&gk->kallsyms_loc, read_kva_cb, &r, ks, err);
 }

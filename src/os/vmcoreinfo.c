@@ -96,9 +96,9 @@ int vmcoreinfo_parse(const char *text, size_t len, struct vmcoreinfo *vi,
 	end = strnlen(text, len);
 	for (i = end; i < len; i++)
 		if (text[i])
-			return errmsg_set(err, EINVAL,
-					  "NUL byte at offset %zu inside the text",
-					  end);
+			return errmsg_set(
+				err, EINVAL,
+				"NUL byte at offset %zu inside the text", end);
 	if (!end)
 		return errmsg_set(err, EINVAL, "empty text");
 	if (text[end - 1] != '\n')
@@ -117,18 +117,20 @@ int vmcoreinfo_parse(const char *text, size_t len, struct vmcoreinfo *vi,
 		line++;
 		quote(q, sizeof(q), text + pos, n);
 		if (n > VMCOREINFO_MAX_LINE)
-			return errmsg_set(err, EINVAL,
-					  "line %d is %zu characters (at most %d)",
-					  line, n, VMCOREINFO_MAX_LINE);
+			return errmsg_set(
+				err, EINVAL,
+				"line %d is %zu characters (at most %d)", line,
+				n, VMCOREINFO_MAX_LINE);
 		eq = memchr(l, '=', n);
 		if (!eq)
 			return errmsg_set(err, EINVAL,
 					  "line %d: no '=' in \"%s\"", line, q);
 		k = (size_t)(eq - l);
 		if (!k || k > VMCOREINFO_MAX_KEY)
-			return errmsg_set(err, EINVAL,
-					  "line %d: key of %zu characters in \"%s\"",
-					  line, k, q);
+			return errmsg_set(
+				err, EINVAL,
+				"line %d: key of %zu characters in \"%s\"",
+				line, k, q);
 		for (i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)l[i];
 

@@ -150,9 +150,10 @@ static void test_absolute_addresses_table(void **state)
 	{
 		char want[200];
 
-		snprintf(want, sizeof(want),
-			 "kallsyms tables at 0x%llx are not valid: kallsyms_addresses at 0xffffffff8180fff0 (9 entries) is unreadable",
-			 (unsigned long long)kb.loc.names);
+		snprintf(
+			want, sizeof(want),
+			"kallsyms tables at 0x%llx are not valid: kallsyms_addresses at 0xffffffff8180fff0 (9 entries) is unreadable",
+			(unsigned long long)kb.loc.names);
 		expect_error(want);
 	}
 }
@@ -219,18 +220,20 @@ static void test_garbage_is_rejected_exactly(void **state)
 
 	kb_build(&kb, VA, syms, NSYMS, true);
 	poke32(kb.loc.num_syms, 0xffffffff);
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: kallsyms_num_syms is 4294967295 (1 to 2097152)",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: kallsyms_num_syms is 4294967295 (1 to 2097152)",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* More symbols than the names stream holds: it ends in garbage. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	poke32(kb.loc.num_syms, NSYMS + 1);
 	kb.loc.markers = 0;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: symbol %zu at names+0x",
-		 (unsigned long long)kb.loc.names, NSYMS);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: symbol %zu at names+0x",
+		(unsigned long long)kb.loc.names, NSYMS);
 	{
 		struct errmsg err = { { 0 } };
 		struct kallsyms ks;
@@ -244,26 +247,29 @@ static void test_garbage_is_rejected_exactly(void **state)
 	kb_build(&kb, VA, syms, NSYMS, true);
 	kb.buf[names] = 0;
 	kb.loc.markers = 0;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x0 has an empty name",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x0 has an empty name",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* A marker that disagrees with the stream. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	poke32(kb.loc.markers, 5);
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: kallsyms_markers[0] is 0x5 but symbol 0 starts at names+0x0",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: kallsyms_markers[0] is 0x5 but symbol 0 starts at names+0x0",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* A token index pointing past everything readable. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	idx = 0xfff0;
 	memcpy(kb.buf + (kb.loc.token_index - VA) + 2 * 'T', &idx, 2);
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: token 84 at kallsyms_token_table+0xfff0 is unreadable",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: token 84 at kallsyms_token_table+0xfff0 is unreadable",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* A token without its NUL: the rest of the buffer is 'a's. */
@@ -271,9 +277,10 @@ static void test_garbage_is_rejected_exactly(void **state)
 	memset(kb.buf + kb.len, 'a', sizeof(kb.buf) - kb.len);
 	idx = (uint16_t)(kb.len - (kb.loc.token_table - VA));
 	memcpy(kb.buf + (kb.loc.token_index - VA) + 2 * 'T', &idx, 2);
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: token 84 at kallsyms_token_table+0x%x has no NUL within 512 bytes",
-		 (unsigned long long)kb.loc.names, idx);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: token 84 at kallsyms_token_table+0x%x has no NUL within 512 bytes",
+		(unsigned long long)kb.loc.names, idx);
 	expect_error(want);
 
 	/* A name whose tokens expand past KSYM_NAME_LEN. */
@@ -282,33 +289,37 @@ static void test_garbage_is_rejected_exactly(void **state)
 	kb.buf[names] = 0x80 | 0x7f;
 	kb.buf[names + 1] = 1; /* 255 tokens */
 	memset(kb.buf + names + 2, 0x81, 255); /* "kernel" each */
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x2 expands to more than 511 characters",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x2 expands to more than 511 characters",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* A control character in a name. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	kb.buf[names + 2] = 0x01;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x1 has byte 0x01 in its name",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x1 has byte 0x01 in its name",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* Unreadable offsets. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	kb.loc.offsets = 0x1000;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: kallsyms_offsets at 0x1000 (11 entries) is unreadable",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: kallsyms_offsets at 0x1000 (11 entries) is unreadable",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* Missing locations. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	kb.loc.token_index = 0;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: a table's location is missing",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: a table's location is missing",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 }
 
