@@ -65,39 +65,41 @@ static bool uts_consistent(const struct guest_memory *mem,
 	return !strcmp(rel, vi->osrelease);
 }
 
+/* A note header scores 1, consistency with init_uts_ns 2. */
+static int score_candidate(void *opaque, const struct vmcoreinfo_candidate *c)
+{
+	const struct guest_memory *mem = opaque;
+
+	return (c->in_note ? 1 : 0) + (uts_consistent(mem, c->vi) ? 2 : 0);
+}
+
 static void pick_vmcoreinfo(const struct guest_memory *mem,
 			    struct vmcoreinfo_scan *scan,
 			    struct guest_kernel *gk)
 {
-	int i, best = -1, best_score = -1;
+	int i, best = -1;
 
-	for (i = 0; i < scan->nr; i++) {
-		struct vmcoreinfo_candidate *c = &scan->candidates[i];
-		int score;
-
-		if (!c->valid) {
-			if (!gk->vmcoreinfo_rejected++)
-				snprintf(gk->vmcoreinfo_why,
-					 sizeof(gk->vmcoreinfo_why),
-					 "at gpa 0x%" PRIx64 ": %s", c->gpa,
-					 c->why);
-			continue;
-		}
-		gk->vmcoreinfo_valid++;
-		score = (c->in_note ? 1 : 0) +
-			(uts_consistent(mem, c->vi) ? 2 : 0);
-		if (score > best_score) {
+	gk->vmcoreinfo_valid = scan->valid;
+	gk->vmcoreinfo_rejected = scan->rejected;
+	if (scan->rejected)
+		snprintf(gk->vmcoreinfo_why, sizeof(gk->vmcoreinfo_why),
+			 "at gpa 0x%" PRIx64 ": %s", scan->first_rejected_gpa,
+			 scan->first_rejected_why);
+	/* The best score; of equals, the lowest address (the first kept). */
+	for (i = 0; i < scan->nr; i++)
+		if (best < 0 ||
+		    scan->candidates[i].score > scan->candidates[best].score ||
+		    (scan->candidates[i].score ==
+			     scan->candidates[best].score &&
+		     scan->candidates[i].gpa < scan->candidates[best].gpa))
 			best = i;
-			best_score = score;
-		}
-	}
 	if (best < 0)
 		return;
 	gk->vi = scan->candidates[best].vi;
 	scan->candidates[best].vi = NULL;
 	gk->vmcoreinfo_gpa = scan->candidates[best].gpa;
 	gk->vmcoreinfo_in_note = scan->candidates[best].in_note;
-	gk->vmcoreinfo_consistent = best_score >= 2;
+	gk->vmcoreinfo_consistent = scan->candidates[best].score >= 2;
 }
 
 static int make_pc(struct paging_ctx *pc, uint64_t cr3, bool la57,
@@ -317,7 +319,7 @@ int guest_kernel_probe(const struct guest_memory *mem,
 	memset(gk, 0, sizeof(*gk));
 	if (!scan)
 		return errmsg_set(err, ENOMEM, "out of memory");
-	vmcoreinfo_scan(mem, scan);
+	vmcoreinfo_scan(mem, scan, score_candidate, (void *)mem);
 	gk->bytes_scanned = scan->bytes_scanned;
 	pick_vmcoreinfo(mem, scan, gk);
 	vmcoreinfo_scan_free(scan);

@@ -265,6 +265,33 @@ static void test_finds_the_consistent_note_among_decoys(void **state)
 	guest_kernel_free(&gk);
 }
 
+/* More decoys than candidate slots, all below the real note. */
+static void test_decoys_cannot_crowd_out_the_real_note(void **state)
+{
+	static struct guest_kernel gk;
+	struct errmsg err = { { 0 } };
+	char text[2048];
+	int i;
+
+	guest_memory_fill(&mem, 0, 0, RAM);
+	map_kernel(0, 0x1000000);
+	kb_build(&kb, KSYMS_VA, syms, 4, true);
+	put(0x1800000, kb.buf, kb.len);
+	put(0x1e00000 + 4 + 130, "6.1.192", 8);
+	full_vmcoreinfo(text, sizeof(text), "6.6.6-fake");
+	for (i = 0; i < 3 * VMCOREINFO_MAX_CANDIDATES; i++)
+		note(0x200000 + (uint64_t)i * 4096, text);
+	full_vmcoreinfo(text, sizeof(text), "6.1.192");
+	note(0x3000000, text);
+	assert_int_equal(guest_kernel_probe(&mem, NULL, 0, &gk, &err), 0);
+	assert_int_equal(gk.vmcoreinfo_valid,
+			 3 * VMCOREINFO_MAX_CANDIDATES + 1);
+	assert_int_equal(gk.vmcoreinfo_gpa, 0x3000018);
+	assert_true(gk.vmcoreinfo_consistent);
+	assert_string_equal(gk.os_release, "6.1.192");
+	guest_kernel_free(&gk);
+}
+
 static void test_banner_and_page_tables_without_vmcoreinfo(void **state)
 {
 	static const char banner[] =
@@ -323,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_parses_every_key),
 		cmocka_unit_test(test_rejects_malformed_text),
 		cmocka_unit_test(test_finds_the_consistent_note_among_decoys),
+		cmocka_unit_test(test_decoys_cannot_crowd_out_the_real_note),
 		cmocka_unit_test(
 			test_banner_and_page_tables_without_vmcoreinfo),
 		cmocka_unit_test(test_no_kernel_is_a_clear_error),
