@@ -157,6 +157,7 @@ int scenario_int3(int argc, char **argv);
 int scenario_fwait(int argc, char **argv);
 int scenario_user(int argc, char **argv);
 int scenario_halt(int argc, char **argv);
+int scenario_pvpanic(int argc, char **argv);
 int scenario_pagetables(int argc, char **argv);
 
 /* Copy of the multiboot information, taken before low memory is used. */
@@ -189,5 +190,7 @@ struct boot_info {
 };
 
 extern struct boot_info boot_info;
+/* The 8259 masks (slave << 8 | master) the loader left. */
+extern u16 boot_pic_masks;
 
 #endif

@@ -26,6 +26,12 @@
 #define AP_TRAMP_BASE	0x8000
 #define AP_SIPI_VECTOR	(AP_TRAMP_BASE >> 12)
 
+/*
+ * The realmode scenario's code, data and (below it) stack; real mode
+ * reaches only the first MiB, and 0x7000 is free under kvmscope and QEMU.
+ */
+#define REALMODE_BASE	0x7000
+
 #define MAX_CPUS	64
 #define BOOT_STACK_SIZE	16384
 #define AP_STACK_SHIFT	13	/* 8 KiB per AP */

@@ -32,6 +32,7 @@ struct mb_module {
 };
 
 struct boot_info boot_info;
+u16 boot_pic_masks;
 
 struct scenario {
 	const char *name;
@@ -45,6 +46,7 @@ int scenario_int1(int argc, char **argv); /* insns.c */
 int scenario_insns(int argc, char **argv); /* insns.c */
 int scenario_msrs(int argc, char **argv); /* insns.c */
 int scenario_cacheline(int argc, char **argv); /* cacheline.c */
+int scenario_realmode(int argc, char **argv); /* realmode.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -64,9 +66,11 @@ static const struct scenario scenarios[] = {
 	{ "mxcsr", "", scenario_mxcsr },
 	{ "user", "[N]", scenario_user },
 	{ "halt", "", scenario_halt },
+	{ "pvpanic", "[crash]", scenario_pvpanic },
 	{ "pagetables", "", scenario_pagetables },
 	{ "spin", "", scenario_spin },
 	{ "gdb", "[N]", scenario_gdb },
+	{ "realmode", "", scenario_realmode },
 };
 
 /* Copies at most max - 1 bytes of a physical C string. */
@@ -173,6 +177,7 @@ void kmain(u32 magic, u32 mbi_addr)
 		copy_boot_info(mbi_addr);
 
 	/* No PIC interrupt may reach us; vectors 8-15 alias exceptions. */
+	boot_pic_masks = inb(PIC1_DATA) | inb(PIC2_DATA) << 8;
 	outb(PIC1_DATA, 0xff);
 	outb(PIC2_DATA, 0xff);
 	serial_init();

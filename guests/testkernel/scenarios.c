@@ -271,3 +271,22 @@ int scenario_halt(int argc, char **argv)
 	printf("halt: cli; hlt\n");
 	halt_forever();
 }
+
+/*
+ * QEMU's pvpanic at 0x505: read the events it supports, optionally report
+ * CRASH_LOADED (the guest runs on), then PANICKED, which ends the guest.
+ */
+int scenario_pvpanic(int argc, char **argv)
+{
+	u8 events = inb(0x505);
+
+	printf("pvpanic: device offers 0x%x\n", events);
+	if (argc > 1 && !strcmp(argv[1], "crash")) {
+		outb(0x505, 2);
+		printf("pvpanic: running on after CRASH_LOADED\n");
+	}
+	printf("pvpanic: panicking\n");
+	outb(0x505, 1);
+	printf("pvpanic: still running after PANICKED\n");
+	halt_forever();
+}

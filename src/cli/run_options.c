@@ -68,6 +68,7 @@ void run_usage(FILE *out)
 	      "  12   KVM_EXIT_INTERNAL_ERROR (e.g. instruction the host cannot emulate)\n"
 	      "  14   KVM_EXIT_SYSTEM_EVENT\n"
 	      "  16   kvmscope failed at run time (unexpected exit, KVM_RUN error)\n"
+	      "  18   the guest kernel panicked (pvpanic port 0x505)\n"
 	      "  130  stopped by SIGINT, SIGTERM or Ctrl-A x\n",
 	      out);
 }

@@ -172,6 +172,8 @@ static const char *death_cause(int status)
 		return "halted for good";
 	case KS_STATUS_FAIL_ENTRY:
 		return "VM entry failed";
+	case KS_STATUS_GUEST_PANIC:
+		return "guest kernel panic";
 	default:
 		return "KVM internal error";
 	}

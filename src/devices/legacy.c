@@ -12,12 +12,13 @@
 /* Each row lives next to its device; this is the list. */
 extern const struct device_desc com1_device, rtc_device, port92_device,
 	i8042_device, debug_exit_device, fw_cfg_device, post_port_device,
-	acpi_pm_device, test_slow_device;
+	acpi_pm_device, test_slow_device, pvpanic_device;
 
 static const struct device_desc *const legacy_devices[] = {
 	&com1_device,	   &rtc_device,	       &port92_device,
 	&i8042_device,	   &debug_exit_device, &fw_cfg_device,
 	&post_port_device, &acpi_pm_device,    &test_slow_device,
+	&pvpanic_device,
 };
 
 #define NR_LEGACY_DEVICES (sizeof(legacy_devices) / sizeof(legacy_devices[0]))

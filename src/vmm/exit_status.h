@@ -17,6 +17,7 @@ enum ks_status {
 	KS_STATUS_INTERNAL_ERROR = 12, /* KVM_EXIT_INTERNAL_ERROR */
 	KS_STATUS_SYSTEM_EVENT = 14, /* KVM_EXIT_SYSTEM_EVENT */
 	KS_STATUS_VMM_ERROR = 16, /* kvmscope failed at run time */
+	KS_STATUS_GUEST_PANIC = 18, /* the guest kernel panicked (pvpanic) */
 	KS_STATUS_SIGNAL = 130, /* stopped by SIGINT/SIGTERM/console escape */
 };
 

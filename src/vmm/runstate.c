@@ -24,10 +24,8 @@ static const char *const holder_names[VM_NR_HOLDERS] = {
 
 /* STOP reasons, by holder. */
 static const char *const stop_reasons[VM_NR_HOLDERS] = {
-	[VM_HOLD_USER] = "user",
-	[VM_HOLD_DEBUGGER] = "debug",
-	[VM_HOLD_FATAL] = "fatal",
-	[VM_HOLD_INTERNAL] = "internal",
+	[VM_HOLD_USER] = "user",   [VM_HOLD_DEBUGGER] = "debug",
+	[VM_HOLD_FATAL] = "fatal", [VM_HOLD_INTERNAL] = "internal",
 	[VM_HOLD_START] = "start",
 };
 
@@ -206,16 +204,18 @@ unsigned int vm_unhold(struct vm *vm, enum vm_holder who)
 int vm_check_resumable(struct vm *vm, enum vm_holder who, const char *what,
 		       struct errmsg *err)
 {
-	unsigned int others =
-		vm->holds & ~(1u << who) & ~(1u << VM_HOLD_START);
+	unsigned int others = vm->holds & ~(1u << who) & ~(1u << VM_HOLD_START);
 
 	if (others & (1u << VM_HOLD_FATAL))
 		return errmsg_set(
 			err, EBUSY,
 			"'%s' refused: the guest is dead (%s: %s); inspect it, then 'quit' ends kvmscope with status %d",
-			what, vm->dead_status == KS_STATUS_TRIPLE_FAULT ?
-				      "triple fault" :
-				      "fatal exit",
+			what,
+			vm->dead_status == KS_STATUS_TRIPLE_FAULT ?
+				"triple fault" :
+			vm->dead_status == KS_STATUS_GUEST_PANIC ?
+				"guest panic" :
+				"fatal exit",
 			vm->dead_why, vm->dead_status);
 	if (others & (1u << VM_HOLD_DEBUGGER))
 		return errmsg_set(
@@ -244,6 +244,7 @@ static const struct {
 	{ KS_STATUS_HALTED, "guest-panicked", "halted" },
 	{ KS_STATUS_FAIL_ENTRY, "internal-error", "fail-entry" },
 	{ KS_STATUS_INTERNAL_ERROR, "internal-error", "internal-error" },
+	{ KS_STATUS_GUEST_PANIC, "guest-panicked", "guest-panic" },
 };
 
 bool vm_status_is_fatal(int status)
@@ -262,7 +263,8 @@ void vm_death(struct vm *vm, const char **run_state, const char **reason,
 	const char *rs = "running", *re = "";
 	size_t i;
 
-	for (i = 0; vm->dead && i < sizeof(fatal_kinds) / sizeof(fatal_kinds[0]);
+	for (i = 0;
+	     vm->dead && i < sizeof(fatal_kinds) / sizeof(fatal_kinds[0]);
 	     i++) {
 		if (fatal_kinds[i].status != vm->dead_status)
 			continue;
@@ -298,8 +300,9 @@ void vm_handle_death(struct vm *vm)
 		diag_format(&vm->dead_snapshot, dump, sizeof(dump));
 		fputs(dump, stderr);
 	}
-	log_error("the guest is dead; kvmscope keeps it for inspection (--on-fatal pause): 'quit' ends it with exit status %d",
-		  vm->dead_status);
+	log_error(
+		"the guest is dead; kvmscope keeps it for inspection (--on-fatal pause): 'quit' ends it with exit status %d",
+		vm->dead_status);
 	fflush(stderr);
 
 	/* Parked before anyone hears of it, so they can read every vCPU. */
@@ -331,8 +334,7 @@ void vm_set_sample_hook(struct vm *vm, vm_sample_fn fn, void *opaque)
 	/* KVM copies the registers into kvm_run at every KVM_RUN return. */
 	const uint64_t sync = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 	bool have = vm->nr_vcpus &&
-		    (kvm_check_cap(vm->fd, KVM_CAP_SYNC_REGS) &
-		     sync) == sync;
+		    (kvm_check_cap(vm->fd, KVM_CAP_SYNC_REGS) & sync) == sync;
 	int i;
 
 	/* opaque is never cleared: a vCPU may have loaded fn just now. */

@@ -68,7 +68,7 @@ struct vm_state_event {
 	 * STOP: "user", "debug", "fatal". END: QEMU's SHUTDOWN reason
 	 * ("guest-shutdown", "guest-reset", "guest-panic", "host-qmp-quit",
 	 * "host-signal", "host-error"). FATAL: "triple-fault", "halted",
-	 * "internal-error", "fail-entry".
+	 * "internal-error", "fail-entry", "guest-panic" (pvpanic).
 	 */
 	const char *reason;
 	bool guest; /* END: the guest caused it */

@@ -165,12 +165,21 @@ static void vcpu_answer_sample(struct vcpu *vcpu)
 	   &regs, &sregs);
 }
 
+/* The vCPU this thread runs, for devices' requests made from an exit. */
+static __thread struct vcpu *this_vcpu;
+
+struct vcpu *vcpu_self(void)
+{
+	return this_vcpu;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
 	sigset_t set;
 
+	this_vcpu = vcpu;
 	vcpu->tid = gettid();
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);

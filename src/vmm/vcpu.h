@@ -71,6 +71,8 @@ void vcpu_destroy(struct vcpu *vcpu);
 int vcpu_start(struct vcpu *vcpu);
 /* Make the vCPU leave KVM_RUN soon (immediate_exit + signal). */
 void vcpu_kick(struct vcpu *vcpu);
+/* The vCPU the calling thread runs; NULL outside vCPU threads. */
+struct vcpu *vcpu_self(void);
 void vcpu_join(struct vcpu *vcpu);
 /* Install the (empty) kick signal handler; once per process. */
 void vcpu_signals_init(void);

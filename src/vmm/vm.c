@@ -12,6 +12,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "arch/x86/bios_env.h"
 #include "arch/x86/cpuid.h"
 #include "arch/x86/irq_routing.h"
 #include "arch/x86/msr_filter.h"
@@ -53,8 +54,21 @@ static void irq_set_level(void *opaque, unsigned int irq, int level)
 			  strerror(errno));
 }
 
+/*
+ * A device asked (from an exit on a vCPU thread, or from the main
+ * thread): a fatal end keeps the registers of the vCPU that made it, the
+ * one whose guest code wrote the port (pvpanic: the panicking CPU).
+ */
 static void ctl_request_end(void *opaque, int status, const char *why)
 {
+	struct vcpu *self = vcpu_self();
+	struct vcpu_snapshot snap;
+
+	if (self && self->vm == opaque && vm_status_is_fatal(status)) {
+		vcpu_snapshot_capture(self, &snap);
+		vm_request_end(opaque, status, why, &snap);
+		return;
+	}
 	vm_request_end(opaque, status, why, NULL);
 }
 
@@ -69,6 +83,7 @@ static const char *shutdown_reason(int status, bool *guest)
 	case KS_STATUS_HALTED:
 	case KS_STATUS_FAIL_ENTRY:
 	case KS_STATUS_INTERNAL_ERROR:
+	case KS_STATUS_GUEST_PANIC:
 		return "guest-panic";
 	case KS_STATUS_SIGNAL:
 		*guest = false;
@@ -88,6 +103,25 @@ static void wake_main(struct vm *vm)
 
 	if (vm->end_efd >= 0 && write(vm->end_efd, &one, sizeof(one)) < 0)
 		log_debug("end eventfd: %s", strerror(errno));
+}
+
+/*
+ * Stop every vCPU at a death, before the main thread gets to it: a
+ * device's death (pvpanic) returns to a vCPU that would run on into the
+ * guest's panic path (a reboot with panic=N), and the other vCPUs would
+ * run on too. Each parks at the top of its loop; vm_handle_death's
+ * vm_pause (or the end) then only waits for them.
+ */
+static void freeze_vcpus(struct vm *vm)
+{
+	int i;
+
+	__atomic_store_n(&vm->pause_req, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		__atomic_store_n(&vm->vcpus[i]->run_while_paused, 0,
+				 __ATOMIC_SEQ_CST);
+		vcpu_kick(vm->vcpus[i]);
+	}
 }
 
 /* end_lock held: keep a fatal end as a death instead. */
@@ -110,6 +144,7 @@ static bool keep_dead(struct vm *vm, int status, const char *why,
 		vm->dead_has_snapshot = true;
 	}
 	__atomic_store_n(&vm->dead_pending, 1, __ATOMIC_SEQ_CST);
+	freeze_vcpus(vm);
 	wake_main(vm);
 	return true;
 }
@@ -136,6 +171,8 @@ void vm_request_end(struct vm *vm, int status, const char *why,
 			vm->end_snapshot = *snap;
 			vm->end_has_snapshot = true;
 		}
+		if (vm_status_is_fatal(status))
+			freeze_vcpus(vm);
 		wake_main(vm);
 	}
 	pthread_mutex_unlock(&vm->end_lock);
@@ -251,8 +288,9 @@ static int check_cpu_features(struct vm *vm, struct errmsg *err)
 	r = cpu_features_check(&vm->cfg->cpu_features, vm->supported_cpuid,
 			       &unsupported, err);
 	if (!r && unsupported)
-		log_warn("--cpu-features +%s: KVM does not report it as supported; the guest sees it, but the CPU or KVM may not implement it",
-			 unsupported->name);
+		log_warn(
+			"--cpu-features +%s: KVM does not report it as supported; the guest sees it, but the CPU or KVM may not implement it",
+			unsupported->name);
 	return r;
 }
 
@@ -269,20 +307,24 @@ static void install_msr_filter(struct vm *vm)
 	int n, r;
 
 	if (!cpuid) {
-		log_warn("MSR filter: out of memory; MSRs of hidden CPUID features stay accessible");
+		log_warn(
+			"MSR filter: out of memory; MSRs of hidden CPUID features stay accessible");
 		return;
 	}
 	r = msr_filter_install(vm->kvm.fd, vm->fd, cpuid, &n);
 	free(cpuid);
 
 	if (r == -ENOTSUP)
-		log_info("KVM has no MSR filter (KVM_CAP_X86_MSR_FILTER): MSRs of hidden CPUID features stay accessible");
+		log_info(
+			"KVM has no MSR filter (KVM_CAP_X86_MSR_FILTER): MSRs of hidden CPUID features stay accessible");
 	else if (r)
-		log_warn("KVM_X86_SET_MSR_FILTER failed: %s; MSRs of hidden CPUID features stay accessible",
-			 strerror(-r));
+		log_warn(
+			"KVM_X86_SET_MSR_FILTER failed: %s; MSRs of hidden CPUID features stay accessible",
+			strerror(-r));
 	else if (n)
-		log_debug("MSR filter: %d MSRs of hidden CPUID features raise #GP",
-			  n);
+		log_debug(
+			"MSR filter: %d MSRs of hidden CPUID features raise #GP",
+			n);
 }
 
 /* Said once, for the boot vCPU: every vCPU gets the same features. */
@@ -301,9 +343,10 @@ static void warn_unhonoured_features(struct vm *vm, struct vcpu *vcpu)
 	for (i = 0; i < n; i++) {
 		const struct cpu_feature_edit *e = bad[i];
 
-		log_warn("--cpu-features %c%s: this KVM did not take it: KVM_GET_CPUID2 still shows %s %s (kvm_pvm, for one, passes the host's CPUID leaf 0x%x through)",
-			 e->set ? '+' : '-', e->bit->name, e->bit->name,
-			 e->set ? "absent" : "present", e->bit->leaf);
+		log_warn(
+			"--cpu-features %c%s: this KVM did not take it: KVM_GET_CPUID2 still shows %s %s (kvm_pvm, for one, passes the host's CPUID leaf 0x%x through)",
+			e->set ? '+' : '-', e->bit->name, e->bit->name,
+			e->set ? "absent" : "present", e->bit->leaf);
 	}
 	free(actual);
 }
@@ -450,6 +493,11 @@ int vm_set_boot_entry(struct vm *vm, const struct boot_entry *entry,
 	struct vcpu *bsp = vm->vcpus[0];
 	int r;
 
+	if (entry->bios_env) {
+		r = bios_env_setup(&vm->mem, vm->fd, err);
+		if (r)
+			return r;
+	}
 	if (ioctl(bsp->fd, KVM_GET_SREGS, &sregs) < 0)
 		return errmsg_set(err, errno, "KVM_GET_SREGS failed: %s",
 				  strerror(errno));

@@ -122,5 +122,5 @@ def test_help_lists_every_option_and_status():
                 "--verbose", "Ctrl-A x"):
         assert opt in r.out, opt
     for status in ("0 ", "2 ", "4 ", "6 ", "8 ", "10 ", "12 ", "14 ", "16 ",
-                   "130 "):
+                   "18 ", "130 "):
         assert "\n  " + status in r.out, status

@@ -1,6 +1,7 @@
 """The default Linux guest (guests/linux) on real /dev/kvm: boot to the ready
 line with 1 and 2 vCPUs, run a command given on the kernel command line,
-take input from stdin, power off with status 0, and show a kernel panic.
+take input from stdin, power off with status 0, and report a kernel panic
+through pvpanic.
 
 Guest kernel code is emulated on hosts without VMX/SVM (about a million
 instructions per second), so each boot takes tens of seconds there."""
@@ -90,9 +91,14 @@ def test_stdin_reaches_the_guest_shell(guest):
 
 def test_kernel_panic_ends_with_nonzero_status_and_text(guest):
     vmlinux, _ = guest
-    # No initramfs and no root device: the kernel panics; panic=-1 makes it
-    # reboot at once, which ends kvmscope as a reset (status 4).
+    # No initramfs and no root device: the kernel panics. Its pvpanic driver
+    # (ACPI QEMU0001 at port 0x505) tells kvmscope before panic=-1 would
+    # reboot it, which ends kvmscope with status 18, every vCPU stopped in
+    # the panic path: the register dump is the panicking CPU's.
     r = run_kvmscope("--kernel", vmlinux, "--append", cmdline(),
                      "--mem", "256M", timeout=BOOT_TIMEOUT)
-    assert r.status == 4, r
+    assert r.status == 18, r
     assert "Kernel panic - not syncing" in r.out, r
+    assert "the guest kernel panicked (pvpanic event PANICKED at port " \
+        "0x505)" in r.err, r
+    assert "Rebooting" not in r.out, r

@@ -466,6 +466,19 @@ def test_dead_guest_triple_fault(tmp_path):
             g.finish(signal.SIGKILL)
 
 
+PANIC_WHY = "the guest kernel panicked (pvpanic event PANICKED at port 0x505)"
+
+
+def test_dead_guest_pvpanic(tmp_path):
+    g, c, sock = start_dead(tmp_path, "pvpanic")
+    try:
+        check_dead(g, c, sock, "guest-panicked", "guest-panic", 18,
+                   PANIC_WHY, "guest panic")
+    finally:
+        if g.p.poll() is None:
+            g.finish(signal.SIGKILL)
+
+
 def test_dead_guest_found_after_the_fact(tmp_path):
     """Not started paused: the guest dies before anyone connects, and
     kvmscope still waits for the control socket's verdict."""

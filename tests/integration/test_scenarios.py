@@ -205,6 +205,23 @@ def test_cpu_features_edits_are_taken_or_reported():
         assert (seen[name][0] == "hidden") != bool(warned), (name, r)
 
 
+def test_pvpanic_ends_with_status_18_and_the_panicking_vcpus_registers():
+    r = run_guest("pvpanic crash")
+    assert r.status == 18, r
+    # the device offers PANICKED and CRASH_LOADED; CRASH_LOADED is logged
+    # and the guest runs on; PANICKED stops every vCPU at once
+    assert r.out.splitlines()[-3:] == [
+        "pvpanic: device offers 0x3",
+        "pvpanic: running on after CRASH_LOADED",
+        "pvpanic: panicking"], r
+    assert "pvpanic event CRASH_LOADED" in r.err, r
+    assert "the guest kernel panicked (pvpanic event PANICKED at port " \
+        "0x505)" in r.err, r
+    # the register dump is the vCPU that wrote the port: RDX holds 0x505
+    assert re.search(r"RDX 0000000000000505", r.err), r
+    assert "exit status 18" in r.err, r
+
+
 def test_msrs_of_hidden_features_raise_gp():
     # Not in test_qemu_compat: QEMU 7.2 on this host lets the guest reach
     # SPEC_CTRL, PRED_CMD and FLUSH_CMD although its CPUID hides them.

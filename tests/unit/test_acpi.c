@@ -323,11 +323,11 @@ static void test_madt_max(void **state)
 
 struct aml_obj {
 	char path[64];
-	enum { OBJ_INT, OBJ_PKG, OBJ_BUF, OBJ_DEVICE } kind;
+	enum { OBJ_INT, OBJ_PKG, OBJ_BUF, OBJ_DEVICE, OBJ_STR } kind;
 	uint64_t value; /* OBJ_INT */
 	uint64_t elems[MAX_ELEMS]; /* OBJ_PKG, integer elements */
 	int nr_elems;
-	const uint8_t *buf; /* OBJ_BUF */
+	const uint8_t *buf; /* OBJ_BUF; OBJ_STR: the NUL-terminated text */
 	size_t buf_len;
 };
 
@@ -498,6 +498,13 @@ static void data_object(const uint8_t **pp, const uint8_t *end,
 		o->buf = p;
 		o->buf_len = (size_t)v;
 		p = body_end;
+	} else if (*p == 0x0d) { /* String: ASCII up to a NUL */
+		o->kind = OBJ_STR;
+		o->buf = ++p;
+		while (p < end && *p)
+			assert_true(*p++ < 0x80);
+		assert_true(p < end);
+		o->buf_len = (size_t)(p++ - o->buf);
 	} else {
 		fail_msg("unexpected data object opcode 0x%02x", *p);
 	}
@@ -625,6 +632,13 @@ static void test_dsdt(void **state)
 	eisa_id(obj("\\_SB_.RTC_._HID")->value, id);
 	assert_string_equal(id, "PNP0B00");
 	check_crs(obj("\\_SB_.RTC_._CRS"), 0x70, 2, -1);
+
+	/* pvpanic as QEMU describes it: an ACPI ID string, one port */
+	assert_int_equal(obj("\\_SB_.PEVT")->kind, OBJ_DEVICE);
+	assert_int_equal(obj("\\_SB_.PEVT._HID")->kind, OBJ_STR);
+	assert_string_equal((const char *)obj("\\_SB_.PEVT._HID")->buf,
+			    "QEMU0001");
+	check_crs(obj("\\_SB_.PEVT._CRS"), 0x505, 1, -1);
 }
 
 static void test_pkg_length_decoder(void **state)

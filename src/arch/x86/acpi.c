@@ -181,6 +181,7 @@ static void finish_table(uint8_t *t, uint32_t len)
 #define AML_BYTE_PREFIX 0x0a
 #define AML_WORD_PREFIX 0x0b
 #define AML_DWORD_PREFIX 0x0c
+#define AML_STRING_PREFIX 0x0d
 #define AML_QWORD_PREFIX 0x0e
 #define AML_SCOPE_OP 0x10
 #define AML_BUFFER_OP 0x11
@@ -421,6 +422,13 @@ static void aml_buffer(struct aml *a, const uint8_t *data, size_t n)
 	aml_close(a);
 }
 
+/* A NUL-terminated ASCII string, e.g. an ACPI ID ("QEMU0001"). */
+static void aml_string(struct aml *a, const char *s)
+{
+	aml_byte(a, AML_STRING_PREFIX);
+	aml_bytes(a, (const uint8_t *)s, strlen(s) + 1);
+}
+
 /*
  * EisaId("PNP0501"): three letters in 5 bits each, then four hex digits,
  * as a DWord whose bytes are in that order.
@@ -469,7 +477,8 @@ static void aml_eisaid(struct aml *a, const char *id)
 #define NO_IRQ (-1)
 
 /*
- * An ISA device at fixed ports: _HID, _UID and a _CRS with one I/O range
+ * An ISA device at fixed ports: _HID (a 7-character EISA ID, or an
+ * 8-character ACPI ID as a string), _UID and a _CRS with one I/O range
  * and, when irq >= 0, one edge-triggered active-high ISA IRQ.
  */
 static void aml_isa_device(struct aml *a, const char *name, const char *hid,
@@ -496,7 +505,10 @@ static void aml_isa_device(struct aml *a, const char *name, const char *hid,
 
 	aml_device_open(a, name);
 	aml_name_decl(a, "_HID");
-	aml_eisaid(a, hid);
+	if (strlen(hid) == 8)
+		aml_string(a, hid);
+	else
+		aml_eisaid(a, hid);
 	aml_name_decl(a, "_UID");
 	aml_integer(a, uid);
 	aml_name_decl(a, "_CRS");
@@ -525,6 +537,8 @@ static size_t build_dsdt(uint8_t *buf, size_t cap)
 	aml_close(&a);
 
 	aml_scope_open(&a, "\\_SB_");
+	/* QEMU's pvpanic: Linux's pvpanic driver binds to QEMU0001. */
+	aml_isa_device(&a, "PEVT", "QEMU0001", 0, ACPI_PVPANIC_PORT, 1, NO_IRQ);
 	aml_isa_device(&a, "COM1", "PNP0501", 1, 0x3f8, 8, 4);
 	/* Add IRQ 8 here once the RTC model raises it. */
 	aml_isa_device(&a, "RTC_", "PNP0B00", 0, 0x70, 2, NO_IRQ);
@@ -704,12 +718,12 @@ int acpi_build(struct guest_memory *mem, const struct acpi_params *p,
 	off_dsdt = align_up(off_fadt + FADT_SIZE);
 	off_madt = align_up(off_dsdt + dsdt_len);
 	end = off_madt + madt_len;
-	if (end > LAYOUT_HIGH_MEM - LAYOUT_BIOS)
+	if (end > LAYOUT_BIOS_STUB - LAYOUT_BIOS)
 		return errmsg_set(
 			err, E2BIG,
 			"internal error: ACPI tables need %zu bytes, more than the BIOS area's %llu",
 			end,
-			(unsigned long long)(LAYOUT_HIGH_MEM - LAYOUT_BIOS));
+			(unsigned long long)(LAYOUT_BIOS_STUB - LAYOUT_BIOS));
 	area = guest_memory_ptr(mem, LAYOUT_BIOS, end);
 	if (!area)
 		return errmsg_set(

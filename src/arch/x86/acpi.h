@@ -29,6 +29,8 @@
 #define ACPI_PM_SLEEP_STS_PORT 0x601 /* FADT SLEEP_STATUS_REG, 8 bits */
 #define ACPI_PM_RESET_PORT 0xcf9 /* FADT RESET_REG, 8 bits */
 #define ACPI_PM_RESET_VALUE 0x06 /* FADT RESET_VALUE: CPU reset + system */
+/* QEMU's ISA pvpanic port, the DSDT's QEMU0001 device (devices/pvpanic.c) */
+#define ACPI_PVPANIC_PORT 0x505
 
 /* Sleep control register (ACPI 6.5, 4.8.3.7). */
 #define ACPI_SLP_TYP_SHIFT 2

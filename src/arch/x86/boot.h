@@ -52,6 +52,8 @@ struct boot_entry {
 	uint64_t rax;
 	uint64_t rbx;
 	uint64_t rsi;
+	/* What a PC BIOS leaves: IVT, BDA, PICs, PIT (bios_env.c). */
+	bool bios_env;
 };
 
 /*

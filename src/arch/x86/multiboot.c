@@ -444,6 +444,7 @@ int multiboot_load(struct guest_memory *mem, const struct boot_request *req,
 	entry->rip = plan.entry;
 	entry->rax = BOOT_MULTIBOOT_EAX;
 	entry->rbx = LAYOUT_BOOT_INFO;
+	entry->bios_env = true;
 	return 0;
 }
 
