@@ -14,7 +14,7 @@
  * Lifetimes. A published symbol table (with the kernel info it was read
  * through) is immutable and freed only at detach, after the loader has
  * finished; the main thread's own probe result (before VMCOREINFO exists)
- * is replaced only by the main thread.
+ * is refreshed in place, by the main thread only, and freed at detach.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -56,7 +56,6 @@ static struct {
 	int preload_fd; /* timerfd of the preload ticks, -1: none */
 	unsigned int preload_ticks;
 	int closing; /* atomic */
-	char why[sizeof(((struct errmsg *)0)->text)]; /* last failure */
 } st = { .load_lock = PTHREAD_MUTEX_INITIALIZER, .preload_fd = -1 };
 
 static int64_t now_ns(void)
@@ -258,7 +257,6 @@ int guest_kernel_attach(struct vm *vm, bool with_symbolizer)
 	st.main_thread = pthread_self();
 	st.next_try = 0;
 	st.closing = 0;
-	st.why[0] = '\0';
 	st.symbolizer = with_symbolizer;
 	st.preload_fd = -1;
 	if (with_symbolizer) {
@@ -306,8 +304,10 @@ void guest_kernel_invalidate(struct vm *vm)
 		__atomic_store_n(&st.syms, NULL, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&st.load_lock);
-	free_gk(st.gk);
-	st.gk = NULL;
+	/* Emptied, not freed: callers may hold the pointer. */
+	if (st.gk)
+		guest_kernel_free(st.gk);
+	st.gk_time = 0;
 	st.next_try = 0;
 }
 
@@ -345,7 +345,8 @@ int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
 		return 0;
 	}
 	/* Without VMCOREINFO, probe again, but once per command at most. */
-	if (st.gk && (st.gk->vi || now_ns() - st.gk_time < REPROBE_NS)) {
+	if (st.gk && st.gk_time &&
+	    (st.gk->vi || now_ns() - st.gk_time < REPROBE_NS)) {
 		*out = st.gk;
 		return 0;
 	}
@@ -359,10 +360,19 @@ int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
 		free(gk);
 		return r;
 	}
-	free_gk(st.gk);
-	st.gk = gk;
+	/*
+	 * The fresh result goes into the same object, so a pointer from an
+	 * earlier call stays valid (its contents refreshed) until detach.
+	 */
+	if (st.gk) {
+		guest_kernel_free(st.gk);
+		*st.gk = *gk;
+		free(gk);
+	} else {
+		st.gk = gk;
+	}
 	st.gk_time = now_ns();
-	*out = gk;
+	*out = st.gk;
 	return 0;
 }
 
