@@ -23,19 +23,20 @@ static json_t *field(json_t *value, const char *method)
 static json_t *vmcoreinfo_json(const struct guest_kernel *gk)
 {
 	if (!gk->vi)
-		return json_pack("{s:n, s:i, s:i, s:s}", "gpa", "valid-candidates",
-				 gk->vmcoreinfo_valid, "rejected-candidates",
-				 gk->vmcoreinfo_rejected, "why",
-				 gk->vmcoreinfo_why[0] ?
-					 gk->vmcoreinfo_why :
-					 "no \"OSRELEASE=\" note or page in guest RAM");
+		return json_pack(
+			"{s:n, s:i, s:i, s:s}", "gpa", "valid-candidates",
+			gk->vmcoreinfo_valid, "rejected-candidates",
+			gk->vmcoreinfo_rejected, "why",
+			gk->vmcoreinfo_why[0] ?
+				gk->vmcoreinfo_why :
+				"no \"OSRELEASE=\" note or page in guest RAM");
 	return json_pack("{s:o, s:s, s:b, s:i, s:i, s:I, s:i}", "gpa",
 			 api_hex(gk->vmcoreinfo_gpa), "source",
 			 gk->vmcoreinfo_in_note ? "note" : "data-page",
 			 "consistent", gk->vmcoreinfo_consistent,
 			 "valid-candidates", gk->vmcoreinfo_valid,
-			 "rejected-candidates", gk->vmcoreinfo_rejected, "bytes",
-			 (json_int_t)gk->vi->len, "keys", gk->vi->nr);
+			 "rejected-candidates", gk->vmcoreinfo_rejected,
+			 "bytes", (json_int_t)gk->vi->len, "keys", gk->vi->nr);
 }
 
 /*
@@ -46,8 +47,8 @@ static json_t *vmcoreinfo_json(const struct guest_kernel *gk)
  *  "kernel-page-tables"; "banner" and "compiler" when the banner was used;
  *  "bytes-scanned", "seconds"}
  */
-static int cmd_query_guest_kernel(struct api_ctx *ctx, json_t *args,
-				  json_t **ret, struct errmsg *err)
+static int api_cmd_query_guest_kernel(struct api_ctx *ctx, json_t *args,
+				      json_t **ret, struct errmsg *err)
 {
 	static const char *const allowed[] = { NULL };
 	const struct guest_kernel *gk;
@@ -66,8 +67,9 @@ static int cmd_query_guest_kernel(struct api_ctx *ctx, json_t *args,
 		k = json_pack("{s:b, s:I, s:s, s:s}", "available", true,
 			      "symbols", (json_int_t)ks->nr, "method",
 			      "vmcoreinfo", "addresses",
-			      ks->absolute_percpu ? "relative, absolute per-cpu" :
-						    "relative");
+			      ks->absolute_percpu ?
+				      "relative, absolute per-cpu" :
+				      "relative");
 	else
 		k = json_pack("{s:b, s:s}", "available", false, "error",
 			      kerr.text);
@@ -78,11 +80,10 @@ static int cmd_query_guest_kernel(struct api_ctx *ctx, json_t *args,
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	o = json_object();
-	json_object_set_new(o, "os-release",
-			    field(gk->os_release[0] ?
-					  json_string(gk->os_release) :
-					  NULL,
-				  gk->os_release_method));
+	json_object_set_new(
+		o, "os-release",
+		field(gk->os_release[0] ? json_string(gk->os_release) : NULL,
+		      gk->os_release_method));
 	json_object_set_new(o, "build-id",
 			    field(gk->build_id[0] ? json_string(gk->build_id) :
 						    NULL,
@@ -132,12 +133,13 @@ static json_t *symbol_json(const struct kallsyms *ks, const struct ksym *s,
 	snprintf(text, sizeof(text), "%s+0x%" PRIx64, kallsyms_name(ks, s),
 		 addr - s->addr);
 	o = json_pack("{s:s, s:o, s:o, s:o, s:s#, s:s}", "name",
-		      kallsyms_name(ks, s), "address", api_hex(s->addr),
-		      "addr", api_hex(addr), "offset", api_hex(addr - s->addr),
-		      "type", &s->type, (size_t)1, "text", text);
+		      kallsyms_name(ks, s), "address", api_hex(s->addr), "addr",
+		      api_hex(addr), "offset", api_hex(addr - s->addr), "type",
+		      &s->type, (size_t)1, "text", text);
 	json_object_set_new(o, "size", size ? api_hex(size) : json_null());
 	if (count)
-		json_object_set_new(o, "count", json_integer((json_int_t)count));
+		json_object_set_new(o, "count",
+				    json_integer((json_int_t)count));
 	return o;
 }
 
@@ -146,8 +148,8 @@ static json_t *symbol_json(const struct kallsyms *ks, const struct ksym *s,
  *  "text" "name+0xoff", "size" (to the next symbol; null for the last),
  *  "count" (with name=: how many symbols share the name)}
  */
-static int cmd_query_symbol(struct api_ctx *ctx, json_t *args, json_t **ret,
-			    struct errmsg *err)
+static int api_cmd_query_symbol(struct api_ctx *ctx, json_t *args, json_t **ret,
+				struct errmsg *err)
 {
 	static const char *const allowed[] = { "name", "addr", NULL };
 	const struct kallsyms *ks;
@@ -174,9 +176,10 @@ static int cmd_query_symbol(struct api_ctx *ctx, json_t *args, json_t **ret,
 	if (name) {
 		s = kallsyms_by_name(ks, name, &count);
 		if (!s)
-			return errmsg_set(err, ENOENT,
-					  "no symbol '%s' in the guest kernel's kallsyms (%zu symbols)",
-					  name, ks->nr);
+			return errmsg_set(
+				err, ENOENT,
+				"no symbol '%s' in the guest kernel's kallsyms (%zu symbols)",
+				name, ks->nr);
 		kallsyms_by_addr(ks, s->addr, &size);
 		*ret = symbol_json(ks, s, s->addr, size, count);
 		return 0;
@@ -187,17 +190,20 @@ static int cmd_query_symbol(struct api_ctx *ctx, json_t *args, json_t **ret,
 				  "no symbol covers 0x%" PRIx64
 				  " (kallsyms spans 0x%" PRIx64 "-0x%" PRIx64
 				  ")",
-				  addr, ks->syms[0].addr,
+				  addr,
+				  ks->relative_base > ks->syms[0].addr ?
+					  ks->relative_base :
+					  ks->syms[0].addr,
 				  ks->syms[ks->nr - 1].addr);
 	*ret = symbol_json(ks, s, addr, size, 0);
 	return 0;
 }
 
 const struct api_command cmd_kernel_commands[] = {
-	{ "query-guest-kernel", cmd_query_guest_kernel, API_PAUSES_BRIEFLY,
+	{ "query-guest-kernel", api_cmd_query_guest_kernel, API_PAUSES_BRIEFLY,
 	  "",
 	  "the guest's Linux kernel from RAM: release, build id, KASLR offset, phys_base, paging levels, kallsyms (each with its method)" },
-	{ "query-symbol", cmd_query_symbol, API_RUNS_ANYTIME,
+	{ "query-symbol", api_cmd_query_symbol, API_RUNS_ANYTIME,
 	  "(name=STRING | addr=ADDR)",
 	  "a guest kernel symbol from its kallsyms in RAM, by name or by address (name+0xoff)" },
 };

@@ -14,13 +14,15 @@
  * Lifetimes. A published symbol table (with the kernel info it was read
  * through) is immutable and freed only at detach, after the loader has
  * finished; the main thread's own probe result (before VMCOREINFO exists)
- * is replaced only by the main thread.
+ * is refreshed in place, by the main thread only, and freed at detach.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 #include "vmm/vm.h"
 
 #define RETRY_NS 1000000000LL /* between failed loads */
+#define REPROBE_NS 100000000LL /* a probe without VMCOREINFO is this fresh */
 #define MAX_RETIRED 8
 
 struct os_symbols {
@@ -44,14 +47,16 @@ static struct {
 	pthread_t main_thread;
 	pthread_mutex_t load_lock; /* one load at a time (main or loader) */
 	struct guest_kernel *gk; /* main thread's probe; main thread only */
+	int64_t gk_time; /* when it was probed */
 	struct os_symbols *syms; /* atomic: published once per boot */
 	struct os_symbols *retired[MAX_RETIRED]; /* invalidated, for detach */
 	int nr_retired;
 	int64_t next_try; /* atomic: monotonic ns of the next load attempt */
 	int loaders; /* atomic: background loaders running */
+	int preload_fd; /* timerfd of the preload ticks, -1: none */
+	unsigned int preload_ticks;
 	int closing; /* atomic */
-	char why[sizeof(((struct errmsg *)0)->text)]; /* last failure */
-} st = { .load_lock = PTHREAD_MUTEX_INITIALIZER };
+} st = { .load_lock = PTHREAD_MUTEX_INITIALIZER, .preload_fd = -1 };
 
 static int64_t now_ns(void)
 {
@@ -111,8 +116,9 @@ static int publish(struct guest_kernel *gk, struct errmsg *err)
 	}
 	s->gk = gk;
 	__atomic_store_n(&st.syms, s, __ATOMIC_RELEASE);
-	log_info("guest kernel %s: %zu kallsyms symbols from VMCOREINFO at gpa 0x%" PRIx64,
-		 gk->os_release, s->ks.nr, gk->vmcoreinfo_gpa);
+	log_info(
+		"guest kernel %s: %zu kallsyms symbols from VMCOREINFO at gpa 0x%" PRIx64,
+		gk->os_release, s->ks.nr, gk->vmcoreinfo_gpa);
 	return 0;
 }
 
@@ -144,8 +150,8 @@ static void *loader_main(void *arg)
 /* From any thread: one background load, unless one ran recently. */
 static void kick_loader(void)
 {
-	int64_t t = now_ns(), next = __atomic_load_n(&st.next_try,
-						     __ATOMIC_RELAXED);
+	int64_t t = now_ns(),
+		next = __atomic_load_n(&st.next_try, __ATOMIC_RELAXED);
 	pthread_attr_t attr;
 	pthread_t th;
 	int zero = 0;
@@ -161,6 +167,62 @@ static void kick_loader(void)
 	if (pthread_create(&th, &attr, loader_main, NULL))
 		__atomic_sub_fetch(&st.loaders, 1, __ATOMIC_RELEASE);
 	pthread_attr_destroy(&attr);
+}
+
+/*
+ * The kernel writes VMCOREINFO during boot, and the first fallback logs
+ * of a vCPU thread come soon after: the main loop asks for a background
+ * load every second for a minute, then every 10 s, then every minute,
+ * until the table exists, so those logs get names without a vCPU thread
+ * ever waiting. A scan of 256 MiB costs ~10 ms of the loader's thread.
+ */
+static void preload_stop(void)
+{
+	if (st.preload_fd < 0)
+		return;
+	vm_unwatch_fd(st.vm, st.preload_fd);
+	close(st.preload_fd);
+	st.preload_fd = -1;
+}
+
+static void preload_set(time_t seconds)
+{
+	struct itimerspec t = { .it_interval = { .tv_sec = seconds },
+				.it_value = { .tv_sec = seconds } };
+
+	timerfd_settime(st.preload_fd, 0, &t, NULL);
+}
+
+static void preload_tick(void *opaque, int fd, uint32_t events)
+{
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) < 0)
+		return;
+	if (published()) {
+		preload_stop();
+		return;
+	}
+	st.preload_ticks++;
+	if (st.preload_ticks == 60)
+		preload_set(10);
+	else if (st.preload_ticks == 90)
+		preload_set(60);
+	kick_loader();
+}
+
+static void preload_start(struct vm *vm)
+{
+	st.preload_ticks = 0;
+	st.preload_fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (st.preload_fd < 0)
+		return;
+	preload_set(1);
+	if (vm_watch_fd(vm, st.preload_fd, EPOLLIN, preload_tick, NULL)) {
+		close(st.preload_fd);
+		st.preload_fd = -1;
+	}
 }
 
 static bool on_main_thread(void)
@@ -195,10 +257,12 @@ int guest_kernel_attach(struct vm *vm, bool with_symbolizer)
 	st.main_thread = pthread_self();
 	st.next_try = 0;
 	st.closing = 0;
-	st.why[0] = '\0';
 	st.symbolizer = with_symbolizer;
-	if (with_symbolizer)
+	st.preload_fd = -1;
+	if (with_symbolizer) {
 		diag_set_symbolizer(symbolize, vm);
+		preload_start(vm);
+	}
 	return 0;
 }
 
@@ -210,6 +274,7 @@ void guest_kernel_detach(struct vm *vm)
 		return;
 	if (st.symbolizer)
 		diag_set_symbolizer(NULL, NULL);
+	preload_stop();
 	__atomic_store_n(&st.closing, 1, __ATOMIC_RELEASE);
 	/* A loader reads guest RAM: it must be done before RAM goes. */
 	while (__atomic_load_n(&st.loaders, __ATOMIC_ACQUIRE))
@@ -239,8 +304,10 @@ void guest_kernel_invalidate(struct vm *vm)
 		__atomic_store_n(&st.syms, NULL, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&st.load_lock);
-	free_gk(st.gk);
-	st.gk = NULL;
+	/* Emptied, not freed: callers may hold the pointer. */
+	if (st.gk)
+		guest_kernel_free(st.gk);
+	st.gk_time = 0;
 	st.next_try = 0;
 }
 
@@ -277,7 +344,9 @@ int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
 		*out = s->gk;
 		return 0;
 	}
-	if (st.gk && st.gk->vi) {
+	/* Without VMCOREINFO, probe again, but once per command at most. */
+	if (st.gk && st.gk_time &&
+	    (st.gk->vi || now_ns() - st.gk_time < REPROBE_NS)) {
 		*out = st.gk;
 		return 0;
 	}
@@ -291,9 +360,19 @@ int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
 		free(gk);
 		return r;
 	}
-	free_gk(st.gk);
-	st.gk = gk;
-	*out = gk;
+	/*
+	 * The fresh result goes into the same object, so a pointer from an
+	 * earlier call stays valid (its contents refreshed) until detach.
+	 */
+	if (st.gk) {
+		guest_kernel_free(st.gk);
+		*st.gk = *gk;
+		free(gk);
+	} else {
+		st.gk = gk;
+	}
+	st.gk_time = now_ns();
+	*out = st.gk;
 	return 0;
 }
 

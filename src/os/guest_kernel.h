@@ -127,7 +127,8 @@ void guest_kernel_invalidate(struct vm *vm);
  * The cached kernel info. Probed at first use and again while nothing
  * came from VMCOREINFO (the kernel writes it during boot); vCPU 0's page
  * tables are used when the VM is stopped. Main thread. *gk stays valid
- * until the next guest_kernel_get, guest_kernel_symbols or detach.
+ * until detach; while no VMCOREINFO was found, a later call may refresh
+ * its contents (so keep gk, not pointers into it such as gk->vi).
  */
 int guest_kernel_get(struct vm *vm, const struct guest_kernel **gk,
 		     struct errmsg *err);

@@ -118,9 +118,10 @@ static int read_tokens(struct decoder *d)
 		if (r == -ENOMEM)
 			return r;
 		if (r)
-			return invalid(d, EFAULT,
-				       "token %d at kallsyms_token_table+0x%zx is unreadable",
-				       i, off);
+			return invalid(
+				d, EFAULT,
+				"token %d at kallsyms_token_table+0x%zx is unreadable",
+				i, off);
 		for (;;) {
 			nul = memchr(d->table.buf + off, 0,
 				     d->table.have - off);
@@ -132,11 +133,12 @@ static int read_tokens(struct decoder *d)
 			if (r)
 				break;
 		}
-		if (!nul || (size_t)(nul - (d->table.buf + off)) >=
-				    KALLSYMS_NAME_MAX)
-			return invalid(d, EINVAL,
-				       "token %d at kallsyms_token_table+0x%zx has no NUL within %d bytes",
-				       i, off, KALLSYMS_NAME_MAX);
+		if (!nul ||
+		    (size_t)(nul - (d->table.buf + off)) >= KALLSYMS_NAME_MAX)
+			return invalid(
+				d, EINVAL,
+				"token %d at kallsyms_token_table+0x%zx has no NUL within %d bytes",
+				i, off, KALLSYMS_NAME_MAX);
 		n = (size_t)(nul - (d->table.buf + off));
 		d->tok_off[i] = (uint32_t)off;
 		d->tok_len[i] = (uint16_t)n;
@@ -144,8 +146,8 @@ static int read_tokens(struct decoder *d)
 	return 0;
 }
 
-static int strtab_add(struct kallsyms *ks, size_t *cap, const char *s,
-		      size_t n, uint32_t *at)
+static int strtab_add(struct kallsyms *ks, size_t *cap, const char *s, size_t n,
+		      uint32_t *at)
 {
 	if (ks->strtab_len + n + 1 > *cap) {
 		size_t c = *cap ? *cap * 2 : 256 * 1024;
@@ -191,13 +193,14 @@ static int read_names(struct decoder *d, struct kallsyms *ks,
 
 		if (markers && i % 256 == 0 && i / 256 < nr_markers &&
 		    markers[i / 256] != off) {
-			r = invalid(d, EINVAL,
-				    "kallsyms_markers[%zu] is 0x%x but symbol %zu starts at names+0x%zx",
-				    i / 256, markers[i / 256], i, off);
+			r = invalid(
+				d, EINVAL,
+				"kallsyms_markers[%zu] is 0x%x but symbol %zu starts at names+0x%zx",
+				i / 256, markers[i / 256], i, off);
 			goto out;
 		}
-		r = stream_need(&names, off + 2 <= names.max ? off + 2 :
-							       off + 1);
+		r = stream_need(&names,
+				off + 2 <= names.max ? off + 2 : off + 1);
 		if (r == -ENOMEM)
 			goto out;
 		if (r && stream_need(&names, off + 1))
@@ -211,9 +214,10 @@ static int read_names(struct decoder *d, struct kallsyms *ks,
 		}
 		off++;
 		if (!len) {
-			r = invalid(d, EINVAL,
-				    "symbol %zu at names+0x%zx has an empty name",
-				    i, off - 1);
+			r = invalid(
+				d, EINVAL,
+				"symbol %zu at names+0x%zx has an empty name",
+				i, off - 1);
 			goto out;
 		}
 		r = stream_need(&names, off + len);
@@ -227,26 +231,29 @@ static int read_names(struct decoder *d, struct kallsyms *ks,
 				(const char *)d->table.buf + d->tok_off[t];
 
 			if (n + d->tok_len[t] >= KALLSYMS_NAME_MAX) {
-				r = invalid(d, EINVAL,
-					    "symbol %zu at names+0x%zx expands to more than %d characters",
-					    i, off, KALLSYMS_NAME_MAX - 1);
+				r = invalid(
+					d, EINVAL,
+					"symbol %zu at names+0x%zx expands to more than %d characters",
+					i, off, KALLSYMS_NAME_MAX - 1);
 				goto out;
 			}
 			memcpy(name + n, tok, d->tok_len[t]);
 			n += d->tok_len[t];
 		}
 		if (n < 2 || !type_char(name[0])) {
-			r = invalid(d, EINVAL,
-				    "symbol %zu at names+0x%zx has no type and name (%zu characters)",
-				    i, off, n);
+			r = invalid(
+				d, EINVAL,
+				"symbol %zu at names+0x%zx has no type and name (%zu characters)",
+				i, off, n);
 			goto out;
 		}
 		for (k = 1; k < n; k++)
 			if ((unsigned char)name[k] <= 0x20 ||
 			    (unsigned char)name[k] >= 0x7f) {
-				r = invalid(d, EINVAL,
-					    "symbol %zu at names+0x%zx has byte 0x%02x in its name",
-					    i, off, (unsigned char)name[k]);
+				r = invalid(
+					d, EINVAL,
+					"symbol %zu at names+0x%zx has byte 0x%02x in its name",
+					i, off, (unsigned char)name[k]);
 				goto out;
 			}
 		ks->syms[i].type = name[0];
@@ -259,9 +266,10 @@ static int read_names(struct decoder *d, struct kallsyms *ks,
 	r = 0;
 	goto out;
 truncated:
-	r = invalid(d, EFAULT,
-		    "the names stream ends at names+0x%zx, in symbol %zu of %zu",
-		    names.have, i, ks->nr);
+	r = invalid(
+		d, EFAULT,
+		"the names stream ends at names+0x%zx, in symbol %zu of %zu",
+		names.have, i, ks->nr);
 out:
 	free(names.buf);
 	return r;
@@ -310,13 +318,23 @@ static int read_addresses(struct decoder *d, struct kallsyms *ks)
 		free(off);
 		return 0;
 	}
-	for (i = 0; i < n; i++)
-		if (d->read(d->opaque, loc->addresses + i * 8,
-			    &ks->syms[i].addr, 8))
+	{
+		uint64_t *addr = malloc(n * sizeof(*addr));
+
+		if (!addr)
+			return -ENOMEM;
+		if (d->read(d->opaque, loc->addresses, addr,
+			    n * sizeof(*addr))) {
+			free(addr);
 			return invalid(d, EFAULT,
-				       "kallsyms_addresses[%zu] at 0x%" PRIx64
-				       " is unreadable",
-				       i, loc->addresses + i * 8);
+				       "kallsyms_addresses at 0x%" PRIx64
+				       " (%zu entries) is unreadable",
+				       loc->addresses, n);
+		}
+		for (i = 0; i < n; i++)
+			ks->syms[i].addr = addr[i];
+		free(addr);
+	}
 	return 0;
 }
 
@@ -342,8 +360,9 @@ static int cmp_name(const void *a, const void *b, void *opaque)
 int kallsyms_load(const struct kallsyms_locations *loc, kallsyms_read_fn read,
 		  void *opaque, struct kallsyms *ks, struct errmsg *err)
 {
-	struct decoder d = { .loc = loc, .read = read, .opaque = opaque,
-			     .err = err };
+	struct decoder d = {
+		.loc = loc, .read = read, .opaque = opaque, .err = err
+	};
 	uint32_t num, *markers = NULL;
 	size_t nr_markers = 0, i;
 	int r;
@@ -359,9 +378,8 @@ int kallsyms_load(const struct kallsyms_locations *loc, kallsyms_read_fn read,
 			       " is unreadable",
 			       loc->num_syms);
 	if (num == 0 || num > KALLSYMS_MAX_SYMS)
-		return invalid(&d, EINVAL,
-			       "kallsyms_num_syms is %u (1 to %u)", num,
-			       KALLSYMS_MAX_SYMS);
+		return invalid(&d, EINVAL, "kallsyms_num_syms is %u (1 to %u)",
+			       num, KALLSYMS_MAX_SYMS);
 	ks->nr = num;
 	ks->syms = calloc(num, sizeof(*ks->syms));
 	ks->by_name = malloc(num * sizeof(*ks->by_name));
@@ -417,8 +435,8 @@ void kallsyms_free(struct kallsyms *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
-const struct ksym *kallsyms_by_name(const struct kallsyms *ks,
-				    const char *name, size_t *count)
+const struct ksym *kallsyms_by_name(const struct kallsyms *ks, const char *name,
+				    size_t *count)
 {
 	size_t lo = 0, hi = ks->nr, first, n = 0;
 
@@ -447,6 +465,13 @@ const struct ksym *kallsyms_by_addr(const struct kallsyms *ks, uint64_t addr,
 {
 	size_t lo = 0, hi = ks->nr, i, j;
 
+	/*
+	 * Below the base only absolute symbols lie: per-cpu offsets (0,
+	 * 0x1000...), not addresses, so a user RIP must not become
+	 * "fixed_percpu_data+0x401000". Found by name, never by address.
+	 */
+	if (addr < ks->relative_base)
+		return NULL;
 	/* The first symbol above addr... */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -86,15 +86,16 @@ static inline const char *kallsyms_name(const struct kallsyms *ks,
  * The first symbol called name (by address), or NULL; *count (may be
  * NULL) is how many symbols have that name (static functions repeat).
  */
-const struct ksym *kallsyms_by_name(const struct kallsyms *ks,
-				    const char *name, size_t *count);
+const struct ksym *kallsyms_by_name(const struct kallsyms *ks, const char *name,
+				    size_t *count);
 
 /*
  * The symbol covering addr: the last one at or below it (of aliases at
  * the same address, the first in table order), with *size the distance to
- * the next higher address. NULL below the first symbol and at or above
- * the last symbol's address once past it (the table ends with _end and
- * friends, so nothing after the last is named).
+ * the next higher address. NULL past the last symbol's address (the
+ * table ends with _end and friends, so nothing after it is named), and
+ * below kallsyms_relative_base, where only absolute symbols (per-cpu
+ * offsets) lie.
  */
 const struct ksym *kallsyms_by_addr(const struct kallsyms *ks, uint64_t addr,
 				    uint64_t *size);

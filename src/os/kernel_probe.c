@@ -30,7 +30,8 @@
 /* Kernel text/data: x - __START_KERNEL_map + phys_base, else -EFAULT. */
 static int text_to_gpa(uint64_t va, uint64_t phys_base, uint64_t *gpa)
 {
-	if (va < KERNEL_START_MAP || va - KERNEL_START_MAP >= KERNEL_TEXT_REGION)
+	if (va < KERNEL_START_MAP ||
+	    va - KERNEL_START_MAP >= KERNEL_TEXT_REGION)
 		return -EFAULT;
 	*gpa = va - KERNEL_START_MAP + phys_base;
 	return 0;
@@ -64,38 +65,41 @@ static bool uts_consistent(const struct guest_memory *mem,
 	return !strcmp(rel, vi->osrelease);
 }
 
+/* A note header scores 1, consistency with init_uts_ns 2. */
+static int score_candidate(void *opaque, const struct vmcoreinfo_candidate *c)
+{
+	const struct guest_memory *mem = opaque;
+
+	return (c->in_note ? 1 : 0) + (uts_consistent(mem, c->vi) ? 2 : 0);
+}
+
 static void pick_vmcoreinfo(const struct guest_memory *mem,
 			    struct vmcoreinfo_scan *scan,
 			    struct guest_kernel *gk)
 {
-	int i, best = -1, best_score = -1;
+	int i, best = -1;
 
-	for (i = 0; i < scan->nr; i++) {
-		struct vmcoreinfo_candidate *c = &scan->candidates[i];
-		int score;
-
-		if (!c->valid) {
-			if (!gk->vmcoreinfo_rejected++)
-				snprintf(gk->vmcoreinfo_why,
-					 sizeof(gk->vmcoreinfo_why),
-					 "at gpa 0x%" PRIx64 ": %s", c->gpa,
-					 c->why);
-			continue;
-		}
-		gk->vmcoreinfo_valid++;
-		score = (c->in_note ? 1 : 0) + (uts_consistent(mem, c->vi) ? 2 : 0);
-		if (score > best_score) {
+	gk->vmcoreinfo_valid = scan->valid;
+	gk->vmcoreinfo_rejected = scan->rejected;
+	if (scan->rejected)
+		snprintf(gk->vmcoreinfo_why, sizeof(gk->vmcoreinfo_why),
+			 "at gpa 0x%" PRIx64 ": %s", scan->first_rejected_gpa,
+			 scan->first_rejected_why);
+	/* The best score; of equals, the lowest address (the first kept). */
+	for (i = 0; i < scan->nr; i++)
+		if (best < 0 ||
+		    scan->candidates[i].score > scan->candidates[best].score ||
+		    (scan->candidates[i].score ==
+			     scan->candidates[best].score &&
+		     scan->candidates[i].gpa < scan->candidates[best].gpa))
 			best = i;
-			best_score = score;
-		}
-	}
 	if (best < 0)
 		return;
 	gk->vi = scan->candidates[best].vi;
 	scan->candidates[best].vi = NULL;
 	gk->vmcoreinfo_gpa = scan->candidates[best].gpa;
 	gk->vmcoreinfo_in_note = scan->candidates[best].in_note;
-	gk->vmcoreinfo_consistent = best_score >= 2;
+	gk->vmcoreinfo_consistent = scan->candidates[best].score >= 2;
 }
 
 static int make_pc(struct paging_ctx *pc, uint64_t cr3, bool la57,
@@ -151,10 +155,10 @@ static void from_vmcoreinfo(const struct guest_memory *mem,
 		!vmcoreinfo_symbol(vi, "kallsyms_names", &kl->names, &err) &&
 		!vmcoreinfo_symbol(vi, "kallsyms_num_syms", &kl->num_syms,
 				   &err) &&
-		!vmcoreinfo_symbol(vi, "kallsyms_token_table",
-				   &kl->token_table, &err) &&
-		!vmcoreinfo_symbol(vi, "kallsyms_token_index",
-				   &kl->token_index, &err) &&
+		!vmcoreinfo_symbol(vi, "kallsyms_token_table", &kl->token_table,
+				   &err) &&
+		!vmcoreinfo_symbol(vi, "kallsyms_token_index", &kl->token_index,
+				   &err) &&
 		((!vmcoreinfo_symbol(vi, "kallsyms_offsets", &kl->offsets,
 				     &err) &&
 		  !vmcoreinfo_symbol(vi, "kallsyms_relative_base",
@@ -237,7 +241,8 @@ static enum search_next on_banner(void *opaque, size_t off)
 	if (guest_memory_read(b->mem, b->base + off, buf, n))
 		return SEARCH_CONTINUE;
 	for (n = 0; n < sizeof(buf) - 1; n++)
-		if ((unsigned char)buf[n] < 0x20 || (unsigned char)buf[n] > 0x7e)
+		if ((unsigned char)buf[n] < 0x20 ||
+		    (unsigned char)buf[n] > 0x7e)
 			break;
 	if (n == sizeof(buf) - 1 || buf[n] != '\n' ||
 	    !parse_banner(buf, n, b->gk))
@@ -314,7 +319,7 @@ int guest_kernel_probe(const struct guest_memory *mem,
 	memset(gk, 0, sizeof(*gk));
 	if (!scan)
 		return errmsg_set(err, ENOMEM, "out of memory");
-	vmcoreinfo_scan(mem, scan);
+	vmcoreinfo_scan(mem, scan, score_candidate, (void *)mem);
 	gk->bytes_scanned = scan->bytes_scanned;
 	pick_vmcoreinfo(mem, scan, gk);
 	vmcoreinfo_scan_free(scan);
@@ -374,10 +379,11 @@ int guest_kernel_kva_to_gpa(const struct guest_memory *mem,
 
 	if (gk->have_pc) {
 		if (pagewalk(mem, &gk->pc, va, &res))
-			return errmsg_set(err, EFAULT,
-					  "kernel address 0x%" PRIx64
-					  " is not mapped (%s, page tables from %s)",
-					  va, res.why, gk->pc_method);
+			return errmsg_set(
+				err, EFAULT,
+				"kernel address 0x%" PRIx64
+				" is not mapped (%s, page tables from %s)",
+				va, res.why, gk->pc_method);
 		*gpa = res.gpa;
 		return 0;
 	}
@@ -441,10 +447,9 @@ int guest_kernel_load_kallsyms(const struct guest_memory *mem,
 			err, ENOENT,
 			"no kallsyms: the guest kernel has no VMCOREINFO (build it with CONFIG_PROC_KCORE or CONFIG_KEXEC for CRASH_CORE)");
 	if (!gk->have_kallsyms_loc)
-		return errmsg_set(
-			err, ENOENT,
-			"no kallsyms: VMCOREINFO at gpa 0x%" PRIx64
-			" lists no kallsyms tables (CONFIG_KALLSYMS)",
-			gk->vmcoreinfo_gpa);
+		return errmsg_set(err, ENOENT,
+				  "no kallsyms: VMCOREINFO at gpa 0x%" PRIx64
+				  " lists no kallsyms tables (CONFIG_KALLSYMS)",
+				  gk->vmcoreinfo_gpa);
 	return kallsyms_load(&gk->kallsyms_loc, read_kva_cb, &r, ks, err);
 }

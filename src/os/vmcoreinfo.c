@@ -96,9 +96,9 @@ int vmcoreinfo_parse(const char *text, size_t len, struct vmcoreinfo *vi,
 	end = strnlen(text, len);
 	for (i = end; i < len; i++)
 		if (text[i])
-			return errmsg_set(err, EINVAL,
-					  "NUL byte at offset %zu inside the text",
-					  end);
+			return errmsg_set(
+				err, EINVAL,
+				"NUL byte at offset %zu inside the text", end);
 	if (!end)
 		return errmsg_set(err, EINVAL, "empty text");
 	if (text[end - 1] != '\n')
@@ -117,18 +117,20 @@ int vmcoreinfo_parse(const char *text, size_t len, struct vmcoreinfo *vi,
 		line++;
 		quote(q, sizeof(q), text + pos, n);
 		if (n > VMCOREINFO_MAX_LINE)
-			return errmsg_set(err, EINVAL,
-					  "line %d is %zu characters (at most %d)",
-					  line, n, VMCOREINFO_MAX_LINE);
+			return errmsg_set(
+				err, EINVAL,
+				"line %d is %zu characters (at most %d)", line,
+				n, VMCOREINFO_MAX_LINE);
 		eq = memchr(l, '=', n);
 		if (!eq)
 			return errmsg_set(err, EINVAL,
 					  "line %d: no '=' in \"%s\"", line, q);
 		k = (size_t)(eq - l);
 		if (!k || k > VMCOREINFO_MAX_KEY)
-			return errmsg_set(err, EINVAL,
-					  "line %d: key of %zu characters in \"%s\"",
-					  line, k, q);
+			return errmsg_set(
+				err, EINVAL,
+				"line %d: key of %zu characters in \"%s\"",
+				line, k, q);
 		for (i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)l[i];
 
@@ -271,49 +273,75 @@ struct scan_ctx {
 	const struct guest_memory *mem;
 	struct vmcoreinfo_scan *s;
 	uint64_t base;
+	vmcoreinfo_score_fn score;
+	void *opaque;
 };
+
+/* Keep c if there is room or it beats the worst kept; false: drop it. */
+static bool keep(struct vmcoreinfo_scan *s, struct vmcoreinfo_candidate *c)
+{
+	int i, worst = 0;
+
+	if (s->nr < VMCOREINFO_MAX_CANDIDATES) {
+		s->candidates[s->nr++] = *c;
+		return true;
+	}
+	for (i = 1; i < s->nr; i++)
+		if (s->candidates[i].score <= s->candidates[worst].score)
+			worst = i;
+	if (c->score <= s->candidates[worst].score)
+		return false;
+	free(s->candidates[worst].vi);
+	memmove(&s->candidates[worst], &s->candidates[worst + 1],
+		(size_t)(s->nr - worst - 1) * sizeof(*c));
+	s->candidates[s->nr - 1] = *c;
+	return true;
+}
 
 static enum search_next on_hit(void *opaque, size_t off)
 {
-	struct scan_ctx *c = opaque;
-	struct vmcoreinfo_scan *s = c->s;
-	uint64_t gpa = c->base + off;
-	struct vmcoreinfo_candidate *cand;
+	struct scan_ctx *ctx = opaque;
+	struct vmcoreinfo_scan *s = ctx->s;
+	uint64_t gpa = ctx->base + off;
+	struct vmcoreinfo_candidate c = { .gpa = gpa };
 	struct errmsg err = { { 0 } };
 	uint32_t descsz;
 
 	s->hits++;
-	if ((gpa & 4095) && !note_header(c->mem, gpa, &descsz)) {
+	if ((gpa & 4095) && !note_header(ctx->mem, gpa, &descsz)) {
 		s->ignored++;
 		return SEARCH_CONTINUE;
 	}
-	if (s->nr == VMCOREINFO_MAX_CANDIDATES)
+	c.vi = malloc(sizeof(*c.vi));
+	if (!c.vi)
 		return SEARCH_CONTINUE;
-	cand = &s->candidates[s->nr++];
-	memset(cand, 0, sizeof(*cand));
-	cand->gpa = gpa;
-	cand->vi = malloc(sizeof(*cand->vi));
-	if (!cand->vi) {
-		snprintf(cand->why, sizeof(cand->why), "out of memory");
-		return SEARCH_CONTINUE;
-	}
-	if (vmcoreinfo_read_at(c->mem, gpa, cand->vi, &cand->in_note, &err)) {
-		snprintf(cand->why, sizeof(cand->why), "%.159s", err.text);
-		free(cand->vi);
-		cand->vi = NULL;
+	if (vmcoreinfo_read_at(ctx->mem, gpa, c.vi, &c.in_note, &err)) {
+		if (!s->rejected++) {
+			s->first_rejected_gpa = gpa;
+			snprintf(s->first_rejected_why,
+				 sizeof(s->first_rejected_why), "%.159s",
+				 err.text);
+		}
+		free(c.vi);
 		return SEARCH_CONTINUE;
 	}
-	cand->valid = true;
+	s->valid++;
+	c.score = ctx->score ? ctx->score(ctx->opaque, &c) : 0;
+	if (!keep(s, &c))
+		free(c.vi);
 	return SEARCH_CONTINUE;
 }
 
-int vmcoreinfo_scan(const struct guest_memory *mem, struct vmcoreinfo_scan *s)
+int vmcoreinfo_scan(const struct guest_memory *mem, struct vmcoreinfo_scan *s,
+		    vmcoreinfo_score_fn score, void *opaque)
 {
 	static const char pat[] = "OSRELEASE=";
-	struct scan_ctx c = { .mem = mem, .s = s };
+	struct scan_ctx c = {
+		.mem = mem, .s = s, .score = score, .opaque = opaque
+	};
 	const struct guest_region *g;
 	struct search_pattern sp;
-	int i, valid = 0;
+	int i;
 
 	memset(s, 0, sizeof(*s));
 	search_prepare(&sp, (const uint8_t *)pat, sizeof(pat) - 1);
@@ -326,9 +354,7 @@ int vmcoreinfo_scan(const struct guest_memory *mem, struct vmcoreinfo_scan *s)
 		s->bytes_scanned += g->size;
 		search_scan_populated(&sp, hay, (size_t)g->size, on_hit, &c);
 	}
-	for (i = 0; i < s->nr; i++)
-		valid += s->candidates[i].valid;
-	return valid;
+	return s->valid;
 }
 
 void vmcoreinfo_scan_free(struct vmcoreinfo_scan *s)

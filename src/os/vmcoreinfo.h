@@ -72,20 +72,31 @@ int vmcoreinfo_symbol(const struct vmcoreinfo *vi, const char *name,
 int vmcoreinfo_number(const struct vmcoreinfo *vi, const char *name,
 		      int64_t *out, struct errmsg *err);
 
-/* One place in RAM where VMCOREINFO text seemed to start. */
+/* One place in RAM where valid VMCOREINFO text starts. */
 struct vmcoreinfo_candidate {
 	uint64_t gpa; /* of the text */
 	bool in_note; /* behind a valid "VMCOREINFO" note header */
-	bool valid; /* parsed */
-	char why[160]; /* when !valid: the parser's reason */
-	struct vmcoreinfo *vi; /* when valid (malloc'ed) */
+	int score; /* the caller's scorer's verdict (0 without one) */
+	struct vmcoreinfo *vi; /* malloc'ed */
 };
 
 #define VMCOREINFO_MAX_CANDIDATES 16
 
+/*
+ * How much a valid candidate looks like the running kernel's; the scan
+ * keeps the VMCOREINFO_MAX_CANDIDATES best (earlier ones on ties), so
+ * decoys planted low in RAM cannot crowd out the real note.
+ */
+typedef int (*vmcoreinfo_score_fn)(void *opaque,
+				   const struct vmcoreinfo_candidate *c);
+
 struct vmcoreinfo_scan {
-	int nr; /* candidates[] filled */
+	int nr; /* candidates[] filled, in address order of arrival */
 	struct vmcoreinfo_candidate candidates[VMCOREINFO_MAX_CANDIDATES];
+	int valid; /* valid candidates seen, kept or not */
+	int rejected; /* candidates whose text did not parse */
+	uint64_t first_rejected_gpa;
+	char first_rejected_why[160]; /* the parser's reason */
 	uint64_t hits; /* "OSRELEASE=" occurrences in RAM */
 	uint64_t ignored; /* neither page-aligned nor behind a note header */
 	uint64_t bytes_scanned;
@@ -97,10 +108,11 @@ struct vmcoreinfo_scan {
  * is a candidate when a note header precedes it (namesz 11, type 0, name
  * "VMCOREINFO", descsz 1..4096: its text is descsz bytes) or when it
  * starts a page (vmcoreinfo_data: text up to the first NUL in the page);
- * each candidate is parsed. At most VMCOREINFO_MAX_CANDIDATES are kept.
- * Returns the number of valid candidates.
+ * each candidate is parsed and, if valid, scored by score (may be NULL).
+ * Returns the number of valid candidates seen.
  */
-int vmcoreinfo_scan(const struct guest_memory *mem, struct vmcoreinfo_scan *s);
+int vmcoreinfo_scan(const struct guest_memory *mem, struct vmcoreinfo_scan *s,
+		    vmcoreinfo_score_fn score, void *opaque);
 void vmcoreinfo_scan_free(struct vmcoreinfo_scan *s);
 
 /*

@@ -35,10 +35,10 @@ static int read_blob(void *opaque, uint64_t va, void *buf, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kallsyms_locations loc;
-	uint64_t *fields[8] = { &loc.names,	    &loc.num_syms,
-				&loc.token_table,   &loc.token_index,
-				&loc.offsets,	    &loc.relative_base,
-				&loc.addresses,	    &loc.markers };
+	uint64_t *fields[8] = { &loc.names,	  &loc.num_syms,
+				&loc.token_table, &loc.token_index,
+				&loc.offsets,	  &loc.relative_base,
+				&loc.addresses,	  &loc.markers };
 	struct blob b = { data + HEADER, size - HEADER };
 	struct errmsg err;
 	struct kallsyms ks;

@@ -32,7 +32,8 @@ struct kb {
 	char tokens[256][16];
 };
 
-static inline size_t kb_put(struct kb *kb, const void *p, size_t n, size_t align)
+static inline size_t kb_put(struct kb *kb, const void *p, size_t n,
+			    size_t align)
 {
 	size_t at = (kb->len + align - 1) & ~(align - 1);
 
@@ -81,8 +82,9 @@ static inline size_t kb_compress(struct kb *kb, const char *s, uint8_t *out)
  * Lay out syms (sorted by address) at kb->va: offsets, relative_base,
  * num_syms, names, markers, token_table, token_index.
  */
-static inline void kb_build(struct kb *kb, uint64_t va, const struct kb_sym *syms,
-		     size_t n, bool absolute_percpu)
+static inline void kb_build(struct kb *kb, uint64_t va,
+			    const struct kb_sym *syms, size_t n,
+			    bool absolute_percpu)
 {
 	uint64_t base = 0;
 	uint32_t num = (uint32_t)n, *markers;

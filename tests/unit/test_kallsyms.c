@@ -86,9 +86,14 @@ static void test_decodes_names_types_and_addresses(void **state)
 					   sizeof(buf)),
 			 0);
 	assert_string_equal(buf, "init_task+0x0");
-	/* Per-cpu absolute symbols are named too. */
-	assert_int_equal(kallsyms_describe(&ks, 0x1008, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "cpu_number+0x8");
+	/* Per-cpu absolute symbols are offsets: by name, not by address. */
+	assert_int_equal(kallsyms_describe(&ks, 0x1008, buf, sizeof(buf)),
+			 -ENOENT);
+	assert_int_equal(kallsyms_by_name(&ks, "cpu_number", NULL)->addr,
+			 0x1000);
+	assert_int_equal(kallsyms_describe(&ks, 0xffffffff80ffffffULL, buf,
+					   sizeof(buf)),
+			 -ENOENT);
 	/* The last symbol names only its own address. */
 	assert_int_equal(kallsyms_describe(&ks, 0xffffffff82000000ULL, buf,
 					   sizeof(buf)),
@@ -115,6 +120,42 @@ static void test_plain_relative_offsets(void **state)
 	for (i = 2; i < NSYMS; i++)
 		assert_int_equal(ks.syms[i - 2].addr, syms[i].addr);
 	kallsyms_free(&ks);
+}
+
+static void expect_error(const char *want);
+
+/* Without BASE_RELATIVE: kallsyms_addresses, u64 per symbol. */
+static void test_absolute_addresses_table(void **state)
+{
+	struct errmsg err = { { 0 } };
+	struct kallsyms ks;
+	size_t i, at;
+	char buf[64];
+
+	kb_build(&kb, VA, syms + 2, NSYMS - 2, false);
+	at = (kb.len + 7) & ~7UL;
+	for (i = 2; i < NSYMS; i++)
+		memcpy(kb.buf + at + (i - 2) * 8, &syms[i].addr, 8);
+	kb.loc.addresses = VA + at;
+	kb.loc.offsets = kb.loc.relative_base = 0;
+	assert_int_equal(kallsyms_load(&kb.loc, kb_read, &kb, &ks, &err), 0);
+	for (i = 2; i < NSYMS; i++)
+		assert_int_equal(ks.syms[i - 2].addr, syms[i].addr);
+	assert_int_equal(kallsyms_describe(&ks, 0xffffffff81edfb81ULL, buf,
+					   sizeof(buf)),
+			 0);
+	assert_string_equal(buf, "start_kernel+0x1");
+	kallsyms_free(&ks);
+	kb.loc.addresses = VA + KB_SIZE - 16;
+	{
+		char want[200];
+
+		snprintf(
+			want, sizeof(want),
+			"kallsyms tables at 0x%llx are not valid: kallsyms_addresses at 0xffffffff8180fff0 (9 entries) is unreadable",
+			(unsigned long long)kb.loc.names);
+		expect_error(want);
+	}
 }
 
 /* 300 symbols: a second marker; a 200-character name: 2-byte length. */
@@ -179,18 +220,20 @@ static void test_garbage_is_rejected_exactly(void **state)
 
 	kb_build(&kb, VA, syms, NSYMS, true);
 	poke32(kb.loc.num_syms, 0xffffffff);
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: kallsyms_num_syms is 4294967295 (1 to 2097152)",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: kallsyms_num_syms is 4294967295 (1 to 2097152)",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* More symbols than the names stream holds: it ends in garbage. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	poke32(kb.loc.num_syms, NSYMS + 1);
 	kb.loc.markers = 0;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: symbol %zu at names+0x",
-		 (unsigned long long)kb.loc.names, NSYMS);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: symbol %zu at names+0x",
+		(unsigned long long)kb.loc.names, NSYMS);
 	{
 		struct errmsg err = { { 0 } };
 		struct kallsyms ks;
@@ -204,26 +247,29 @@ static void test_garbage_is_rejected_exactly(void **state)
 	kb_build(&kb, VA, syms, NSYMS, true);
 	kb.buf[names] = 0;
 	kb.loc.markers = 0;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x0 has an empty name",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x0 has an empty name",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* A marker that disagrees with the stream. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	poke32(kb.loc.markers, 5);
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: kallsyms_markers[0] is 0x5 but symbol 0 starts at names+0x0",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: kallsyms_markers[0] is 0x5 but symbol 0 starts at names+0x0",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* A token index pointing past everything readable. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	idx = 0xfff0;
 	memcpy(kb.buf + (kb.loc.token_index - VA) + 2 * 'T', &idx, 2);
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: token 84 at kallsyms_token_table+0xfff0 is unreadable",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: token 84 at kallsyms_token_table+0xfff0 is unreadable",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* A token without its NUL: the rest of the buffer is 'a's. */
@@ -231,9 +277,10 @@ static void test_garbage_is_rejected_exactly(void **state)
 	memset(kb.buf + kb.len, 'a', sizeof(kb.buf) - kb.len);
 	idx = (uint16_t)(kb.len - (kb.loc.token_table - VA));
 	memcpy(kb.buf + (kb.loc.token_index - VA) + 2 * 'T', &idx, 2);
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: token 84 at kallsyms_token_table+0x%x has no NUL within 512 bytes",
-		 (unsigned long long)kb.loc.names, idx);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: token 84 at kallsyms_token_table+0x%x has no NUL within 512 bytes",
+		(unsigned long long)kb.loc.names, idx);
 	expect_error(want);
 
 	/* A name whose tokens expand past KSYM_NAME_LEN. */
@@ -242,33 +289,37 @@ static void test_garbage_is_rejected_exactly(void **state)
 	kb.buf[names] = 0x80 | 0x7f;
 	kb.buf[names + 1] = 1; /* 255 tokens */
 	memset(kb.buf + names + 2, 0x81, 255); /* "kernel" each */
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x2 expands to more than 511 characters",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x2 expands to more than 511 characters",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* A control character in a name. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	kb.buf[names + 2] = 0x01;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x1 has byte 0x01 in its name",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: symbol 0 at names+0x1 has byte 0x01 in its name",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* Unreadable offsets. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	kb.loc.offsets = 0x1000;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: kallsyms_offsets at 0x1000 (11 entries) is unreadable",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: kallsyms_offsets at 0x1000 (11 entries) is unreadable",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 
 	/* Missing locations. */
 	kb_build(&kb, VA, syms, NSYMS, true);
 	kb.loc.token_index = 0;
-	snprintf(want, sizeof(want),
-		 "kallsyms tables at 0x%llx are not valid: a table's location is missing",
-		 (unsigned long long)kb.loc.names);
+	snprintf(
+		want, sizeof(want),
+		"kallsyms tables at 0x%llx are not valid: a table's location is missing",
+		(unsigned long long)kb.loc.names);
 	expect_error(want);
 }
 
@@ -301,6 +352,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decodes_names_types_and_addresses),
 		cmocka_unit_test(test_plain_relative_offsets),
+		cmocka_unit_test(test_absolute_addresses_table),
 		cmocka_unit_test(test_long_names_and_markers),
 		cmocka_unit_test(test_garbage_is_rejected_exactly),
 		cmocka_unit_test(test_names_end_at_unreadable_memory),

@@ -23,17 +23,16 @@
 
 #define BID "0123456789abcdef0123456789abcdef01234567"
 
-static const char good[] =
-	"OSRELEASE=6.1.192\n"
-	"BUILD-ID=" BID "\n"
-	"PAGESIZE=4096\n"
-	"SYMBOL(init_uts_ns)=ffffffff81e00000\n"
-	"OFFSET(uts_namespace.name)=4\n"
-	"SYMBOL(swapper_pg_dir)=ffffffff80100000\n"
-	"NUMBER(phys_base)=0\n"
-	"NUMBER(pgtable_l5_enabled)=0\n"
-	"KERNELOFFSET=0\n"
-	"NUMBER(negative)=-3\n";
+static const char good[] = "OSRELEASE=6.1.192\n"
+			   "BUILD-ID=" BID "\n"
+			   "PAGESIZE=4096\n"
+			   "SYMBOL(init_uts_ns)=ffffffff81e00000\n"
+			   "OFFSET(uts_namespace.name)=4\n"
+			   "SYMBOL(swapper_pg_dir)=ffffffff80100000\n"
+			   "NUMBER(phys_base)=0\n"
+			   "NUMBER(pgtable_l5_enabled)=0\n"
+			   "KERNELOFFSET=0\n"
+			   "NUMBER(negative)=-3\n";
 
 static void test_parses_every_key(void **state)
 {
@@ -49,8 +48,7 @@ static void test_parses_every_key(void **state)
 	assert_int_equal(vi.page_size, 4096);
 	assert_string_equal(vi.entries[3].key, "SYMBOL(init_uts_ns)");
 	assert_string_equal(vi.entries[3].value, "ffffffff81e00000");
-	assert_int_equal(vmcoreinfo_symbol(&vi, "swapper_pg_dir", &v, &err),
-			 0);
+	assert_int_equal(vmcoreinfo_symbol(&vi, "swapper_pg_dir", &v, &err), 0);
 	assert_int_equal(v, 0xffffffff80100000ULL);
 	assert_int_equal(vmcoreinfo_number(&vi, "negative", &n, &err), 0);
 	assert_int_equal(n, -3);
@@ -58,16 +56,16 @@ static void test_parses_every_key(void **state)
 	assert_int_equal(v, 0);
 	assert_int_equal(vmcoreinfo_symbol(&vi, "nothing", &v, &err), -ENOENT);
 	assert_int_equal(vmcoreinfo_hex(&vi, "OSRELEASE", &v, &err), -EINVAL);
-	assert_string_equal(err.text,
-			    "VMCOREINFO OSRELEASE=6.1.192 is not a 64-bit hex number");
+	assert_string_equal(
+		err.text,
+		"VMCOREINFO OSRELEASE=6.1.192 is not a 64-bit hex number");
 	/* Trailing NULs (the rest of the page) are not text. */
 	{
 		char padded[sizeof(good) + 64] = { 0 };
 
 		memcpy(padded, good, strlen(good));
-		assert_int_equal(vmcoreinfo_parse(padded, sizeof(padded), &vi,
-						  &err),
-				 0);
+		assert_int_equal(
+			vmcoreinfo_parse(padded, sizeof(padded), &vi, &err), 0);
 		assert_int_equal(vi.len, strlen(good));
 	}
 }
@@ -91,21 +89,20 @@ static void test_rejects_malformed_text(void **state)
 	EXPECT("OSRELEASE=1\nPAGESIZE=4096", "the last line has no newline");
 	EXPECT("OSRELEASE=1\nno equals sign\n",
 	       "line 2: no '=' in \"no equals sign\"");
-	EXPECT("OSRELEASE=1\n=x\n",
-	       "line 2: key of 0 characters in \"=x\"");
+	EXPECT("OSRELEASE=1\n=x\n", "line 2: key of 0 characters in \"=x\"");
 	EXPECT("OSRE LEASE=1\n",
 	       "line 1: byte 0x20 at column 5 in \"OSRE LEASE=1\"");
 	EXPECT("OSRELEASE=a\tb\n",
 	       "line 1: byte 0x09 at column 12 in \"OSRELEASE=a\\x09b\"");
-	EXPECT("OSRELEASE=1\nOSRELEASE=2\n", "line 2: key OSRELEASE given twice");
+	EXPECT("OSRELEASE=1\nOSRELEASE=2\n",
+	       "line 2: key OSRELEASE given twice");
 	EXPECT("OSRELEASE=1\0x\n", "NUL byte at offset 11 inside the text");
 	EXPECT("PAGESIZE=4096\n", "no OSRELEASE");
 	EXPECT("OSRELEASE=\n", "OSRELEASE is 0 characters (1 to 64)");
 	EXPECT("OSRELEASE=6.1\nPAGESIZE=4096\n", "no BUILD-ID");
 	EXPECT("OSRELEASE=6.1\nBUILD-ID=0123\nPAGESIZE=4096\n",
 	       "BUILD-ID \"0123\" is not 40 lower-case hex digits");
-	EXPECT("OSRELEASE=6.1\nBUILD-ID=" BID "\n",
-	       "no PAGESIZE");
+	EXPECT("OSRELEASE=6.1\nBUILD-ID=" BID "\n", "no PAGESIZE");
 	EXPECT("OSRELEASE=6.1\nBUILD-ID=" BID "\nPAGESIZE=5000\n",
 	       "PAGESIZE \"5000\" is not a power of two from 4096 to 65536");
 	EXPECT("OSRELEASE=6.1\nK=012345678901234567890123456789012345678901234567890123456789012345678901234567890\n",
@@ -230,8 +227,9 @@ static void test_finds_the_consistent_note_among_decoys(void **state)
 	assert_true(gk.vmcoreinfo_consistent);
 	assert_int_equal(gk.vmcoreinfo_valid, 2);
 	assert_int_equal(gk.vmcoreinfo_rejected, 1);
-	assert_string_equal(gk.vmcoreinfo_why,
-			    "at gpa 0x380018: BUILD-ID \"junk\" is not 40 lower-case hex digits");
+	assert_string_equal(
+		gk.vmcoreinfo_why,
+		"at gpa 0x380018: BUILD-ID \"junk\" is not 40 lower-case hex digits");
 	assert_string_equal(gk.os_release, "6.1.192");
 	assert_string_equal(gk.os_release_method, "vmcoreinfo");
 	assert_string_equal(gk.build_id, BID);
@@ -243,9 +241,8 @@ static void test_finds_the_consistent_note_among_decoys(void **state)
 	assert_string_equal(gk.pc_method, "swapper_pg_dir");
 	assert_int_equal(gk.pc.cr3, PML4);
 
-	assert_int_equal(guest_kernel_kva_to_gpa(&mem, &gk,
-						 0xffffffff81234567ULL, &gpa,
-						 &err),
+	assert_int_equal(guest_kernel_kva_to_gpa(
+				 &mem, &gk, 0xffffffff81234567ULL, &gpa, &err),
 			 0);
 	assert_int_equal(gpa, 0x1234567);
 	assert_int_equal(guest_kernel_read_kva(&mem, &gk,
@@ -253,9 +250,8 @@ static void test_finds_the_consistent_note_among_decoys(void **state)
 					       1, &err),
 			 0);
 	assert_int_equal(ch, '6');
-	assert_int_equal(guest_kernel_kva_to_gpa(&mem, &gk,
-						 0xffffffff90000000ULL, &gpa,
-						 &err),
+	assert_int_equal(guest_kernel_kva_to_gpa(
+				 &mem, &gk, 0xffffffff90000000ULL, &gpa, &err),
 			 -EFAULT);
 	assert_string_equal(
 		err.text,
@@ -266,6 +262,33 @@ static void test_finds_the_consistent_note_among_decoys(void **state)
 	s = kallsyms_by_name(&ks, "start_kernel", NULL);
 	assert_int_equal(s->addr, 0xffffffff81edfb80ULL);
 	kallsyms_free(&ks);
+	guest_kernel_free(&gk);
+}
+
+/* More decoys than candidate slots, all below the real note. */
+static void test_decoys_cannot_crowd_out_the_real_note(void **state)
+{
+	static struct guest_kernel gk;
+	struct errmsg err = { { 0 } };
+	char text[2048];
+	int i;
+
+	guest_memory_fill(&mem, 0, 0, RAM);
+	map_kernel(0, 0x1000000);
+	kb_build(&kb, KSYMS_VA, syms, 4, true);
+	put(0x1800000, kb.buf, kb.len);
+	put(0x1e00000 + 4 + 130, "6.1.192", 8);
+	full_vmcoreinfo(text, sizeof(text), "6.6.6-fake");
+	for (i = 0; i < 3 * VMCOREINFO_MAX_CANDIDATES; i++)
+		note(0x200000 + (uint64_t)i * 4096, text);
+	full_vmcoreinfo(text, sizeof(text), "6.1.192");
+	note(0x3000000, text);
+	assert_int_equal(guest_kernel_probe(&mem, NULL, 0, &gk, &err), 0);
+	assert_int_equal(gk.vmcoreinfo_valid,
+			 3 * VMCOREINFO_MAX_CANDIDATES + 1);
+	assert_int_equal(gk.vmcoreinfo_gpa, 0x3000018);
+	assert_true(gk.vmcoreinfo_consistent);
+	assert_string_equal(gk.os_release, "6.1.192");
 	guest_kernel_free(&gk);
 }
 
@@ -282,8 +305,8 @@ static void test_banner_and_page_tables_without_vmcoreinfo(void **state)
 	map_kernel(0x2000000, 0x1400000);
 	put(0x1500000, "Linux version %s (%s)\n", 22);
 	put(0x1600000, banner, sizeof(banner) - 1);
-	assert_int_equal(paging_ctx_init(&pc, 0x80010001, PML4, 0x20, 0x500,
-					 0, true),
+	assert_int_equal(paging_ctx_init(&pc, 0x80010001, PML4, 0x20, 0x500, 0,
+					 true),
 			 0);
 	assert_int_equal(guest_kernel_probe(&mem, &pc, 0, &gk, &err), 0);
 	assert_null(gk.vi);
@@ -310,14 +333,12 @@ static void test_no_kernel_is_a_clear_error(void **state)
 	struct errmsg err = { { 0 } };
 
 	guest_memory_fill(&mem, 0, 0, RAM);
-	assert_int_equal(guest_kernel_probe(&mem, NULL, 0, &gk, &err),
-			 -ENOENT);
+	assert_int_equal(guest_kernel_probe(&mem, NULL, 0, &gk, &err), -ENOENT);
 	assert_string_equal(
 		err.text,
 		"no Linux kernel found in guest RAM: no valid VMCOREINFO (0 candidates rejected) and no \"Linux version\" banner");
 	note(0x200000, "OSRELEASE=x\n");
-	assert_int_equal(guest_kernel_probe(&mem, NULL, 0, &gk, &err),
-			 -ENOENT);
+	assert_int_equal(guest_kernel_probe(&mem, NULL, 0, &gk, &err), -ENOENT);
 	assert_string_equal(
 		err.text,
 		"no Linux kernel found in guest RAM: no valid VMCOREINFO (1 candidate rejected, first at gpa 0x200018: no BUILD-ID) and no \"Linux version\" banner");
@@ -329,7 +350,9 @@ int main(void)
 		cmocka_unit_test(test_parses_every_key),
 		cmocka_unit_test(test_rejects_malformed_text),
 		cmocka_unit_test(test_finds_the_consistent_note_among_decoys),
-		cmocka_unit_test(test_banner_and_page_tables_without_vmcoreinfo),
+		cmocka_unit_test(test_decoys_cannot_crowd_out_the_real_note),
+		cmocka_unit_test(
+			test_banner_and_page_tables_without_vmcoreinfo),
 		cmocka_unit_test(test_no_kernel_is_a_clear_error),
 	};
 
