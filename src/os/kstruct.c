@@ -41,6 +41,9 @@ static uint64_t load(const uint8_t *p, unsigned int size)
 
 static json_t *int_json(uint64_t v, unsigned int size, bool is_signed)
 {
+	/* A hostile BTF may give an integer any size: 1 to 8 bytes only. */
+	if (size == 0 || size > 8)
+		return json_string("(integer of an impossible size)");
 	if (is_signed && size < 8 && (v >> (size * 8 - 1)) & 1)
 		v |= ~0ULL << (size * 8);
 	if (is_signed)
