@@ -11,9 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/errmsg.h"
 #include "util/event_loop.h"
 #include "util/log.h"
 #include "vmm/bus.h"
+#include "vmm/memory.h"
 
 struct irq_sink {
 	/* Drive ISA/GSI line irq to level (0 or 1). */
@@ -45,11 +47,45 @@ struct vm_control {
 	void *opaque;
 };
 
+/*
+ * What KVM offers devices that bypass the vCPU thread (vm.c fills these
+ * in; each returns 0 or -errno, -EOPNOTSUPP when the host lacks the
+ * capability, and then the device falls back to the exit path).
+ */
+struct kvm_hooks {
+	/* KVM_IOEVENTFD: fd is signalled on a guest write of len bytes at
+	 * addr (any value); assign false removes it again. */
+	int (*ioeventfd)(void *opaque, bool mmio, uint64_t addr, uint32_t len,
+			 int fd, bool assign);
+	/* A GSI routed as MSI (address, data): allocate with *gsi < 0,
+	 * update when *gsi >= 0; msi_route_free gives it back. */
+	int (*msi_route)(void *opaque, int *gsi, uint64_t address,
+			 uint32_t data);
+	void (*msi_route_free)(void *opaque, int gsi);
+	/* KVM_IRQFD: writing fd raises gsi; assign false disconnects. */
+	int (*irqfd)(void *opaque, int gsi, int fd, bool assign);
+	/* KVM_SIGNAL_MSI once (the bridge delivering a pending vector). */
+	int (*signal_msi)(void *opaque, uint64_t address, uint32_t data);
+	/*
+	 * Call fn(dev, running) on the main thread when the VM stops (every
+	 * vCPU parked: user/debugger/fatal hold, dump, S3) and resumes, so a
+	 * device's I/O thread stops touching guest memory while it is
+	 * inspected. fn must return only once the device is quiet.
+	 */
+	int (*add_run_listener)(void *opaque, void (*fn)(void *dev,
+							 bool running),
+				void *dev);
+	void *opaque;
+};
+
 struct device_env {
 	struct bus *pio;
 	struct bus *mmio;
 	struct irq_sink irq;
 	struct vm_control ctl;
+	struct kvm_hooks kvm;
+	/* Guest RAM, for DMA: only through memory.h's checked helpers. */
+	struct guest_memory *mem;
 	/* The main thread's loop, for host timers (NULL: none, e.g. tests). */
 	struct event_loop *loop;
 	uint64_t ram_size; /* total */
@@ -70,6 +106,21 @@ struct device_env {
 struct device_desc {
 	const char *name;
 	int (*register_fn)(const struct device_env *env);
+};
+
+/*
+ * One row per device the command line can add (struct device_spec in
+ * vmm/config.h), defined next to the device and listed in
+ * devices/device_options.c. add checks spec (a user's string: errors are
+ * one line naming the option and the fix, e.g. "--disk /x: No such file
+ * or directory") and adds the device; it runs before any vCPU does, so a
+ * bad option stops the VM before it starts.
+ */
+struct pci_host;
+struct device_option {
+	const char *kind; /* "virtio-blk" */
+	int (*add)(const struct device_env *env, struct pci_host *host,
+		   const char *spec, struct errmsg *err);
 };
 
 /*
