@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "inspect/dump.h"
+#include "util/pagemap.h"
 #include "vmm/memory.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -181,29 +182,48 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return !memcmp(p, zero, n);
 }
 
-/* A region's bytes, leaving all-zero pages as holes. */
+struct region_writer {
+	int fd;
+	const uint8_t *hva;
+	off_t off;
+	uint64_t *written;
+};
+
+/* One populated run of a region: its non-zero pages. */
+static int write_run(void *opaque, size_t start, size_t len)
+{
+	struct region_writer *w = opaque;
+	size_t i, end = start + len;
+	int r;
+
+	for (i = start & ~(size_t)(DUMP_PAGE - 1); i < end; i += DUMP_PAGE) {
+		size_t n = end - i < DUMP_PAGE ? end - i : DUMP_PAGE;
+
+		if (all_zero(w->hva + i, n))
+			continue;
+		r = write_all(w->fd, w->hva + i, n, w->off + (off_t)i);
+		if (r)
+			return r;
+		*w->written += n;
+	}
+	return 0;
+}
+
+/*
+ * A region's bytes, leaving all-zero pages as holes. Pages the host never
+ * backed are not even read (util/pagemap): reading them would map the
+ * zero page into each one.
+ */
 static int write_region(int fd, const struct guest_memory *mem,
 			const struct guest_region *g, off_t off,
 			uint64_t *written)
 {
-	uint64_t i;
-	int r;
+	struct region_writer w = { .fd = fd, .off = off, .written = written };
 
-	for (i = 0; i < g->size; i += DUMP_PAGE) {
-		size_t n = g->size - i < DUMP_PAGE ? (size_t)(g->size - i) :
-						     DUMP_PAGE;
-		const uint8_t *p = guest_memory_ptr(mem, g->gpa + i, n);
-
-		if (!p)
-			return -EFAULT;
-		if (all_zero(p, n))
-			continue;
-		r = write_all(fd, p, n, off + (off_t)i);
-		if (r)
-			return r;
-		*written += n;
-	}
-	return 0;
+	w.hva = guest_memory_ptr(mem, g->gpa, g->size);
+	if (!w.hva)
+		return -EFAULT;
+	return pagemap_for_each_populated(w.hva, g->size, write_run, &w);
 }
 
 int dump_guest_memory(struct vm *vm, const char *path, const char *vmcoreinfo,

@@ -206,6 +206,39 @@ def test_query_registers_names_rip_from_guest_kallsyms(linux):
         assert name in names and int(off, 16) == rip - base, r["rip-symbol"]
 
 
+def test_without_vmcoreinfo_banner_and_page_tables_say_the_same(linux):
+    """Hide every "OSRELEASE=" in RAM (the note, vmcoreinfo_data, the
+    format string), refresh: the fallback must find the same kernel."""
+    release = linux.qmp.ok("query-guest-kernel")["os-release"]["value"]
+    hits = [int(m["gpa"], 16) for m in linux.qmp.ok(
+        "search-memory", pattern="OSRELEASE=")["matches"]]
+    assert len(hits) >= 2, hits  # the note and vmcoreinfo_data at least
+    for gpa in hits:
+        linux.qmp.ok("write-memory", gpa="0x%x" % gpa, hex="58")  # 'X'
+    try:
+        f = linux.qmp.ok("query-guest-kernel", refresh=True)
+        assert f["os-release"] == {"value": release, "method": "banner"}
+        assert f["kaslr-offset"] == {"value": "0x0",
+                                     "method": "page-tables"}
+        assert f["phys-base"] == {"value": "0x0", "method": "page-tables"}
+        assert f["paging-levels"] == {"value": 4, "method": "cr4"}
+        assert f["build-id"] == {"value": None, "method": "unavailable"}
+        assert f["kernel-page-tables"] == "vcpu0-cr3"
+        assert f["vmcoreinfo"]["gpa"] is None
+        assert f["kallsyms"] == {"available": False, "error": (
+            "no kallsyms: the guest kernel has no VMCOREINFO (build it "
+            "with CONFIG_PROC_KCORE or CONFIG_KEXEC for CRASH_CORE)")}
+        # The banner is the one /proc/version prints.
+        assert f["banner"] == linux.shell("cat /proc/version").rstrip("\n")
+        assert f["compiler"] in f["banner"]
+    finally:
+        for gpa in hits:
+            linux.qmp.ok("write-memory", gpa="0x%x" % gpa, hex="4f")  # 'O'
+    k = linux.qmp.ok("query-guest-kernel", refresh=True)
+    assert k["os-release"] == {"value": release, "method": "vmcoreinfo"}
+    assert k["kallsyms"]["available"] is True
+
+
 def test_gdb_monitor_names_rip_and_serves_query_symbol(linux):
     gdb = need_tool("gdb", "gdb")
     syms, by_addr = system_map(linux.vmlinux)
