@@ -4,7 +4,8 @@
  * open, in the layout QEMU's dump-guest-memory writes (paging=false):
  *
  *   PT_NOTE   one NT_PRSTATUS per vCPU (elf_prstatus: the registers in
- *             user_regs_struct order, pr_pid = vCPU index + 1), one "QEMU"
+ *             user_regs_struct order, pr_pid the PID of the guest task the
+ *             vCPU runs as kdump writes it, else vCPU index + 1), one "QEMU"
  *             note per vCPU with control registers and segments (QEMU's
  *             QEMUCPUState, version 1, which crash reads for CR3), and the
  *             kernel's own VMCOREINFO text as a "VMCOREINFO" note when the
@@ -105,7 +106,8 @@ static void seg(struct qemu_cpu_segment *q, const struct kvm_segment *s)
 	q->base = s->base;
 }
 
-static int vcpu_notes(struct notes *n, struct vcpu *v, struct errmsg *err)
+static int vcpu_notes(struct notes *n, struct vcpu *v,
+		      const struct dump_linux *lx, struct errmsg *err)
 {
 	struct elf_prstatus pr;
 	struct qemu_cpu_state q;
@@ -125,6 +127,8 @@ static int vcpu_notes(struct notes *n, struct vcpu *v, struct errmsg *err)
 		kgs.e.data = 0;
 	memset(&pr, 0, sizeof(pr));
 	pr.pr_pid = v->id + 1;
+	if (lx && lx->have_pids && v->id >= 0 && v->id < lx->nr_pids)
+		pr.pr_pid = lx->pid[v->id];
 	u->r15 = r.r15, u->r14 = r.r14, u->r13 = r.r13, u->r12 = r.r12;
 	u->rbp = r.rbp, u->rbx = r.rbx, u->r11 = r.r11, u->r10 = r.r10;
 	u->r9 = r.r9, u->r8 = r.r8, u->rax = r.rax, u->rcx = r.rcx;
@@ -189,24 +193,42 @@ struct region_writer {
 	uint64_t *written;
 };
 
-/* One populated run of a region: its non-zero pages. */
+#define DUMP_WRITE_MAX (1UL << 20) /* bytes per pwrite of adjacent pages */
+
+/*
+ * One populated run of a region: its non-zero pages, adjacent ones in
+ * one write (a page per system call costs half the throughput).
+ */
 static int write_run(void *opaque, size_t start, size_t len)
 {
 	struct region_writer *w = opaque;
-	size_t i, end = start + len;
+	size_t i, end = start + len, span = 0, span_len = 0;
 	int r;
 
 	for (i = start & ~(size_t)(DUMP_PAGE - 1); i < end; i += DUMP_PAGE) {
 		size_t n = end - i < DUMP_PAGE ? end - i : DUMP_PAGE;
+		bool zero = all_zero(w->hva + i, n);
 
-		if (all_zero(w->hva + i, n))
+		if (span_len && (zero || span_len >= DUMP_WRITE_MAX)) {
+			r = write_all(w->fd, w->hva + span, span_len,
+				      w->off + (off_t)span);
+			if (r)
+				return r;
+			*w->written += span_len;
+			span_len = 0;
+		}
+		if (zero)
 			continue;
-		r = write_all(w->fd, w->hva + i, n, w->off + (off_t)i);
-		if (r)
-			return r;
-		*w->written += n;
+		if (!span_len)
+			span = i;
+		span_len += n;
 	}
-	return 0;
+	if (!span_len)
+		return 0;
+	r = write_all(w->fd, w->hva + span, span_len, w->off + (off_t)span);
+	if (!r)
+		*w->written += span_len;
+	return r;
 }
 
 /*
@@ -241,7 +263,7 @@ int dump_guest_memory(struct vm *vm, const char *path, const char *vmcoreinfo,
 
 	memset(res, 0, sizeof(*res));
 	for (i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
-		r = vcpu_notes(&notes, vm->vcpus[i], err);
+		r = vcpu_notes(&notes, vm->vcpus[i], lx, err);
 		if (r)
 			goto out;
 	}
