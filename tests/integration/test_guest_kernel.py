@@ -261,6 +261,36 @@ def test_gdb_monitor_names_rip_and_serves_query_symbol(linux):
     assert linux.qmp.ok("query-status")["running"] is True
 
 
+def test_gdb_monitor_serves_the_guest_os_views(linux):
+    """The OS views through gdb's monitor, with gdb holding every vCPU:
+    the same task list, log and stacks as the control socket gives."""
+    gdb = need_tool("gdb", "gdb")
+    ps = linux.qmp.ok("guest-ps")["tasks"]
+    p = subprocess.run([gdb, "-batch", "-nx", "-ex", "set pagination off",
+                        "-ex", "target remote " + linux.gdb_sock,
+                        "-ex", "monitor guest-ps",
+                        "-ex", "monitor guest-dmesg last=1",
+                        "-ex", "monitor guest-backtrace pid=2",
+                        "-ex", "monitor read-symbol name=init_uts_ns",
+                        "-ex", "detach"],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=120)
+    out = p.stdout + p.stderr
+    rows = {int(m.group(1)): m.group(2) for m in re.finditer(
+        r"^>?\s+(\d+)\s+\d+\s+\d+ \S\s+\d+\s+\S+ (\S+)", out, re.M)}
+    for t in ps:
+        if t["pid"] in (1, 2):
+            assert rows.get(t["pid"]) == t["comm"], out
+    last = linux.qmp.ok("guest-dmesg", last=1)["records"][0]["line"]
+    assert last in out, out
+    # kthreadd sleeps in schedule(), called from kthreadd()
+    assert re.search(r"pid 2 \(kthreadd\)[^\n]*\n(?: #\d+ .*\n)*"
+                     r" #\d+\s+0x[0-9a-f]+ schedule\+0x", out), out
+    assert "kthreadd+0x" in out, out
+    assert "init_uts_ns at 0x" in out and "|Linux...." in out, out
+    assert linux.qmp.ok("query-status")["running"] is True
+
+
 def test_dead_guest_is_still_identified(linux):
     """Last: wreck the IDT, so the next interrupt triple-faults; under
     --on-fatal pause (implied by --api-sock) the dead guest stays and its
