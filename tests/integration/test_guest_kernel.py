@@ -265,7 +265,9 @@ def test_gdb_monitor_serves_the_guest_os_views(linux):
     """The OS views through gdb's monitor, with gdb holding every vCPU:
     the same task list, log and stacks as the control socket gives."""
     gdb = need_tool("gdb", "gdb")
-    ps = linux.qmp.ok("guest-ps")["tasks"]
+    got = linux.qmp.ok("guest-ps")
+    assert got["types"].startswith("guest RAM at 0xffffffff8"), got["types"]
+    ps = got["tasks"]
     p = subprocess.run([gdb, "-batch", "-nx", "-ex", "set pagination off",
                         "-ex", "target remote " + linux.gdb_sock,
                         "-ex", "monitor guest-ps",
