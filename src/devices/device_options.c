@@ -9,10 +9,11 @@
 
 #include "devices/device_options.h"
 
-/* Rows: "extern const struct device_option NAME_option;" and &NAME_option. */
+extern const struct device_option pci_testdev_option;
 
 static const struct device_option *const device_options[] = {
-	NULL, /* the end; keeps the array non-empty */
+	&pci_testdev_option,
+	NULL,
 };
 
 const struct device_option *device_option_find(const char *kind)
