@@ -110,8 +110,8 @@ static uint16_t used_event(struct virtqueue *vq)
 
 static void set_avail_event(struct virtqueue *vq, uint16_t v)
 {
-	uint64_t gpa = vq->used_gpa + USED_HDR +
-		       (uint64_t)USED_ELEM_SIZE * vq->size;
+	uint64_t gpa =
+		vq->used_gpa + USED_HDR + (uint64_t)USED_ELEM_SIZE * vq->size;
 
 	__atomic_store_n(ring16(vq, gpa), v, __ATOMIC_RELAXED);
 }
@@ -141,36 +141,40 @@ int virtqueue_setup(struct virtqueue *vq, struct guest_memory *mem,
 	vq->event_idx = event_idx;
 	vq->indirect = indirect;
 	if (size == 0 || (size & (size - 1)) || size > VIRTQUEUE_MAX_SIZE) {
-		vq_break(vq, "queue size %u is not a power of two <= %u",
-			 size, VIRTQUEUE_MAX_SIZE);
+		vq_break(vq, "queue size %u is not a power of two <= %u", size,
+			 VIRTQUEUE_MAX_SIZE);
 		return -EINVAL;
 	}
 	/* Alignments of 2.7 (table 2.7.2): 16, 2 and 4. */
 	if ((desc & 15) || (avail & 1) || (used & 3)) {
-		vq_break(vq,
-			 "misaligned rings: desc 0x%llx avail 0x%llx used 0x%llx",
-			 (unsigned long long)desc, (unsigned long long)avail,
-			 (unsigned long long)used);
+		vq_break(
+			vq,
+			"misaligned rings: desc 0x%llx avail 0x%llx used 0x%llx",
+			(unsigned long long)desc, (unsigned long long)avail,
+			(unsigned long long)used);
 		return -EINVAL;
 	}
 	if (!guest_memory_ptr(mem, desc, (uint64_t)DESC_SIZE * size) ||
 	    !guest_memory_ptr(mem, avail, avail_bytes(size)) ||
 	    !guest_memory_ptr(mem, used, used_bytes(size))) {
-		vq_break(vq,
-			 "rings outside RAM: desc 0x%llx avail 0x%llx used 0x%llx size %u",
-			 (unsigned long long)desc, (unsigned long long)avail,
-			 (unsigned long long)used, size);
+		vq_break(
+			vq,
+			"rings outside RAM: desc 0x%llx avail 0x%llx used 0x%llx size %u",
+			(unsigned long long)desc, (unsigned long long)avail,
+			(unsigned long long)used, size);
 		return -EINVAL;
 	}
 	/*
 	 * The device writes the used ring: one over the driver's rings
 	 * would let our own writes publish buffers, a loop without end.
 	 */
-	if (overlaps(used, used_bytes(size), desc, (uint64_t)DESC_SIZE * size) ||
+	if (overlaps(used, used_bytes(size), desc,
+		     (uint64_t)DESC_SIZE * size) ||
 	    overlaps(used, used_bytes(size), avail, avail_bytes(size))) {
-		vq_break(vq,
-			 "used ring 0x%llx overlaps the descriptor table or available ring",
-			 (unsigned long long)used);
+		vq_break(
+			vq,
+			"used ring 0x%llx overlaps the descriptor table or available ring",
+			(unsigned long long)used);
 		return -EINVAL;
 	}
 	vq->size = size;
@@ -257,7 +261,8 @@ static int walk_chain(struct virtqueue *vq, uint16_t head,
 			return -EINVAL;
 		}
 		if (++visited > count) {
-			vq_break(vq, "chain from head %u longer than %u (a loop?)",
+			vq_break(vq,
+				 "chain from head %u longer than %u (a loop?)",
 				 head, count);
 			return -EINVAL;
 		}
@@ -265,26 +270,35 @@ static int walk_chain(struct virtqueue *vq, uint16_t head,
 			return -EINVAL;
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (!vq->indirect) {
-				vq_break(vq, "indirect descriptor without RING_INDIRECT_DESC");
+				vq_break(
+					vq,
+					"indirect descriptor without RING_INDIRECT_DESC");
 				return -EINVAL;
 			}
 			if (in_indirect) {
-				vq_break(vq, "indirect descriptor inside an indirect table");
+				vq_break(
+					vq,
+					"indirect descriptor inside an indirect table");
 				return -EINVAL;
 			}
 			if (d.flags & VRING_DESC_F_NEXT) {
-				vq_break(vq, "indirect descriptor with NEXT set");
+				vq_break(vq,
+					 "indirect descriptor with NEXT set");
 				return -EINVAL;
 			}
 			if (d.len == 0 || d.len % DESC_SIZE) {
-				vq_break(vq, "indirect table length %u is not a non-zero multiple of 16",
-					 d.len);
+				vq_break(
+					vq,
+					"indirect table length %u is not a non-zero multiple of 16",
+					d.len);
 				return -EINVAL;
 			}
 			if ((d.addr & 15) ||
 			    !guest_memory_ptr(vq->mem, d.addr, d.len)) {
-				vq_break(vq, "indirect table 0x%llx+0x%x misaligned or outside RAM",
-					 (unsigned long long)d.addr, d.len);
+				vq_break(
+					vq,
+					"indirect table 0x%llx+0x%x misaligned or outside RAM",
+					(unsigned long long)d.addr, d.len);
 				return -EINVAL;
 			}
 			table = d.addr;
@@ -302,8 +316,10 @@ static int walk_chain(struct virtqueue *vq, uint16_t head,
 			elem->nr_in = n - elem->nr_out;
 		} else {
 			if (elem->nr_in) {
-				vq_break(vq, "device-readable descriptor after a writable one (head %u)",
-					 head);
+				vq_break(
+					vq,
+					"device-readable descriptor after a writable one (head %u)",
+					head);
 				return -EINVAL;
 			}
 			n = map_segment(vq, elem, d.addr, d.len);
@@ -342,8 +358,10 @@ int virtqueue_pop(struct virtqueue *vq, struct virtqueue_elem *elem)
 	if (!pending)
 		return 0;
 	if (pending > vq->size) {
-		vq_break(vq, "avail idx %u is %u entries ahead of %u, queue size %u",
-			 idx, pending, vq->last_avail, vq->size);
+		vq_break(
+			vq,
+			"avail idx %u is %u entries ahead of %u, queue size %u",
+			idx, pending, vq->last_avail, vq->size);
 		return -EINVAL;
 	}
 	head = avail_ring(vq, vq->last_avail);

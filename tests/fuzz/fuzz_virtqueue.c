@@ -120,8 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (taken >= qsize) /* avail idx checks bound this */
 				abort();
 			check_elem(&elem);
-			virtqueue_push(&vq, elem.head,
-				       (uint32_t)elem.in_len);
+			virtqueue_push(&vq, elem.head, (uint32_t)elem.in_len);
 		}
 		if (r < 0) {
 			if (!vq.broken || !vq.why[0])

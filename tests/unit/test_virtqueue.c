@@ -89,13 +89,12 @@ static void desc_at(struct fixture *f, uint64_t table, unsigned int i,
 	memcpy(raw + 8, &len, 4);
 	memcpy(raw + 12, &flags, 2);
 	memcpy(raw + 14, &next, 2);
-	assert_int_equal(guest_memory_write(&f->mem, table + 16ULL * i, raw,
-					    16),
-			 0);
+	assert_int_equal(
+		guest_memory_write(&f->mem, table + 16ULL * i, raw, 16), 0);
 }
 
-static void desc(struct fixture *f, unsigned int i, uint64_t addr,
-		 uint32_t len, uint16_t flags, uint16_t next)
+static void desc(struct fixture *f, unsigned int i, uint64_t addr, uint32_t len,
+		 uint16_t flags, uint16_t next)
 {
 	desc_at(f, DESC, i, addr, len, flags, next);
 }
@@ -332,8 +331,7 @@ static void too_many_segments_break(void **state)
 
 	start(f, false, true);
 	for (i = 0; i < n; i++)
-		desc_at(f, table, i, BUF + i, 1, i + 1 < n ? F_NEXT : 0,
-			i + 1);
+		desc_at(f, table, i, BUF + i, 1, i + 1 < n ? F_NEXT : 0, i + 1);
 	desc(f, 0, table, 16 * n, F_INDIRECT, 0);
 	offer(f, 0);
 	expect_broken(f, "more than 1024 segments");
@@ -351,8 +349,8 @@ static void segment_split_at_region_boundary(void **state)
 	two.regions[1].size = RAM - 0x40000;
 	two.regions[1].hva = f->mem.base + 0x40000;
 	two.regions[1].slot = 1;
-	assert_int_equal(virtqueue_setup(&f->vq, &two, QSIZE, DESC, AVAIL,
-					 USED, false, false),
+	assert_int_equal(virtqueue_setup(&f->vq, &two, QSIZE, DESC, AVAIL, USED,
+					 false, false),
 			 0);
 	desc(f, 0, 0x40000 - 0x10, 0x30, F_WRITE, 0);
 	offer(f, 0);
@@ -370,13 +368,13 @@ static void setup_rejects_bad_rings(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(virtqueue_setup(&f->vq, &f->mem, 6, DESC, AVAIL,
-					 USED, false, false),
+	assert_int_equal(virtqueue_setup(&f->vq, &f->mem, 6, DESC, AVAIL, USED,
+					 false, false),
 			 -EINVAL);
 	assert_true(f->vq.broken);
 	assert_non_null(strstr(f->vq.why, "power of two"));
-	assert_int_equal(virtqueue_setup(&f->vq, &f->mem, 0, DESC, AVAIL,
-					 USED, false, false),
+	assert_int_equal(virtqueue_setup(&f->vq, &f->mem, 0, DESC, AVAIL, USED,
+					 false, false),
 			 -EINVAL);
 	assert_int_equal(virtqueue_setup(&f->vq, &f->mem, QSIZE, DESC + 8,
 					 AVAIL, USED, false, false),
@@ -508,9 +506,8 @@ static void indices_wrap_around(void **state)
 		assert_int_equal(virtqueue_pop(&f->vq, f->elem), 0);
 		virtqueue_push(&f->vq, 0, (uint32_t)i);
 		assert_int_equal(get16(f, USED + 2), (uint16_t)(0xfff1 + i));
-		assert_int_equal(get32(f, USED + 4 + 8 * ((0xfff0 + i) %
-							 QSIZE) + 4),
-				 i);
+		assert_int_equal(
+			get32(f, USED + 4 + 8 * ((0xfff0 + i) % QSIZE) + 4), i);
 		if (virtqueue_should_notify(&f->vq))
 			notified++;
 	}
