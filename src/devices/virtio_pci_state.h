@@ -98,6 +98,15 @@ struct virtio_device {
 	unsigned int nr_watches; /* under io_lock */
 };
 
+/* virtio_pci_regs.c */
+void virtio_bar_access(struct virtio_device *vdev, uint64_t off, uint8_t *data,
+		       const uint8_t *wdata, uint32_t len);
+/* Status 0 or a machine reset: the device as created (under lock). */
+void virtio_device_reset(struct virtio_device *vdev);
+void virtio_queue_cfg_defaults(struct virtio_device *vdev);
+void virtio_put_le(uint8_t *p, uint64_t v, unsigned int size);
+uint64_t virtio_get_le(const uint8_t *p, unsigned int size);
+
 /* virtio_pci_thread.c */
 int virtio_io_thread_start(struct virtio_device *vdev, struct errmsg *err);
 /* Apply driver_ok/vm_running/reset_req on the I/O thread and wait. */
