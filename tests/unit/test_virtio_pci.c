@@ -738,6 +738,45 @@ static void any_width_any_offset(void **state)
 	assert_int_equal(rd(COMMON + 0x12, 2), 2);
 }
 
+static int watch_calls; /* atomic */
+
+static void on_pipe(void *dev, int fd, uint32_t events)
+{
+	char c;
+
+	assert_int_equal(read(fd, &c, 1), 1);
+	__atomic_fetch_add(&watch_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A watched fd is served on the I/O thread only while the device runs. */
+static void watched_fd_runs_while_started(void **state)
+{
+	struct fx *f = *state;
+	int p[2];
+
+	watch_calls = 0;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(virtio_watch_fd(f->vdev, p[0], POLLIN, on_pipe), 0);
+	/* Watching the same fd again updates it, it is not a second one. */
+	assert_int_equal(virtio_watch_fd(f->vdev, p[0], POLLIN, on_pipe), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	usleep(20000);
+	assert_int_equal(watch_calls, 0);
+	driver_init(VERSION_1);
+	config_queue(0, 0xffff);
+	driver_ok();
+	assert_true(wait_counter(&watch_calls, 1));
+	f->run_fn(f->run_dev, false);
+	assert_int_equal(write(p[1], "y", 1), 1);
+	usleep(20000);
+	assert_int_equal(watch_calls, 1);
+	f->run_fn(f->run_dev, true);
+	assert_true(wait_counter(&watch_calls, 2));
+	wr(COMMON + 0x14, 0, 1);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void rng_option_refuses_a_value(void **state)
 {
 	struct errmsg err;
@@ -757,6 +796,7 @@ int main(void)
 		T(driver_ok_kick_msix),	       T(intx_and_isr),
 		T(reset_forgets_everything),   T(pause_and_resume),
 		T(broken_queue_needs_reset),   T(any_width_any_offset),
+		T(watched_fd_runs_while_started),
 		T(rng_option_refuses_a_value),
 #undef T
 	};
