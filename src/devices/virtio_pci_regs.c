@@ -464,6 +464,13 @@ void virtio_bar_access(struct virtio_device *vdev, uint64_t off, uint8_t *data,
 			data[0] = __atomic_exchange_n(&vdev->isr, 0,
 						      __ATOMIC_SEQ_CST);
 			pci_set_intx(vdev->pci, 0);
+			/*
+			 * The I/O thread sets a bit then raises the line:
+			 * one it set after our exchange may have raised it
+			 * before we lowered it. Raise it again then.
+			 */
+			if (__atomic_load_n(&vdev->isr, __ATOMIC_SEQ_CST))
+				pci_set_intx(vdev->pci, 1);
 		}
 		break;
 	case VPCI_DEVICE_OFF:
