@@ -28,7 +28,11 @@
 # KVMSCOPE_KEEP_OLD_TREES=1 keeps build trees of older keys,
 # KVMSCOPE_EXTRA_PATCHES=DIR applies DIR/*.patch after patches/ (a variant
 # with its own key, e.g. bench-patches/ for bench/boot; `current` is left
-# pointing at the default guest).
+# pointing at the default guest), KVMSCOPE_KERNEL_VARIANT=NAME merges
+# variants/NAME.config after kernel.config (its lines win) and also builds
+# a bzImage, which is then the last line printed (own key; `current` is
+# left alone): variants/kaslr.config is the relocatable, LZ4-compressed,
+# KASLR bzImage the KASLR tests boot.
 set -euo pipefail
 
 SRCPKG=linux-source-6.1
@@ -39,6 +43,9 @@ BUILD_DEPS=(build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 self="$here/$(basename "${BASH_SOURCE[0]}")"
 fragment="$here/kernel.config"
+variant=${KVMSCOPE_KERNEL_VARIANT:-}
+variant_fragment=
+[ -z "$variant" ] || variant_fragment="$here/variants/$variant.config"
 cache=${KVMSCOPE_CACHE:-$HOME/.cache/kvmscope}
 outdir=${1:-}
 
@@ -65,6 +72,7 @@ compute_key() {
 	{
 		echo "linux-source $v"
 		echo "fragment"; cat "$fragment"
+		[ -z "$variant" ] || { echo "variant $variant"; cat "$variant_fragment"; }
 		echo "script"
 		sed '/^# >>> not in the cache key/,/^# <<</d' "$self"
 		for p in "$here"/patches/*.patch ${KVMSCOPE_EXTRA_PATCHES:+"$KVMSCOPE_EXTRA_PATCHES"/*.patch}; do
@@ -76,20 +84,25 @@ compute_key() {
 
 publish() {
 	local dir=$1
-	[ -n "${KVMSCOPE_EXTRA_PATCHES:-}" ] ||
+	[ -n "${KVMSCOPE_EXTRA_PATCHES:-}" ] || [ -n "$variant" ] ||
 		ln -sfn "$(basename "$dir")" "$cache/linux/current"
 	if [ -n "$outdir" ]; then
 		mkdir -p "$outdir"
-		for f in vmlinux System.map config; do
+		for f in vmlinux System.map config ${variant:+bzImage}; do
 			cp -f "$dir/$f" "$outdir/$f"
 		done
-		echo "$(cd "$outdir" && pwd)/vmlinux"
+		dir=$(cd "$outdir" && pwd)
+	fi
+	if [ -n "$variant" ]; then
+		echo "$dir/bzImage"
 	else
 		echo "$dir/vmlinux"
 	fi
 }
 
 [ -f "$fragment" ] || die "missing $fragment"
+[ -z "$variant" ] || [ -f "$variant_fragment" ] ||
+	die "no kernel variant '$variant' (no $variant_fragment; the variants are: $(cd "$here/variants" && ls ./*.config | sed 's#^\./##; s#\.config$##' | tr '\n' ' '))"
 
 # --- fast path: already built --------------------------------------------
 version=$(source_version)
@@ -149,20 +162,31 @@ if [ ! -f "$tree/.kvmscope-configured" ]; then
 			die "patch $(basename "$p") does not apply to $SRCPKG $version"
 	done
 
-	say "configuring: tinyconfig + $(basename "$fragment")"
+	say "configuring: tinyconfig + $(basename "$fragment")${variant:+ + variants/$variant.config}"
 	log="$cache/linux-build/$key/config.log"
+	# One fragment: kernel.config, then the variant's lines, which win.
+	merged="$cache/linux-build/$key/fragment.config"
+	cat "$fragment" ${variant_fragment:+"$variant_fragment"} > "$merged"
 	# merge_config.sh -n: symbols the fragment does not name get their
 	# allnoconfig value, not their default, so the fragment is the whole
 	# story (tinyconfig itself is allnoconfig + kernel/configs/tiny.config).
 	{ "${mk[@]}" tinyconfig &&
 	  (cd "$tree" && ARCH=x86_64 scripts/kconfig/merge_config.sh -n \
-		.config "$fragment") &&
+		.config "$merged") &&
 	  "${mk[@]}" olddefconfig; } >"$log" 2>&1 ||
 		{ cat "$log" >&2; die "configuration failed (log: $log)"; }
 
-	# Kconfig silently drops what it cannot satisfy: check every line.
+	# Kconfig silently drops what it cannot satisfy: check every line
+	# (for a symbol given twice, the variant's line).
 	bad=()
+	declare -A last=()
 	while IFS= read -r line; do
+		if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)= ]] ||
+		   [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+			last[${BASH_REMATCH[1]}]=$line
+		fi
+	done < "$merged"
+	for line in "${last[@]}"; do
 		if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
 			grep -qxF "$line" "$tree/.config" ||
 				bad+=("$line (got: $(grep -E "^(# )?${BASH_REMATCH[1]}[= ]" "$tree/.config" || echo undefined))")
@@ -170,11 +194,11 @@ if [ ! -f "$tree/.kvmscope-configured" ]; then
 			! grep -q "^${BASH_REMATCH[1]}=" "$tree/.config" ||
 				bad+=("$line (got: $(grep "^${BASH_REMATCH[1]}=" "$tree/.config"))")
 		fi
-	done < "$fragment"
+	done
 	if [ ${#bad[@]} -gt 0 ]; then
 		say "these kernel.config settings did not survive Kconfig (unmet dependencies?):"
 		printf '  %s\n' "${bad[@]}" >&2
-		die "fix guests/linux/kernel.config"
+		die "fix guests/linux/kernel.config${variant:+ or variants/$variant.config}"
 	fi
 	touch "$tree/.kvmscope-configured"
 else
@@ -214,7 +238,7 @@ progress() {
 	[ "$tty" = 0 ] || printf '\r\033[K' >&2
 }
 
-steps_file="$cache/linux/build-steps"
+steps_file="$cache/linux/build-steps${variant:+-$variant}"
 total=$ESTIMATED_STEPS
 if [ -r "$steps_file" ]; then
 	read -r t < "$steps_file" || true
@@ -227,7 +251,7 @@ full=1
 say "building vmlinux with make -j$jobs (about 9 minutes on 2 idle cores; log: $log)"
 start=$(date +%s)
 set +e
-"${mk[@]}" vmlinux </dev/null 2>&1 | progress "$total" "$log"
+"${mk[@]}" vmlinux ${variant:+bzImage} </dev/null 2>&1 | progress "$total" "$log"
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" != 0 ]; then
@@ -246,6 +270,7 @@ tmp="$cache/linux/.$key.tmp"
 rm -rf "$tmp"
 mkdir -p "$tmp"
 cp "$tree/vmlinux" "$tree/System.map" "$tmp/"
+[ -z "$variant" ] || cp "$tree/arch/x86/boot/bzImage" "$tmp/"
 cp "$tree/.config" "$tmp/config"
 # >>> not in the cache key: the log and the step count for the next progress
 cp "$log" "$tmp/build.log"

@@ -47,6 +47,7 @@ int scenario_insns(int argc, char **argv); /* insns.c */
 int scenario_msrs(int argc, char **argv); /* insns.c */
 int scenario_cacheline(int argc, char **argv); /* cacheline.c */
 int scenario_realmode(int argc, char **argv); /* realmode.c */
+int scenario_fill(int argc, char **argv); /* fill.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -72,6 +73,7 @@ static const struct scenario scenarios[] = {
 	{ "gdb", "[N]", scenario_gdb },
 	{ "realmode", "", scenario_realmode },
 	{ "s3", "[qmp|novector]", scenario_s3 },
+	{ "fill", "[MiB]", scenario_fill },
 };
 
 /* Copies at most max - 1 bytes of a physical C string. */

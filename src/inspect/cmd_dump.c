@@ -13,6 +13,8 @@
 #include "inspect/dump.h"
 #include "inspect/handlers.h"
 #include "os/guest_kernel.h"
+#include "os/kview.h"
+#include "os/tasks.h"
 #include "vmm/memory.h"
 #include "vmm/vm.h"
 
@@ -46,6 +48,33 @@ static void linux_layout(struct vm *vm, const struct guest_kernel *gk,
 	lx->text_pa = text->addr - KERNEL_START_MAP + gk->phys_base;
 	lx->text_size = end->addr - text->addr;
 	lx->valid = true;
+}
+
+/*
+ * Each vCPU's current task's PID, for the PRSTATUS notes; with no BTF or
+ * an unreadable task the notes keep QEMU's numbering.
+ */
+static void linux_pids(struct vm *vm, struct dump_linux *lx)
+{
+	struct task_layout l;
+	struct errmsg kerr;
+	struct kview kv;
+	int i;
+
+	if (kview_open(vm, &kv, true, &kerr) ||
+	    task_layout_from_btf(kv.kt, &l, &kerr))
+		return;
+	for (i = 0; i < vm->nr_vcpus && i < DUMP_MAX_PIDS; i++) {
+		uint64_t task;
+		uint32_t pid;
+
+		if (kview_current_task(&kv, i, &task, &kerr) ||
+		    kview_read(&kv, task + l.pid, &pid, sizeof(pid)))
+			return;
+		lx->pid[i] = (int32_t)pid;
+	}
+	lx->nr_pids = i;
+	lx->have_pids = true;
 }
 
 static int cmd_dump_guest_memory(struct api_ctx *ctx, json_t *args,
@@ -105,6 +134,7 @@ static int cmd_dump_guest_memory(struct api_ctx *ctx, json_t *args,
 			       gk->vi->len)) {
 		vlen = gk->vi->len;
 		linux_layout(ctx->vm, gk, ks, &lx);
+		linux_pids(ctx->vm, &lx);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = dump_guest_memory(ctx->vm, path, vlen ? vmcoreinfo : NULL, vlen,

@@ -17,10 +17,22 @@ struct vm;
  * the kernel image [text_va, text_va + text_size) at text_pa. drgn and
  * crash read the kernel's page tables through these.
  */
+#define DUMP_MAX_PIDS 256
+
 struct dump_linux {
 	bool valid;
 	uint64_t page_offset;
 	uint64_t text_va, text_pa, text_size;
+	/*
+	 * The PID of the task each vCPU runs (its per-CPU current_task), for
+	 * NT_PRSTATUS pr_pid as the kernel's own crash_save_cpu writes it:
+	 * drgn finds a running task's registers by that PID. Without it
+	 * (have_pids false, a vCPU past nr_pids) pr_pid is vCPU index + 1,
+	 * as QEMU writes.
+	 */
+	bool have_pids;
+	int nr_pids;
+	int32_t pid[DUMP_MAX_PIDS];
 };
 
 struct dump_result {

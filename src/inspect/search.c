@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "inspect/search.h"
+#include "util/pagemap.h"
 
 /*
  * Rough commonness of byte values in a running guest's RAM: zero pages
@@ -290,11 +291,6 @@ uint64_t search_buffer(const uint8_t *hay, size_t len, const uint8_t *pat,
 	return search_scan(&sp, hay, len, cb, opaque, NULL);
 }
 
-#define PAGEMAP_PRESENT (1ULL << 63)
-#define PAGEMAP_SWAPPED (1ULL << 62)
-#define SCAN_PAGE 4096UL
-#define PAGEMAP_CHUNK 8192 /* pagemap entries per read */
-
 struct scan_windows {
 	const struct search_pattern *sp;
 	const uint8_t *hay;
@@ -351,6 +347,15 @@ static void add_populated(struct scan_windows *w, int64_t pstart, int64_t pend)
 	w->hi = hi;
 }
 
+/* A populated run of hay, from util/pagemap. */
+static int populated_run(void *opaque, size_t off, size_t len)
+{
+	struct scan_windows *w = opaque;
+
+	add_populated(w, (int64_t)off, (int64_t)(off + len));
+	return w->stopped;
+}
+
 uint64_t search_scan_populated(const struct search_pattern *sp,
 			       const uint8_t *hay, size_t len, search_cb cb,
 			       void *opaque)
@@ -358,51 +363,17 @@ uint64_t search_scan_populated(const struct search_pattern *sp,
 	struct scan_windows w = {
 		.sp = sp, .hay = hay, .len = len, .cb = cb, .opaque = opaque
 	};
-	uintptr_t first = (uintptr_t)hay & ~(SCAN_PAGE - 1);
-	size_t npages, done = 0, i;
-	uint64_t ents[PAGEMAP_CHUNK / 8];
 	bool all_zero = true;
-	int fd = -1;
+	size_t i;
 
 	if (!len || !sp->len)
 		return 0;
 	for (i = 0; i < sp->len; i++)
 		all_zero &= !sp->bytes[i];
-	if (!all_zero)
-		fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (all_zero)
 		add_populated(&w, 0, (int64_t)len);
-		flush_window(&w);
-		return w.count;
-	}
-	npages = ((uintptr_t)hay + len - first + SCAN_PAGE - 1) / SCAN_PAGE;
-	while (done < npages && !w.stopped) {
-		size_t n = npages - done;
-		ssize_t got;
-
-		if (n > sizeof(ents) / 8)
-			n = sizeof(ents) / 8;
-		got = pread(fd, ents, n * 8,
-			    (off_t)((first / SCAN_PAGE + done) * 8));
-		if (got <= 0) {
-			/* Unreadable from here on: scan the rest whole. */
-			add_populated(&w,
-				      (int64_t)(first + done * SCAN_PAGE) -
-					      (int64_t)(uintptr_t)hay,
-				      (int64_t)len);
-			break;
-		}
-		n = (size_t)got / 8;
-		for (i = 0; i < n; i++) {
-			int64_t p = (int64_t)(first + (done + i) * SCAN_PAGE) -
-				    (int64_t)(uintptr_t)hay;
-
-			if (ents[i] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED))
-				add_populated(&w, p, p + (int64_t)SCAN_PAGE);
-		}
-		done += n;
-	}
-	close(fd);
+	else
+		pagemap_for_each_populated(hay, len, populated_run, &w);
 	flush_window(&w);
 	return w.count;
 }

@@ -50,18 +50,24 @@ static json_t *vmcoreinfo_json(const struct guest_kernel *gk)
 static int api_cmd_query_guest_kernel(struct api_ctx *ctx, json_t *args,
 				      json_t **ret, struct errmsg *err)
 {
-	static const char *const allowed[] = { NULL };
+	static const char *const allowed[] = { "refresh", NULL };
 	const struct guest_kernel *gk;
 	const struct kallsyms *ks;
 	struct errmsg kerr = { { 0 } };
 	struct timespec t0, t1;
+	bool refresh = false;
 	json_t *o, *k;
 	int r;
 
 	r = api_args_only(args, allowed, err);
+	if (!r)
+		r = api_arg_bool(args, "refresh", &refresh, NULL, err);
 	if (r)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* A kernel replaced in place (kexec), or RAM the user rewrote. */
+	if (refresh)
+		guest_kernel_invalidate(ctx->vm);
 	/* Symbols first: a later get may not probe again under gk. */
 	if (!guest_kernel_symbols(ctx->vm, &ks, &kerr))
 		k = json_pack("{s:b, s:I, s:s, s:s}", "available", true,
@@ -201,7 +207,7 @@ static int api_cmd_query_symbol(struct api_ctx *ctx, json_t *args, json_t **ret,
 
 const struct api_command cmd_kernel_commands[] = {
 	{ "query-guest-kernel", api_cmd_query_guest_kernel, API_PAUSES_BRIEFLY,
-	  "",
+	  "[refresh=BOOL]",
 	  "the guest's Linux kernel from RAM: release, build id, KASLR offset, phys_base, paging levels, kallsyms (each with its method)" },
 	{ "query-symbol", api_cmd_query_symbol, API_RUNS_ANYTIME,
 	  "(name=STRING | addr=ADDR)",

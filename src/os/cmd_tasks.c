@@ -107,7 +107,8 @@ static json_t *pgd_json(const struct kview *kv, const struct guest_task *t)
 
 /*
  * {"tasks": [{"pid", "tgid", "ppid", "comm", "state", "cpu",
- *  "running-on", "task", "mm", "pgd"}], "note"?, "method"}
+ *  "running-on", "task", "mm", "pgd"}], "note"?, "method", "types" (where
+ *  the BTF came from: guest RAM, or the --symbols file)}
  */
 static int cmd_guest_ps(struct api_ctx *ctx, json_t *args, json_t **ret,
 			struct errmsg *err)
@@ -146,8 +147,9 @@ static int cmd_guest_ps(struct api_ctx *ctx, json_t *args, json_t **ret,
 				t->mm ? api_hex(t->mm) : json_null(), "pgd",
 				pgd_json(&kv, t)));
 	}
-	*ret = json_pack("{s:o, s:s}", "tasks", tasks, "method",
-			 "init_task's lists, layout from the guest's BTF");
+	*ret = json_pack("{s:o, s:s, s:s}", "tasks", tasks, "method",
+			 "init_task's lists, layout from BTF", "types",
+			 kv.kt->source);
 	if (*ret && list.note[0])
 		json_object_set_new(*ret, "note", json_string(list.note));
 	task_list_free(&list);

@@ -12,13 +12,16 @@
  * thread a miss loads synchronously (rate-limited the same way).
  *
  * Lifetimes. A published symbol table (with the kernel info it was read
- * through) is immutable and freed only at detach, after the loader has
- * finished; the main thread's own probe result (before VMCOREINFO exists)
- * is refreshed in place, by the main thread only, and freed at detach.
+ * through) is immutable and freed at detach, after the loader has
+ * finished, or by an invalidation once no symbolizer call reads it (each
+ * call counts itself in st.readers around its lookup); the main thread's
+ * own probe result (before VMCOREINFO exists) is refreshed in place, by
+ * the main thread only, and freed at detach.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -34,7 +37,6 @@
 
 #define RETRY_NS 1000000000LL /* between failed loads */
 #define REPROBE_NS 100000000LL /* a probe without VMCOREINFO is this fresh */
-#define MAX_RETIRED 8
 
 struct os_symbols {
 	struct guest_kernel *gk;
@@ -49,8 +51,7 @@ static struct {
 	struct guest_kernel *gk; /* main thread's probe; main thread only */
 	int64_t gk_time; /* when it was probed */
 	struct os_symbols *syms; /* atomic: published once per boot */
-	struct os_symbols *retired[MAX_RETIRED]; /* invalidated, for detach */
-	int nr_retired;
+	int readers; /* atomic: symbolizer calls reading syms right now */
 	int64_t next_try; /* atomic: monotonic ns of the next load attempt */
 	int loaders; /* atomic: background loaders running */
 	int preload_fd; /* timerfd of the preload ticks, -1: none */
@@ -230,22 +231,40 @@ static bool on_main_thread(void)
 	return st.attached && pthread_equal(pthread_self(), st.main_thread);
 }
 
+/*
+ * Name addr from the published table: 0, -ENOENT (not covered) or
+ * -EAGAIN (no table). The reader count lets invalidation free a table
+ * once nobody reads it, without a lock: readers only count themselves.
+ */
+static int describe_published(uint64_t addr, char *buf, size_t size)
+{
+	struct os_symbols *s;
+	int r = -EAGAIN;
+
+	__atomic_add_fetch(&st.readers, 1, __ATOMIC_SEQ_CST);
+	s = __atomic_load_n(&st.syms, __ATOMIC_SEQ_CST);
+	if (s)
+		r = kallsyms_describe(&s->ks, addr, buf, size);
+	__atomic_sub_fetch(&st.readers, 1, __ATOMIC_SEQ_CST);
+	return r;
+}
+
 static int symbolize(void *opaque, uint64_t addr, char *buf, size_t size)
 {
-	struct os_symbols *s = published();
 	const struct kallsyms *ks;
 	struct errmsg err;
+	int r = describe_published(addr, buf, size);
 
-	if (!s && on_main_thread()) {
-		if (now_ns() >= __atomic_load_n(&st.next_try, __ATOMIC_RELAXED))
-			guest_kernel_symbols(st.vm, &ks, &err);
-		s = published();
-	} else if (!s) {
+	if (r != -EAGAIN)
+		return r;
+	if (!on_main_thread()) {
 		kick_loader();
-	}
-	if (!s)
 		return -ENOENT;
-	return kallsyms_describe(&s->ks, addr, buf, size);
+	}
+	if (now_ns() < __atomic_load_n(&st.next_try, __ATOMIC_RELAXED) ||
+	    guest_kernel_symbols(st.vm, &ks, &err))
+		return -ENOENT;
+	return kallsyms_describe(ks, addr, buf, size);
 }
 
 int guest_kernel_attach(struct vm *vm, bool with_symbolizer)
@@ -268,8 +287,6 @@ int guest_kernel_attach(struct vm *vm, bool with_symbolizer)
 
 void guest_kernel_detach(struct vm *vm)
 {
-	int i;
-
 	if (!st.attached || st.vm != vm)
 		return;
 	if (st.symbolizer)
@@ -281,9 +298,6 @@ void guest_kernel_detach(struct vm *vm)
 		usleep(1000);
 	free_symbols(published());
 	st.syms = NULL;
-	for (i = 0; i < st.nr_retired; i++)
-		free_symbols(st.retired[i]);
-	st.nr_retired = 0;
 	free_gk(st.gk);
 	st.gk = NULL;
 	st.attached = false;
@@ -298,12 +312,12 @@ void guest_kernel_invalidate(struct vm *vm)
 		return;
 	pthread_mutex_lock(&st.load_lock);
 	s = published();
-	/* vCPU threads may be reading it: keep it until detach. */
-	if (s && st.nr_retired < MAX_RETIRED) {
-		st.retired[st.nr_retired++] = s;
-		__atomic_store_n(&st.syms, NULL, __ATOMIC_RELEASE);
-	}
+	__atomic_store_n(&st.syms, NULL, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&st.load_lock);
+	/* A vCPU thread naming a RIP holds it for microseconds. */
+	while (__atomic_load_n(&st.readers, __ATOMIC_SEQ_CST))
+		sched_yield();
+	free_symbols(s);
 	/* Emptied, not freed: callers may hold the pointer. */
 	if (st.gk)
 		guest_kernel_free(st.gk);

@@ -120,7 +120,11 @@ struct vm;
  */
 int guest_kernel_attach(struct vm *vm, bool with_symbolizer);
 void guest_kernel_detach(struct vm *vm);
-/* Forget what was found (a kernel that was replaced in place). */
+/*
+ * Forget what was found (a kernel replaced in place, RAM rewritten):
+ * pointers from guest_kernel_symbols and a published table's kernel info
+ * are gone after it. Main thread.
+ */
 void guest_kernel_invalidate(struct vm *vm);
 
 /*

@@ -225,29 +225,62 @@ struct banner_scan {
 	uint64_t base;
 	unsigned int hits;
 	bool found;
+	bool have_fallback;
+	uint64_t fallback_gpa;
 };
+
+/*
+ * A banner whose version has its build number ("#1 SMP ..."). A 6.1+
+ * vmlinux also holds init/version.o's copy, linked before the real one
+ * (init/version-timestamp.o) but never printed, with "# SMP": it is used
+ * only when no complete banner is in RAM.
+ */
+static bool banner_complete(const char *line)
+{
+	const char *h = strstr(line, ") #");
+
+	return h && h[3] >= '0' && h[3] <= '9';
+}
+
+/* The banner at gpa into gk (false: none there); buf gets the line. */
+static bool read_banner(const struct guest_memory *mem, uint64_t gpa,
+			struct guest_kernel *gk, char *buf, size_t size)
+{
+	size_t n = (size_t)guest_memory_span(mem, gpa);
+
+	if (n > size - 1)
+		n = size - 1;
+	if (guest_memory_read(mem, gpa, buf, n))
+		return false;
+	for (n = 0; n < size - 1; n++)
+		if ((unsigned char)buf[n] < 0x20 ||
+		    (unsigned char)buf[n] > 0x7e)
+			break;
+	if (n == size - 1 || buf[n] != '\n')
+		return false;
+	buf[n] = '\0';
+	if (!parse_banner(buf, n, gk))
+		return false;
+	gk->banner_gpa = gpa;
+	return true;
+}
 
 static enum search_next on_banner(void *opaque, size_t off)
 {
 	struct banner_scan *b = opaque;
 	char buf[sizeof(b->gk->banner)];
-	size_t n;
 
 	if (++b->hits > BANNER_MAX_HITS)
 		return SEARCH_STOP;
-	n = (size_t)guest_memory_span(b->mem, b->base + off);
-	if (n > sizeof(buf) - 1)
-		n = sizeof(buf) - 1;
-	if (guest_memory_read(b->mem, b->base + off, buf, n))
+	if (!read_banner(b->mem, b->base + off, b->gk, buf, sizeof(buf)))
 		return SEARCH_CONTINUE;
-	for (n = 0; n < sizeof(buf) - 1; n++)
-		if ((unsigned char)buf[n] < 0x20 ||
-		    (unsigned char)buf[n] > 0x7e)
-			break;
-	if (n == sizeof(buf) - 1 || buf[n] != '\n' ||
-	    !parse_banner(buf, n, b->gk))
+	if (!banner_complete(buf)) {
+		if (!b->have_fallback) {
+			b->have_fallback = true;
+			b->fallback_gpa = b->base + off;
+		}
 		return SEARCH_CONTINUE;
-	b->gk->banner_gpa = b->base + off;
+	}
 	b->found = true;
 	return SEARCH_STOP;
 }
@@ -256,6 +289,7 @@ static bool find_banner(const struct guest_memory *mem, struct guest_kernel *gk)
 {
 	static const char pat[] = "Linux version ";
 	struct banner_scan b = { .mem = mem, .gk = gk };
+	char buf[sizeof(gk->banner)];
 	const struct guest_region *g;
 	struct search_pattern sp;
 	int i;
@@ -271,6 +305,8 @@ static bool find_banner(const struct guest_memory *mem, struct guest_kernel *gk)
 		b.base = g->gpa;
 		search_scan_populated(&sp, hay, (size_t)g->size, on_banner, &b);
 	}
+	if (!b.found && b.have_fallback)
+		b.found = read_banner(mem, b.fallback_gpa, gk, buf, sizeof(buf));
 	return b.found;
 }
 

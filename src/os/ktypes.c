@@ -29,6 +29,31 @@ int ktypes_parse(const void *blob, size_t size, uint64_t va, struct ktypes *kt,
 	kt->btf = btf;
 	kt->va = va;
 	kt->size = size;
+	snprintf(kt->source, sizeof(kt->source), "guest RAM at 0x%llx",
+		 (unsigned long long)va);
+	return 0;
+}
+
+int ktypes_from_elf(const char *path, struct ktypes *kt, struct errmsg *err)
+{
+	struct btf *btf;
+	uint32_t size = 0;
+
+	memset(kt, 0, sizeof(*kt));
+	btf = btf__parse_elf(path, NULL);
+	if (!btf) {
+		int e = errno ? errno : EINVAL;
+
+		if (e == ENOENT || e == ENODATA)
+			return errmsg_set(err, ENOENT, "%s has no .BTF section",
+					  path);
+		return errmsg_set(err, e, "cannot read BTF from %s: %s", path,
+				  strerror(e));
+	}
+	btf__raw_data(btf, &size);
+	kt->btf = btf;
+	kt->size = size;
+	snprintf(kt->source, sizeof(kt->source), "--symbols %s", path);
 	return 0;
 }
 

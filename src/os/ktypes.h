@@ -27,9 +27,16 @@ struct btf;
 
 struct ktypes {
 	struct btf *btf;
-	uint64_t va; /* __start_BTF */
+	uint64_t va; /* __start_BTF; 0 for a file's */
 	size_t size;
+	char source[160]; /* "guest RAM at 0x...", "--symbols FILE" */
 };
+
+/*
+ * The .BTF section of an ELF file (a vmlinux given with --symbols): 0,
+ * -ENOENT when it has none, or -errno with err naming the file.
+ */
+int ktypes_from_elf(const char *path, struct ktypes *kt, struct errmsg *err);
 
 /*
  * Parse a copy of the .BTF section: 0, or -EINVAL with err saying why

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "os/kview.h"
+#include "util/log.h"
 #include "vmm/vm.h"
 
 /*
@@ -15,6 +16,7 @@ static struct {
 	struct vm *vm;
 	struct ktypes kt;
 	bool valid;
+	struct vm *file_failed; /* --symbols had no BTF for this VM */
 } btf_cache;
 
 int kview_read(void *opaque, uint64_t va, void *buf, size_t len)
@@ -38,12 +40,46 @@ int kview_symbol(const struct kview *kv, const char *name, uint64_t *addr,
 	return 0;
 }
 
+/*
+ * --symbols vmlinux with a .BTF section overrides the guest's own BTF, as
+ * its symbols override kallsyms (a kernel built without BTF, or whose BTF
+ * in RAM was overwritten). 0 with kv->kt set, or -ENOENT to use RAM.
+ */
+static int load_file_types(struct kview *kv, struct errmsg *err)
+{
+	const char *path = kv->vm->cfg ? kv->vm->cfg->symbols_path : NULL;
+	struct errmsg ferr;
+
+	if (!path || btf_cache.file_failed == kv->vm)
+		return -ENOENT;
+	if (btf_cache.valid && btf_cache.vm == kv->vm && !btf_cache.kt.va) {
+		kv->kt = &btf_cache.kt;
+		return 0;
+	}
+	if (btf_cache.valid)
+		ktypes_free(&btf_cache.kt);
+	btf_cache.valid = false;
+	if (ktypes_from_elf(path, &btf_cache.kt, &ferr)) {
+		/* Once per VM: the file will not grow a .BTF meanwhile. */
+		log_info("%s; using the guest's BTF from RAM", ferr.text);
+		btf_cache.file_failed = kv->vm;
+		return -ENOENT;
+	}
+	(void)err;
+	btf_cache.vm = kv->vm;
+	btf_cache.valid = true;
+	kv->kt = &btf_cache.kt;
+	return 0;
+}
+
 static int load_types(struct kview *kv, struct errmsg *err)
 {
 	uint64_t start, stop;
 	void *blob;
 	int r;
 
+	if (!load_file_types(kv, err))
+		return 0;
 	if (btf_cache.valid && btf_cache.vm == kv->vm &&
 	    !kview_symbol(kv, "__start_BTF", &start, err) &&
 	    start == btf_cache.kt.va) {

@@ -206,6 +206,39 @@ def test_query_registers_names_rip_from_guest_kallsyms(linux):
         assert name in names and int(off, 16) == rip - base, r["rip-symbol"]
 
 
+def test_without_vmcoreinfo_banner_and_page_tables_say_the_same(linux):
+    """Hide every "OSRELEASE=" in RAM (the note, vmcoreinfo_data, the
+    format string), refresh: the fallback must find the same kernel."""
+    release = linux.qmp.ok("query-guest-kernel")["os-release"]["value"]
+    hits = [int(m["gpa"], 16) for m in linux.qmp.ok(
+        "search-memory", pattern="OSRELEASE=")["matches"]]
+    assert len(hits) >= 2, hits  # the note and vmcoreinfo_data at least
+    for gpa in hits:
+        linux.qmp.ok("write-memory", gpa="0x%x" % gpa, hex="58")  # 'X'
+    try:
+        f = linux.qmp.ok("query-guest-kernel", refresh=True)
+        assert f["os-release"] == {"value": release, "method": "banner"}
+        assert f["kaslr-offset"] == {"value": "0x0",
+                                     "method": "page-tables"}
+        assert f["phys-base"] == {"value": "0x0", "method": "page-tables"}
+        assert f["paging-levels"] == {"value": 4, "method": "cr4"}
+        assert f["build-id"] == {"value": None, "method": "unavailable"}
+        assert f["kernel-page-tables"] == "vcpu0-cr3"
+        assert f["vmcoreinfo"]["gpa"] is None
+        assert f["kallsyms"] == {"available": False, "error": (
+            "no kallsyms: the guest kernel has no VMCOREINFO (build it "
+            "with CONFIG_PROC_KCORE or CONFIG_KEXEC for CRASH_CORE)")}
+        # The banner is the one /proc/version prints.
+        assert f["banner"] == linux.shell("cat /proc/version").rstrip("\n")
+        assert f["compiler"] in f["banner"]
+    finally:
+        for gpa in hits:
+            linux.qmp.ok("write-memory", gpa="0x%x" % gpa, hex="4f")  # 'O'
+    k = linux.qmp.ok("query-guest-kernel", refresh=True)
+    assert k["os-release"] == {"value": release, "method": "vmcoreinfo"}
+    assert k["kallsyms"]["available"] is True
+
+
 def test_gdb_monitor_names_rip_and_serves_query_symbol(linux):
     gdb = need_tool("gdb", "gdb")
     syms, by_addr = system_map(linux.vmlinux)
@@ -225,6 +258,38 @@ def test_gdb_monitor_names_rip_and_serves_query_symbol(linux):
         int(m.group(1), 16) - base, out
     assert "0x%x D init_task+0x0" % syms["init_task"][0] in out, out
     # gdb let go: the guest runs on.
+    assert linux.qmp.ok("query-status")["running"] is True
+
+
+def test_gdb_monitor_serves_the_guest_os_views(linux):
+    """The OS views through gdb's monitor, with gdb holding every vCPU:
+    the same task list, log and stacks as the control socket gives."""
+    gdb = need_tool("gdb", "gdb")
+    got = linux.qmp.ok("guest-ps")
+    assert got["types"].startswith("guest RAM at 0xffffffff8"), got["types"]
+    ps = got["tasks"]
+    p = subprocess.run([gdb, "-batch", "-nx", "-ex", "set pagination off",
+                        "-ex", "target remote " + linux.gdb_sock,
+                        "-ex", "monitor guest-ps",
+                        "-ex", "monitor guest-dmesg last=1",
+                        "-ex", "monitor guest-backtrace pid=2",
+                        "-ex", "monitor read-symbol name=init_uts_ns",
+                        "-ex", "detach"],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=120)
+    out = p.stdout + p.stderr
+    rows = {int(m.group(1)): m.group(2) for m in re.finditer(
+        r"^>?\s+(\d+)\s+\d+\s+\d+ \S\s+\d+\s+\S+ (\S+)", out, re.M)}
+    for t in ps:
+        if t["pid"] in (1, 2):
+            assert rows.get(t["pid"]) == t["comm"], out
+    last = linux.qmp.ok("guest-dmesg", last=1)["records"][0]["line"]
+    assert last in out, out
+    # kthreadd sleeps in schedule(), called from kthreadd()
+    assert re.search(r"pid 2 \(kthreadd\)[^\n]*\n(?: #\d+ .*\n)*"
+                     r" #\d+\s+0x[0-9a-f]+ schedule\+0x", out), out
+    assert "kthreadd+0x" in out, out
+    assert "init_uts_ns at 0x" in out and "|Linux...." in out, out
     assert linux.qmp.ok("query-status")["running"] is True
 
 

@@ -38,9 +38,12 @@ def linux(tmp_path_factory):
     vmlinux, initrd = built("build-kernel.sh"), built("build-initramfs.sh")
     sock = tmp_path_factory.mktemp("guest-os") / "vm.sock"
     run = base64.b64encode(GUEST_COMMAND.encode()).decode()
+    # --symbols: its .BTF gives the types (and its DWARF the symbols)
+    # instead of the guest's own; test_guest_kernel.py covers RAM alone.
     g = Running("--kernel", vmlinux, "--initrd", initrd, "--mem", "256M",
                 "--append", "console=ttyS0 panic=-1 quiet rodata=off "
-                "kvmscope.run=" + run, "--api-sock", sock)
+                "kvmscope.run=" + run, "--api-sock", sock,
+                "--symbols", vmlinux)
     try:
         assert wait_for_socket(sock), g.finish(signal.SIGKILL)
         assert g.wait_for(END + "\r\n", timeout=BOOT_TIMEOUT) or \
@@ -57,7 +60,7 @@ def linux(tmp_path_factory):
                                       int(m.group(4)))
         q = QMP(sock)
         yield {"qmp": q, "sock": sock, "dmesg": guest_dmesg, "out": out,
-               "procs": procs}
+               "procs": procs, "vmlinux": vmlinux}
         q.close()
     finally:
         g.finish(signal.SIGKILL)
@@ -99,6 +102,7 @@ def test_guest_dmesg_last_and_ctl_text(linux):
 
 def test_guest_ps_matches_proc(linux):
     got = linux["qmp"].ok("guest-ps")
+    assert got["types"] == "--symbols " + linux["vmlinux"], got["types"]
     tasks = {t["pid"]: t for t in got["tasks"]}
     procs = linux["procs"]
     assert len(procs) > 10, procs
@@ -154,6 +158,26 @@ def test_guest_ps_matches_proc(linux):
 def shell_pid(linux):
     return [p for p, (comm, _, ppid) in linux["procs"].items()
             if comm == "sh" and ppid == 1][0]
+
+
+def test_types_come_from_the_symbols_file_not_ram(linux):
+    """With --symbols vmlinux the guest's own BTF is not needed: wipe its
+    header in RAM and every typed view still works."""
+    q = linux["qmp"]
+    start = int(q.ok("query-symbol", name="__start_BTF")["address"], 16)
+    q.ok("stop")
+    old = q.ok("read-memory", cpu=0, gva="0x%x" % start, len=24)
+    q.ok("write-memory", cpu=0, gva="0x%x" % start, hex="00" * 24)
+    try:
+        ps = q.ok("guest-ps")
+        assert {1, 2} <= {t["pid"] for t in ps["tasks"]}
+        assert ps["types"] == "--symbols " + linux["vmlinux"]
+        t = q.ok("read-struct", type="task_struct", symbol="init_task")
+        assert [f["value"] for f in t["fields"] if f["name"] == "comm"] \
+            == ["swapper/0"], t
+    finally:
+        q.ok("write-memory", cpu=0, gva="0x%x" % start, data=old["data"])
+        q.ok("cont")
 
 
 def test_pid_address_space_search_translate_read(linux):

@@ -236,6 +236,33 @@ static void test_dense_fallback_boundaries(void **state)
 	check(hay, sizeof(hay), (const uint8_t *)"xxx", 3);
 }
 
+/* Uniform random bytes make every byte value common (one in 256), the
+ * regime of RAM that is all data. Matches planted every 4093 bytes, in
+ * clusters around 256 KiB boundaries and at the very end must all be
+ * found, once each. */
+static void test_uniform_random_megabyte(void **state)
+{
+	static uint8_t hay[1 << 20];
+	static const uint8_t pat[] = "KVMSCOPE-PAIRS";
+	const size_t plen = sizeof(pat) - 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(hay); i++)
+		hay[i] = (uint8_t)next_rand();
+	for (i = 0; i + plen <= sizeof(hay); i += 4093)
+		memcpy(hay + i, pat, plen);
+	for (i = 1; i < 4; i++) {
+		size_t k;
+
+		for (k = 0; k < 40; k++)
+			memcpy(hay + i * (256 << 10) - 20 + k * 17 % 40, pat,
+			       plen);
+	}
+	memcpy(hay + sizeof(hay) - plen, pat, plen);
+	check(hay, sizeof(hay), pat, plen);
+	check(hay, sizeof(hay), pat + 3, 2);
+}
+
 static void test_callback_control(void **state)
 {
 	static uint8_t hay[10000];
@@ -359,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_common_byte_patterns),
 		cmocka_unit_test(test_every_byte_as_rare_byte),
 		cmocka_unit_test(test_random_against_naive),
+		cmocka_unit_test(test_uniform_random_megabyte),
 		cmocka_unit_test(test_dense_fallback_boundaries),
 		cmocka_unit_test(test_callback_control),
 		cmocka_unit_test(test_populated_windows),
