@@ -182,6 +182,7 @@ static int load_guest(const struct vm_config *cfg,
 			cfg->mem_size >> 20, strerror(-r));
 	r = boot_load(mem, req, entry, err);
 	drop_input_pages(req);
+	acpi.high_ram_size = guest_memory_high_size(mem);
 	if (!r)
 		r = acpi_build(mem, &acpi, &rsdp, err);
 	if (!r) {

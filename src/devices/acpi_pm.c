@@ -325,6 +325,22 @@ static bool port_taken(const struct bus *bus, uint64_t port, uint64_t len)
 	return false;
 }
 
+/*
+ * 0xcf9 is an overlay (vmm/bus.h): a byte there is the reset register
+ * even inside PCI's 0xcf8-0xcff; only another overlay conflicts.
+ */
+static bool reset_taken(const struct bus *pio)
+{
+	int i;
+
+	for (i = 0; i < pio->nr_overlays; i++)
+		if (pio->overlays[i].base <= ACPI_PM_RESET_PORT &&
+		    ACPI_PM_RESET_PORT - pio->overlays[i].base <
+			    pio->overlays[i].len)
+			return true;
+	return false;
+}
+
 int acpi_pm_register(const struct device_env *env)
 {
 	struct acpi_pm *pm;
@@ -338,7 +354,7 @@ int acpi_pm_register(const struct device_env *env)
 	 */
 	if (port_taken(env->pio, ACPI_PM_SLEEP_CTL_PORT, SLEEP_NR_PORTS) ||
 	    port_taken(env->pio, ACPI_PM1A_EVT_PORT, PM1_NR_PORTS) ||
-	    port_taken(env->pio, ACPI_PM_RESET_PORT, 1))
+	    reset_taken(env->pio))
 		return -EEXIST;
 	pm = calloc(1, sizeof(*pm));
 	if (!pm)
@@ -357,8 +373,10 @@ int acpi_pm_register(const struct device_env *env)
 			   pm, "acpi-pm pm1a");
 	if (ret < 0)
 		return ret;
-	return bus_register(env->pio, ACPI_PM_RESET_PORT, 1, &reset_ops, pm,
-			    "acpi-pm reset");
+	return bus_register_overlay(env->pio, ACPI_PM_RESET_PORT, 1, &reset_ops,
+				    pm, "acpi-pm reset");
 }
 
-const struct device_desc acpi_pm_device = { "ACPI PM (0x600-0x601, 0x604-0x609, 0xcf9)", acpi_pm_register };
+const struct device_desc acpi_pm_device = {
+	"ACPI PM (0x600-0x601, 0x604-0x609, 0xcf9)", acpi_pm_register
+};

@@ -109,8 +109,19 @@ struct device_desc {
 };
 
 /*
- * One row per device the command line can add (struct device_spec in
- * vmm/config.h), defined next to the device and listed in
+ * A device asked for on the command line: --disk SPEC is kind
+ * "virtio-blk", --net SPEC "virtio-net", --rng "virtio-rng", --device
+ * NAME[,ARGS] kind NAME with spec ARGS. devices/device_options.c has the
+ * row that checks spec and adds the device.
+ */
+struct device_spec {
+	const char *kind;
+	const char *spec; /* "" when none */
+};
+
+/*
+ * One row per device the command line can add (struct device_spec
+ * above), defined next to the device and listed in
  * devices/device_options.c. add checks spec (a user's string: errors are
  * one line naming the option and the fix, e.g. "--disk /x: No such file
  * or directory") and adds the device; it runs before any vCPU does, so a

@@ -46,6 +46,13 @@
 #define PCI_IO_BASE 0xc000
 #define PCI_IO_SIZE 0x4000
 
+/* Where the 64-bit window starts: above RAM, 1 GiB aligned. */
+static inline uint64_t pci_mmio64_base(uint64_t high_ram_size)
+{
+	return (0x100000000ULL + high_ram_size + PCI_MMIO64_ALIGN - 1) &
+	       ~(PCI_MMIO64_ALIGN - 1);
+}
+
 /* Config mechanism #1; 0xcf9 inside it stays the reset register. */
 #define PCI_CONFIG_ADDRESS_PORT 0xcf8
 #define PCI_CONFIG_DATA_PORT 0xcfc
@@ -76,9 +83,13 @@ struct pci_device;
 
 struct pci_device_ops {
 	/*
-	 * Optional: config space the bridge does not own (offsets past the
-	 * header and the capabilities it built), off + len <= the device's
-	 * config size. Unhandled reads are 0, writes are dropped.
+	 * Optional: config space past the 64-byte header, except the MSI-X
+	 * capability, off + len <= the device's config size. cfg_read runs
+	 * after the bridge filled data with the stored bytes (it may change
+	 * them: a window such as virtio's PCI_CFG data). Guest writes to a
+	 * capability the device added update its bytes (all but ID and next
+	 * pointer) before cfg_write sees them; elsewhere they are dropped
+	 * and only cfg_write hears them.
 	 */
 	void (*cfg_read)(void *opaque, uint32_t off, uint8_t *data,
 			 uint32_t len);
@@ -135,6 +146,12 @@ int pci_device_add(struct pci_host *host, const struct pci_device_info *info,
  */
 int pci_device_add_capability(struct pci_device *dev, const uint8_t *cap,
 			      size_t len, uint8_t *offset);
+
+/* The machine was reset: every device's ops->reset. Main thread. */
+void pci_host_reset(struct pci_host *host);
+
+/* The GSI that INTx pin (1 = INTA#) of slot routes to (the DSDT's _PRT). */
+int pci_intx_gsi(int slot, int pin);
 
 /* Where BAR bar is decoded now, PCI_BAR_UNMAPPED when it is not. */
 uint64_t pci_bar_address(const struct pci_device *dev, int bar);

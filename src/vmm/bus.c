@@ -21,7 +21,11 @@ void bus_release(struct bus *bus)
 	for (i = 0; i < bus->nr_ranges; i++)
 		if (bus->ranges[i].ops->release)
 			bus->ranges[i].ops->release(bus->ranges[i].opaque);
+	for (i = 0; i < bus->nr_overlays; i++)
+		if (bus->overlays[i].ops->release)
+			bus->overlays[i].ops->release(bus->overlays[i].opaque);
 	bus->nr_ranges = 0;
+	bus->nr_overlays = 0;
 }
 
 /* Last byte of a range; callers have checked that it does not wrap. */
@@ -80,6 +84,25 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 	return 0;
 }
 
+int bus_register_overlay(struct bus *bus, uint64_t base, uint64_t len,
+			 const struct bus_ops *ops, void *opaque,
+			 const char *name)
+{
+	int i;
+
+	if (len == 0 || len - 1 > UINT64_MAX - base || !ops)
+		return -EINVAL;
+	for (i = 0; i < bus->nr_overlays; i++)
+		if (base <= range_last(&bus->overlays[i]) &&
+		    bus->overlays[i].base <= base + (len - 1))
+			return -EEXIST;
+	if (bus->nr_overlays >= BUS_MAX_OVERLAYS)
+		return -ENOSPC;
+	bus->overlays[bus->nr_overlays++] =
+		(struct bus_range){ base, len, ops, opaque, name };
+	return 0;
+}
+
 const struct bus_range *bus_find(const struct bus *bus, uint64_t addr,
 				 uint32_t len)
 {
@@ -89,6 +112,13 @@ const struct bus_range *bus_find(const struct bus *bus, uint64_t addr,
 
 	if (len == 0)
 		return NULL;
+	/* An overlay wins for the accesses that fit in it (a few, scanned). */
+	for (pos = 0; pos < bus->nr_overlays; pos++) {
+		r = &bus->overlays[pos];
+		if (addr >= r->base && addr - r->base < r->len &&
+		    len <= r->len - (addr - r->base))
+			return r;
+	}
 	pos = first_above(bus, addr);
 	if (pos == 0)
 		return NULL;

@@ -7,6 +7,12 @@
  *
  * Unclaimed reads return all-ones; unclaimed writes are dropped. Both are
  * counted.
+ *
+ * Overlays (bus_register_overlay) sit above the ranges: an access that
+ * lies entirely inside an overlay reaches its device, any other access
+ * the range below. That is how the PC shares 0xcf8: PCI's CONFIG_ADDRESS
+ * is the dword at 0xcf8-0xcfb, while a byte access to 0xcf9 is the reset
+ * control register.
  */
 #ifndef KVMSCOPE_VMM_BUS_H
 #define KVMSCOPE_VMM_BUS_H
@@ -15,6 +21,7 @@
 #include <stdint.h>
 
 #define BUS_MAX_RANGES 64
+#define BUS_MAX_OVERLAYS 8
 
 struct bus_ops {
 	/* offset is relative to the range's base; len is 1..8 */
@@ -41,6 +48,8 @@ struct bus {
 	const char *name; /* "pio" or "mmio" */
 	int nr_ranges;
 	struct bus_range ranges[BUS_MAX_RANGES]; /* sorted by base */
+	int nr_overlays;
+	struct bus_range overlays[BUS_MAX_OVERLAYS];
 	uint64_t unclaimed_reads; /* updated atomically */
 	uint64_t unclaimed_writes;
 };
@@ -49,6 +58,10 @@ void bus_init(struct bus *bus, const char *name);
 /* -EINVAL for len 0 or wrap-around, -EEXIST on overlap, -ENOSPC when full. */
 int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 		 const struct bus_ops *ops, void *opaque, const char *name);
+/* An overlay (above); -EEXIST when it overlaps another overlay. */
+int bus_register_overlay(struct bus *bus, uint64_t base, uint64_t len,
+			 const struct bus_ops *ops, void *opaque,
+			 const char *name);
 const struct bus_range *bus_find(const struct bus *bus, uint64_t addr,
 				 uint32_t len);
 /*

@@ -8,22 +8,13 @@
 
 #include "arch/x86/boot.h"
 #include "arch/x86/cpu_features.h"
+#include "devices/devices.h" /* struct device_spec */
 
 #define CONFIG_MIN_MEM (16ULL << 20)
 #define CONFIG_MAX_MEM (1ULL << 40)
 #define CONFIG_MAX_CPUS 255 /* xAPIC IDs; MADT/multiboot-era guests */
 #define CONFIG_MAX_DEVICES 16
 
-/*
- * A device asked for on the command line: --disk SPEC is kind
- * "virtio-blk", --net SPEC "virtio-net", --rng "virtio-rng", --device
- * NAME[,ARGS] kind NAME with spec ARGS. devices/device_options.c has the
- * row that checks spec and adds the device.
- */
-struct device_spec {
-	const char *kind;
-	const char *spec; /* "" when none */
-};
 
 enum serial_mode {
 	SERIAL_STDIO,

@@ -10,6 +10,7 @@
 #include "util/log.h"
 #include "vmm/exit_status.h"
 #include "vmm/kvm.h"
+#include "vmm/kvm_hooks.h"
 #include "vmm/runstate.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -91,10 +92,13 @@ void vm_pause(struct vm *vm)
 	while (vm->nr_parked < running_vcpus(vm))
 		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
 	pthread_mutex_unlock(&vm->pause_lock);
+	/* Device threads stop touching guest RAM too (kvm_hooks.c). */
+	kvm_hooks_run_state(vm, false);
 }
 
 void vm_resume(struct vm *vm)
 {
+	kvm_hooks_run_state(vm, true);
 	pthread_mutex_lock(&vm->pause_lock);
 	__atomic_store_n(&vm->pause_req, 0, __ATOMIC_SEQ_CST);
 	pthread_cond_broadcast(&vm->pause_cond);

@@ -17,7 +17,9 @@
 #include "arch/x86/irq_routing.h"
 #include "arch/x86/msr_filter.h"
 #include "arch/x86/regs.h"
+#include "devices/device_options.h"
 #include "devices/legacy.h"
+#include "devices/pci.h"
 #include "devices/serial.h"
 #include "util/log.h"
 #include "vmm/console.h"
@@ -26,6 +28,7 @@
 #include "vmm/sleep.h"
 #include "vmm/stats.h"
 #include "vmm/vcpu.h"
+#include "vmm/kvm_hooks.h"
 #include "vmm/vm.h"
 
 /*
@@ -465,6 +468,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 			 .request_wakeup = vm_wakeup_request,
 			 .opaque = vm },
 		.loop = &vm->loop,
+		.mem = &vm->mem,
 		.ram_size = vm->mem.ram_size,
 		.low_ram_end = guest_memory_low_end(&vm->mem),
 		.high_ram_size = guest_memory_high_size(&vm->mem),
@@ -472,6 +476,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 		.console_out_fd = -1,
 		.console_uart = &vm->serial,
 	};
+
+	r = kvm_hooks_init(vm, &vm->env.kvm, err);
+	if (r)
+		return r;
 
 	vm->vcpus = calloc(cfg->nr_cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
@@ -688,6 +696,11 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 	vm->serial_out_fd = serial_out_fd;
 	vm->env.console_out_fd = serial_out_fd;
 	r = legacy_devices_register(&vm->env, err);
+	if (!r)
+		r = pci_host_create(&vm->env, &vm->pci, err);
+	if (!r)
+		r = device_options_add(&vm->env, vm->pci, vm->cfg->devices,
+				       vm->cfg->nr_devices, err);
 	if (r)
 		return r;
 	r = console_open(&console, console_in_fd, vm->serial, vm->env.ctl, err);
@@ -770,6 +783,8 @@ void vm_destroy(struct vm *vm)
 	/* vCPUs are gone: nothing can reach the devices any more. */
 	bus_release(&vm->pio);
 	bus_release(&vm->mmio);
+	vm->pci = NULL;
+	kvm_hooks_free(vm);
 	if (vm->serial)
 		serial_destroy(vm->serial);
 	free(vm->supported_cpuid);

@@ -36,6 +36,8 @@ struct vm {
 	struct bus pio;
 	struct bus mmio;
 	struct device_env env;
+	struct kvm_hooks_state *hooks; /* vmm/kvm_hooks.c */
+	struct pci_host *pci; /* owned by the pio bus (0xcf8) */
 	struct serial *serial;
 	int serial_out_fd;
 	const struct cpu_template *tmpl;

@@ -107,7 +107,7 @@ static uint64_t scan_rsdp(void)
 
 struct found {
 	uint64_t rsdp;
-	const uint8_t *xsdt, *rsdt, *fadt, *madt, *dsdt;
+	const uint8_t *xsdt, *rsdt, *fadt, *madt, *dsdt, *mcfg;
 };
 
 static void find_tables(struct found *f)
@@ -147,12 +147,16 @@ static void find_tables(struct found *f)
 		} else if (!memcmp(h, "APIC", 4)) {
 			assert_null(f->madt);
 			f->madt = table_at(gpa, "APIC");
+		} else if (!memcmp(h, "MCFG", 4)) {
+			assert_null(f->mcfg);
+			f->mcfg = table_at(gpa, "MCFG");
 		} else {
 			fail_msg("unexpected table %.4s in the XSDT", h);
 		}
 	}
 	assert_non_null(f->fadt);
 	assert_non_null(f->madt);
+	assert_non_null(f->mcfg);
 	f->dsdt = table_at(le64(f->fadt + 140), "DSDT");
 }
 
@@ -342,14 +346,18 @@ static void test_madt_max(void **state)
  * An AML reader for the subset the DSDT uses. Every object must end
  * exactly where its PkgLength says; anything unknown fails the test.
  */
-#define MAX_OBJS 32
-#define MAX_ELEMS 8
+#define MAX_OBJS 64
+#define MAX_ELEMS 128
+#define MAX_SUB 4
 
 struct aml_obj {
 	char path[64];
 	enum { OBJ_INT, OBJ_PKG, OBJ_BUF, OBJ_DEVICE, OBJ_STR } kind;
 	uint64_t value; /* OBJ_INT */
 	uint64_t elems[MAX_ELEMS]; /* OBJ_PKG, integer elements */
+	/* OBJ_PKG of packages (_PRT): each element's integers */
+	uint64_t sub[MAX_ELEMS][MAX_SUB];
+	int sub_n[MAX_ELEMS];
 	int nr_elems;
 	const uint8_t *buf; /* OBJ_BUF; OBJ_STR: the NUL-terminated text */
 	size_t buf_len;
@@ -510,8 +518,23 @@ static void data_object(const uint8_t **pp, const uint8_t *end,
 		o->kind = OBJ_PKG;
 		o->nr_elems = *p++;
 		assert_true(o->nr_elems <= MAX_ELEMS);
-		for (i = 0; i < o->nr_elems; i++)
-			assert_true(integer(&p, body_end, &o->elems[i]));
+		for (i = 0; i < o->nr_elems; i++) {
+			const uint8_t *sub_end;
+			int k;
+
+			if (integer(&p, body_end, &o->elems[i]))
+				continue;
+			/* A package of integers inside (a _PRT entry). */
+			assert_int_equal(*p, 0x12);
+			p++;
+			sub_end = pkg_end(&p, body_end);
+			o->sub_n[i] = *p++;
+			assert_true(o->sub_n[i] <= MAX_SUB);
+			for (k = 0; k < o->sub_n[i]; k++)
+				assert_true(integer(&p, sub_end,
+						    &o->sub[i][k]));
+			assert_ptr_equal(p, sub_end);
+		}
 		assert_ptr_equal(p, body_end);
 	} else if (*p == 0x11) { /* Buffer */
 		p++;
@@ -668,6 +691,60 @@ static void test_facs(void **state)
 	assert_int_equal(sum(f.fadt, 276), 0);
 }
 
+/* \_SB.PCI0: PCIe host bridge, its windows, INTx routing; MRES: ECAM. */
+static void check_pci(const struct found *f)
+{
+	const struct aml_obj *crs, *prt, *mres;
+	char id[8];
+	int i;
+
+	(void)f;
+	assert_int_equal(obj("\\_SB_.PCI0")->kind, OBJ_DEVICE);
+	eisa_id(obj("\\_SB_.PCI0._HID")->value, id);
+	assert_string_equal(id, "PNP0A08");
+	eisa_id(obj("\\_SB_.PCI0._CID")->value, id);
+	assert_string_equal(id, "PNP0A03");
+	assert_int_equal(obj("\\_SB_.PCI0._BBN")->value, 0);
+	assert_int_equal(obj("\\_SB_.PCI0._SEG")->value, 0);
+	crs = obj("\\_SB_.PCI0._CRS");
+	assert_int_equal(crs->kind, OBJ_BUF);
+	/* word bus 0-0, I/O 0xcf8 x8, word I/O window, dword and qword
+	 * memory windows, end tag */
+	assert_int_equal(crs->buf_len, 16 + 8 + 16 + 26 + 46 + 2);
+	assert_int_equal(crs->buf[0], 0x88);
+	assert_int_equal(crs->buf[3], 2); /* bus number */
+	assert_int_equal(le16(crs->buf + 8) | le16(crs->buf + 10), 0);
+	assert_int_equal(crs->buf[16], 0x47);
+	assert_int_equal(le16(crs->buf + 18), 0xcf8);
+	assert_int_equal(crs->buf[23], 8);
+	assert_int_equal(le16(crs->buf + 24 + 8), 0xc000); /* I/O min */
+	assert_int_equal(le16(crs->buf + 24 + 10), 0xffff); /* I/O max */
+	assert_int_equal(crs->buf[40], 0x87);
+	assert_int_equal(le32(crs->buf + 40 + 10), 0xc0000000U);
+	assert_int_equal(le32(crs->buf + 40 + 14), 0xdfffffffU);
+	assert_int_equal(crs->buf[66], 0x8a);
+	assert_int_equal(le64(crs->buf + 66 + 14), 0x100000000ULL);
+	prt = obj("\\_SB_.PCI0._PRT");
+	assert_int_equal(prt->kind, OBJ_PKG);
+	assert_int_equal(prt->nr_elems, 31 * 4);
+	for (i = 0; i < prt->nr_elems; i++) {
+		uint64_t slot = prt->sub[i][0] >> 16, pin = prt->sub[i][1];
+
+		assert_int_equal(prt->sub_n[i], 4);
+		assert_int_equal(prt->sub[i][0] & 0xffff, 0xffff);
+		assert_int_equal(slot, 1 + i / 4);
+		assert_int_equal(pin, i % 4);
+		assert_int_equal(prt->sub[i][2], 0); /* a GSI, not a link */
+		assert_int_equal(prt->sub[i][3], 16 + (slot + pin) % 4);
+	}
+	mres = obj("\\_SB_.MRES._CRS");
+	eisa_id(obj("\\_SB_.MRES._HID")->value, id);
+	assert_string_equal(id, "PNP0C02");
+	assert_int_equal(mres->buf[0], 0x86); /* Memory32Fixed */
+	assert_int_equal(le32(mres->buf + 4), 0xe0000000U);
+	assert_int_equal(le32(mres->buf + 8), 0x100000U);
+}
+
 static void test_dsdt(void **state)
 {
 	struct found f;
@@ -716,6 +793,8 @@ static void test_dsdt(void **state)
 	assert_string_equal((const char *)obj("\\_SB_.PEVT._HID")->buf,
 			    "QEMU0001");
 	check_crs(obj("\\_SB_.PEVT._CRS"), 0x505, 1, -1);
+
+	check_pci(&f);
 }
 
 static void test_pkg_length_decoder(void **state)
@@ -985,9 +1064,23 @@ static void test_irq_routing(void **state)
 	}
 }
 
+/* MCFG (PCI Firmware 3.2, 4.1.2): one allocation, bus 0 at the ECAM. */
+static void test_mcfg(void **state)
+{
+	struct found f;
+
+	build(1, &f);
+	assert_int_equal(le32(f.mcfg + 4), 44 + 16);
+	assert_int_equal(le64(f.mcfg + 44), 0xe0000000ULL);
+	assert_int_equal(f.mcfg[44 + 8] | f.mcfg[44 + 9], 0); /* segment */
+	assert_int_equal(f.mcfg[44 + 10], 0); /* start bus */
+	assert_int_equal(f.mcfg[44 + 11], 0); /* end bus */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mcfg),
 		cmocka_unit_test(test_fadt),
 		cmocka_unit_test(test_madt_1),
 		cmocka_unit_test(test_madt_2),

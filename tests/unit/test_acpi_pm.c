@@ -420,16 +420,26 @@ static void test_register_conflicts(void **state)
 	assert_int_equal(acpi_pm_register(NULL), -EINVAL);
 	assert_int_equal(acpi_pm_register(&env), 0);
 	nr = pio.nr_ranges;
-	assert_int_equal(nr, 3); /* sleep registers, PM1a blocks, reset */
+	assert_int_equal(nr, 2); /* sleep registers, PM1a blocks */
+	assert_int_equal(pio.nr_overlays, 1); /* reset, over PCI's 0xcf8 */
 	assert_int_equal(acpi_pm_register(&env), -EEXIST);
 	assert_int_equal(pio.nr_ranges, nr);
 
-	/* Someone owns 0xcf9: the sleep registers are not taken either. */
+	/* PCI's 0xcf8-0xcff shares 0xcf9: a byte there is still reset. */
 	reset_env();
-	assert_int_equal(bus_register(&pio, 0xcf8, 4, &dummy_ops, NULL, "pci"),
+	assert_int_equal(bus_register(&pio, 0xcf8, 8, &dummy_ops, NULL, "pci"),
+			 0);
+	assert_int_equal(acpi_pm_register(&env), 0);
+	assert_true(bus_find(&pio, RESET, 1) == &pio.overlays[0]);
+	assert_true(bus_find(&pio, 0xcf8, 4) == &pio.ranges[2]);
+
+	/* Another overlay owns 0xcf9: the sleep registers are not taken. */
+	reset_env();
+	assert_int_equal(bus_register_overlay(&pio, 0xcf9, 1, &dummy_ops, NULL,
+					      "other reset"),
 			 0);
 	assert_int_equal(acpi_pm_register(&env), -EEXIST);
-	assert_int_equal(pio.nr_ranges, 1);
+	assert_int_equal(pio.nr_ranges, 0);
 	assert_null(bus_find(&pio, SLEEP_CTL, 1));
 
 	/* ...and the other way round. */

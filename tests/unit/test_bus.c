@@ -247,6 +247,71 @@ static void test_unclaimed_counts_concurrent(void **state)
 	assert_int_equal(bus.unclaimed_writes, HAMMER_THREADS * HAMMER_LOOPS);
 }
 
+/*
+ * 0xcf8: PCI's dword CONFIG_ADDRESS around the byte reset register at
+ * 0xcf9 (an overlay), registered in either order. Accesses that fit in
+ * the overlay reach it; the rest of the big range reaches the big device.
+ */
+static void test_overlay_inside_a_range(void **state)
+{
+	struct probe pci = { .fill = 0x11 }, rst = { .fill = 0x22 };
+	uint8_t d[4];
+	int order;
+
+	for (order = 0; order < 2; order++) {
+		bus_init(&bus, "pio");
+		if (order == 0) {
+			assert_int_equal(bus_register(&bus, 0xcf8, 8, &probe_ops,
+						      &pci, "pci"),
+					 0);
+			assert_int_equal(bus_register_overlay(&bus, 0xcf9, 1,
+							      &probe_ops, &rst,
+							      "reset"),
+					 0);
+		} else {
+			assert_int_equal(bus_register_overlay(&bus, 0xcf9, 1,
+							      &probe_ops, &rst,
+							      "reset"),
+					 0);
+			assert_int_equal(bus_register(&bus, 0xcf8, 8, &probe_ops,
+						      &pci, "pci"),
+					 0);
+		}
+		assert_int_equal(bus.nr_ranges, 1);
+		assert_int_equal(bus.nr_overlays, 1);
+		pci.reads = rst.reads = 0;
+		assert_true(bus_read(&bus, 0xcf8, d, 4)); /* the dword */
+		assert_int_equal(pci.reads, 1);
+		assert_int_equal(pci.offset, 0);
+		assert_true(bus_read(&bus, 0xcf9, d, 1)); /* the byte */
+		assert_int_equal(rst.reads, 1);
+		assert_int_equal(rst.offset, 0);
+		assert_int_equal(d[0], 0x22);
+		assert_true(bus_read(&bus, 0xcf9, d, 2)); /* too wide: pci */
+		assert_int_equal(pci.reads, 2);
+		assert_int_equal(pci.offset, 1);
+		assert_true(bus_read(&bus, 0xcfc, d, 4));
+		assert_int_equal(pci.offset, 4);
+		/* partly outside the big range, or over the overlay's edge */
+		assert_int_equal(bus_register(&bus, 0xcfe, 4, &probe_ops, &pci,
+					      "straddle"),
+				 -EEXIST);
+		assert_int_equal(bus_register_overlay(&bus, 0xcf9, 2,
+						      &probe_ops, &pci,
+						      "over-overlay"),
+				 -EEXIST);
+	}
+	/* alone (no PCI): the byte still reaches the overlay */
+	bus_init(&bus, "pio");
+	assert_int_equal(bus_register_overlay(&bus, 0xcf9, 1, &probe_ops, &rst,
+					      "reset"),
+			 0);
+	rst.reads = 0;
+	assert_true(bus_read(&bus, 0xcf9, d, 1));
+	assert_int_equal(rst.reads, 1);
+	assert_false(bus_read(&bus, 0xcf8, d, 4));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +324,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unclaimed, setup),
 		cmocka_unit_test_setup(test_missing_callbacks, setup),
 		cmocka_unit_test_setup(test_unclaimed_counts_concurrent, setup),
+		cmocka_unit_test_setup(test_overlay_inside_a_range, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

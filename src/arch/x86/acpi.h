@@ -82,6 +82,7 @@
 
 struct acpi_params {
 	int nr_cpus; /* 1..ACPI_MAX_CPUS; APIC IDs are 0..nr_cpus-1 */
+	uint64_t high_ram_size; /* RAM above 4 GiB: PCI's 64-bit window follows */
 };
 
 /*
