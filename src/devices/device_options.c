@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "devices/device_options.h"
+#include "devices/virtio_rng.h"
 
 /* Rows: "extern const struct device_option NAME_option;" and &NAME_option. */
 
 static const struct device_option *const device_options[] = {
+	&virtio_rng_option,
 	NULL, /* the end; keeps the array non-empty */
 };
 

@@ -77,16 +77,61 @@ static const struct bus_ops virtio_bar_ops = {
 
 /*
  * The PCI_CFG capability (4.1.4.9): the driver writes bar, offset and
- * length, then reads or writes pci_cfg_data to access the BAR there.
+ * length, then reads or writes pci_cfg_data to access the BAR there. The
+ * bridge keeps the capability's bytes (and stores the driver's writes);
+ * we mirror them from cfg_write since only the data field needs us.
  */
+static bool window_target(struct virtio_device *vdev, uint64_t *off,
+			  uint32_t *len)
+{
+	const uint8_t *c = vdev->pci_cfg_mirror;
+
+	*off = virtio_get_le(c + 8, 4);
+	*len = (uint32_t)virtio_get_le(c + 12, 4);
+	if (c[4] != VPCI_BAR || (*len != 1 && *len != 2 && *len != 4) ||
+	    (*off & (*len - 1)) || *off + *len > VPCI_BAR_SIZE) {
+		device_log_guest(
+			"%s: PCI_CFG window bar %u offset 0x%llx length %u: ignored",
+			vdev->ops->name, c[4], (unsigned long long)*off, *len);
+		return false;
+	}
+	return true;
+}
+
 static void pci_cfg_window(struct virtio_device *vdev, uint32_t off,
 			   uint8_t *data, const uint8_t *wdata, uint32_t len)
 {
-	(void)vdev;
-	(void)off;
-	(void)data;
-	(void)wdata;
-	(void)len;
+	uint32_t cap = vdev->pci_cfg_cap, i, wlen;
+	uint8_t buf[4] = { 0 };
+	uint64_t woff;
+	bool hits_data = false;
+
+	if (!cap || off + len <= cap || off >= cap + PCI_CFG_CAP_LEN)
+		return;
+	for (i = 0; i < len; i++) {
+		uint32_t o = off + i - cap;
+
+		if (o >= PCI_CFG_CAP_LEN)
+			continue;
+		if (wdata && o >= 2)
+			vdev->pci_cfg_mirror[o] = wdata[i];
+		hits_data |= o >= PCI_CFG_CAP_LEN - 4;
+	}
+	if (!hits_data || !window_target(vdev, &woff, &wlen))
+		return;
+	if (wdata) {
+		virtio_bar_access(vdev, woff, NULL,
+				  vdev->pci_cfg_mirror + PCI_CFG_CAP_LEN - 4,
+				  wlen);
+		return;
+	}
+	virtio_bar_access(vdev, woff, buf, NULL, wlen);
+	for (i = 0; i < len; i++) {
+		uint32_t o = off + i - cap;
+
+		if (o >= PCI_CFG_CAP_LEN - 4 && o < PCI_CFG_CAP_LEN)
+			data[i] = buf[o - (PCI_CFG_CAP_LEN - 4)];
+	}
 }
 
 static void machine_reset(void *opaque)
@@ -136,6 +181,8 @@ static int add_cap(struct virtio_device *vdev, uint8_t type, uint64_t off,
 				  vdev->ops->name);
 	if (at)
 		*at = where;
+	if (type == CAP_PCI_CFG)
+		memcpy(vdev->pci_cfg_mirror, cap, len);
 	return 0;
 }
 
@@ -251,34 +298,45 @@ int virtio_pci_add(struct pci_host *host, const struct device_env *env,
 	r = pci_device_add(host, &info, &vdev->pci, err);
 	if (r)
 		goto fail;
-	/* From here the bus owns vdev: bar_release frees it. */
+	/*
+	 * From here the bus owns vdev (bar_release frees it with the host);
+	 * dev is ours only on success, the caller keeps it on failure.
+	 */
 	vdev->dev = dev;
 	r = add_caps(vdev, err);
-	if (r)
-		return r;
-	for (q = 0; q < ops->nr_queues; q++) {
+	for (q = 0; !r && q < ops->nr_queues; q++) {
 		/* 2-byte writes: what a driver writes (the queue index). */
 		r = pci_bar_add_ioeventfd(vdev->pci, VPCI_BAR,
 					  VPCI_NOTIFY_OFF +
 						  VPCI_NOTIFY_MULT * q,
 					  2, vdev->kick_fd[q]);
-		if (r < 0)
-			return errmsg_set(
+		/* Kicks then exit to bar_write, which signals the same fd. */
+		if (r == -EOPNOTSUPP) {
+			log_debug(
+				"%s: no KVM ioeventfd for queue %u: kicks exit to kvmscope",
+				ops->name, q);
+			r = 0;
+		} else if (r < 0) {
+			r = errmsg_set(
 				err, -r,
 				"%s: cannot register queue %u's notify eventfd: %s",
 				ops->name, q, strerror(-r));
+		}
 	}
-	r = virtio_io_thread_start(vdev, err);
-	if (r)
-		return r;
-	if (env->kvm.add_run_listener) {
+	if (!r)
+		r = virtio_io_thread_start(vdev, err);
+	if (!r && env->kvm.add_run_listener) {
 		r = env->kvm.add_run_listener(env->kvm.opaque,
 					      virtio_run_listener, vdev);
 		if (r < 0)
-			return errmsg_set(
+			r = errmsg_set(
 				err, -r,
 				"%s: cannot follow the VM's run state: %s",
 				ops->name, strerror(-r));
+	}
+	if (r) {
+		vdev->dev = NULL;
+		return r;
 	}
 	if (out)
 		*out = vdev;

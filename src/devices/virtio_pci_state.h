@@ -74,6 +74,7 @@ struct virtio_device {
 	uint8_t config_generation; /* atomic */
 	uint8_t isr; /* atomic: bit 0 queue, bit 1 config */
 	uint8_t pci_cfg_cap; /* config offset of the PCI_CFG capability */
+	uint8_t pci_cfg_mirror[20]; /* its bytes as the driver wrote them */
 	struct virtio_queue_cfg qcfg[VIRTIO_MAX_QUEUES];
 	struct virtqueue vqs[VIRTIO_MAX_QUEUES];
 	int kick_fd[VIRTIO_MAX_QUEUES];

@@ -124,3 +124,8 @@ int virtio_rng_add(const struct device_env *env, struct pci_host *host,
 		free(rng);
 	return r;
 }
+
+const struct device_option virtio_rng_option = {
+	.kind = "virtio-rng",
+	.add = virtio_rng_add,
+};

@@ -9,4 +9,6 @@
 int virtio_rng_add(const struct device_env *env, struct pci_host *host,
 		   const char *spec, struct errmsg *err);
 
+extern const struct device_option virtio_rng_option;
+
 #endif

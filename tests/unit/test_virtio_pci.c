@@ -738,6 +738,58 @@ static void any_width_any_offset(void **state)
 	assert_int_equal(rd(COMMON + 0x12, 2), 2);
 }
 
+/* A config write as the bridge does it: store, then tell the device. */
+static void cfg_wr(uint32_t off, uint32_t v, uint32_t len)
+{
+	memcpy(fake.cfg + off, &v, len);
+	fake.info.ops->cfg_write(fake.info.opaque, off, fake.cfg + off, len);
+}
+
+static uint32_t cfg_rd(uint32_t off, uint32_t len)
+{
+	uint8_t b[4];
+	uint32_t v = 0;
+
+	memcpy(b, fake.cfg + off, len);
+	fake.info.ops->cfg_read(fake.info.opaque, off, b, len);
+	memcpy(&v, b, len);
+	return v;
+}
+
+/* The PCI_CFG window reaches the BAR through config space. */
+static void pci_cfg_window_reaches_the_bar(void **state)
+{
+	uint32_t c = (uint32_t)(find_cap(5) - fake.cfg);
+
+	(void)state;
+	cfg_wr(c + 4, 0, 1); /* bar */
+	cfg_wr(c + 8, COMMON + 0x12, 4); /* num_queues */
+	cfg_wr(c + 12, 2, 4);
+	assert_int_equal(cfg_rd(c + 16, 4), 2);
+	assert_int_equal(cfg_rd(c + 16, 2), 2);
+	/* Write queue_select through it. */
+	cfg_wr(c + 8, COMMON + 0x16, 4);
+	cfg_wr(c + 16, 1, 4);
+	assert_int_equal(rd(COMMON + 0x16, 2), 1);
+	assert_int_equal(cfg_rd(c + 16, 2), 1);
+	/* A length of 3, a misaligned offset, another BAR: nothing. */
+	cfg_wr(c + 12, 3, 4);
+	cfg_wr(c + 16, 0, 4);
+	assert_int_equal(rd(COMMON + 0x16, 2), 1);
+	cfg_wr(c + 12, 2, 4);
+	cfg_wr(c + 8, COMMON + 0x17, 4);
+	cfg_wr(c + 16, 0, 4);
+	assert_int_equal(rd(COMMON + 0x16, 2), 1);
+	cfg_wr(c + 8, COMMON + 0x16, 4);
+	cfg_wr(c + 4, 2, 1);
+	cfg_wr(c + 16, 0, 4);
+	assert_int_equal(rd(COMMON + 0x16, 2), 1);
+	/* Accesses elsewhere in config space are not the window's. */
+	cfg_wr(c + 4, 0, 1);
+	fake.info.ops->cfg_write(fake.info.opaque, 0xf0, fake.cfg + 0xf0, 4);
+	assert_int_equal(rd(COMMON + 0x16, 2), 1);
+}
+
 static int watch_calls; /* atomic */
 
 static void on_pipe(void *dev, int fd, uint32_t events)
@@ -797,6 +849,7 @@ int main(void)
 		T(reset_forgets_everything),   T(pause_and_resume),
 		T(broken_queue_needs_reset),   T(any_width_any_offset),
 		T(watched_fd_runs_while_started),
+		T(pci_cfg_window_reaches_the_bar),
 		T(rng_option_refuses_a_value),
 #undef T
 	};
