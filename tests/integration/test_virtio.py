@@ -132,7 +132,7 @@ def test_kicks_take_no_userspace_exit(linux):
     before = mmio_exits(q)
     # 64 KiB in the driver's 64-byte requests: 1024 kicks at least.
     out = sh.ok("dd if=/dev/hwrng of=/dev/null bs=1024 count=64")
-    assert "65536 bytes" in out, out
+    assert "64+0 records out" in out, out  # busybox dd: no byte count
     after = mmio_exits(q)
     # Through the notify register's write handler each kick would be an
     # exit; with KVM_IOEVENTFD the eventfd takes them in the kernel.
@@ -151,7 +151,7 @@ def test_introspection_while_the_device_is_busy(linux):
         assert found["count"] >= 1, found
         time.sleep(0.2)
     out = sh.ok("wait; cat /tmp/dd.log; wc -c < /tmp/rng")
-    assert "256000 bytes" in out and out.split()[-1] == "256000", out
+    assert "4000+0 records out" in out and out.split()[-1] == "256000", out
 
 
 def test_unbind_and_bind_reinitialise_the_device(linux):
