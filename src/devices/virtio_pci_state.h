@@ -94,7 +94,7 @@ struct virtio_device {
 	/* I/O thread only. */
 	bool started; /* ops->start succeeded, no stop since */
 	bool dirty; /* started since the last reset */
-	bool broken; /* virtio_device_broken: kicks are ignored */
+	bool broken; /* atomic, any thread: kicks are ignored until reset */
 	struct virtio_watch watches[VIRTIO_MAX_WATCHES];
 	unsigned int nr_watches; /* under io_lock */
 };

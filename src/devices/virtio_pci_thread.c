@@ -39,6 +39,12 @@ static void drain_eventfd(int fd)
 		;
 }
 
+/* Set from any thread (a vCPU mapping queues at DRIVER_OK, or ours). */
+static bool is_broken(struct virtio_device *vdev)
+{
+	return __atomic_load_n(&vdev->broken, __ATOMIC_SEQ_CST);
+}
+
 void virtio_raise_config(struct virtio_device *vdev)
 {
 	uint16_t v = __atomic_load_n(&vdev->config_vector, __ATOMIC_RELAXED);
@@ -92,7 +98,7 @@ void virtio_device_broken(struct virtio_device *vdev, const char *why)
 					VIRTIO_STATUS_DEVICE_NEEDS_RESET,
 					__ATOMIC_SEQ_CST);
 
-	vdev->broken = true;
+	__atomic_store_n(&vdev->broken, true, __ATOMIC_SEQ_CST);
 	if (old & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
 		return;
 	device_log_guest("%s: device needs reset: %s", vdev->ops->name, why);
@@ -110,7 +116,7 @@ static void check_queues(struct virtio_device *vdev)
 {
 	unsigned int q;
 
-	if (vdev->broken)
+	if (is_broken(vdev))
 		return;
 	for (q = 0; q < vdev->ops->nr_queues; q++) {
 		if (vdev->vqs[q].broken) {
@@ -158,7 +164,7 @@ static void device_start(struct virtio_device *vdev)
 	watches_arm(vdev, true);
 	/* Kicks that came while it was stopped are not lost: poll. */
 	for (q = 0; q < vdev->ops->nr_queues; q++) {
-		if (vdev->vqs[q].enabled && !vdev->broken)
+		if (vdev->vqs[q].enabled && !is_broken(vdev))
 			vdev->ops->queue_notify(vdev->dev, q);
 	}
 	check_queues(vdev);
@@ -179,7 +185,7 @@ static void device_stop(struct virtio_device *vdev, bool reset)
 	}
 	if (reset) {
 		vdev->dirty = false;
-		vdev->broken = false;
+		__atomic_store_n(&vdev->broken, false, __ATOMIC_SEQ_CST);
 	}
 }
 
@@ -202,7 +208,7 @@ static bool handle_requests(struct virtio_device *vdev)
 		device_stop(vdev, true);
 	if (!want && vdev->started)
 		device_stop(vdev, false);
-	if (want && !vdev->started && !vdev->broken)
+	if (want && !vdev->started && !is_broken(vdev))
 		device_start(vdev);
 
 	pthread_mutex_lock(&vdev->io_lock);
@@ -221,7 +227,7 @@ static void handle_kick(struct virtio_device *vdev, unsigned int q)
 			vdev->ops->name, q);
 		return;
 	}
-	if (vdev->broken) {
+	if (is_broken(vdev)) {
 		device_log_guest(
 			"%s: kick of queue %u after the device broke: ignored until reset",
 			vdev->ops->name, q);
