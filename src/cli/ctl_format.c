@@ -712,6 +712,7 @@ static const struct {
 	{ "query-registers", fmt_registers },
 	{ "query-msrs", fmt_msrs },
 	{ "query-lapic", fmt_lapic },
+	{ "query-pci", ctl_fmt_query_pci },
 	{ "query-memslots", fmt_memslots },
 	{ "gpa2hva", fmt_gpa2hva },
 	{ "gpa2hpa", fmt_gpa2hpa },

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "devices/device_options.h"
 #include "util/log.h"
 #include "util/parse.h"
 #include "vmm/runstate.h"
@@ -50,6 +51,13 @@ void run_usage(FILE *out)
 	      "                          target remote HOST:PORT); vCPUs are threads\n"
 	      "      --symbols FILE      guest kernel symbols (System.map or an ELF with a\n"
 	      "                          symbol table) to name RIP in diagnostics\n"
+	      "      --disk SPEC         a virtio-blk disk: PATH[,readonly][,cache=writeback|none]\n"
+	      "                          [,serial=ID] (repeatable)\n"
+	      "      --net SPEC          a virtio-net NIC: tap:IFNAME[,mac=MAC] or\n"
+	      "                          user[,hostfwd=tcp::HOSTPORT-:GUESTPORT] (repeatable)\n"
+	      "      --rng               a virtio-rng entropy device (from getrandom)\n"
+	      "      --device NAME[,ARGS]  add a device by name, e.g. pc-testdev\n"
+	      "                          (repeatable; an unknown name lists the known ones)\n"
 	      "      --stats             print exit counts by reason when the VM ends\n"
 	      "  -v, --verbose           more kvmscope log on stderr (twice: debug)\n"
 	      "  -h, --help              this help\n"
@@ -85,6 +93,10 @@ enum {
 	OPT_GDB,
 	OPT_SYMBOLS,
 	OPT_ON_FATAL,
+	OPT_DISK,
+	OPT_NET,
+	OPT_RNG,
+	OPT_DEVICE,
 };
 
 static const struct option run_longopts[] = {
@@ -104,10 +116,68 @@ static const struct option run_longopts[] = {
 	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "symbols", required_argument, NULL, OPT_SYMBOLS },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * --disk, --net, --rng and --device NAME[,ARGS] become device specs
+ * (vmm/config.h); devices/device_options.c has a row for each kind the
+ * build has, and the row checks the spec when the VM is built.
+ */
+static int add_device(struct vm_config *cfg, int opt, const char *arg,
+		      struct errmsg *err)
+{
+	static char names[CONFIG_MAX_DEVICES][64];
+	const char *kind, *spec = "", *what;
+	char known[256];
+
+	switch (opt) {
+	case OPT_DISK:
+		kind = "virtio-blk", spec = arg, what = "--disk";
+		break;
+	case OPT_NET:
+		kind = "virtio-net", spec = arg, what = "--net";
+		break;
+	case OPT_RNG:
+		kind = "virtio-rng", what = "--rng";
+		break;
+	default: {
+		const char *comma = strchr(arg, ',');
+		size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+
+		what = "--device";
+		if (!n || n >= sizeof(names[0]))
+			return errmsg_set(err, EINVAL,
+					  "--device '%s': give a device name, e.g. --device pc-testdev",
+					  arg);
+		memcpy(names[cfg->nr_devices % CONFIG_MAX_DEVICES], arg, n);
+		names[cfg->nr_devices % CONFIG_MAX_DEVICES][n] = '\0';
+		kind = names[cfg->nr_devices % CONFIG_MAX_DEVICES];
+		spec = comma ? comma + 1 : "";
+		break;
+	}
+	}
+	if (!device_option_find(kind)) {
+		device_option_names(known, sizeof(known));
+		return errmsg_set(err, EINVAL,
+				  "%s: this kvmscope has no %s device (it has: %s)",
+				  what, kind, known[0] ? known : "none");
+	}
+	if (cfg->nr_devices == CONFIG_MAX_DEVICES)
+		return errmsg_set(err, E2BIG,
+				  "%s: at most %d devices (--disk, --net, --rng, --device) in all",
+				  what, CONFIG_MAX_DEVICES);
+	cfg->devices[cfg->nr_devices].kind = kind;
+	cfg->devices[cfg->nr_devices].spec = spec;
+	cfg->nr_devices++;
+	return 0;
+}
 
 static int parse_serial(const char *arg, struct vm_config *cfg,
 			struct errmsg *err)
@@ -225,6 +295,14 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 			break;
 		case OPT_SYMBOLS:
 			cfg->symbols_path = optarg;
+			break;
+		case OPT_DISK:
+		case OPT_NET:
+		case OPT_RNG:
+		case OPT_DEVICE:
+			r = add_device(cfg, c, optarg, err);
+			if (r)
+				return r;
 			break;
 		case OPT_ON_REBOOT:
 			if (!strcmp(optarg, "exit"))

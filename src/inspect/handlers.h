@@ -32,6 +32,8 @@ extern const struct api_command cmd_cpu_commands[];
 extern const size_t cmd_cpu_command_count;
 extern const struct api_command cmd_lapic_commands[];
 extern const size_t cmd_lapic_command_count;
+extern const struct api_command cmd_pci_commands[];
+extern const size_t cmd_pci_command_count;
 extern const struct api_command cmd_memmap_commands[];
 extern const size_t cmd_memmap_command_count;
 extern const struct api_command cmd_paging_commands[];

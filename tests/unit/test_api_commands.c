@@ -491,6 +491,7 @@ static void test_table_complete(void **state)
 		"query-registers",
 		"query-msrs",
 		"query-lapic",
+		"query-pci",
 		"query-memslots",
 		"gpa2hva",
 		"gpa2hpa",

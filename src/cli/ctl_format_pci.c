@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/* How `kvmscope ctl SOCK query-pci` prints the bus, lspci-like. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cli/ctl_format.h"
+
+int ctl_fmt_query_pci(FILE *out, json_t *ret)
+{
+	json_t *bus = json_array_get(ret, 0), *devs, *d;
+	size_t i, j;
+
+	devs = json_object_get(bus, "devices");
+	json_array_foreach(devs, i, d) {
+		json_t *id = json_object_get(d, "id");
+		json_t *ci = json_object_get(d, "class_info");
+		json_t *irq = json_object_get(d, "irq");
+		json_t *msix = json_object_get(d, "msix");
+		json_t *regions = json_object_get(d, "regions"), *r;
+
+		fprintf(out, "00:%02x.0 %s [%04llx]: %04llx:%04llx %s",
+			(unsigned int)json_integer_value(
+				json_object_get(d, "slot")),
+			json_string_value(json_object_get(ci, "desc")),
+			(unsigned long long)json_integer_value(
+				json_object_get(ci, "class")),
+			(unsigned long long)json_integer_value(
+				json_object_get(id, "vendor")),
+			(unsigned long long)json_integer_value(
+				json_object_get(id, "device")),
+			json_string_value(json_object_get(d, "qdev_id")));
+		if (json_is_integer(irq))
+			fprintf(out, ", IRQ %" JSON_INTEGER_FORMAT,
+				json_integer_value(irq));
+		if (json_integer_value(json_object_get(msix, "vectors")))
+			fprintf(out, ", MSI-X %" JSON_INTEGER_FORMAT " vectors %s",
+				json_integer_value(
+					json_object_get(msix, "vectors")),
+				json_is_true(json_object_get(msix, "enabled")) ?
+					"enabled" :
+					"disabled");
+		fputc('\n', out);
+		json_array_foreach(regions, j, r) {
+			json_t *a = json_object_get(r, "address");
+
+			fprintf(out, "  BAR%" JSON_INTEGER_FORMAT " %s%s%s %s size 0x%llx\n",
+				json_integer_value(json_object_get(r, "bar")),
+				json_string_value(json_object_get(r, "type")),
+				json_is_true(json_object_get(r, "mem_type_64")) ?
+					" 64-bit" :
+					"",
+				json_is_true(json_object_get(r, "prefetch")) ?
+					" prefetchable" :
+					"",
+				json_is_string(a) ? json_string_value(a) :
+						    "(not decoded)",
+				(unsigned long long)json_integer_value(
+					json_object_get(r, "size")));
+		}
+	}
+	return 0;
+}
