@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "devices/device_options.h"
+#include "devices/virtio_rng.h"
 
 extern const struct device_option pci_testdev_option;
 
 static const struct device_option *const device_options[] = {
 	&pci_testdev_option,
-	NULL,
+	&virtio_rng_option,
+	NULL, /* the end; keeps the array non-empty */
 };
 
 const struct device_option *device_option_find(const char *kind)

@@ -64,7 +64,9 @@ struct virtio_device_ops {
 	/*
 	 * I/O thread: the driver set DRIVER_OK (or the VM resumed) with
 	 * these features; the queues are set up. -errno marks the device
-	 * DEVICE_NEEDS_RESET.
+	 * DEVICE_NEEDS_RESET. After it returns 0 the transport calls
+	 * queue_notify once for each enabled queue (a kick may have come
+	 * while the device was stopped).
 	 */
 	int (*start)(void *dev, uint64_t features);
 	/* I/O thread: queue q was kicked (or start asks for a poll). */
@@ -81,7 +83,8 @@ struct virtio_device_ops {
 
 /*
  * Create a device on the PCI bus with its own I/O thread. Before the
- * vCPUs run. On success the transport owns dev (ops->destroy frees it).
+ * vCPUs run. On success the transport owns dev (ops->destroy frees it);
+ * on failure the caller still does.
  */
 int virtio_pci_add(struct pci_host *host, const struct device_env *env,
 		   const struct virtio_device_ops *ops, void *dev,

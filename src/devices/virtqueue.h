@@ -38,6 +38,7 @@ struct virtqueue {
 	uint16_t used_idx; /* our copy of used->idx */
 	uint16_t signalled_used; /* used_idx when the driver was last told */
 	bool signalled_valid;
+	bool no_kick; /* virtqueue_set_kick_wanted(false) is in force */
 	bool broken; /* the driver broke the rules; see why */
 	char why[128];
 };
