@@ -22,6 +22,7 @@ static const struct {
 	{ cmd_cpu_commands, &cmd_cpu_command_count },
 	{ cmd_lapic_commands, &cmd_lapic_command_count },
 	{ cmd_pci_commands, &cmd_pci_command_count },
+	{ cmd_block_commands, &cmd_block_command_count },
 	{ cmd_memmap_commands, &cmd_memmap_command_count },
 	{ cmd_paging_commands, &cmd_paging_command_count },
 	{ cmd_memory_commands, &cmd_memory_command_count },

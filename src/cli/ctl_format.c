@@ -713,6 +713,7 @@ static const struct {
 	{ "query-msrs", fmt_msrs },
 	{ "query-lapic", fmt_lapic },
 	{ "query-pci", ctl_fmt_query_pci },
+	{ "query-block", ctl_fmt_query_block },
 	{ "query-memslots", fmt_memslots },
 	{ "gpa2hva", fmt_gpa2hva },
 	{ "gpa2hpa", fmt_gpa2hpa },

@@ -42,8 +42,9 @@ void ctl_hist_bars(FILE *out, const char *indent, const uint64_t *buckets,
 int ctl_fmt_query_stats(FILE *out, json_t *ret);
 int ctl_fmt_query_stats_schemas(FILE *out, json_t *ret);
 
-/* query-pci (ctl_format_pci.c). */
+/* query-pci, query-block (ctl_format_pci.c). */
 int ctl_fmt_query_pci(FILE *out, json_t *ret);
+int ctl_fmt_query_block(FILE *out, json_t *ret);
 
 /* query-guest-kernel, query-symbol (ctl_format_os.c). */
 int ctl_fmt_query_guest_kernel(FILE *out, json_t *ret);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "devices/device_options.h"
+#include "devices/virtio_blk.h"
 #include "devices/virtio_rng.h"
 
 extern const struct device_option pci_testdev_option;
@@ -15,6 +16,7 @@ extern const struct device_option pci_testdev_option;
 static const struct device_option *const device_options[] = {
 	&pci_testdev_option,
 	&virtio_rng_option,
+	&virtio_blk_option,
 	NULL, /* the end; keeps the array non-empty */
 };
 

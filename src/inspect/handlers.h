@@ -34,6 +34,8 @@ extern const struct api_command cmd_lapic_commands[];
 extern const size_t cmd_lapic_command_count;
 extern const struct api_command cmd_pci_commands[];
 extern const size_t cmd_pci_command_count;
+extern const struct api_command cmd_block_commands[];
+extern const size_t cmd_block_command_count;
 extern const struct api_command cmd_memmap_commands[];
 extern const size_t cmd_memmap_command_count;
 extern const struct api_command cmd_paging_commands[];

@@ -492,6 +492,7 @@ static void test_table_complete(void **state)
 		"query-msrs",
 		"query-lapic",
 		"query-pci",
+		"query-block",
 		"query-memslots",
 		"gpa2hva",
 		"gpa2hpa",
