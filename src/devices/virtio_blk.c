@@ -32,12 +32,12 @@
 
 #include "devices/virtio.h"
 #include "devices/virtio_blk.h"
+#include "devices/virtio_blk_req.h"
 
 #define BLK_QUEUE_SIZE 256
 #define BLK_SEG_MAX (BLK_QUEUE_SIZE - 2)
 #define SECTOR 512ULL
 #define BLK_MAX_PER_KICK 4096
-#define BLK_ID_BYTES 20
 #define BLK_MAX_DISCARD_SECTORS (1U << 22) /* 2 GiB per range */
 #define BLK_MAX_DISCARD_SEG 1
 
@@ -48,18 +48,6 @@
 #define F_FLUSH 9
 #define F_DISCARD 13
 #define F_WRITE_ZEROES 14
-
-/* Request types and status (5.2.6). */
-#define T_IN 0
-#define T_OUT 1
-#define T_FLUSH 4
-#define T_GET_ID 8
-#define T_DISCARD 11
-#define T_WRITE_ZEROES 13
-#define S_OK 0
-#define S_IOERR 1
-#define S_UNSUPP 2
-#define WZ_UNMAP 1
 
 /* Device configuration (5.2.4), as far as kvmscope offers it. */
 struct blk_config {
@@ -82,13 +70,10 @@ struct blk_config {
 
 struct virtio_blk {
 	struct virtio_device *vdev;
-	struct disk disk;
+	struct blk_backend bk; /* the disk, its counters (virtio_blk_req.c) */
 	struct blk_config cfg;
 	uint64_t features;
 	struct virtqueue_elem elem;
-	void *bounce; /* O_DIRECT, for segments that are not aligned */
-	size_t bounce_size;
-	struct blk_stats stats; /* updated on the I/O thread, read anywhere */
 	struct virtio_blk *next;
 };
 
@@ -106,15 +91,6 @@ static void put_le(void *p, uint64_t v, size_t n)
 	}
 }
 
-static uint64_t get_le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
 static void blk_config_read(void *opaque, uint32_t off, uint8_t *data,
 			    uint32_t len)
 {
@@ -128,263 +104,6 @@ static void blk_config_write(void *opaque, uint32_t off, const uint8_t *data,
 {
 	/* writeback (5.2.4) needs CONFIG_WCE, not offered: read-only. */
 	(void)opaque, (void)off, (void)data, (void)len;
-}
-
-static void count(uint64_t *field, uint64_t n)
-{
-	__atomic_add_fetch(field, n, __ATOMIC_RELAXED);
-}
-
-/* Bytes of the chain's segments [first, first + n). */
-static uint64_t seg_bytes(const struct virtqueue_elem *e, unsigned int first,
-			  unsigned int n)
-{
-	uint64_t total = 0;
-	unsigned int i;
-
-	for (i = first; i < first + n; i++)
-		total += e->iov[i].iov_len;
-	return total;
-}
-
-static bool aligned(const struct iovec *iov, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (((uintptr_t)iov[i].iov_base | iov[i].iov_len) &
-		    (SECTOR - 1))
-			return false;
-	return true;
-}
-
-/* Read or write the whole vector at off; 0 or -errno (short = -EIO). */
-static int rw_all(struct virtio_blk *b, bool write, struct iovec *iov,
-		  unsigned int n, uint64_t off, uint64_t len)
-{
-	uint64_t done = 0;
-
-	if (b->disk.direct && !aligned(iov, n)) {
-		/* O_DIRECT wants sector alignment: bounce through memory. */
-		uint64_t i, at = 0;
-
-		if (len > b->bounce_size) {
-			void *p = NULL;
-
-			if (posix_memalign(&p, 4096, len))
-				return -ENOMEM;
-			free(b->bounce);
-			b->bounce = p;
-			b->bounce_size = len;
-		}
-		if (write)
-			for (i = 0; i < n; at += iov[i].iov_len, i++)
-				memcpy((uint8_t *)b->bounce + at,
-				       iov[i].iov_base, iov[i].iov_len);
-		while (done < len) {
-			ssize_t r = write ? pwrite(b->disk.fd,
-						   (uint8_t *)b->bounce + done,
-						   len - done,
-						   (off_t)(off + done)) :
-					    pread(b->disk.fd,
-						  (uint8_t *)b->bounce + done,
-						  len - done,
-						  (off_t)(off + done));
-
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return r < 0 ? -errno : -EIO;
-			done += (uint64_t)r;
-		}
-		if (!write)
-			for (i = 0, at = 0; i < n; at += iov[i].iov_len, i++)
-				memcpy(iov[i].iov_base,
-				       (uint8_t *)b->bounce + at,
-				       iov[i].iov_len);
-		return 0;
-	}
-	while (done < len) {
-		struct iovec v[VIRTQUEUE_MAX_SEGS];
-		uint64_t skip = done;
-		unsigned int i, k = 0;
-		ssize_t r;
-
-		/* The rest of the vector after a short transfer. */
-		for (i = 0; i < n; i++) {
-			if (skip >= iov[i].iov_len) {
-				skip -= iov[i].iov_len;
-				continue;
-			}
-			v[k].iov_base = (uint8_t *)iov[i].iov_base + skip;
-			v[k].iov_len = iov[i].iov_len - skip;
-			skip = 0;
-			k++;
-		}
-		r = write ? pwritev(b->disk.fd, v, (int)k,
-				    (off_t)(off + done)) :
-			    preadv(b->disk.fd, v, (int)k, (off_t)(off + done));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		done += (uint64_t)r;
-	}
-	return 0;
-}
-
-static int zero_range(struct virtio_blk *b, uint64_t off, uint64_t len,
-		      bool unmap)
-{
-	static const uint8_t zeros[65536];
-
-	if (!fallocate(b->disk.fd,
-		       unmap ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE :
-			       FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-		       (off_t)off, (off_t)len))
-		return 0;
-	/* A file system or device without it: write the zeros. */
-	while (len) {
-		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-		ssize_t r = pwrite(b->disk.fd, zeros, n, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EIO;
-		off += (uint64_t)r;
-		len -= (uint64_t)r;
-	}
-	return 0;
-}
-
-/* DISCARD / WRITE_ZEROES: 16-byte ranges in the readable data. */
-static uint8_t do_ranges(struct virtio_blk *b, struct virtqueue_elem *e,
-			 uint32_t type)
-{
-	unsigned int i;
-
-	if (b->disk.readonly)
-		return S_IOERR;
-	for (i = 1; i < e->nr_out; i++) {
-		const uint8_t *p = e->iov[i].iov_base;
-		size_t left = e->iov[i].iov_len;
-
-		if (left % 16) {
-			device_log_guest(
-				"virtio-blk %s: a range list of %zu bytes",
-				b->disk.path, left);
-			return S_IOERR;
-		}
-		for (; left; left -= 16, p += 16) {
-			uint64_t sector = get_le(p, 8);
-			uint32_t n = (uint32_t)get_le(p + 8, 4);
-			uint32_t flags = (uint32_t)get_le(p + 12, 4);
-
-			if (sector > b->cfg.capacity ||
-			    n > b->cfg.capacity - sector ||
-			    n > BLK_MAX_DISCARD_SECTORS)
-				return S_IOERR;
-			if (zero_range(b, sector * SECTOR, (uint64_t)n * SECTOR,
-				       type == T_DISCARD || (flags & WZ_UNMAP)))
-				return S_IOERR;
-			count(type == T_DISCARD ? &b->stats.discard_ops :
-						  &b->stats.zero_ops,
-			      1);
-		}
-	}
-	return S_OK;
-}
-
-/* One request: the status byte to write back. */
-static uint8_t do_request(struct virtio_blk *b, struct virtqueue_elem *e,
-			  unsigned int nd, uint32_t *written)
-{
-	uint8_t hdr[16];
-	uint32_t type;
-	uint64_t sector, len, off;
-
-	*written = 0;
-	if (e->iov[0].iov_len < sizeof(hdr) || e->nr_out < 1) {
-		device_log_guest("virtio-blk %s: request header not readable",
-				 b->disk.path);
-		return S_IOERR;
-	}
-	memcpy(hdr, e->iov[0].iov_base, sizeof(hdr));
-	type = (uint32_t)get_le(hdr, 4);
-	sector = get_le(hdr + 8, 8);
-	switch (type) {
-	case T_IN:
-	case T_OUT:
-		len = type == T_IN ? seg_bytes(e, e->nr_out, nd) :
-				     seg_bytes(e, 1, e->nr_out - 1);
-		if (type == T_IN && e->nr_out != 1) {
-			device_log_guest("virtio-blk %s: IN with readable data",
-					 b->disk.path);
-			return S_IOERR;
-		}
-		if (len % SECTOR || sector > b->cfg.capacity ||
-		    len / SECTOR > b->cfg.capacity - sector) {
-			device_log_guest(
-				"virtio-blk %s: %s of %llu bytes at sector %llu is past the disk or not whole sectors",
-				b->disk.path, type ? "write" : "read",
-				(unsigned long long)len,
-				(unsigned long long)sector);
-			return S_IOERR;
-		}
-		if (type == T_OUT && b->disk.readonly)
-			return S_IOERR;
-		off = sector * SECTOR;
-		if (rw_all(b, type == T_OUT,
-			   type == T_IN ? &e->iov[e->nr_out] : &e->iov[1],
-			   type == T_IN ? nd : e->nr_out - 1, off, len))
-			return S_IOERR;
-		if (type == T_IN) {
-			*written = (uint32_t)len;
-			count(&b->stats.rd_ops, 1);
-			count(&b->stats.rd_bytes, len);
-		} else {
-			count(&b->stats.wr_ops, 1);
-			count(&b->stats.wr_bytes, len);
-		}
-		return S_OK;
-	case T_FLUSH:
-		count(&b->stats.flush_ops, 1);
-		if (!b->disk.readonly && fdatasync(b->disk.fd))
-			return S_IOERR;
-		return S_OK;
-	case T_GET_ID: {
-		char id[BLK_ID_BYTES] = { 0 };
-		uint64_t room = seg_bytes(e, e->nr_out, nd);
-		size_t n = strnlen(b->disk.serial, sizeof(id));
-
-		memcpy(id, b->disk.serial, n);
-		if (!nd || room < 1)
-			return S_IOERR;
-		/* Into the writable data segments, at most 20 bytes. */
-		{
-			size_t done = 0, i;
-
-			for (i = e->nr_out;
-			     i < e->nr_out + nd && done < sizeof(id); i++) {
-				size_t c = e->iov[i].iov_len <
-							   sizeof(id) - done ?
-						   e->iov[i].iov_len :
-						   sizeof(id) - done;
-
-				memcpy(e->iov[i].iov_base, id + done, c);
-				done += c;
-			}
-			*written = (uint32_t)done;
-		}
-		return S_OK;
-	}
-	case T_DISCARD:
-	case T_WRITE_ZEROES:
-		return do_ranges(b, e, type);
-	default:
-		return S_UNSUPP;
-	}
 }
 
 static void blk_queue_notify(void *opaque, unsigned int q)
@@ -422,11 +141,13 @@ static void blk_queue_notify(void *opaque, unsigned int q)
 		 * keeps the rest as data (nd: the writable data segments).
 		 */
 		st->iov_len--;
-		status = do_request(b, e, st->iov_len ? e->nr_in : e->nr_in - 1,
-				    &written);
+		status = blk_request(&b->bk, e,
+				     st->iov_len ? e->nr_in : e->nr_in - 1,
+				     &written);
 		((uint8_t *)st->iov_base)[st->iov_len] = status;
-		if (status != S_OK)
-			count(&b->stats.failed_ops, 1);
+		if (status != VIRTIO_BLK_S_OK)
+			__atomic_add_fetch(&b->bk.stats.failed_ops, 1,
+					   __ATOMIC_RELAXED);
 		virtqueue_push(vq, e->head, written + 1);
 		virtio_notify(b->vdev, q);
 	}
@@ -457,8 +178,8 @@ static void blk_destroy(void *opaque)
 			break;
 		}
 	pthread_mutex_unlock(&disks_lock);
-	disk_close(&b->disk);
-	free(b->bounce);
+	disk_close(&b->bk.disk);
+	free(b->bk.bounce);
 	free(b);
 }
 
@@ -476,13 +197,14 @@ int virtio_blk_add(const struct device_env *env, struct pci_host *host,
 		free(ops);
 		return errmsg_set(err, ENOMEM, "--disk: out of memory");
 	}
-	r = disk_open(spec, &b->disk, err);
+	r = disk_open(spec, &b->bk.disk, err);
 	if (r) {
 		free(b);
 		free(ops);
 		return r;
 	}
-	put_le(&b->cfg.capacity, b->disk.size / SECTOR, 8);
+	b->bk.sectors = b->bk.disk.size / SECTOR;
+	put_le(&b->cfg.capacity, b->bk.sectors, 8);
 	put_le(&b->cfg.seg_max, BLK_SEG_MAX, 4);
 	put_le(&b->cfg.blk_size, SECTOR, 4);
 	put_le(&b->cfg.max_discard_sectors, BLK_MAX_DISCARD_SECTORS, 4);
@@ -496,11 +218,12 @@ int virtio_blk_add(const struct device_env *env, struct pci_host *host,
 		.device_id = VIRTIO_ID_BLOCK,
 		.nr_queues = 1,
 		.queue_max_size = BLK_QUEUE_SIZE,
-		.features = 1ULL << F_SEG_MAX | 1ULL << F_BLK_SIZE |
-			    1ULL << F_FLUSH |
-			    (b->disk.readonly ? 1ULL << F_RO :
-						1ULL << F_DISCARD |
-							1ULL << F_WRITE_ZEROES),
+		.features =
+			1ULL << F_SEG_MAX | 1ULL << F_BLK_SIZE |
+			1ULL << F_FLUSH |
+			(b->bk.disk.readonly ?
+				 1ULL << F_RO :
+				 1ULL << F_DISCARD | 1ULL << F_WRITE_ZEROES),
 		.config_size = sizeof(struct blk_config),
 		.config_read = blk_config_read,
 		.config_write = blk_config_write,
@@ -511,7 +234,7 @@ int virtio_blk_add(const struct device_env *env, struct pci_host *host,
 	};
 	r = virtio_pci_add(host, env, ops, b, &b->vdev, err);
 	if (r) {
-		disk_close(&b->disk);
+		disk_close(&b->bk.disk);
 		free(b);
 		free(ops);
 		return r;
@@ -530,23 +253,23 @@ size_t virtio_blk_list(struct blk_info *out, size_t max)
 
 	pthread_mutex_lock(&disks_lock);
 	for (b = disks; b && n < max; b = b->next, n++) {
-		out[n].disk = &b->disk;
+		out[n].disk = &b->bk.disk;
 		out[n].stats.rd_ops =
-			__atomic_load_n(&b->stats.rd_ops, __ATOMIC_RELAXED);
-		out[n].stats.rd_bytes =
-			__atomic_load_n(&b->stats.rd_bytes, __ATOMIC_RELAXED);
+			__atomic_load_n(&b->bk.stats.rd_ops, __ATOMIC_RELAXED);
+		out[n].stats.rd_bytes = __atomic_load_n(&b->bk.stats.rd_bytes,
+							__ATOMIC_RELAXED);
 		out[n].stats.wr_ops =
-			__atomic_load_n(&b->stats.wr_ops, __ATOMIC_RELAXED);
-		out[n].stats.wr_bytes =
-			__atomic_load_n(&b->stats.wr_bytes, __ATOMIC_RELAXED);
-		out[n].stats.flush_ops =
-			__atomic_load_n(&b->stats.flush_ops, __ATOMIC_RELAXED);
+			__atomic_load_n(&b->bk.stats.wr_ops, __ATOMIC_RELAXED);
+		out[n].stats.wr_bytes = __atomic_load_n(&b->bk.stats.wr_bytes,
+							__ATOMIC_RELAXED);
+		out[n].stats.flush_ops = __atomic_load_n(&b->bk.stats.flush_ops,
+							 __ATOMIC_RELAXED);
 		out[n].stats.discard_ops = __atomic_load_n(
-			&b->stats.discard_ops, __ATOMIC_RELAXED);
-		out[n].stats.zero_ops =
-			__atomic_load_n(&b->stats.zero_ops, __ATOMIC_RELAXED);
-		out[n].stats.failed_ops =
-			__atomic_load_n(&b->stats.failed_ops, __ATOMIC_RELAXED);
+			&b->bk.stats.discard_ops, __ATOMIC_RELAXED);
+		out[n].stats.zero_ops = __atomic_load_n(&b->bk.stats.zero_ops,
+							__ATOMIC_RELAXED);
+		out[n].stats.failed_ops = __atomic_load_n(
+			&b->bk.stats.failed_ops, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&disks_lock);
 	return n;
