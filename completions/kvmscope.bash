@@ -9,7 +9,7 @@
 _kvmscope_run_opts="--kernel -k --initrd -i --append -a --mem -m --cpus -c
 	--serial --cpu-template --cpu-features --kvm-device --on-reboot --on-fatal
 	--api-sock
-	--paused --gdb --symbols --disk --net --rng --device --stats --verbose -v
+	--paused --gdb --symbols --disk --net --rng --no-rng --device --stats --verbose -v
 	--help -h"
 _kvmscope_ctl_opts="--json -j --timeout -t --help -h"
 _kvmscope_top_opts="--once --interval --symbols --help -h"

@@ -336,6 +336,11 @@ int cmd_run(int argc, char **argv)
 		goto fail;
 	}
 	r = prepare_request(&cfg, tmpl, &req, &fmt, &err);
+	/* Linux wants entropy early: virtio-rng unless told otherwise. */
+	if (!r && boot_format_is_linux(fmt) && !cfg.rng_chosen &&
+	    cfg.nr_devices < CONFIG_MAX_DEVICES)
+		cfg.devices[cfg.nr_devices++] =
+			(struct device_spec){ "virtio-rng", "" };
 	if (r)
 		goto fail;
 	if (cfg.symbols_path) {

@@ -55,7 +55,8 @@ void run_usage(FILE *out)
 	      "                          [,serial=ID] (repeatable)\n"
 	      "      --net SPEC          a virtio-net NIC: tap:IFNAME[,mac=MAC] or\n"
 	      "                          user[,hostfwd=tcp::HOSTPORT-:GUESTPORT] (repeatable)\n"
-	      "      --rng               a virtio-rng entropy device (from getrandom)\n"
+	      "      --rng, --no-rng     a virtio-rng entropy device (from getrandom);\n"
+	      "                          default: on for Linux kernels, off otherwise\n"
 	      "      --device NAME[,ARGS]  add a device by name, e.g. pc-testdev\n"
 	      "                          (repeatable; an unknown name lists the known ones)\n"
 	      "      --stats             print exit counts by reason when the VM ends\n"
@@ -96,6 +97,7 @@ enum {
 	OPT_DISK,
 	OPT_NET,
 	OPT_RNG,
+	OPT_NO_RNG,
 	OPT_DEVICE,
 };
 
@@ -119,6 +121,7 @@ static const struct option run_longopts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "no-rng", no_argument, NULL, OPT_NO_RNG },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -296,9 +299,14 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg,
 		case OPT_SYMBOLS:
 			cfg->symbols_path = optarg;
 			break;
+		case OPT_NO_RNG:
+			cfg->rng_chosen = true;
+			break;
+		case OPT_RNG:
+			cfg->rng_chosen = true;
+			/* fall through */
 		case OPT_DISK:
 		case OPT_NET:
-		case OPT_RNG:
 		case OPT_DEVICE:
 			r = add_device(cfg, c, optarg, err);
 			if (r)

@@ -43,6 +43,7 @@ static json_t *regions_json(const struct pci_function_info *f)
 			a,
 			json_pack("{s:i, s:s, s:o, s:I, s:b, s:b, s:b}", "bar",
 				  i, "type", b->type == PCI_BAR_IO ? "io" : "memory",
+				  "address",
 				  b->address == PCI_BAR_UNMAPPED ?
 					  json_null() :
 					  api_hex(b->address),

@@ -43,6 +43,8 @@ struct vm_config {
 	int on_fatal; /* enum vm_on_fatal (vmm/runstate.h) */
 	struct device_spec devices[CONFIG_MAX_DEVICES]; /* in option order */
 	int nr_devices;
+	/* --rng / --no-rng given; neither: a Linux guest gets virtio-rng */
+	bool rng_chosen;
 };
 
 #endif

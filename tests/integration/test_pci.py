@@ -19,7 +19,8 @@ END = "KVMSCOPE-PCI-END"
 GUEST = ("dmesg | grep -i -e pci -e mmconfig; "
          "for d in /sys/bus/pci/devices/*; do echo DEV ${d##*/} "
          "$(cat $d/vendor $d/device $d/class) "
-         "$(wc -c < $d/config); done; echo %s; sleep 100000" % END)
+         "$(wc -c < $d/config) $(head -1 $d/resource | cut -d' ' -f1); "
+         "done; echo %s; sleep 100000" % END)
 
 
 def built(script):
@@ -63,10 +64,11 @@ def test_linux_finds_config_space_and_the_windows(guest):
 def test_query_pci_matches_the_guests_sysfs(guest):
     devs = {}
     for m in re.finditer(r"^DEV 0000:00:(\w\w)\.0 0x(\w+) 0x(\w+) 0x(\w+) "
-                         r"(\d+)$", guest["out"], re.M):
+                         r"(\d+) 0x(\w+)$", guest["out"], re.M):
         devs[int(m.group(1), 16)] = (int(m.group(2), 16),
                                      int(m.group(3), 16),
-                                     int(m.group(4), 16), int(m.group(5)))
+                                     int(m.group(4), 16), int(m.group(5)),
+                                     int(m.group(6), 16))
     bus = guest["qmp"].ok("query-pci")
     assert len(bus) == 1 and bus[0]["bus"] == 0
     ours = {d["slot"]: d for d in bus[0]["devices"]}
@@ -81,6 +83,10 @@ def test_query_pci_matches_the_guests_sysfs(guest):
     for slot, d in ours.items():
         assert (d["id"]["vendor"], d["id"]["device"]) == devs[slot][:2]
         assert d["class_info"]["class"] == devs[slot][2] >> 8
+        # BAR 0 where the guest's kernel sees it (0 when it has none)
+        bar0 = [r for r in d["regions"] if r["bar"] == 0]
+        assert devs[slot][4] == (int(bar0[0]["address"], 16) if bar0
+                                 else 0), (d, devs[slot])
 
 
 def test_ctl_prints_it_like_lspci(guest):
@@ -90,3 +96,22 @@ def test_ctl_prints_it_like_lspci(guest):
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith(
         "00:00.0 Host bridge [0600]: 8086:29c0 host bridge\n"), p.stdout
+
+
+def test_linux_guests_get_virtio_rng_by_default(guest, tmp_path):
+    ours = guest["qmp"].ok("query-pci")[0]["devices"]
+    ids = [(d["id"]["vendor"], d["id"]["device"]) for d in ours]
+    assert (0x1af4, 0x1044) in ids, ids  # virtio-rng, without --rng
+    # --no-rng: none (checked before the guest runs a single instruction)
+    sock = tmp_path / "norng.sock"
+    g = Running("--kernel", built("build-kernel.sh"), "--no-rng",
+                "--paused", "--api-sock", sock)
+    try:
+        assert wait_for_socket(sock), g.finish(signal.SIGKILL)
+        q = QMP(sock)
+        devs = q.ok("query-pci")[0]["devices"]
+        q.close()
+        assert [(d["id"]["vendor"], d["id"]["device"]) for d in devs] == \
+            [(0x8086, 0x29c0)], devs
+    finally:
+        g.finish(signal.SIGKILL)
