@@ -49,6 +49,7 @@ int scenario_cacheline(int argc, char **argv); /* cacheline.c */
 int scenario_realmode(int argc, char **argv); /* realmode.c */
 int scenario_fill(int argc, char **argv); /* fill.c */
 int scenario_pcitest(int argc, char **argv); /* pcitest.c */
+int scenario_pctestdev(int argc, char **argv); /* pctestdev.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -76,6 +77,7 @@ static const struct scenario scenarios[] = {
 	{ "s3", "[qmp|novector]", scenario_s3 },
 	{ "fill", "[MiB]", scenario_fill },
 	{ "pcitest", "", scenario_pcitest },
+	{ "pctestdev", "", scenario_pctestdev },
 };
 
 /* Copies at most max - 1 bytes of a physical C string. */

@@ -12,9 +12,11 @@
 #include "devices/virtio_rng.h"
 
 extern const struct device_option pci_testdev_option;
+extern const struct device_option pc_testdev_option;
 
 static const struct device_option *const device_options[] = {
 	&pci_testdev_option,
+	&pc_testdev_option,
 	&virtio_rng_option,
 	&virtio_blk_option,
 	NULL, /* the end; keeps the array non-empty */

@@ -60,3 +60,27 @@ def test_pci_testdev_refuses_arguments():
     assert r.status == 2
     assert r.err.strip() == ("kvmscope: --device pci-testdev takes no "
                              "arguments, not 'x=1'"), r.err
+
+
+def test_pc_testdev_matches_qemu():
+    """QEMU's ISA pc-testdev: the scratch register at 0xe0/0xe8 with every
+    width and string I/O, the flush port, the MMIO buffer at 0xff000000
+    with 1-8 byte accesses, an ISA IRQ line through 0x2000 + n."""
+    r = run_kvmscope("--kernel", TESTKERNEL, "--append", "pctestdev",
+                     "--device", "pc-testdev")
+    q = subprocess.run([QEMU, "-accel", "tcg", "-kernel", str(TESTKERNEL),
+                        "-append", "pctestdev", "-device", "pc-testdev",
+                        "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
+                        "-serial", "stdio", "-display", "none", "-nodefaults",
+                        "-m", "256", "-no-reboot"],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=120)
+    ours = [l for l in r.out.splitlines() if l.startswith("pctestdev: ")]
+    theirs = [l for l in q.stdout.decode(errors="replace").splitlines()
+              if l.startswith("pctestdev: ")]
+    assert len(ours) == 7, r
+    assert ours == theirs, (ours, theirs)
+    assert r.status == q.returncode
+    assert "mmio bytes as qword 0x1716151413121110, word 0xcafe, dword " \
+        "0xdeadbeef, qword 0x123456789abcdef" in ours[5]
+    assert ours[6] == "pctestdev: irq 5 request clear -> set -> set"
