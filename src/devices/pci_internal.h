@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* State shared by the host bridge's files (pci.c, pci_msix.c). */
+/*
+ * State shared by the host bridge's files (pci.c, pci_ioeventfd.c,
+ * pci_msix.c).
+ */
 #ifndef KVMSCOPE_DEVICES_PCI_INTERNAL_H
 #define KVMSCOPE_DEVICES_PCI_INTERNAL_H
 
@@ -76,6 +79,10 @@ struct pci_host {
 	struct pci_device *dev[PCI_MAX_SLOTS];
 	uint64_t mmio32_next, mmio64_base, mmio64_next, io_next;
 };
+
+/* pci_ioeventfd.c */
+/* Follow BAR bar's new decoded address (host write-locked). */
+void pci_move_ioeventfds(struct pci_device *d, int bar);
 
 /* pci_msix.c */
 int pci_msix_init(struct pci_device *dev, struct errmsg *err);
