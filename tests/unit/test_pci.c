@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "devices/legacy.h"
 #include "devices/pci.h"
 #include "vmm/bus.h"
 
@@ -444,6 +445,46 @@ static void test_list(void **state)
 	assert_int_equal(f[1].irq_line, pci_intx_gsi(1, 1));
 }
 
+static int resets;
+
+static void record_end(void *opaque, int status, const char *why)
+{
+	(void)opaque;
+	(void)status;
+	(void)why;
+	resets++;
+}
+
+/*
+ * The real reset register (devices/acpi_pm.c) on the bus the host bridge
+ * already holds 0xcf8-0xcff on. CONFIG_ADDRESS for function 6 has 0x06,
+ * the reset value, in its byte at 0xcf9: as a dword it must select
+ * config space and reset nothing; a byte write of 0x06 there resets.
+ */
+static void test_reset_register_beside_config_address(void **state)
+{
+	uint32_t ca = 0x80000600U, v = 0; /* 00:00.6, register 0 */
+	uint8_t rst = 0x06;
+
+	(void)state;
+	resets = 0;
+	env.ctl.request_end = record_end;
+	assert_int_equal(acpi_pm_register(&env), 0);
+	assert_true(bus_write(&pio, 0xcf8, (uint8_t *)&ca, 4));
+	assert_true(bus_read(&pio, 0xcfc, (uint8_t *)&v, 4));
+	assert_int_equal(v, 0xffffffffU); /* no function 6 */
+	v = 0;
+	assert_true(bus_read(&pio, 0xcf8, (uint8_t *)&v, 4));
+	assert_int_equal(v, ca);
+	assert_int_equal(resets, 0);
+	assert_int_equal(cf8_read(0, 0, 4), 0x29c08086);
+	assert_int_equal(resets, 0);
+	assert_true(bus_write(&pio, 0xcf9, &rst, 1));
+	assert_int_equal(resets, 1);
+	/* and config space still answers afterwards */
+	assert_int_equal(cf8_read(1, 0, 4), 0x10411af4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +501,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ioeventfd_follows_the_bar,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reset_register_beside_config_address, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
