@@ -9,6 +9,7 @@
 
 #include "devices/device_options.h"
 #include "devices/virtio_blk.h"
+#include "devices/virtio_net.h"
 #include "devices/virtio_rng.h"
 
 extern const struct device_option pci_testdev_option;
@@ -19,6 +20,7 @@ static const struct device_option *const device_options[] = {
 	&pc_testdev_option,
 	&virtio_rng_option,
 	&virtio_blk_option,
+	&virtio_net_option,
 	NULL, /* the end; keeps the array non-empty */
 };
 

@@ -47,8 +47,10 @@ def run_guest(scenario, *extra, timeout=60, **kw):
 class Running:
     """A kvmscope process left running (for signals, consoles...)."""
 
-    def __init__(self, *args, stdin=subprocess.DEVNULL):
+    def __init__(self, *args, stdin=subprocess.DEVNULL, netns=None):
         cmd = [str(KVMSCOPE), "run"] + [str(a) for a in args]
+        if netns:  # ip execs kvmscope in the namespace: same pid
+            cmd = ["ip", "netns", "exec", netns] + cmd
         self.p = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE)
         self.out = b""

@@ -1,8 +1,9 @@
 """PCI on the default Linux guest: the kernel finds configuration space
 (mechanism #1 and ECAM through the MCFG table, the range reserved as a
 motherboard resource), the host bridge's windows from the DSDT, and the
-functions query-pci reports, with the same IDs and BARs as the guest's
-sysfs. Today's guest printed "PCI: Fatal: No config space access
+functions query-pci reports (the host bridge, the default virtio-rng and
+--device pci-testdev), with the same IDs and BARs as the guest's sysfs,
+and the guest's driver enabling MSI-X on the virtio-rng. Today's guest printed "PCI: Fatal: No config space access
 function found" before kvmscope had a PCI bus.
 """
 import base64
@@ -20,7 +21,9 @@ GUEST = ("dmesg | grep -i -e pci -e mmconfig; "
          "for d in /sys/bus/pci/devices/*; do echo DEV ${d##*/} "
          "$(cat $d/vendor $d/device $d/class) "
          "$(wc -c < $d/config) $(head -1 $d/resource | cut -d' ' -f1); "
-         "done; echo %s; sleep 100000" % END)
+         "echo BARS ${d##*/} $(head -6 $d/resource | cut -d' ' -f1); "
+         "echo IRQ ${d##*/} $(cat $d/irq) $(ls $d/msi_irqs 2>/dev/null "
+         "| wc -l); done; echo %s; sleep 100000" % END)
 
 
 def built(script):
@@ -35,7 +38,7 @@ def guest(tmp_path_factory):
     sock = tmp_path_factory.mktemp("pci") / "vm.sock"
     run = base64.b64encode(GUEST.encode()).decode()
     g = Running("--kernel", vmlinux, "--initrd", initrd, "--mem", "256M",
-                "--append", "console=ttyS0 kvmscope.run=" + run,
+                "--device", "pci-testdev", "--append", "console=ttyS0 kvmscope.run=" + run,
                 "--api-sock", sock)
     try:
         assert wait_for_socket(sock), g.finish(signal.SIGKILL)
@@ -87,6 +90,45 @@ def test_query_pci_matches_the_guests_sysfs(guest):
         bar0 = [r for r in d["regions"] if r["bar"] == 0]
         assert devs[slot][4] == (int(bar0[0]["address"], 16) if bar0
                                  else 0), (d, devs[slot])
+
+
+def sysfs_lines(out, tag):
+    """{slot: [fields]} of the guest's "TAG 0000:00:SS.0 ..." lines."""
+    return {int(m.group(1), 16): m.group(2).split()
+            for m in re.finditer(r"^%s 0000:00:(\w\w)\.0 ?(.*)$" % tag, out,
+                                 re.M)}
+
+
+def by_id(qmp, vendor, device):
+    found = [d for d in qmp.ok("query-pci")[0]["devices"]
+             if (d["id"]["vendor"], d["id"]["device"]) == (vendor, device)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_pci_testdev_bars_where_the_guest_sees_them(guest):
+    d = by_id(guest["qmp"], 0x1b36, 0x0005)
+    bars = sysfs_lines(guest["out"], "BARS")[d["slot"]]
+    # QEMU's layout: BAR 0 memory, BAR 1 I/O, both decoded by the guest
+    assert [(r["bar"], r["type"]) for r in d["regions"]] == \
+        [(0, "memory"), (1, "io")], d
+    for r in d["regions"]:
+        assert r["decoded"] and r["address"] is not None, r
+        assert int(bars[r["bar"]], 16) == int(r["address"], 16), (r, bars)
+    assert [int(b, 16) for b in bars[2:]] == [0, 0, 0, 0], bars
+    assert d["command"] & 0x3 == 0x3, d  # I/O and memory decoding on
+
+
+def test_guest_driver_enabled_msix_on_virtio_rng(guest):
+    d = by_id(guest["qmp"], 0x1af4, 0x1044)
+    irq, nr_msi = (int(x) for x in
+                   sysfs_lines(guest["out"], "IRQ")[d["slot"]])
+    assert d["msix"]["vectors"] >= 1, d
+    # the guest's virtio-pci driver switched MSI-X on and took vectors
+    assert d["msix"]["enabled"], d
+    assert 1 <= nr_msi <= d["msix"]["vectors"], (nr_msi, d)
+    assert irq > 0, irq
+    assert d["command"] & 0x4, d  # bus master, so MSI writes can happen
 
 
 def test_ctl_prints_it_like_lspci(guest):
