@@ -48,6 +48,7 @@ int scenario_msrs(int argc, char **argv); /* insns.c */
 int scenario_cacheline(int argc, char **argv); /* cacheline.c */
 int scenario_realmode(int argc, char **argv); /* realmode.c */
 int scenario_fill(int argc, char **argv); /* fill.c */
+int scenario_pcitest(int argc, char **argv); /* pcitest.c */
 
 static const struct scenario scenarios[] = {
 	{ "hello", "", scenario_hello },
@@ -74,6 +75,7 @@ static const struct scenario scenarios[] = {
 	{ "realmode", "", scenario_realmode },
 	{ "s3", "[qmp|novector]", scenario_s3 },
 	{ "fill", "[MiB]", scenario_fill },
+	{ "pcitest", "", scenario_pcitest },
 };
 
 /* Copies at most max - 1 bytes of a physical C string. */

@@ -10,9 +10,10 @@
 #include "devices/device_options.h"
 #include "devices/virtio_rng.h"
 
-/* Rows: "extern const struct device_option NAME_option;" and &NAME_option. */
+extern const struct device_option pci_testdev_option;
 
 static const struct device_option *const device_options[] = {
+	&pci_testdev_option,
 	&virtio_rng_option,
 	NULL, /* the end; keeps the array non-empty */
 };

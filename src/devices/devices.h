@@ -57,6 +57,10 @@ struct kvm_hooks {
 	 * addr (any value); assign false removes it again. */
 	int (*ioeventfd)(void *opaque, bool mmio, uint64_t addr, uint32_t len,
 			 int fd, bool assign);
+	/* The same, signalled only for a write of exactly data. */
+	int (*ioeventfd_match)(void *opaque, bool mmio, uint64_t addr,
+			       uint32_t len, uint64_t data, int fd,
+			       bool assign);
 	/* A GSI routed as MSI (address, data): allocate with *gsi < 0,
 	 * update when *gsi >= 0; msi_route_free gives it back. */
 	int (*msi_route)(void *opaque, int *gsi, uint64_t address,

@@ -79,9 +79,24 @@ static bool in_window(const struct pci_host *h, const struct pci_device *d,
 	       base - h->mmio64_base + size <= PCI_MMIO64_SIZE;
 }
 
-static void move_ioeventfds(struct pci_device *d, int bar)
+static int kvm_ioeventfd(struct pci_device *d, const struct pci_ioeventfd *e,
+			 uint64_t at, bool assign)
 {
 	const struct kvm_hooks *k = &d->host->env.kvm;
+	bool mmio = !bar_is_io(d, e->bar);
+
+	if (e->match)
+		return k->ioeventfd_match ?
+			       k->ioeventfd_match(k->opaque, mmio, at, e->len,
+						  e->data, e->fd, assign) :
+			       -EOPNOTSUPP;
+	return k->ioeventfd ? k->ioeventfd(k->opaque, mmio, at, e->len, e->fd,
+					   assign) :
+			      -EOPNOTSUPP;
+}
+
+static void move_ioeventfds(struct pci_device *d, int bar)
+{
 	int i;
 
 	for (i = 0; i < d->nr_ioev; i++) {
@@ -90,15 +105,12 @@ static void move_ioeventfds(struct pci_device *d, int bar)
 				      PCI_BAR_UNMAPPED :
 				      d->bar_at[bar] + e->offset;
 
-		if (e->bar != bar || e->at == to || !k->ioeventfd)
+		if (e->bar != bar || e->at == to)
 			continue;
 		if (e->at != PCI_BAR_UNMAPPED)
-			k->ioeventfd(k->opaque, !bar_is_io(d, bar), e->at,
-				     e->len, e->fd, false);
+			kvm_ioeventfd(d, e, e->at, false);
 		e->at = PCI_BAR_UNMAPPED;
-		if (to != PCI_BAR_UNMAPPED &&
-		    !k->ioeventfd(k->opaque, !bar_is_io(d, bar), to, e->len,
-				  e->fd, true))
+		if (to != PCI_BAR_UNMAPPED && !kvm_ioeventfd(d, e, to, true))
 			e->at = to;
 	}
 }
@@ -373,10 +385,11 @@ static void ecam_write(void *o, uint64_t off, const uint8_t *data, uint32_t len)
 static const struct bus_ops ecam_ops = { .read = ecam_read,
 					 .write = ecam_write };
 
-/* An access in a window: the BAR decoding it, else all-ones / dropped. */
-static void window_access(struct pci_host *h, bool io, uint64_t addr,
+/* An access in a window: the BAR decoding it; false when none does. */
+static bool window_access(struct pci_host *h, bool io, uint64_t addr,
 			  uint8_t *rdata, const uint8_t *wdata, uint32_t len)
 {
+	bool claimed = true;
 	int s, i;
 
 	pthread_rwlock_rdlock(&h->lock);
@@ -410,10 +423,10 @@ static void window_access(struct pci_host *h, bool io, uint64_t addr,
 			goto out;
 		}
 	}
-	if (rdata)
-		memset(rdata, 0xff, len);
+	claimed = false;
 out:
 	pthread_rwlock_unlock(&h->lock);
+	return claimed;
 }
 
 struct window {
@@ -422,18 +435,18 @@ struct window {
 	bool io;
 };
 
-static void win_read(void *o, uint64_t off, uint8_t *data, uint32_t len)
+static bool win_read(void *o, uint64_t off, uint8_t *data, uint32_t len)
 {
 	struct window *w = o;
 
-	window_access(w->h, w->io, w->base + off, data, NULL, len);
+	return window_access(w->h, w->io, w->base + off, data, NULL, len);
 }
 
-static void win_write(void *o, uint64_t off, const uint8_t *data, uint32_t len)
+static bool win_write(void *o, uint64_t off, const uint8_t *data, uint32_t len)
 {
 	struct window *w = o;
 
-	window_access(w->h, w->io, w->base + off, NULL, data, len);
+	return window_access(w->h, w->io, w->base + off, NULL, data, len);
 }
 
 static void win_release(void *o)
@@ -441,8 +454,9 @@ static void win_release(void *o)
 	free(o);
 }
 
-static const struct bus_ops win_ops = { .read = win_read,
-					.write = win_write,
+/* A window access no BAR decodes is the bus's unclaimed access. */
+static const struct bus_ops win_ops = { .try_read = win_read,
+					.try_write = win_write,
 					.release = win_release };
 
 static int add_window(struct pci_host *h, struct bus *bus, bool io,
@@ -616,27 +630,65 @@ int pci_device_add_capability(struct pci_device *d, const uint8_t *cap,
 	return 0;
 }
 
-int pci_bar_add_ioeventfd(struct pci_device *d, int bar, uint64_t offset,
-			  uint32_t len, int fd)
+static int add_ioeventfd(struct pci_device *d, int bar, uint64_t offset,
+			 uint32_t len, bool match, uint64_t data, int fd)
 {
 	struct pci_ioeventfd *e;
 
 	if (bar < 0 || bar >= PCI_NUM_BARS ||
-	    d->info.bars[bar].type == PCI_BAR_NONE ||
+	    d->info.bars[bar].type == PCI_BAR_NONE || !len ||
 	    offset + len > d->info.bars[bar].size)
 		return -EINVAL;
 	if (d->nr_ioev == PCI_MAX_IOEVENTFDS)
 		return -ENOSPC;
-	if (!d->host->env.kvm.ioeventfd)
+	if (match ? !d->host->env.kvm.ioeventfd_match :
+		    !d->host->env.kvm.ioeventfd)
 		return -EOPNOTSUPP;
+	/*
+	 * No lock: before the vCPUs run nothing races, and from the BAR's
+	 * own handler the host is read-locked, so no BAR moves meanwhile.
+	 */
 	e = &d->ioev[d->nr_ioev++];
-	*e = (struct pci_ioeventfd){ bar, offset, len, fd, PCI_BAR_UNMAPPED };
-	pthread_rwlock_wrlock(&d->host->lock);
+	*e = (struct pci_ioeventfd){ bar,  offset,	    len, fd, match,
+				     data, PCI_BAR_UNMAPPED };
 	move_ioeventfds(d, bar);
-	pthread_rwlock_unlock(&d->host->lock);
 	return e->at == PCI_BAR_UNMAPPED && d->bar_at[bar] != PCI_BAR_UNMAPPED ?
 		       -EOPNOTSUPP :
 		       0;
+}
+
+int pci_bar_add_ioeventfd(struct pci_device *d, int bar, uint64_t offset,
+			  uint32_t len, int fd)
+{
+	return add_ioeventfd(d, bar, offset, len, false, 0, fd);
+}
+
+int pci_bar_add_ioeventfd_match(struct pci_device *d, int bar, uint64_t offset,
+				uint32_t len, uint64_t data, int fd)
+{
+	return add_ioeventfd(d, bar, offset, len, true, data, fd);
+}
+
+/*
+ * Called from a BAR handler (host read-locked) or the main thread: the
+ * table is changed in place, and the lock's holders only read it.
+ */
+int pci_bar_del_ioeventfd(struct pci_device *d, int bar, uint64_t offset,
+			  int fd)
+{
+	int i;
+
+	for (i = 0; i < d->nr_ioev; i++) {
+		struct pci_ioeventfd *e = &d->ioev[i];
+
+		if (e->bar != bar || e->offset != offset || e->fd != fd)
+			continue;
+		if (e->at != PCI_BAR_UNMAPPED)
+			kvm_ioeventfd(d, e, e->at, false);
+		d->ioev[i] = d->ioev[--d->nr_ioev];
+		return 0;
+	}
+	return -ENOENT;
 }
 
 int pci_host_create(const struct device_env *env, struct pci_host **out,

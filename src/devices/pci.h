@@ -158,12 +158,21 @@ uint64_t pci_bar_address(const struct pci_device *dev, int bar);
 
 /*
  * Register eventfd fd to be signalled by KVM on a write of len bytes at
- * BAR bar + offset (any value), kept in place while the BAR moves, and
+ * BAR bar + offset (any value), kept in place while the BAR moves (before
+ * the vCPUs run, or from the BAR's own handler, and one device at a
+ * time), and
  * written by the bridge itself when the write exits to userspace (no
  * KVM_IOEVENTFD, or the BAR is not mapped where KVM saw it). 0/-errno.
  */
 int pci_bar_add_ioeventfd(struct pci_device *dev, int bar, uint64_t offset,
 			  uint32_t len, int fd);
+/* The same for writes of exactly data only (KVM's datamatch). */
+int pci_bar_add_ioeventfd_match(struct pci_device *dev, int bar,
+				uint64_t offset, uint32_t len, uint64_t data,
+				int fd);
+/* Remove one (0, -ENOENT); may be called from the BAR's own handler. */
+int pci_bar_del_ioeventfd(struct pci_device *dev, int bar, uint64_t offset,
+			  int fd);
 
 /*
  * Interrupts. With MSI-X enabled by the guest a device raises vector v by

@@ -30,6 +30,8 @@ struct pci_ioeventfd {
 	uint64_t offset;
 	uint32_t len;
 	int fd;
+	bool match; /* only writes of data */
+	uint64_t data;
 	uint64_t at; /* where KVM has it, PCI_BAR_UNMAPPED: nowhere */
 };
 

@@ -161,6 +161,11 @@ bool bus_read(struct bus *bus, uint64_t addr, uint8_t *data, uint32_t len)
 {
 	const struct bus_range *r = claimant(bus, addr, len);
 
+	if (r && r->ops->try_read &&
+	    !r->ops->try_read(r->opaque, addr - r->base, data, len))
+		r = NULL;
+	else if (r && r->ops->try_read)
+		return true;
 	if (!r) {
 		/*
 		 * A bogus len comes from a caller bug, not the guest; touch
@@ -183,6 +188,11 @@ bool bus_write(struct bus *bus, uint64_t addr, const uint8_t *data,
 {
 	const struct bus_range *r = claimant(bus, addr, len);
 
+	if (r && r->ops->try_write) {
+		if (r->ops->try_write(r->opaque, addr - r->base, data, len))
+			return true;
+		r = NULL;
+	}
 	if (!r) {
 		note_unclaimed(bus, &bus->unclaimed_writes, "write", addr, len);
 		return false;

@@ -34,6 +34,16 @@ struct bus_ops {
 	 * range, so a device with several ranges sets it on one only.
 	 */
 	void (*release)(void *opaque);
+	/*
+	 * Optional, instead of read/write for a range that only partly has
+	 * devices behind it (PCI's windows): false when nothing claimed the
+	 * access, which the bus then counts as unclaimed (a read gets
+	 * all-ones).
+	 */
+	bool (*try_read)(void *opaque, uint64_t offset, uint8_t *data,
+			 uint32_t len);
+	bool (*try_write)(void *opaque, uint64_t offset, const uint8_t *data,
+			  uint32_t len);
 };
 
 struct bus_range {

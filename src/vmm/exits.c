@@ -61,28 +61,33 @@ static bool handle_mmio(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 	uint32_t len = run->mmio.len;
+	struct bus *mmio = &vcpu->vm->mmio;
 	const struct bus_range *r;
+	bool claimed;
 
 	if (len == 0 || len > sizeof(run->mmio.data))
 		return end_with_diag(vcpu, KS_STATUS_VMM_ERROR,
 				     "KVM_EXIT_MMIO with an impossible length",
 				     NULL);
-	/* The region that claims it (the bus looks it up again: cheap). */
+	if (run->mmio.is_write)
+		claimed = bus_write(mmio, run->mmio.phys_addr, run->mmio.data,
+				    len);
+	else
+		claimed = bus_read(mmio, run->mmio.phys_addr, run->mmio.data,
+				   len);
+	/*
+	 * The region that claimed it (the bus looks it up again: cheap); a
+	 * window with no BAR there (PCI) did not claim it.
+	 */
 	if (stats_clock.enabled) {
-		r = bus_find(&vcpu->vm->mmio, run->mmio.phys_addr, len);
-		if (r)
+		r = claimed ? bus_find(mmio, run->mmio.phys_addr, len) : NULL;
+		if (r && r >= mmio->ranges && r < mmio->ranges + mmio->nr_ranges)
 			stats_note_io(&vcpu->stats, STATS_IO_MMIO_RANGE,
-				      r - vcpu->vm->mmio.ranges);
-		else
+				      r - mmio->ranges);
+		else if (!r)
 			stats_note_io(&vcpu->stats, STATS_IO_MMIO_UNCLAIMED,
 				      run->mmio.phys_addr >> 12);
 	}
-	if (run->mmio.is_write)
-		bus_write(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
-			  len);
-	else
-		bus_read(&vcpu->vm->mmio, run->mmio.phys_addr, run->mmio.data,
-			 len);
 	return true;
 }
 

@@ -74,6 +74,28 @@ static int hook_ioeventfd(void *opaque, bool mmio, uint64_t addr, uint32_t len,
 	return 0;
 }
 
+static int hook_ioeventfd_match(void *opaque, bool mmio, uint64_t addr,
+				uint32_t len, uint64_t data, int fd,
+				bool assign)
+{
+	struct kvm_hooks_state *h = opaque;
+	struct kvm_ioeventfd ev = {
+		.datamatch = data,
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH |
+			 (mmio ? 0 : KVM_IOEVENTFD_FLAG_PIO) |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+
+	if (!h->has_ioeventfd)
+		return -EOPNOTSUPP;
+	if (ioctl(h->vm->fd, KVM_IOEVENTFD, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
 /* The fixed table plus every MSI route in use, under h->lock. */
 static int push_routes(struct kvm_hooks_state *h)
 {
@@ -245,6 +267,7 @@ int kvm_hooks_init(struct vm *vm, struct kvm_hooks *out, struct errmsg *err)
 	vm->hooks = h;
 	*out = (struct kvm_hooks){
 		.ioeventfd = hook_ioeventfd,
+		.ioeventfd_match = hook_ioeventfd_match,
 		.msi_route = hook_msi_route,
 		.msi_route_free = hook_msi_route_free,
 		.irqfd = hook_irqfd,

@@ -268,9 +268,10 @@ static void test_command_register_decoding(void **state)
 	assert_int_equal(td.last_off, 8);
 	assert_true(bus_read(&pio, io + 4, b, 2));
 	assert_int_equal(td.reads, 2);
-	/* memory decode off: the window answers all-ones, the device nothing */
+	/* memory decode off: unclaimed (all-ones), the device hears nothing */
 	cf8_write(1, 0x04, 0x0001, 2);
-	bus_read(&mmio, m32 + 8, b, 4);
+	assert_false(bus_read(&mmio, m32 + 8, b, 4)); /* unclaimed */
+	assert_int_equal(mmio.unclaimed_reads, 1);
 	assert_int_equal(td.reads, 2);
 	assert_int_equal(b[0], 0xff);
 	bus_read(&pio, io + 4, b, 2);
