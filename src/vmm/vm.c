@@ -476,11 +476,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg,
 		.console_out_fd = -1,
 		.console_uart = &vm->serial,
 	};
-
 	r = kvm_hooks_init(vm, &vm->env.kvm, err);
 	if (r)
 		return r;
-
 	vm->vcpus = calloc(cfg->nr_cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus)
 		return errmsg_set(err, ENOMEM, "out of memory");
@@ -695,6 +693,7 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 	/* Devices now: COM1 needs the console's output fd. */
 	vm->serial_out_fd = serial_out_fd;
 	vm->env.console_out_fd = serial_out_fd;
+	/* The PC's fixed devices, the PCI bus, then the command line's. */
 	r = legacy_devices_register(&vm->env, err);
 	if (!r)
 		r = pci_host_create(&vm->env, &vm->pci, err);
