@@ -693,7 +693,6 @@ int vm_run(struct vm *vm, int serial_out_fd, int console_in_fd,
 	/* Devices now: COM1 needs the console's output fd. */
 	vm->serial_out_fd = serial_out_fd;
 	vm->env.console_out_fd = serial_out_fd;
-	/* The PC's fixed devices, the PCI bus, then the command line's. */
 	r = legacy_devices_register(&vm->env, err);
 	if (!r)
 		r = pci_host_create(&vm->env, &vm->pci, err);
@@ -782,7 +781,6 @@ void vm_destroy(struct vm *vm)
 	/* vCPUs are gone: nothing can reach the devices any more. */
 	bus_release(&vm->pio);
 	bus_release(&vm->mmio);
-	vm->pci = NULL;
 	kvm_hooks_free(vm);
 	if (vm->serial)
 		serial_destroy(vm->serial);
