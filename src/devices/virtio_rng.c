@@ -114,7 +114,7 @@ int virtio_rng_add(const struct device_env *env, struct pci_host *host,
 	if (spec && spec[0])
 		return errmsg_set(
 			err, EINVAL,
-			"--rng takes no value (got '%s'): use plain --rng",
+			"virtio-rng takes no options (got '%s'): use --rng",
 			spec);
 	rng = calloc(1, sizeof(*rng));
 	if (!rng)

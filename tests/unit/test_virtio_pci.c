@@ -836,18 +836,23 @@ static void rng_option_refuses_a_value(void **state)
 	(void)state;
 	assert_int_equal(virtio_rng_add(NULL, NULL, "x", &err), -EINVAL);
 	assert_string_equal(err.text,
-			    "--rng takes no value (got 'x'): use plain --rng");
+			    "virtio-rng takes no options (got 'x'): use --rng");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(identity_and_capabilities),  T(feature_negotiation),
-		T(queue_configuration),	       T(msix_vector_selection),
-		T(driver_ok_kick_msix),	       T(intx_and_isr),
-		T(reset_forgets_everything),   T(pause_and_resume),
-		T(broken_queue_needs_reset),   T(any_width_any_offset),
+		T(identity_and_capabilities),
+		T(feature_negotiation),
+		T(queue_configuration),
+		T(msix_vector_selection),
+		T(driver_ok_kick_msix),
+		T(intx_and_isr),
+		T(reset_forgets_everything),
+		T(pause_and_resume),
+		T(broken_queue_needs_reset),
+		T(any_width_any_offset),
 		T(watched_fd_runs_while_started),
 		T(pci_cfg_window_reaches_the_bar),
 		T(rng_option_refuses_a_value),
