@@ -73,13 +73,17 @@ DEMO_APPEND = console=ttyS0 panic=-1 quiet rodata=off
 
 demo: build guest
 	@echo "Booting the default guest; 'poweroff' ends it, Ctrl-A x quits kvmscope."
+	@echo "Its disk: mkdir /mnt && mount /dev/vda /mnt (a fresh copy of build-rootfs.sh's image)."
+	cp $$(guests/linux/build-rootfs.sh | tail -n 1) $(BUILD)/demo-disk.ext4
 	$(BUILD)/kvmscope run --kernel $(DEMO_KERNEL) --initrd $(DEMO_INITRD) \
-		--append "$(DEMO_APPEND)" --mem 256M --cpus 2
+		--append "$(DEMO_APPEND)" --mem 256M --cpus 2 \
+		--disk $(BUILD)/demo-disk.ext4
 
 # The default Linux guest (kernel + initramfs, built from Debian packages and
 # cached under ~/.cache/kvmscope; see guests/linux/README.md).
 guest: deps
-	guests/linux/build-kernel.sh && guests/linux/build-initramfs.sh
+	guests/linux/build-kernel.sh && guests/linux/build-initramfs.sh && \
+		guests/linux/build-rootfs.sh
 
 bench: build
 	bench/run.sh $(BUILD)

@@ -227,3 +227,108 @@ def test_cache_none_opens_with_o_direct(tmp_path):
         q.close()
     finally:
         g.finish(signal.SIGKILL)
+
+
+# A second guest: an ext4 image from build-rootfs.sh (vda), a raw disk to
+# discard on (vdb) and a cache=none disk written with O_DIRECT + fsync
+# (vdc); kvmscope is SIGKILLed once the guest says SYNCED.
+EXT4_COMMAND = r"""
+mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo MOUNTED
+echo README $(head -n 1 /mnt/README)
+echo written-in-the-guest > /mnt/guest.txt
+sync
+blkdiscard -o 1048576 -l 1048576 /dev/vdb && echo DISCARDED
+echo DIRECT-WRITE > /tmp/d
+dd if=/tmp/d of=/dev/vdc bs=4096 count=1 conv=sync,fsync oflag=direct 2>/dev/null
+echo DIRECT $?
+echo SYNCED
+read go
+"""
+FILL = b"\xab" * MIB
+
+
+@pytest.fixture(scope="module")
+def ext4_guest(tmp_path_factory):
+    vmlinux, initrd = built("build-kernel.sh"), built("build-initramfs.sh")
+    rootfs = built("build-rootfs.sh")
+    tmp = tmp_path_factory.mktemp("ext4")  # on ext4: O_DIRECT works
+    disk, raw, direct = tmp / "rootfs.ext4", tmp / "raw.img", tmp / "d.img"
+    disk.write_bytes(open(rootfs, "rb").read())
+    raw.write_bytes(FILL * 8)  # allocated, no holes
+    with open(direct, "wb") as f:
+        f.truncate(MIB)
+    run = base64.b64encode(EXT4_COMMAND.encode()).decode()
+    sock = tmp / "vm.sock"
+    g = Running("--kernel", vmlinux, "--initrd", initrd, "--mem", "256M",
+                "--disk", str(disk), "--disk", str(raw),
+                "--disk", "%s,cache=none" % direct,
+                "--append", "console=ttyS0 quiet kvmscope.run=" + run,
+                "--api-sock", sock, stdin=subprocess.PIPE)
+    try:
+        assert g.wait_for_re(r"SYNCED\r?\n", timeout=BOOT_TIMEOUT), \
+            g.finish(signal.SIGKILL)
+        q = QMP(sock)
+        stats = [d["stats"] for d in q.ok("query-block")]
+        q.close()
+        out = g.out.decode(errors="replace").replace("\r\n", "\n")
+        # no clean shutdown: what the guest synced must already be there
+        g.p.send_signal(signal.SIGKILL)
+        g.p.wait(timeout=30)
+        yield {"out": out, "disk": disk, "raw": raw, "direct": direct,
+               "stats": stats, "tmp": tmp}
+    finally:
+        if g.p.poll() is None:
+            g.finish(signal.SIGKILL)
+
+
+def test_ext4_image_mounts_and_a_synced_file_survives_sigkill(ext4_guest):
+    out = ext4_guest["out"]
+    assert "MOUNTED" in out, out[-3000:]
+    assert field(out, "README") == \
+        "kvmscope's demo disk: an ext4 file system built by"
+    # a copy: e2fsck replays the journal the guest never checkpointed
+    img = ext4_guest["tmp"] / "check.ext4"
+    img.write_bytes(ext4_guest["disk"].read_bytes())
+    fsck = subprocess.run(["/usr/sbin/e2fsck", "-fy", str(img)],
+                          capture_output=True, text=True, timeout=120)
+    assert fsck.returncode in (0, 1), fsck.stdout + fsck.stderr
+    cat = subprocess.run(["/usr/sbin/debugfs", "-R", "cat /guest.txt",
+                          str(img)], capture_output=True, text=True,
+                         timeout=60)
+    assert cat.stdout == "written-in-the-guest\n", cat
+
+
+def test_discard_punches_a_hole(ext4_guest):
+    assert "DISCARDED" in ext4_guest["out"], ext4_guest["out"][-3000:]
+    assert ext4_guest["stats"][1]["unmap_operations"] >= 1, \
+        ext4_guest["stats"]
+    data = ext4_guest["raw"].read_bytes()
+    assert data[:MIB] == FILL and data[2 * MIB:] == FILL * 6
+    assert data[MIB:2 * MIB] == bytes(MIB)
+    fd = os.open(ext4_guest["raw"], os.O_RDONLY)
+    try:
+        # FALLOC_FL_PUNCH_HOLE: the range is a hole, not written zeros
+        assert os.lseek(fd, MIB, os.SEEK_HOLE) == MIB
+        assert os.lseek(fd, MIB, os.SEEK_DATA) == 2 * MIB
+    finally:
+        os.close(fd)
+
+
+def test_o_direct_fsync_write_survives_sigkill(ext4_guest):
+    assert field(ext4_guest["out"], "DIRECT") == "0", \
+        ext4_guest["out"][-3000:]
+    assert ext4_guest["stats"][2]["flush_operations"] >= 1, \
+        ext4_guest["stats"]
+    with open(ext4_guest["direct"], "rb") as f:
+        assert f.read(4096) == b"DIRECT-WRITE\n" + bytes(4096 - 13)
+
+
+def test_cache_none_on_a_file_system_without_o_direct(tmp_path):
+    # procfs refuses O_DIRECT (tmpfs has taken it since Linux 6.6)
+    r = run_kvmscope("--kernel", TESTKERNEL, "--append", "hello", "--disk",
+                     "/proc/self/comm,cache=none")
+    assert r.status == 2, r
+    assert r.err.strip() == (
+        "kvmscope: --disk /proc/self/comm,cache=none: this file system "
+        "does not support O_DIRECT (tmpfs?): use cache=writeback or put "
+        "the image elsewhere"), r.err
