@@ -84,7 +84,7 @@ int ctl_fmt_query_block(FILE *out, json_t *ret)
 
 		fprintf(out,
 			"%s: %s (raw, %" JSON_INTEGER_FORMAT
-			" bytes%s, cache=%s%s%s)\n",
+			" bytes%s, cache=%s, aio=%s%s%s)\n",
 			json_string_value(json_object_get(d, "device")),
 			json_string_value(json_object_get(in, "file")),
 			json_integer_value(
@@ -95,6 +95,7 @@ int ctl_fmt_query_block(FILE *out, json_t *ret)
 			json_is_true(json_object_get(c, "direct")) ?
 				"none" :
 				"writeback",
+			json_string_value(json_object_get(in, "aio")),
 			json_string_value(json_object_get(in, "serial"))[0] ?
 				", serial " :
 				"",

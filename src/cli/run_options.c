@@ -52,7 +52,7 @@ void run_usage(FILE *out)
 	      "      --symbols FILE      guest kernel symbols (System.map or an ELF with a\n"
 	      "                          symbol table) to name RIP in diagnostics\n"
 	      "      --disk SPEC         a virtio-blk disk: PATH[,readonly][,cache=writeback|none]\n"
-	      "                          [,serial=ID] (repeatable)\n"
+	      "                          [,aio=io_uring|threads][,serial=ID] (repeatable)\n"
 	      "      --net SPEC          a virtio-net NIC on a TAP device:\n"
 	      "                          tap:IFNAME[,mac=MAC] (repeatable)\n"
 	      "      --rng, --no-rng     a virtio-rng entropy device (from getrandom);\n"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * --disk PATH[,readonly][,cache=writeback|none][,serial=ID]: the checks a
+ * --disk PATH[,readonly][,cache=writeback|none][,aio=io_uring|threads]
+ * [,serial=ID]: the checks a
  * user's typo deserves before the VM starts, and the lock that keeps two
  * VMMs from writing one image (an OFD lock, which QEMU takes too: a
  * second kvmscope or QEMU on the same file is refused).
@@ -28,7 +29,7 @@ static int parse(const char *spec, struct disk *d, struct errmsg *err)
 	if (!n)
 		return errmsg_set(
 			err, EINVAL,
-			"--disk needs a path: --disk FILE[,readonly][,cache=writeback|none][,serial=ID]");
+			"--disk needs a path: --disk FILE[,readonly][,cache=writeback|none][,aio=io_uring|threads][,serial=ID]");
 	if (n >= sizeof(d->path))
 		return errmsg_set(err, ENAMETOOLONG,
 				  "--disk: the path is too long");
@@ -45,6 +46,10 @@ static int parse(const char *spec, struct disk *d, struct errmsg *err)
 			d->direct = false;
 		} else if (n == 10 && !strncmp(opt, "cache=none", 10)) {
 			d->direct = true;
+		} else if (n == 12 && !strncmp(opt, "aio=io_uring", 12)) {
+			d->aio_threads = false;
+		} else if (n == 11 && !strncmp(opt, "aio=threads", 11)) {
+			d->aio_threads = true;
 		} else if (n > 7 && !strncmp(opt, "serial=", 7)) {
 			size_t i, len = n - 7;
 
@@ -64,7 +69,7 @@ static int parse(const char *spec, struct disk *d, struct errmsg *err)
 		} else {
 			return errmsg_set(
 				err, EINVAL,
-				"--disk %s: unknown option '%.*s': use readonly, cache=writeback|none or serial=ID",
+				"--disk %s: unknown option '%.*s': use readonly, cache=writeback|none, aio=io_uring|threads or serial=ID",
 				d->path, (int)n, opt);
 		}
 	}

@@ -18,12 +18,14 @@ struct disk {
 	int fd;
 	char path[PATH_MAX];
 	bool readonly, direct, block_device;
+	bool aio_threads; /* aio=threads: no io_uring */
 	char serial[DISK_SERIAL_MAX + 1];
 	uint64_t size; /* bytes, a multiple of 512 */
 };
 
 /*
- * Parse PATH[,readonly][,cache=writeback|none][,serial=ID], open PATH
+ * Parse PATH[,readonly][,cache=writeback|none][,aio=io_uring|threads]
+ * [,serial=ID], open PATH
  * (O_DIRECT for cache=none) and take an OFD lock on it (write, or read
  * for readonly), as QEMU does. Every refusal is one line naming --disk,
  * the path and the fix; nothing is left open.
@@ -38,6 +40,7 @@ struct blk_stats {
 
 struct blk_info {
 	const struct disk *disk; /* valid while the VM is */
+	const char *aio; /* "io_uring" or "threads" */
 	struct blk_stats stats;
 };
 

@@ -51,8 +51,10 @@ def built(script):
     return out.stdout.strip().splitlines()[-1]
 
 
-@pytest.fixture(scope="module")
-def guest(tmp_path_factory):
+@pytest.fixture(scope="module", params=["io_uring", "threads"])
+def guest(tmp_path_factory, request):
+    """Every test below runs on both of virtio-blk's I/O paths."""
+    aio = request.param
     vmlinux, initrd = built("build-kernel.sh"), built("build-initramfs.sh")
     tmp = tmp_path_factory.mktemp("blk")
     rw, ro = tmp / "rw.img", tmp / "ro.img"
@@ -68,8 +70,8 @@ def guest(tmp_path_factory):
     sock = tmp / "vm.sock"
     run = base64.b64encode(GUEST_COMMAND.encode()).decode()
     g = Running("--kernel", vmlinux, "--initrd", initrd, "--mem", "256M",
-                "--disk", "%s,serial=KVMSCOPE-D1" % rw,
-                "--disk", "%s,readonly" % ro,
+                "--disk", "%s,serial=KVMSCOPE-D1,aio=%s" % (rw, aio),
+                "--disk", "%s,readonly,aio=%s" % (ro, aio),
                 "--append", "console=ttyS0 quiet kvmscope.run=" + run,
                 "--api-sock", sock, stdin=subprocess.PIPE)
     try:
@@ -78,7 +80,7 @@ def guest(tmp_path_factory):
             g.finish(signal.SIGKILL)
         out = g.out.decode(errors="replace").replace("\r\n", "\n")
         q = QMP(sock)
-        yield {"g": g, "q": q, "out": out, "rw": rw, "ro": ro,
+        yield {"g": g, "q": q, "out": out, "rw": rw, "ro": ro, "aio": aio,
                "ro_before": ro_before, "tmp": tmp}
         q.close()
     finally:
@@ -125,6 +127,7 @@ def test_query_block_and_flush_counted(guest):
     assert d0["inserted"]["serial"] == "KVMSCOPE-D1"
     assert d0["inserted"]["image"]["virtual-size"] == 64 * MIB
     assert d0["inserted"]["cache"] == {"writeback": True, "direct": False}
+    assert d0["inserted"]["aio"] == d1["inserted"]["aio"] == guest["aio"]
     s = d0["stats"]
     assert s["wr_operations"] >= 1 and s["rd_operations"] >= 1, s
     # the guest's fsync sent FLUSH (VIRTIO_BLK_F_FLUSH): fdatasync ran
@@ -133,10 +136,9 @@ def test_query_block_and_flush_counted(guest):
     p = subprocess.run([str(KVMSCOPE), "ctl", str(guest["tmp"] / "vm.sock"),
                         "query-block"], capture_output=True, text=True,
                        timeout=60)
-    assert p.stdout.startswith("virtio0: %s (raw, %d bytes, cache=writeback,"
-                               " serial KVMSCOPE-D1)\n" % (guest["rw"],
-                                                           64 * MIB)), \
-        p.stdout
+    assert p.stdout.startswith(
+        "virtio0: %s (raw, %d bytes, cache=writeback, aio=%s, serial "
+        "KVMSCOPE-D1)\n" % (guest["rw"], 64 * MIB, guest["aio"])), p.stdout
 
 
 def test_a_locked_disk_is_refused(guest):
@@ -183,7 +185,7 @@ def test_sigkill_mid_stream_loses_no_flushed_write(guest):
      "is not a whole number of 512-byte sectors (truncate -s to resize "
      "it)"),
     ("4096", "{tmp}/x.img,fast", "--disk {tmp}/x.img: unknown option "
-     "'fast': use readonly, cache=writeback|none or serial=ID"),
+     "'fast': use readonly, cache=writeback|none, aio=io_uring|threads or serial=ID"),
     ("4096", "{tmp}/x.img,serial=" + "s" * 21, "--disk {tmp}/x.img: serial "
      "is at most 20 characters"),
 ])

@@ -49,7 +49,6 @@ static int teardown(void **state)
 {
 	(void)state;
 	close(b.disk.fd);
-	free(b.bounce);
 	return 0;
 }
 
@@ -337,6 +336,16 @@ static void bad_ranges_fail(void **state)
 	assert_int_equal(run(0, &w), VIRTIO_BLK_S_IOERR);
 	header(13, 0);
 	range(data[0], SECTORS + 1, 0, 0);
+	assert_int_equal(run(0, &w), VIRTIO_BLK_S_IOERR);
+	/* Two ranges where max_discard_seg says one: refused, none done. */
+	header(11, 0);
+	chain(2, 0, 32);
+	range(data[0], 0, 1, 0);
+	range(data[0] + 16, 8, 1, 0);
+	assert_int_equal(run(0, &w), VIRTIO_BLK_S_IOERR);
+	chain(3, 0, 16);
+	range(data[0], 0, 1, 0);
+	range(data[1], 8, 1, 0);
 	assert_int_equal(run(0, &w), VIRTIO_BLK_S_IOERR);
 	assert_disk_unchanged();
 }
