@@ -20,26 +20,10 @@
 #include <unistd.h>
 
 #include "devices/pci_internal.h"
+#include "util/le.h"
 
 /* INTA#-INTD# of slot s go to GSI 16 + (s + pin) % 4 (the DSDT's _PRT). */
 #define PCI_INTX_GSI_BASE 16
-
-static uint32_t get_le(const uint8_t *p, uint32_t len)
-{
-	uint32_t v = 0;
-
-	while (len--)
-		v = v << 8 | p[len];
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, uint32_t len)
-{
-	while (len--) {
-		*p++ = (uint8_t)v;
-		v >>= 8;
-	}
-}
 
 int pci_intx_gsi(int slot, int pin)
 {
@@ -54,13 +38,13 @@ static bool bar_is_io(const struct pci_device *d, int i)
 /* The BAR's programmed base, from its dword(s). */
 static uint64_t bar_base(const struct pci_device *d, int i)
 {
-	uint64_t v = get_le(d->cfg + PCI_BAR0 + 4 * i, 4);
+	uint64_t v = le_get(d->cfg + PCI_BAR0 + 4 * i, 4);
 
 	if (bar_is_io(d, i))
 		return v & ~3ULL;
 	v &= ~0xfULL;
 	if (d->info.bars[i].type == PCI_BAR_MEM64)
-		v |= (uint64_t)get_le(d->cfg + PCI_BAR0 + 4 * (i + 1), 4) << 32;
+		v |= (uint64_t)le_get(d->cfg + PCI_BAR0 + 4 * (i + 1), 4) << 32;
 	return v;
 }
 
@@ -82,7 +66,7 @@ static bool in_window(const struct pci_host *h, const struct pci_device *d,
 /* Recompute what each BAR decodes now (host write-locked). */
 static void remap_bars(struct pci_device *d)
 {
-	uint16_t cmd = (uint16_t)get_le(d->cfg + PCI_COMMAND, 2);
+	uint16_t cmd = (uint16_t)le_get(d->cfg + PCI_COMMAND, 2);
 	int i;
 
 	for (i = 0; i < PCI_NUM_BARS; i++) {
@@ -106,7 +90,7 @@ static void remap_bars(struct pci_device *d)
 
 static void apply_intx(struct pci_device *d)
 {
-	uint16_t cmd = (uint16_t)get_le(d->cfg + PCI_COMMAND, 2);
+	uint16_t cmd = (uint16_t)le_get(d->cfg + PCI_COMMAND, 2);
 	int level = __atomic_load_n(&d->intx_level, __ATOMIC_SEQ_CST);
 
 	if (d->gsi < 0)
@@ -159,10 +143,10 @@ static void cfg_read(struct pci_device *d, uint32_t off, uint8_t *data,
 	if (off < PCI_STATUS + 2 && off + len > PCI_STATUS) {
 		uint8_t s[2];
 
-		status = (uint16_t)get_le(d->cfg + PCI_STATUS, 2);
+		status = (uint16_t)le_get(d->cfg + PCI_STATUS, 2);
 		if (__atomic_load_n(&d->intx_level, __ATOMIC_SEQ_CST))
 			status |= PCI_STATUS_INTX;
-		put_le(s, status, 2);
+		le_put(s, status, 2);
 		for (uint32_t i = 0; i < len; i++)
 			if (off + i >= PCI_STATUS && off + i < PCI_STATUS + 2)
 				data[i] = s[off + i - PCI_STATUS];
@@ -228,7 +212,7 @@ static void cfg_write(struct pci_device *d, uint32_t off, const uint8_t *data,
 
 			memcpy(c, d->cfg + d->msix_cap + 2, 2);
 			c[o - d->msix_cap - 2] = v;
-			pci_msix_control_write(d, (uint16_t)get_le(c, 2));
+			pci_msix_control_write(d, (uint16_t)le_get(c, 2));
 		} else if (o >= PCI_HEADER_END && in_dev_cap(d, o)) {
 			d->cfg[o] = v;
 			dev_hears = true;
@@ -278,9 +262,9 @@ static void cf8_access(struct pci_host *h, uint64_t offset, uint8_t *rdata,
 	pthread_rwlock_wrlock(&h->lock);
 	if (offset == 0 && len == 4) {
 		if (rdata)
-			put_le(rdata, h->config_address, 4);
+			le_put(rdata, h->config_address, 4);
 		else
-			h->config_address = get_le(wdata, 4) & 0x80fffffcU;
+			h->config_address = le_get(wdata, 4) & 0x80fffffcU;
 	} else if (offset >= 4 && offset + len <= 8) {
 		ca = h->config_address;
 		if (ca & 0x80000000U)
@@ -463,7 +447,7 @@ static int place_bar(struct pci_host *h, struct pci_device *d, int i)
 	if (at + b->size > limit || at + b->size < at)
 		return -ENOSPC;
 	*next = at + b->size;
-	put_le(d->cfg + PCI_BAR0 + 4 * i,
+	le_put(d->cfg + PCI_BAR0 + 4 * i,
 	       (at & 0xffffffffULL) |
 		       (b->type == PCI_BAR_IO	 ? 1 :
 			b->type == PCI_BAR_MEM64 ? 4 :
@@ -471,7 +455,7 @@ static int place_bar(struct pci_host *h, struct pci_device *d, int i)
 		       (b->prefetchable ? 8 : 0),
 	       4);
 	if (b->type == PCI_BAR_MEM64)
-		put_le(d->cfg + PCI_BAR0 + 4 * (i + 1), at >> 32, 4);
+		le_put(d->cfg + PCI_BAR0 + 4 * (i + 1), at >> 32, 4);
 	return 0;
 }
 
@@ -527,12 +511,12 @@ int pci_device_add(struct pci_host *h, const struct pci_device_info *info,
 	d->next_cap = PCI_HEADER_END;
 	d->gsi = info->has_intx ? pci_intx_gsi(slot, 1) : -1;
 	pthread_mutex_init(&d->msix_lock, NULL);
-	put_le(d->cfg + 0x00, info->vendor_id, 2);
-	put_le(d->cfg + 0x02, info->device_id, 2);
+	le_put(d->cfg + 0x00, info->vendor_id, 2);
+	le_put(d->cfg + 0x02, info->device_id, 2);
 	d->cfg[0x08] = info->revision;
-	put_le(d->cfg + 0x09, info->class_code, 3);
-	put_le(d->cfg + 0x2c, info->subsystem_vendor_id, 2);
-	put_le(d->cfg + 0x2e, info->subsystem_id, 2);
+	le_put(d->cfg + 0x09, info->class_code, 3);
+	le_put(d->cfg + 0x2c, info->subsystem_vendor_id, 2);
+	le_put(d->cfg + 0x2e, info->subsystem_id, 2);
 	if (info->has_intx) {
 		d->cfg[PCI_INTERRUPT_PIN] = 1;
 		d->cfg[PCI_INTERRUPT_LINE] = (uint8_t)d->gsi;
@@ -708,7 +692,7 @@ size_t pci_host_list(struct pci_host *h, struct pci_function_info *out,
 		f->subsystem_id = d->info.subsystem_id;
 		f->revision = d->info.revision;
 		f->class_code = d->info.class_code;
-		f->command = (uint16_t)get_le(d->cfg + PCI_COMMAND, 2);
+		f->command = (uint16_t)le_get(d->cfg + PCI_COMMAND, 2);
 		f->irq_line = d->gsi;
 		f->msix_vectors = d->nr_vec;
 		f->msix_enabled = pci_msix_enabled(d);

@@ -40,6 +40,7 @@
 #include "devices/virtio.h"
 #include "devices/virtio_blk.h"
 #include "devices/virtio_blk_req.h"
+#include "util/le.h"
 
 #define BLK_QUEUE_SIZE 256
 #define BLK_SEG_MAX (BLK_QUEUE_SIZE - 2)
@@ -90,16 +91,6 @@ struct virtio_blk {
 /* Every disk of this process, for query-block (one VM per process). */
 static pthread_mutex_t disks_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct virtio_blk *disks;
-
-static void put_le(void *p, uint64_t v, size_t n)
-{
-	uint8_t *b = p;
-
-	while (n--) {
-		*b++ = (uint8_t)v;
-		v >>= 8;
-	}
-}
 
 static void blk_config_read(void *opaque, uint32_t off, uint8_t *data,
 			    uint32_t len)
@@ -264,14 +255,14 @@ int virtio_blk_add(const struct device_env *env, struct pci_host *host,
 	if (r)
 		goto fail_close;
 	b->bk.sectors = b->bk.disk.size / SECTOR;
-	put_le(&b->cfg.capacity, b->bk.sectors, 8);
-	put_le(&b->cfg.seg_max, BLK_SEG_MAX, 4);
-	put_le(&b->cfg.blk_size, SECTOR, 4);
-	put_le(&b->cfg.max_discard_sectors, BLK_MAX_DISCARD_SECTORS, 4);
-	put_le(&b->cfg.max_discard_seg, BLK_MAX_DISCARD_SEG, 4);
-	put_le(&b->cfg.discard_sector_alignment, 1, 4);
-	put_le(&b->cfg.max_write_zeroes_sectors, BLK_MAX_DISCARD_SECTORS, 4);
-	put_le(&b->cfg.max_write_zeroes_seg, BLK_MAX_DISCARD_SEG, 4);
+	le_put(&b->cfg.capacity, b->bk.sectors, 8);
+	le_put(&b->cfg.seg_max, BLK_SEG_MAX, 4);
+	le_put(&b->cfg.blk_size, SECTOR, 4);
+	le_put(&b->cfg.max_discard_sectors, BLK_MAX_DISCARD_SECTORS, 4);
+	le_put(&b->cfg.max_discard_seg, BLK_MAX_DISCARD_SEG, 4);
+	le_put(&b->cfg.discard_sector_alignment, 1, 4);
+	le_put(&b->cfg.max_write_zeroes_sectors, BLK_MAX_DISCARD_SECTORS, 4);
+	le_put(&b->cfg.max_write_zeroes_seg, BLK_MAX_DISCARD_SEG, 4);
 	b->cfg.write_zeroes_may_unmap = 1;
 	b->ops = (struct virtio_device_ops){
 		.name = "virtio-blk",

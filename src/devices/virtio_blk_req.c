@@ -19,6 +19,7 @@
 #include <sys/uio.h>
 
 #include "devices/virtio_blk_req.h"
+#include "util/le.h"
 
 #define SECTOR 512ULL
 #define BLK_ID_BYTES 20
@@ -32,15 +33,6 @@
 #define T_DISCARD 11
 #define T_WRITE_ZEROES 13
 #define WZ_UNMAP 1
-
-static uint64_t get_le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
 
 static void count(uint64_t *field, uint64_t n)
 {
@@ -165,9 +157,9 @@ static int start_range(struct blk_backend *b, const struct virtqueue_elem *e,
 		return VIRTIO_BLK_S_IOERR;
 	}
 	memcpy(range, e->iov[1].iov_base, sizeof(range));
-	sector = get_le(range, 8);
-	n = (uint32_t)get_le(range + 8, 4);
-	flags = (uint32_t)get_le(range + 12, 4);
+	sector = le_get(range, 8);
+	n = (uint32_t)le_get(range + 8, 4);
+	flags = (uint32_t)le_get(range + 12, 4);
 	if (sector > b->sectors || n > b->sectors - sector ||
 	    n > BLK_MAX_DISCARD_SECTORS) {
 		device_log_guest(
@@ -222,11 +214,11 @@ int blk_req_start(struct blk_backend *b, const struct virtqueue_elem *e,
 		return VIRTIO_BLK_S_IOERR;
 	}
 	memcpy(hdr, e->iov[0].iov_base, sizeof(hdr));
-	type = (uint32_t)get_le(hdr, 4);
+	type = (uint32_t)le_get(hdr, 4);
 	switch (type) {
 	case T_IN:
 	case T_OUT:
-		return start_rw(b, e, type, nd, get_le(hdr + 8, 8), out);
+		return start_rw(b, e, type, nd, le_get(hdr + 8, 8), out);
 	case T_FLUSH:
 		count(&b->stats.flush_ops, 1);
 		if (b->disk.readonly)

@@ -86,8 +86,8 @@ static bool window_target(struct virtio_device *vdev, uint64_t *off,
 {
 	const uint8_t *c = vdev->pci_cfg_mirror;
 
-	*off = virtio_get_le(c + 8, 4);
-	*len = (uint32_t)virtio_get_le(c + 12, 4);
+	*off = le_get(c + 8, 4);
+	*len = (uint32_t)le_get(c + 12, 4);
 	if (c[4] != VPCI_BAR || (*len != 1 && *len != 2 && *len != 4) ||
 	    (*off & (*len - 1)) || *off + *len > VPCI_BAR_SIZE) {
 		device_log_guest(
@@ -166,10 +166,10 @@ static int add_cap(struct virtio_device *vdev, uint8_t type, uint64_t off,
 	cap[0] = PCI_CAP_ID_VNDR;
 	cap[3] = type;
 	cap[4] = type == CAP_PCI_CFG ? 0 : VPCI_BAR;
-	virtio_put_le(cap + 8, type == CAP_PCI_CFG ? 0 : off, 4);
-	virtio_put_le(cap + 12, type == CAP_PCI_CFG ? 0 : length, 4);
+	le_put(cap + 8, type == CAP_PCI_CFG ? 0 : off, 4);
+	le_put(cap + 12, type == CAP_PCI_CFG ? 0 : length, 4);
 	if (type == CAP_NOTIFY_CFG) {
-		virtio_put_le(cap + 16, VPCI_NOTIFY_MULT, 4);
+		le_put(cap + 16, VPCI_NOTIFY_MULT, 4);
 		len = NOTIFY_CAP_LEN;
 	} else if (type == CAP_PCI_CFG) {
 		len = PCI_CFG_CAP_LEN; /* + pci_cfg_data */

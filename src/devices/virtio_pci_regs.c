@@ -62,24 +62,6 @@ static struct virtio_queue_cfg *selected_queue(struct virtio_device *vdev)
 	return &vdev->qcfg[vdev->queue_select];
 }
 
-void virtio_put_le(uint8_t *p, uint64_t v, unsigned int size)
-{
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-uint64_t virtio_get_le(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 /* The common configuration as the driver reads it now. */
 static void common_image(struct virtio_device *vdev, uint8_t *img)
 {
@@ -93,28 +75,28 @@ static void common_image(struct virtio_device *vdev, uint8_t *img)
 	if (vdev->driver_feature_select < 2)
 		gf = (uint32_t)(vdev->driver_features >>
 				(32 * vdev->driver_feature_select));
-	virtio_put_le(img + CC_DFSELECT, vdev->device_feature_select, 4);
-	virtio_put_le(img + CC_DF, df, 4);
-	virtio_put_le(img + CC_GFSELECT, vdev->driver_feature_select, 4);
-	virtio_put_le(img + CC_GF, gf, 4);
-	virtio_put_le(img + CC_MSIX_CONFIG, vdev->config_vector, 2);
-	virtio_put_le(img + CC_NUM_QUEUES, vdev->ops->nr_queues, 2);
+	le_put(img + CC_DFSELECT, vdev->device_feature_select, 4);
+	le_put(img + CC_DF, df, 4);
+	le_put(img + CC_GFSELECT, vdev->driver_feature_select, 4);
+	le_put(img + CC_GF, gf, 4);
+	le_put(img + CC_MSIX_CONFIG, vdev->config_vector, 2);
+	le_put(img + CC_NUM_QUEUES, vdev->ops->nr_queues, 2);
 	img[CC_STATUS] = get_status(vdev);
 	img[CC_GENERATION] =
 		__atomic_load_n(&vdev->config_generation, __ATOMIC_SEQ_CST);
-	virtio_put_le(img + CC_Q_SELECT, vdev->queue_select, 2);
+	le_put(img + CC_Q_SELECT, vdev->queue_select, 2);
 	/* A queue that does not exist reads as size 0 (4.1.4.3.2). */
 	if (!qc) {
-		virtio_put_le(img + CC_Q_MSIX, VIRTIO_MSI_NO_VECTOR, 2);
+		le_put(img + CC_Q_MSIX, VIRTIO_MSI_NO_VECTOR, 2);
 		return;
 	}
-	virtio_put_le(img + CC_Q_SIZE, qc->size, 2);
-	virtio_put_le(img + CC_Q_MSIX, qc->msix_vector, 2);
-	virtio_put_le(img + CC_Q_ENABLE, qc->enable, 2);
-	virtio_put_le(img + CC_Q_NOTIFY_OFF, vdev->queue_select, 2);
-	virtio_put_le(img + CC_Q_DESC, qc->desc, 8);
-	virtio_put_le(img + CC_Q_DRIVER, qc->driver, 8);
-	virtio_put_le(img + CC_Q_DEVICE, qc->device, 8);
+	le_put(img + CC_Q_SIZE, qc->size, 2);
+	le_put(img + CC_Q_MSIX, qc->msix_vector, 2);
+	le_put(img + CC_Q_ENABLE, qc->enable, 2);
+	le_put(img + CC_Q_NOTIFY_OFF, vdev->queue_select, 2);
+	le_put(img + CC_Q_DESC, qc->desc, 8);
+	le_put(img + CC_Q_DRIVER, qc->driver, 8);
+	le_put(img + CC_Q_DEVICE, qc->device, 8);
 }
 
 void virtio_queue_cfg_defaults(struct virtio_device *vdev)
@@ -397,7 +379,7 @@ static void common_write(struct virtio_device *vdev, uint64_t off,
 		 * what the later ones mean. */
 		common_image(vdev, img);
 		memcpy(img + lo, data + (lo - off), hi - lo);
-		write_common_field(vdev, fo, virtio_get_le(img + fo, fs));
+		write_common_field(vdev, fo, le_get(img + fo, fs));
 	}
 	if (off + len > VPCI_COMMON_SIZE)
 		device_log_guest(

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "devices/virtio.h"
+#include "util/le.h"
 
 #define VIRTIO_MSI_NO_VECTOR 0xffff
 #define VIRTIO_MAX_WATCHES 8
@@ -105,8 +106,6 @@ void virtio_bar_access(struct virtio_device *vdev, uint64_t off, uint8_t *data,
 /* Status 0 or a machine reset: the device as created (under lock). */
 void virtio_device_reset(struct virtio_device *vdev);
 void virtio_queue_cfg_defaults(struct virtio_device *vdev);
-void virtio_put_le(uint8_t *p, uint64_t v, unsigned int size);
-uint64_t virtio_get_le(const uint8_t *p, unsigned int size);
 
 /* virtio_pci_thread.c */
 int virtio_io_thread_start(struct virtio_device *vdev, struct errmsg *err);

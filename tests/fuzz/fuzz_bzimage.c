@@ -80,9 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	bp = at(entry.rsi, 4096);
-	rd = boot_get_le32(bp + 0x218);
-	rd_size = boot_get_le32(bp + 0x21c);
-	cmd = boot_get_le32(bp + 0x228);
+	rd = get_le32(bp + 0x218);
+	rd_size = get_le32(bp + 0x21c);
+	cmd = get_le32(bp + 0x228);
 	if (entry.mode != BOOT_CPU_LONG64 || entry.rip != 0x100200 ||
 	    entry.rsi != entry.boot_info ||
 	    entry.rsi < LAYOUT_PAGE_TABLES_END || bp[0x210] != 0xff ||

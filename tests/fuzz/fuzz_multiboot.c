@@ -60,14 +60,14 @@ static void image_ranges(const uint8_t *data, size_t size)
 	uint64_t end;
 
 	oracle_init(&oracle, RAM);
-	if (!(boot_get_le32(h + 4) & (1U << 16))) {
+	if (!(get_le32(h + 4) & (1U << 16))) {
 		oracle_elf(&oracle, data, size);
 		return;
 	}
-	header_addr = boot_get_le32(h + 12);
-	load_addr = boot_get_le32(h + 16);
-	load_end = boot_get_le32(h + 20);
-	bss_end = boot_get_le32(h + 24);
+	header_addr = get_le32(h + 12);
+	load_addr = get_le32(h + 16);
+	load_end = get_le32(h + 20);
+	bss_end = get_le32(h + 24);
 	if (bss_end)
 		end = bss_end;
 	else if (load_end)
@@ -79,13 +79,13 @@ static void image_ranges(const uint8_t *data, size_t size)
 
 static void check_module(const uint8_t *m, const uint8_t *want, size_t len)
 {
-	uint32_t start = boot_get_le32(m), end = boot_get_le32(m + 4);
+	uint32_t start = get_le32(m), end = get_le32(m + 4);
 
 	if ((start & 0xfff) || end - start != len ||
 	    memcmp(at(start, len), want, len))
 		__builtin_trap();
 	oracle_data(&oracle, start, len);
-	oracle_data(&oracle, boot_get_le32(m + 8), 5); /* "modN" */
+	oracle_data(&oracle, get_le32(m + 8), 5); /* "modN" */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -122,21 +122,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mbi = at(entry.rbx, 116);
 	if (entry.mode != BOOT_CPU_PROTECTED32 || entry.rax != 0x2badb002 ||
 	    entry.rbx != entry.boot_info || entry.rip < 0x1000 ||
-	    entry.rip >= RAM || boot_get_le32(mbi) != 0x24d ||
-	    boot_get_le32(mbi + 20) != 2)
+	    entry.rip >= RAM || get_le32(mbi) != 0x24d ||
+	    get_le32(mbi + 20) != 2)
 		__builtin_trap();
 	/* Conventional memory is free below a 1 MiB image: the MBI is there. */
 	if (oracle.image_lo >= LAYOUT_HIGH_MEM && entry.rbx >= LAYOUT_EBDA)
 		__builtin_trap();
 	oracle_data(&oracle, entry.rbx, 116);
-	cmd = boot_get_le32(mbi + 16);
+	cmd = get_le32(mbi + 16);
 	if (strcmp((char *)at(cmd, 22), "fuzz-kernel arg1 arg2"))
 		__builtin_trap();
 	oracle_data(&oracle, cmd, 22);
-	oracle_data(&oracle, boot_get_le32(mbi + 48), boot_get_le32(mbi + 44));
-	oracle_data(&oracle, boot_get_le32(mbi + 64), 9);
-	oracle_data(&oracle, boot_get_le32(mbi + 24), 32);
-	mods = at(boot_get_le32(mbi + 24), 32);
+	oracle_data(&oracle, get_le32(mbi + 48), get_le32(mbi + 44));
+	oracle_data(&oracle, get_le32(mbi + 64), 9);
+	oracle_data(&oracle, get_le32(mbi + 24), 32);
+	mods = at(get_le32(mbi + 24), 32);
 	check_module(mods, mod0, sizeof(mod0));
 	check_module(mods + 16, mod1, sizeof(mod1));
 	return 0;

@@ -82,22 +82,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	si = at(entry.rbx, 56);
 	if (entry.mode != BOOT_CPU_PROTECTED32 || entry.rip < 0x1000 ||
 	    entry.rip >= RAM || entry.rbx != entry.boot_info ||
-	    boot_get_le32(si) != 0x336ec578 || boot_get_le32(si + 12) != 1)
+	    get_le32(si) != 0x336ec578 || get_le32(si + 12) != 1)
 		__builtin_trap();
 	if (oracle.image_lo >= LAYOUT_HIGH_MEM && entry.rbx >= LAYOUT_EBDA)
 		__builtin_trap();
 	oracle_data(&oracle, entry.rbx, 56);
-	oracle_data(&oracle, boot_get_le64(si + 40),
-		    24ULL * boot_get_le32(si + 48));
-	cmd = boot_get_le64(si + 24);
+	oracle_data(&oracle, get_le64(si + 40),
+		    24ULL * get_le32(si + 48));
+	cmd = get_le64(si + 24);
 	if (strcmp((char *)at(cmd, sizeof("console=ttyS0 panic=-1")),
 		   "console=ttyS0 panic=-1"))
 		__builtin_trap();
 	oracle_data(&oracle, cmd, sizeof("console=ttyS0 panic=-1"));
-	mod = boot_get_le64(si + 16);
+	mod = get_le64(si + 16);
 	oracle_data(&oracle, mod, 32);
-	rd = boot_get_le64(at(mod, 32));
-	if (boot_get_le64(at(mod, 32) + 8) != sizeof(initrd) || (rd & 0xfff) ||
+	rd = get_le64(at(mod, 32));
+	if (get_le64(at(mod, 32) + 8) != sizeof(initrd) || (rd & 0xfff) ||
 	    memcmp(at(rd, sizeof(initrd)), initrd, sizeof(initrd)))
 		__builtin_trap();
 	oracle_data(&oracle, rd, sizeof(initrd));

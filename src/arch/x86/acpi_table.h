@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "util/le.h"
+
 /* System description table header (5.2.6). */
 #define HDR_LENGTH 4
 #define HDR_REVISION 8
@@ -21,24 +23,6 @@
 
 #define ACPI_FADT_SIZE 276 /* revision 6.5 */
 #define ACPI_FACS_ALIGN 64
-
-static inline void put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void put_le32(uint8_t *p, uint32_t v)
-{
-	put_le16(p, (uint16_t)v);
-	put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
-static inline void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* The header with kvmscope's OEM fields; the checksum comes last. */
 void acpi_put_header(uint8_t *t, const char *sig, uint32_t len,

@@ -47,12 +47,12 @@ long boot_find_multiboot(const uint8_t *data, size_t size)
 
 	/* The three header words must all lie in the searched area. */
 	for (off = 0; off + 12 <= limit; off += 4) {
-		uint32_t magic = boot_get_le32(data + off);
+		uint32_t magic = get_le32(data + off);
 
 		if (magic != BOOT_MULTIBOOT_MAGIC)
 			continue;
-		if (magic + boot_get_le32(data + off + 4) +
-			    boot_get_le32(data + off + 8) ==
+		if (magic + get_le32(data + off + 4) +
+			    get_le32(data + off + 8) ==
 		    0)
 			return (long)off;
 	}
@@ -299,7 +299,7 @@ static bool has_multiboot2(const uint8_t *data, size_t size)
 	size_t off;
 
 	for (off = 0; off + 4 <= limit; off += 8)
-		if (boot_get_le32(data + off) == MULTIBOOT2_MAGIC)
+		if (get_le32(data + off) == MULTIBOOT2_MAGIC)
 			return true;
 	return false;
 }
@@ -313,10 +313,10 @@ static long bad_multiboot_checksum(const uint8_t *data, size_t size,
 	size_t off;
 
 	for (off = 0; off + 12 <= limit; off += 4) {
-		if (boot_get_le32(data + off) != BOOT_MULTIBOOT_MAGIC)
+		if (get_le32(data + off) != BOOT_MULTIBOOT_MAGIC)
 			continue;
-		*sum = BOOT_MULTIBOOT_MAGIC + boot_get_le32(data + off + 4) +
-		       boot_get_le32(data + off + 8);
+		*sum = BOOT_MULTIBOOT_MAGIC + get_le32(data + off + 4) +
+		       get_le32(data + off + 8);
 		return (long)off;
 	}
 	return -1;
@@ -358,7 +358,7 @@ static int explain_unknown(const struct boot_request *req, struct errmsg *err)
 			"%.200s is an ELF file without a PVH note (Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY) and without a multiboot header: build Linux with CONFIG_PVH=y or use arch/x86/boot/bzImage; " EXPECTED_FORMATS,
 			name);
 	}
-	if (size >= 0x200 && boot_get_le16(data + BZ_BOOT_FLAG) == 0xaa55)
+	if (size >= 0x200 && get_le16(data + BZ_BOOT_FLAG) == 0xaa55)
 		return errmsg_set(
 			err, ENOEXEC,
 			"%.200s is a boot sector without a Linux setup header (no \"HdrS\" at 0x202): " EXPECTED_FORMATS,

@@ -15,6 +15,7 @@
 
 #include "arch/x86/boot_alloc.h"
 #include "util/errmsg.h"
+#include "util/le.h"
 #include "vmm/memory.h"
 
 #define BOOT_MAX_INITRD 16
@@ -126,42 +127,6 @@ int multiboot_load(struct guest_memory *mem, const struct boot_request *req,
 #define BOOT_MULTIBOOT_MAGIC 0x1badb002U /* in the kernel's header */
 #define BOOT_MULTIBOOT_EAX 0x2badb002U /* in EAX at entry */
 #define BOOT_MULTIBOOT_SEARCH 8192 /* the header lies in these bytes */
-
-/* Header fields are little-endian; p must have the bytes available. */
-static inline uint16_t boot_get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static inline uint32_t boot_get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t boot_get_le64(const uint8_t *p)
-{
-	return (uint64_t)boot_get_le32(p) | (uint64_t)boot_get_le32(p + 4)
-						    << 32;
-}
-
-static inline void boot_put_le16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void boot_put_le32(uint8_t *p, uint32_t v)
-{
-	boot_put_le16(p, (uint16_t)v);
-	boot_put_le16(p + 2, (uint16_t)(v >> 16));
-}
-
-static inline void boot_put_le64(uint8_t *p, uint64_t v)
-{
-	boot_put_le32(p, (uint32_t)v);
-	boot_put_le32(p + 4, (uint32_t)(v >> 32));
-}
 
 /* The kernel file's name for messages ("kernel" when it has none). */
 const char *boot_kernel_name(const struct boot_request *req);

@@ -74,8 +74,8 @@ struct bz_plan {
 static bool bzimage_detect(const uint8_t *data, size_t size)
 {
 	return size >= BZ_MIN_DETECT &&
-	       boot_get_le16(data + HDR_BOOT_FLAG) == 0xaa55 &&
-	       boot_get_le32(data + HDR_MAGIC) == HDR_MAGIC_VALUE;
+	       get_le16(data + HDR_BOOT_FLAG) == 0xaa55 &&
+	       get_le32(data + HDR_MAGIC) == HDR_MAGIC_VALUE;
 }
 
 static int bz_check(const struct guest_memory *mem,
@@ -96,7 +96,7 @@ static int bz_check(const struct guest_memory *mem,
 			err, ENOEXEC,
 			"%.200s is not a bzImage (no 0xAA55 boot flag and \"HdrS\" setup header): pass arch/x86/boot/bzImage",
 			boot_kernel_name(req));
-	version = boot_get_le16(d + HDR_VERSION);
+	version = get_le16(d + HDR_VERSION);
 	if (version < BZ_MIN_VERSION)
 		return errmsg_set(
 			err, ENOEXEC,
@@ -108,7 +108,7 @@ static int bz_check(const struct guest_memory *mem,
 			err, ENOEXEC,
 			"bzImage is truncated: %zu bytes, less than its %u-byte setup header",
 			size, HDR_MIN_FILE);
-	xlf = boot_get_le16(d + HDR_XLOADFLAGS);
+	xlf = get_le16(d + HDR_XLOADFLAGS);
 	if (!(xlf & XLF_KERNEL_64))
 		return errmsg_set(
 			err, ENOEXEC,
@@ -130,7 +130,7 @@ static int bz_check(const struct guest_memory *mem,
 	plan->pm_size = size - plan->pm_offset;
 
 	/* init_size covers the decompressor's whole working area. */
-	init_size = boot_get_le32(d + HDR_INIT_SIZE);
+	init_size = get_le32(d + HDR_INIT_SIZE);
 	need = plan->pm_size > init_size ? plan->pm_size : init_size;
 	plan->kernel_end = LAYOUT_KERNEL_LOAD + need;
 	/*
@@ -138,7 +138,7 @@ static int bz_check(const struct guest_memory *mem,
 	 * (LOAD_PHYSICAL_ADDR, usually 16 MiB) decompresses itself there,
 	 * and needs init_size bytes from that address instead.
 	 */
-	pref = boot_get_le64(d + HDR_PREF_ADDRESS);
+	pref = get_le64(d + HDR_PREF_ADDRESS);
 	if (pref > LAYOUT_KERNEL_LOAD && pref < GUEST_HIGH_RAM_START &&
 	    pref + init_size > plan->kernel_end)
 		plan->kernel_end = pref + init_size;
@@ -152,7 +152,7 @@ static int bz_check(const struct guest_memory *mem,
 			boot_mib_up(plan->kernel_end));
 
 	plan->cmdline_len = strlen(req->cmdline ? req->cmdline : "");
-	cmdline_size = boot_get_le32(d + HDR_CMDLINE_SIZE);
+	cmdline_size = get_le32(d + HDR_CMDLINE_SIZE);
 	if (plan->cmdline_len > cmdline_size)
 		return errmsg_set(
 			err, E2BIG,
@@ -176,7 +176,7 @@ static int bz_check(const struct guest_memory *mem,
 			 LAYOUT_PAGE_TABLES_END - LAYOUT_PML4,
 			 "the identity page tables");
 	/* initrd_addr_max is the highest byte the initrd may occupy. */
-	limit = (uint64_t)boot_get_le32(d + HDR_INITRD_ADDR_MAX) + 1;
+	limit = (uint64_t)get_le32(d + HDR_INITRD_ADDR_MAX) + 1;
 	ret = boot_initrd_place(&plan->alloc, req, limit, &plan->initrd_addr,
 				&plan->initrd_size, err);
 	if (ret)
@@ -209,16 +209,16 @@ static void bz_zero_page(const struct guest_memory *mem,
 
 	bp[HDR_TYPE_OF_LOADER] = BZ_LOADER_UNDEFINED;
 	bp[HDR_LOADFLAGS] |= LOADFLAG_CAN_USE_HEAP;
-	boot_put_le16(bp + HDR_HEAP_END_PTR, BZ_HEAP_END);
-	boot_put_le32(bp + HDR_CMD_LINE_PTR,
+	put_le16(bp + HDR_HEAP_END_PTR, BZ_HEAP_END);
+	put_le32(bp + HDR_CMD_LINE_PTR,
 		      (uint32_t)(plan->info + BZ_CMDLINE_OFF));
-	boot_put_le32(bp + BP_EXT_CMD_LINE_PTR,
+	put_le32(bp + BP_EXT_CMD_LINE_PTR,
 		      (uint32_t)((plan->info + BZ_CMDLINE_OFF) >> 32));
-	boot_put_le32(bp + HDR_RAMDISK_IMAGE, (uint32_t)plan->initrd_addr);
-	boot_put_le32(bp + HDR_RAMDISK_SIZE, (uint32_t)plan->initrd_size);
-	boot_put_le32(bp + BP_EXT_RAMDISK_IMAGE,
+	put_le32(bp + HDR_RAMDISK_IMAGE, (uint32_t)plan->initrd_addr);
+	put_le32(bp + HDR_RAMDISK_SIZE, (uint32_t)plan->initrd_size);
+	put_le32(bp + BP_EXT_RAMDISK_IMAGE,
 		      (uint32_t)(plan->initrd_addr >> 32));
-	boot_put_le32(bp + BP_EXT_RAMDISK_SIZE,
+	put_le32(bp + BP_EXT_RAMDISK_SIZE,
 		      (uint32_t)(plan->initrd_size >> 32));
 
 	n = e820_build(mem, map);
@@ -228,9 +228,9 @@ static void bz_zero_page(const struct guest_memory *mem,
 	for (i = 0; i < n; i++) {
 		uint8_t *e = bp + BP_E820_TABLE + i * BP_E820_ENTRY_SIZE;
 
-		boot_put_le64(e, map[i].addr);
-		boot_put_le64(e + 8, map[i].size);
-		boot_put_le32(e + 16, map[i].type);
+		put_le64(e, map[i].addr);
+		put_le64(e + 8, map[i].size);
+		put_le32(e + 16, map[i].type);
 	}
 }
 
@@ -287,11 +287,11 @@ static int bzimage_set_rsdp(struct guest_memory *mem, uint64_t boot_info,
 	if (!p)
 		return -EFAULT;
 	/* The loader copied the kernel's setup header here. */
-	if (boot_get_le32(p + HDR_MAGIC) != HDR_MAGIC_VALUE)
+	if (get_le32(p + HDR_MAGIC) != HDR_MAGIC_VALUE)
 		return -EINVAL;
-	if (boot_get_le16(p + HDR_VERSION) < BOOT_PROTOCOL_RSDP)
+	if (get_le16(p + HDR_VERSION) < BOOT_PROTOCOL_RSDP)
 		return 0;
-	boot_put_le64(p + BP_ACPI_RSDP_ADDR, rsdp_gpa);
+	put_le64(p + BP_ACPI_RSDP_ADDR, rsdp_gpa);
 	return 0;
 }
 

@@ -115,11 +115,11 @@ static int mb_check_aout(const struct boot_request *req, struct mb_plan *plan,
 			err, ENOEXEC,
 			"multiboot header at offset 0x%lx is truncated: flag 16 needs the address fields, %d bytes, but the file ends at %zu",
 			plan->hoff, MBH_AOUT_SIZE, size);
-	header_addr = boot_get_le32(h + MBH_HEADER_ADDR);
-	load_addr = boot_get_le32(h + MBH_LOAD_ADDR);
-	load_end = boot_get_le32(h + MBH_LOAD_END_ADDR);
-	bss_end = boot_get_le32(h + MBH_BSS_END_ADDR);
-	entry = boot_get_le32(h + MBH_ENTRY_ADDR);
+	header_addr = get_le32(h + MBH_HEADER_ADDR);
+	load_addr = get_le32(h + MBH_LOAD_ADDR);
+	load_end = get_le32(h + MBH_LOAD_END_ADDR);
+	bss_end = get_le32(h + MBH_BSS_END_ADDR);
+	entry = get_le32(h + MBH_ENTRY_ADDR);
 
 	if (header_addr < load_addr)
 		return errmsg_set(
@@ -275,7 +275,7 @@ static int mb_check(const struct guest_memory *mem,
 			err, ENOEXEC,
 			"%.200s has no multiboot v1 header (magic 0x1BADB002 with a valid checksum in the first 8 KiB): it is not a multiboot kernel",
 			boot_kernel_name(req));
-	plan->flags = boot_get_le32(d + plan->hoff + MBH_FLAGS);
+	plan->flags = get_le32(d + plan->hoff + MBH_FLAGS);
 	unsupported = plan->flags & 0xffff & ~MBH_SUPPORTED_REQ;
 	if (unsupported)
 		return errmsg_set(
@@ -352,29 +352,29 @@ static int mb_write_info(struct guest_memory *mem,
 	int n, i;
 
 	memset(info, 0, sizeof(info));
-	boot_put_le32(info + MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS |
+	put_le32(info + MBI_FLAGS, MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MODS |
 						MBI_F_MMAP | MBI_F_LOADER_NAME);
 	mem_lower = low_end < LAYOUT_EBDA ? (uint32_t)(low_end >> 10) :
 					    (uint32_t)(LAYOUT_EBDA >> 10);
 	mem_upper = low_end > LAYOUT_HIGH_MEM ?
 			    (uint32_t)((low_end - LAYOUT_HIGH_MEM) >> 10) :
 			    0;
-	boot_put_le32(info + MBI_MEM_LOWER, mem_lower);
-	boot_put_le32(info + MBI_MEM_UPPER, mem_upper);
-	boot_put_le32(info + MBI_CMDLINE, (uint32_t)cmd);
+	put_le32(info + MBI_MEM_LOWER, mem_lower);
+	put_le32(info + MBI_MEM_UPPER, mem_upper);
+	put_le32(info + MBI_CMDLINE, (uint32_t)cmd);
 
-	boot_put_le32(info + MBI_MODS_COUNT, (uint32_t)req->nr_initrd);
-	boot_put_le32(info + MBI_MODS_ADDR,
+	put_le32(info + MBI_MODS_COUNT, (uint32_t)req->nr_initrd);
+	put_le32(info + MBI_MODS_ADDR,
 		      (uint32_t)(plan->info + MB_OFF_MODS));
 	for (i = 0; i < req->nr_initrd; i++) {
 		const char *s = req->initrd[i].name ? req->initrd[i].name : "";
 		uint8_t *m = info + MB_OFF_MODS + i * MB_MOD_SIZE;
 		size_t len = strlen(s) + 1;
 
-		boot_put_le32(m, (uint32_t)plan->mod_addr[i]);
-		boot_put_le32(m + 4, (uint32_t)(plan->mod_addr[i] +
+		put_le32(m, (uint32_t)plan->mod_addr[i]);
+		put_le32(m + 4, (uint32_t)(plan->mod_addr[i] +
 						req->initrd[i].size));
-		boot_put_le32(m + 8, (uint32_t)str);
+		put_le32(m + 8, (uint32_t)str);
 		/* mb_check made sure all strings fit the area. */
 		if (guest_memory_write(mem, str, s, len) ||
 		    guest_memory_write(mem, plan->mod_addr[i],
@@ -385,20 +385,20 @@ static int mb_write_info(struct guest_memory *mem,
 	}
 
 	n = e820_build(mem, map);
-	boot_put_le32(info + MBI_MMAP_LENGTH,
+	put_le32(info + MBI_MMAP_LENGTH,
 		      (uint32_t)(n * MB_MMAP_ENTRY_SIZE));
-	boot_put_le32(info + MBI_MMAP_ADDR,
+	put_le32(info + MBI_MMAP_ADDR,
 		      (uint32_t)(plan->info + MB_OFF_MMAP));
 	for (i = 0; i < n; i++) {
 		uint8_t *e = info + MB_OFF_MMAP + i * MB_MMAP_ENTRY_SIZE;
 
-		boot_put_le32(e, MB_MMAP_ENTRY_SIZE - 4);
-		boot_put_le64(e + 4, map[i].addr);
-		boot_put_le64(e + 12, map[i].size);
-		boot_put_le32(e + 20, map[i].type);
+		put_le32(e, MB_MMAP_ENTRY_SIZE - 4);
+		put_le64(e + 4, map[i].addr);
+		put_le64(e + 12, map[i].size);
+		put_le32(e + 20, map[i].type);
 	}
 
-	boot_put_le32(info + MBI_BOOT_LOADER_NAME,
+	put_le32(info + MBI_BOOT_LOADER_NAME,
 		      (uint32_t)(plan->info + MB_OFF_LOADER_NAME));
 	memcpy(info + MB_OFF_LOADER_NAME, MB_LOADER_NAME,
 	       sizeof(MB_LOADER_NAME));

@@ -63,9 +63,9 @@ static int pvh_entry_point(const struct elf_file *elf, uint64_t *entry,
 			"ELF file has no PVH entry note (Xen note 18, XEN_ELFNOTE_PHYS32_ENTRY): build Linux with CONFIG_PVH=y, or boot its bzImage");
 	/* Linux emits the address as a pointer-sized word; older as 32 bits. */
 	if (note.descsz == 4) {
-		*entry = boot_get_le32(note.desc);
+		*entry = get_le32(note.desc);
 	} else if (note.descsz == 8) {
-		*entry = boot_get_le64(note.desc);
+		*entry = get_le64(note.desc);
 		if (*entry >> 32)
 			return errmsg_set(
 				err, ENOEXEC,
@@ -133,31 +133,31 @@ static void pvh_start_info(const struct guest_memory *mem,
 	int n, i;
 
 	memset(si, 0, PVH_INFO_SIZE);
-	boot_put_le32(si + SI_MAGIC, HVM_START_MAGIC);
-	boot_put_le32(si + SI_VERSION, HVM_START_VERSION);
-	boot_put_le64(si + SI_CMDLINE_PADDR, plan->info + PVH_CMDLINE_OFF);
+	put_le32(si + SI_MAGIC, HVM_START_MAGIC);
+	put_le32(si + SI_VERSION, HVM_START_VERSION);
+	put_le64(si + SI_CMDLINE_PADDR, plan->info + PVH_CMDLINE_OFF);
 	/* No RSDP pointer: the guest finds it by scanning the BIOS area. */
-	boot_put_le64(si + SI_RSDP_PADDR, 0);
+	put_le64(si + SI_RSDP_PADDR, 0);
 
 	n = e820_build(mem, map);
-	boot_put_le64(si + SI_MEMMAP_PADDR, plan->info + PVH_MEMMAP_OFF);
-	boot_put_le32(si + SI_MEMMAP_ENTRIES, (uint32_t)n);
+	put_le64(si + SI_MEMMAP_PADDR, plan->info + PVH_MEMMAP_OFF);
+	put_le32(si + SI_MEMMAP_ENTRIES, (uint32_t)n);
 	for (i = 0; i < n; i++) {
 		uint8_t *e = si + PVH_MEMMAP_OFF + i * MEMMAP_ENTRY_SIZE;
 
-		boot_put_le64(e, map[i].addr);
-		boot_put_le64(e + 8, map[i].size);
-		boot_put_le32(e + 16, map[i].type);
+		put_le64(e, map[i].addr);
+		put_le64(e + 8, map[i].size);
+		put_le32(e + 16, map[i].type);
 	}
 
 	if (plan->initrd_size) {
 		uint8_t *m = si + PVH_MODLIST_OFF;
 
-		boot_put_le32(si + SI_NR_MODULES, 1);
-		boot_put_le64(si + SI_MODLIST_PADDR,
+		put_le32(si + SI_NR_MODULES, 1);
+		put_le64(si + SI_MODLIST_PADDR,
 			      plan->info + PVH_MODLIST_OFF);
-		boot_put_le64(m, plan->initrd_addr);
-		boot_put_le64(m + 8, plan->initrd_size);
+		put_le64(m, plan->initrd_addr);
+		put_le64(m + 8, plan->initrd_size);
 	}
 }
 
@@ -222,9 +222,9 @@ static int pvh_set_rsdp(struct guest_memory *mem, uint64_t boot_info,
 
 	if (!p)
 		return -EFAULT;
-	if (boot_get_le32(p + SI_MAGIC) != HVM_START_MAGIC)
+	if (get_le32(p + SI_MAGIC) != HVM_START_MAGIC)
 		return -EINVAL;
-	boot_put_le64(p + SI_RSDP_PADDR, rsdp_gpa);
+	put_le64(p + SI_RSDP_PADDR, rsdp_gpa);
 	return 0;
 }
 
