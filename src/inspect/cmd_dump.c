@@ -77,21 +77,45 @@ static void linux_pids(struct vm *vm, struct dump_linux *lx)
 	lx->have_pids = true;
 }
 
+/*
+ * On the dump's probe thread, while the main thread writes RAM and then
+ * waits for it (so it stands in for the main thread the getters want):
+ * the guest kernel, found by scanning RAM for VMCOREINFO when nothing is
+ * cached, its VMCOREINFO text, layout and PIDs. Without VMCOREINFO the
+ * dump needs nothing else, so no banner search is paid for.
+ */
+static size_t dump_probe_linux(void *opaque, struct dump_linux *lx,
+			       char *vmcoreinfo, size_t max)
+{
+	struct vm *vm = opaque;
+	const struct guest_kernel *gk;
+	const struct kallsyms *ks;
+	struct errmsg kerr = { { 0 } };
+
+	if (guest_kernel_get_vmcoreinfo(vm, &gk, &kerr))
+		return 0;
+	/* Symbols before the kernel: a later get may not probe under gk. */
+	if (guest_kernel_symbols(vm, &ks, &kerr))
+		ks = NULL;
+	if (guest_kernel_get(vm, &gk, &kerr) || !gk->vi || gk->vi->len > max ||
+	    guest_memory_read(&vm->mem, gk->vmcoreinfo_gpa, vmcoreinfo,
+			      gk->vi->len))
+		return 0;
+	linux_layout(vm, gk, ks, lx);
+	linux_pids(vm, lx);
+	return gk->vi->len;
+}
+
 static int cmd_dump_guest_memory(struct api_ctx *ctx, json_t *args,
 				 json_t **ret, struct errmsg *err)
 {
 	static const char *const allowed[] = { "path", "protocol", "paging",
 					       "format", NULL };
 	const char *path = NULL, *protocol = NULL, *format = NULL;
-	char vmcoreinfo[VMCOREINFO_MAX_BYTES];
-	const struct guest_kernel *gk;
+	struct dump_probe probe = { dump_probe_linux, ctx->vm };
 	struct dump_result res;
-	struct dump_linux lx = { 0 };
-	const struct kallsyms *ks;
-	struct errmsg kerr = { { 0 } };
 	struct timespec t0, t1;
 	bool paging = false, has_paging;
-	size_t vlen = 0;
 	int r;
 
 	r = api_args_only(args, allowed, err);
@@ -124,21 +148,9 @@ static int cmd_dump_guest_memory(struct api_ctx *ctx, json_t *args,
 		return errmsg_set(err, EINVAL,
 				  "format '%s' is not supported: only elf",
 				  format);
-	/* Symbols before the kernel: a later get may not probe under gk. */
-	if (guest_kernel_symbols(ctx->vm, &ks, &kerr))
-		ks = NULL;
-	/* The guest kernel's own VMCOREINFO text, as its note has it. */
-	if (!guest_kernel_get(ctx->vm, &gk, &kerr) && gk->vi &&
-	    gk->vi->len <= sizeof(vmcoreinfo) &&
-	    !guest_memory_read(&ctx->vm->mem, gk->vmcoreinfo_gpa, vmcoreinfo,
-			       gk->vi->len)) {
-		vlen = gk->vi->len;
-		linux_layout(ctx->vm, gk, ks, &lx);
-		linux_pids(ctx->vm, &lx);
-	}
+	guest_kernel_use(ctx->vm);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = dump_guest_memory(ctx->vm, path, vlen ? vmcoreinfo : NULL, vlen,
-			      &lx, &res, err);
+	r = dump_guest_memory(ctx->vm, path, &probe, &res, err);
 	if (r)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,74 +249,66 @@ static int write_region(int fd, const struct guest_memory *mem,
 	return pagemap_for_each_populated(w.hva, g->size, write_run, &w);
 }
 
-int dump_guest_memory(struct vm *vm, const char *path, const char *vmcoreinfo,
-		      size_t vmcoreinfo_len, const struct dump_linux *lx,
-		      struct dump_result *res, struct errmsg *err)
+/* The probe, on its own thread while RAM is written. */
+struct probe_run {
+	const struct dump_probe *probe;
+	struct dump_linux lx;
+	char vmcoreinfo[DUMP_VMCOREINFO_MAX];
+	size_t vmcoreinfo_len;
+};
+
+static void *probe_thread(void *opaque)
 {
-	int text_seg = -1;
+	struct probe_run *pr = opaque;
+
+	pr->vmcoreinfo_len = pr->probe->run(pr->probe->opaque, &pr->lx,
+					    pr->vmcoreinfo,
+					    sizeof(pr->vmcoreinfo));
+	return NULL;
+}
+
+/* The headers that depend on what the probe found: program headers. */
+static int build_phdrs(struct vm *vm, const struct dump_linux *lx,
+		       int nr_regions, off_t notes_off, size_t notes_len,
+		       off_t data_off, Elf64_Ehdr *eh, Elf64_Phdr *ph)
+{
 	const struct guest_region *g;
-	struct notes notes = { 0 };
-	Elf64_Ehdr eh;
-	Elf64_Phdr *ph = NULL;
-	char *tmp = NULL, *dir = NULL;
-	int nr_regions = 0, i, fd = -1, r;
-	off_t off;
+	int text_seg = -1, i;
+	off_t off = data_off;
 
-	memset(res, 0, sizeof(*res));
-	for (i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
-		r = vcpu_notes(&notes, vm->vcpus[i], lx, err);
-		if (r)
-			goto out;
-	}
-	if (vmcoreinfo && vmcoreinfo_len &&
-	    note_add(&notes, "VMCOREINFO", 0, vmcoreinfo, vmcoreinfo_len)) {
-		r = errmsg_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-	while (guest_memory_region_at(&vm->mem, nr_regions))
-		nr_regions++;
-	ph = calloc((size_t)nr_regions + 2, sizeof(*ph));
-	if (!ph) {
-		r = errmsg_set(err, ENOMEM, "out of memory");
-		goto out;
-	}
-
-	memset(&eh, 0, sizeof(eh));
-	memcpy(eh.e_ident, ELFMAG, SELFMAG);
-	eh.e_ident[EI_CLASS] = ELFCLASS64;
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_ident[EI_VERSION] = EV_CURRENT;
-	eh.e_type = ET_CORE;
-	eh.e_machine = EM_X86_64;
-	eh.e_version = EV_CURRENT;
-	eh.e_phoff = sizeof(eh);
-	eh.e_ehsize = sizeof(eh);
-	eh.e_phentsize = sizeof(*ph);
-	eh.e_phnum = (Elf64_Half)(nr_regions + 1);
+	memset(eh, 0, sizeof(*eh));
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_CORE;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = (Elf64_Half)(nr_regions + 1);
 	/* The kernel image's segment, if it lies inside one RAM region. */
-	for (i = 0; lx && lx->valid && i < nr_regions; i++) {
+	for (i = 0; lx->valid && i < nr_regions && text_seg < 0; i++) {
 		g = guest_memory_region_at(&vm->mem, i);
 		if (lx->text_pa >= g->gpa && lx->text_size &&
 		    lx->text_pa - g->gpa <= g->size &&
 		    lx->text_size <= g->size - (lx->text_pa - g->gpa)) {
 			text_seg = i;
-			eh.e_phnum++;
+			eh->e_phnum++;
 		}
 	}
-
-	off = (off_t)(sizeof(eh) + (size_t)eh.e_phnum * sizeof(*ph));
+	memset(ph, 0, ((size_t)nr_regions + 2) * sizeof(*ph));
 	ph[0].p_type = PT_NOTE;
-	ph[0].p_offset = (Elf64_Off)off;
-	ph[0].p_filesz = notes.len;
-	off += (off_t)notes.len;
-	off = (off + DUMP_PAGE - 1) & ~(off_t)(DUMP_PAGE - 1);
+	ph[0].p_offset = (Elf64_Off)notes_off;
+	ph[0].p_filesz = notes_len;
 	for (i = 0; i < nr_regions; i++) {
 		g = guest_memory_region_at(&vm->mem, i);
 		ph[i + 1].p_type = PT_LOAD;
 		ph[i + 1].p_flags = PF_R | PF_W | PF_X;
 		ph[i + 1].p_offset = (Elf64_Off)off;
 		ph[i + 1].p_paddr = g->gpa;
-		if (lx && lx->valid)
+		if (lx->valid)
 			ph[i + 1].p_vaddr = lx->page_offset + g->gpa;
 		ph[i + 1].p_filesz = ph[i + 1].p_memsz = g->size;
 		off += (off_t)g->size;
@@ -331,6 +324,54 @@ int dump_guest_memory(struct vm *vm, const char *path, const char *vmcoreinfo,
 		t->p_paddr = lx->text_pa;
 		t->p_filesz = t->p_memsz = lx->text_size;
 	}
+	return eh->e_phnum;
+}
+
+int dump_guest_memory(struct vm *vm, const char *path,
+		      const struct dump_probe *probe, struct dump_result *res,
+		      struct errmsg *err)
+{
+	struct probe_run *pr = calloc(1, sizeof(*pr));
+	struct notes notes = { 0 };
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph = NULL;
+	char *tmp = NULL, *dir = NULL;
+	int nr_regions = 0, i, fd = -1, r;
+	bool threaded = false;
+	pthread_t thread;
+	size_t notes_max;
+	off_t off, notes_off, data_off;
+
+	memset(res, 0, sizeof(*res));
+	if (!pr)
+		return errmsg_set(err, ENOMEM, "out of memory");
+	pr->probe = probe;
+	while (guest_memory_region_at(&vm->mem, nr_regions))
+		nr_regions++;
+	ph = calloc((size_t)nr_regions + 2, sizeof(*ph));
+	if (!ph) {
+		r = errmsg_set(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	/*
+	 * The layout before anything is known about the guest: room for
+	 * every program header, the vCPU notes (their size does not depend
+	 * on what they hold) and the largest VMCOREINFO, then RAM from the
+	 * next page. The notes and headers are written last, so the probe
+	 * runs alongside the RAM and a cold dump pays for one pass, not two.
+	 */
+	for (i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
+		r = vcpu_notes(&notes, vm->vcpus[i], &pr->lx, err);
+		if (r)
+			goto out;
+	}
+	notes_max = notes.len + sizeof(Elf64_Nhdr) + NOTE_ALIGN(11) +
+		    NOTE_ALIGN(DUMP_VMCOREINFO_MAX);
+	notes_off =
+		(off_t)(sizeof(eh) + ((size_t)nr_regions + 2) * sizeof(*ph));
+	data_off = (notes_off + (off_t)notes_max + DUMP_PAGE - 1) &
+		   ~(off_t)(DUMP_PAGE - 1);
+	notes.len = 0;
 
 	/* A temporary in the same directory, renamed when complete. */
 	dir = strdup(path);
@@ -350,17 +391,39 @@ int dump_guest_memory(struct vm *vm, const char *path, const char *vmcoreinfo,
 		tmp = NULL;
 		goto out;
 	}
-	r = write_all(fd, &eh, sizeof(eh), 0);
+	if (probe)
+		threaded = !pthread_create(&thread, NULL, probe_thread, pr);
+	if (probe && !threaded)
+		probe_thread(pr);
+	r = 0;
+	for (i = 0, off = data_off; !r && i < nr_regions; i++) {
+		const struct guest_region *g =
+			guest_memory_region_at(&vm->mem, i);
+
+		r = write_region(fd, &vm->mem, g, off, &res->bytes_written);
+		off += (off_t)g->size;
+	}
+	if (threaded)
+		pthread_join(thread, NULL);
+	for (i = 0; !r && vm->vcpus && i < vm->nr_vcpus; i++) {
+		r = vcpu_notes(&notes, vm->vcpus[i], &pr->lx, err);
+		if (r)
+			goto out;
+	}
+	if (!r && pr->vmcoreinfo_len &&
+	    note_add(&notes, "VMCOREINFO", 0, pr->vmcoreinfo,
+		     pr->vmcoreinfo_len))
+		r = -ENOMEM;
+	if (!r) {
+		build_phdrs(vm, &pr->lx, nr_regions, notes_off, notes.len,
+			    data_off, &eh, ph);
+		r = write_all(fd, &eh, sizeof(eh), 0);
+	}
 	if (!r)
 		r = write_all(fd, ph, (size_t)eh.e_phnum * sizeof(*ph),
 			      (off_t)sizeof(eh));
 	if (!r)
-		r = write_all(fd, notes.buf, notes.len, (off_t)ph[0].p_offset);
-	for (i = 0; !r && i < nr_regions; i++)
-		r = write_region(fd, &vm->mem,
-				 guest_memory_region_at(&vm->mem, i),
-				 (off_t)ph[i + 1].p_offset,
-				 &res->bytes_written);
+		r = write_all(fd, notes.buf, notes.len, notes_off);
 	/* The holes up to the end, so the file has its full size. */
 	if (!r && ftruncate(fd, off) < 0)
 		r = -errno;
@@ -380,7 +443,7 @@ int dump_guest_memory(struct vm *vm, const char *path, const char *vmcoreinfo,
 	res->file_size = (uint64_t)off;
 	res->nr_vcpus = vm->nr_vcpus;
 	res->nr_segments = eh.e_phnum - 1;
-	res->vmcoreinfo = vmcoreinfo && vmcoreinfo_len;
+	res->vmcoreinfo = pr->vmcoreinfo_len > 0;
 	r = 0;
 out:
 	if (fd >= 0)
@@ -391,5 +454,6 @@ out:
 	free(dir);
 	free(ph);
 	free(notes.buf);
+	free(pr);
 	return r;
 }

@@ -42,13 +42,28 @@ struct dump_result {
 	bool vmcoreinfo;
 };
 
+/* The largest VMCOREINFO text a dump carries (the kernel's is a page). */
+#define DUMP_VMCOREINFO_MAX 4096
+
 /*
- * Write the stopped VM to path as an ELF core (vmcoreinfo: the guest
- * kernel's VMCOREINFO text for its note, or NULL). 0, or -errno with err
- * naming path; path is untouched on failure.
+ * What the dump learns about the guest kernel: run on a thread of its
+ * own while RAM is written (the VM is stopped throughout), it fills lx
+ * and up to max bytes of VMCOREINFO text, returning their length (0: no
+ * VMCOREINFO). It only reads guest memory and registers.
  */
-int dump_guest_memory(struct vm *vm, const char *path, const char *vmcoreinfo,
-		      size_t vmcoreinfo_len, const struct dump_linux *lx,
-		      struct dump_result *res, struct errmsg *err);
+struct dump_probe {
+	size_t (*run)(void *opaque, struct dump_linux *lx, char *vmcoreinfo,
+		      size_t max);
+	void *opaque;
+};
+
+/*
+ * Write the stopped VM to path as an ELF core; probe (or NULL) supplies
+ * the Linux layout, the PIDs and the VMCOREINFO note. 0, or -errno with
+ * err naming path; path is untouched on failure.
+ */
+int dump_guest_memory(struct vm *vm, const char *path,
+		      const struct dump_probe *probe, struct dump_result *res,
+		      struct errmsg *err);
 
 #endif

@@ -343,8 +343,13 @@ static bool cpu0_paging(struct vm *vm, struct paging_ctx *pc)
 	return !vcpu_paging_ctx(vm->vcpus[0], &sregs, pc, &err);
 }
 
-int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
-		     struct errmsg *err)
+void guest_kernel_use(struct vm *vm)
+{
+	ensure_attached(vm);
+}
+
+static int get(struct vm *vm, unsigned int flags,
+	       const struct guest_kernel **out, struct errmsg *err)
 {
 	struct os_symbols *s;
 	struct guest_kernel *gk;
@@ -368,8 +373,8 @@ int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
 	if (!gk)
 		return errmsg_set(err, ENOMEM, "out of memory");
 	have_pc = cpu0_paging(vm, &pc);
-	r = guest_kernel_probe(&vm->mem, have_pc ? &pc : NULL,
-			       guest_maxphyaddr(vm), gk, err);
+	r = guest_kernel_probe_flags(&vm->mem, have_pc ? &pc : NULL,
+				     guest_maxphyaddr(vm), flags, gk, err);
 	if (r) {
 		free(gk);
 		return r;
@@ -387,6 +392,34 @@ int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
 	}
 	st.gk_time = now_ns();
 	*out = st.gk;
+	return 0;
+}
+
+int guest_kernel_get(struct vm *vm, const struct guest_kernel **out,
+		     struct errmsg *err)
+{
+	return get(vm, 0, out, err);
+}
+
+int guest_kernel_get_vmcoreinfo(struct vm *vm, const struct guest_kernel **out,
+				struct errmsg *err)
+{
+	const struct guest_kernel *gk;
+	int r;
+
+	ensure_attached(vm);
+	/* A recent full probe that found no VMCOREINFO answers for it. */
+	if (!published() && st.gk && !st.gk->vi && st.gk_time &&
+	    now_ns() - st.gk_time < REPROBE_NS)
+		return errmsg_set(err, ENOENT,
+				  "no valid VMCOREINFO in guest RAM");
+	r = get(vm, GK_PROBE_VMCOREINFO_ONLY, &gk, err);
+	if (r)
+		return r;
+	if (!gk->vi)
+		return errmsg_set(err, ENOENT,
+				  "no valid VMCOREINFO in guest RAM");
+	*out = gk;
 	return 0;
 }
 

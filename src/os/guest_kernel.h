@@ -90,6 +90,16 @@ struct guest_kernel {
 int guest_kernel_probe(const struct guest_memory *mem,
 		       const struct paging_ctx *cpu_pc, unsigned int maxphyaddr,
 		       struct guest_kernel *gk, struct errmsg *err);
+/*
+ * The same with flags: GK_PROBE_VMCOREINFO_ONLY returns -ENOENT at once
+ * when RAM holds no valid VMCOREINFO (no banner search, no page-table
+ * fallback): for a caller that needs nothing else, such as a dump.
+ */
+#define GK_PROBE_VMCOREINFO_ONLY 1U
+int guest_kernel_probe_flags(const struct guest_memory *mem,
+			     const struct paging_ctx *cpu_pc,
+			     unsigned int maxphyaddr, unsigned int flags,
+			     struct guest_kernel *gk, struct errmsg *err);
 void guest_kernel_free(struct guest_kernel *gk);
 
 /* Kernel virtual address to guest physical: 0 or -EFAULT (err set). */
@@ -136,6 +146,16 @@ void guest_kernel_invalidate(struct vm *vm);
  */
 int guest_kernel_get(struct vm *vm, const struct guest_kernel **gk,
 		     struct errmsg *err);
+/*
+ * guest_kernel_get for a caller that only wants a kernel with VMCOREINFO:
+ * with nothing cached, the probe looks for VMCOREINFO alone and caches
+ * nothing when there is none (-ENOENT), so a later guest_kernel_get
+ * still tries the banner. The main thread, or a thread it waits for.
+ */
+int guest_kernel_get_vmcoreinfo(struct vm *vm, const struct guest_kernel **gk,
+				struct errmsg *err);
+/* Attach to vm on the calling (main) thread if nothing is attached yet. */
+void guest_kernel_use(struct vm *vm);
 /* The kallsyms table, decoded at first use and cached. Main thread. */
 int guest_kernel_symbols(struct vm *vm, const struct kallsyms **ks,
 			 struct errmsg *err);

@@ -306,7 +306,8 @@ static bool find_banner(const struct guest_memory *mem, struct guest_kernel *gk)
 		search_scan_populated(&sp, hay, (size_t)g->size, on_banner, &b);
 	}
 	if (!b.found && b.have_fallback)
-		b.found = read_banner(mem, b.fallback_gpa, gk, buf, sizeof(buf));
+		b.found =
+			read_banner(mem, b.fallback_gpa, gk, buf, sizeof(buf));
 	return b.found;
 }
 
@@ -348,6 +349,14 @@ int guest_kernel_probe(const struct guest_memory *mem,
 		       const struct paging_ctx *cpu_pc, unsigned int maxphyaddr,
 		       struct guest_kernel *gk, struct errmsg *err)
 {
+	return guest_kernel_probe_flags(mem, cpu_pc, maxphyaddr, 0, gk, err);
+}
+
+int guest_kernel_probe_flags(const struct guest_memory *mem,
+			     const struct paging_ctx *cpu_pc,
+			     unsigned int maxphyaddr, unsigned int flags,
+			     struct guest_kernel *gk, struct errmsg *err)
+{
 	struct vmcoreinfo_scan *scan = malloc(sizeof(*scan));
 	bool ia32e = cpu_pc && (cpu_pc->mode == PAGING_4LEVEL ||
 				cpu_pc->mode == PAGING_5LEVEL);
@@ -362,6 +371,9 @@ int guest_kernel_probe(const struct guest_memory *mem,
 	free(scan);
 	if (gk->vi)
 		from_vmcoreinfo(mem, maxphyaddr, gk);
+	else if (flags & GK_PROBE_VMCOREINFO_ONLY)
+		return errmsg_set(err, ENOENT,
+				  "no valid VMCOREINFO in guest RAM");
 	else if (find_banner(mem, gk))
 		gk->os_release_method = "banner";
 	if (!gk->vi && !gk->banner[0])
