@@ -5,6 +5,7 @@
 #   make demo        build the default Linux guest (cached) and boot it to a
 #                    shell on this terminal; poweroff ends it with status 0
 #   make check-slow  the slow tier: a stock Debian cloud kernel
+#   make check-data-safety  virtio-blk's SIGKILL tests RUNS times (20)
 #   make guest       build the default Linux guest only
 #   make fuzz        build the libFuzzer targets (clang) in build-fuzz/
 #   make bench       run the benchmarks in bench/
@@ -19,7 +20,7 @@ PYTHON ?= /usr/bin/python3
 FUZZ_SECONDS ?= 10
 
 .PHONY: all build check check-unit check-fuzz check-integration demo fuzz bench clean format
-.PHONY: guest check-slow deps
+.PHONY: guest check-slow check-data-safety deps
 
 all: build
 
@@ -66,6 +67,10 @@ check-integration: build guest
 # VMX/SVM, so outside `make check`.
 check-slow: build guest
 	$(PYTHON) -m pytest -q -s -rA tests/slow
+
+RUNS ?= 20
+check-data-safety: build guest
+	PYTHON=$(PYTHON) tests/data-safety.sh $(RUNS)
 
 DEMO_KERNEL = $$(guests/linux/build-kernel.sh | tail -n 1)
 DEMO_INITRD = $$(guests/linux/build-initramfs.sh | tail -n 1)
