@@ -41,6 +41,7 @@ xz-utils	guest kernel build: unpacks linux-source's .tar.xz
 patch	guest kernel build: applies guests/linux/patches
 dwarves	guest kernel build: pahole, which turns the kernel's DWARF into BTF
 busybox-static	guest initramfs: the shell and tools of the default guest
+pciutils	guest disk: lspci (with its libraries) on the demo disk, for chroot /mnt lspci in the guest
 e2fsprogs	guest disk: mke2fs -d builds the ext4 demo disk (build-rootfs.sh); the tests read it back with e2fsck and debugfs
 python3	guest initramfs (mkcpio.py), layering and docs checks, test runner
 libcmocka-dev	unit tests: the test framework

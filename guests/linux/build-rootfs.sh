@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Build a small ext4 disk image for the default Linux guest's --disk, as
 # an ordinary user: mke2fs -d copies a directory filled here (Debian's
-# static busybox, a README and an fstab) into a new file system, so no
-# loop mount and no root are needed.
+# static busybox, pciutils' lspci with the shared libraries it needs and
+# pci.ids, a README and an fstab) into a new file system, so no loop
+# mount and no root are needed. In the guest: mount /dev/vda /mnt,
+# mount -t sysfs sysfs /mnt/sys, chroot /mnt lspci.
 #
 #   guests/linux/build-rootfs.sh [OUTDIR]
 #
 # Cached as ${KVMSCOPE_CACHE:-~/.cache/kvmscope}/rootfs/<key>/rootfs.ext4,
-# <key> = hash of this script and the busybox-static and e2fsprogs
-# versions.  The cached image is the pristine one: give the guest a copy
+# <key> = hash of this script and the busybox-static, e2fsprogs and
+# pciutils versions (and of the libraries lspci links).  The cached image is the pristine one: give the guest a copy
 # (make demo and the tests do), as a guest writing to it would change it.
 # With OUTDIR the image is also copied there.  The last line on stdout is
 # the image's path.
 set -euo pipefail
 
-SIZE_MIB=32
+SIZE_MIB=48
 BUSYBOX=/bin/busybox
+LSPCI=/usr/bin/lspci
+PCI_IDS=/usr/share/misc/pci.ids
 MKE2FS=/usr/sbin/mke2fs
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,13 +34,20 @@ pkg_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
 
-for pkg in busybox-static e2fsprogs; do
+for pkg in busybox-static e2fsprogs pciutils; do
 	pkg_installed "$pkg" ||
 		die "$pkg is not installed: run scripts/install-deps.sh"
 done
 
+# What lspci loads: the dynamic loader and every library ldd names.
+libs() {
+	ldd "$LSPCI" | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'
+}
+
 key=$({
-	dpkg-query -W -f='${Package} ${Version}\n' busybox-static e2fsprogs
+	dpkg-query -W -f='${Package} ${Version}\n' busybox-static e2fsprogs \
+		pciutils
+	libs | xargs -r sha256sum
 	cat "$self"
 } | sha256sum | cut -c1-16)
 dir="$cache/rootfs/$key"
@@ -46,9 +57,18 @@ if [ ! -f "$dir/rootfs.ext4" ]; then
 	mkdir -p "$cache/rootfs"
 	tmp="$cache/rootfs/.$key.tmp"
 	rm -rf "$tmp"
-	mkdir -p "$tmp/root/bin" "$tmp/root/etc"
+	mkdir -p "$tmp/root/bin" "$tmp/root/etc" "$tmp/root/sys" "$tmp/root/proc" \
+		"$tmp/root/dev"
 	trap 'rm -rf "$tmp"' EXIT
 	cp "$BUSYBOX" "$tmp/root/bin/busybox"
+	# lspci as Debian ships it, at the same paths, for chroot /mnt lspci.
+	mkdir -p "$tmp/root/usr/bin" "$tmp/root/usr/share/misc"
+	cp "$LSPCI" "$tmp/root/usr/bin/lspci"
+	cp -L "$PCI_IDS" "$tmp/root/usr/share/misc/pci.ids"
+	for lib in $(libs); do
+		mkdir -p "$tmp/root$(dirname "$lib")"
+		cp -L "$lib" "$tmp/root$lib"
+	done
 	printf '%s\n' "/dev/vda / ext4 defaults 0 1" > "$tmp/root/etc/fstab"
 	printf '%s\n' \
 		"kvmscope's demo disk: an ext4 file system built by" \

@@ -1,9 +1,10 @@
 """PCI on the default Linux guest: the kernel finds configuration space
 (mechanism #1 and ECAM through the MCFG table, the range reserved as a
 motherboard resource), the host bridge's windows from the DSDT, and the
-functions query-pci reports (the host bridge, the default virtio-rng and
---device pci-testdev), with the same IDs and BARs as the guest's sysfs,
-and the guest's driver enabling MSI-X on the virtio-rng. Today's guest printed "PCI: Fatal: No config space access
+functions query-pci reports (the host bridge, the default virtio-rng, a
+virtio-blk disk and --device pci-testdev), with the same IDs and BARs as
+the guest's sysfs and as Debian's own lspci (from the demo disk) lists
+them, and the guest's driver enabling MSI-X on the virtio-rng. Today's guest printed "PCI: Fatal: No config space access
 function found" before kvmscope had a PCI bus.
 """
 import base64
@@ -23,7 +24,10 @@ GUEST = ("dmesg | grep -i -e pci -e mmconfig; "
          "$(wc -c < $d/config) $(head -1 $d/resource | cut -d' ' -f1); "
          "echo BARS ${d##*/} $(head -6 $d/resource | cut -d' ' -f1); "
          "echo IRQ ${d##*/} $(cat $d/irq) $(ls $d/msi_irqs 2>/dev/null "
-         "| wc -l); done; echo %s; sleep 100000" % END)
+         "| wc -l); done; mkdir -p /mnt; mount /dev/vda /mnt; "
+         "mount -t sysfs sysfs /mnt/sys; chroot /mnt lspci -n | "
+         "sed 's/^/LSPCI-N /'; chroot /mnt lspci | sed 's/^/LSPCI /'; "
+         "echo %s; sleep 100000" % END)
 
 
 def built(script):
@@ -35,10 +39,13 @@ def built(script):
 @pytest.fixture(scope="module")
 def guest(tmp_path_factory):
     vmlinux, initrd = built("build-kernel.sh"), built("build-initramfs.sh")
-    sock = tmp_path_factory.mktemp("pci") / "vm.sock"
+    tmp = tmp_path_factory.mktemp("pci")
+    sock, disk = tmp / "vm.sock", tmp / "rootfs.ext4"
+    disk.write_bytes(open(built("build-rootfs.sh"), "rb").read())
     run = base64.b64encode(GUEST.encode()).decode()
     g = Running("--kernel", vmlinux, "--initrd", initrd, "--mem", "256M",
-                "--device", "pci-testdev", "--append", "console=ttyS0 kvmscope.run=" + run,
+                "--device", "pci-testdev", "--disk", disk,
+                "--append", "console=ttyS0 kvmscope.run=" + run,
                 "--api-sock", sock)
     try:
         assert wait_for_socket(sock), g.finish(signal.SIGKILL)
@@ -90,6 +97,28 @@ def test_query_pci_matches_the_guests_sysfs(guest):
         bar0 = [r for r in d["regions"] if r["bar"] == 0]
         assert devs[slot][4] == (int(bar0[0]["address"], 16) if bar0
                                  else 0), (d, devs[slot])
+
+
+def test_the_guests_lspci_lists_every_function(guest):
+    """Debian's lspci in the guest: every function query-pci reports, with
+    its class and IDs (the virtio spec's 1af4:1040+ID for virtio), and
+    pciutils' names for the virtio ones."""
+    out = guest["out"]
+    lspci = {int(m.group(1), 16): (int(m.group(2), 16), int(m.group(3), 16),
+                                   int(m.group(4), 16))
+             for m in re.finditer(r"^LSPCI-N 00:(\w\w)\.0 (\w{4}): "
+                                  r"(\w{4}):(\w{4})", out, re.M)}
+    ours = guest["qmp"].ok("query-pci")[0]["devices"]
+    assert {d["slot"]: (d["class_info"]["class"], d["id"]["vendor"],
+                        d["id"]["device"]) for d in ours} == lspci, out
+    assert sorted(v[1:] for v in lspci.values()) == sorted(
+        [(0x8086, 0x29c0), (0x1af4, 0x1042), (0x1af4, 0x1044),
+         (0x1b36, 0x0005)]), lspci
+    names = re.findall(r"^LSPCI 00:\w\w\.0 (.*)$", out, re.M)
+    assert "SCSI storage controller: Red Hat, Inc. Virtio 1.0 block " \
+        "device (rev 01)" in names, names
+    assert "Unassigned class [ff00]: Red Hat, Inc. Virtio 1.0 RNG " \
+        "(rev 01)" in names, names
 
 
 def sysfs_lines(out, tag):
