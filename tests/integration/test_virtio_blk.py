@@ -33,6 +33,11 @@ echo GUEST-WROTE-THAT > /tmp/p
 dd if=/tmp/p of=/dev/vda bs=512 seek=4096 conv=sync,fsync 2>/dev/null
 sync
 echo RORESULT $(dd if=/tmp/p of=/dev/vdb bs=512 seek=8 conv=sync,fsync 2>&1 >/dev/null | tr -d '\n')
+d=$(basename $(readlink /sys/block/vdb/device))
+echo $d > /sys/bus/virtio/drivers/virtio_blk/unbind
+echo UNBOUND $(ls /sys/block | grep -c vdb)
+echo $d > /sys/bus/virtio/drivers/virtio_blk/bind
+echo REBOUND $(dd if=/dev/vdb bs=8 count=1 2>/dev/null)
 echo DONE
 read go
 i=1
@@ -116,6 +121,13 @@ def test_read_only_disk_is_untouched(guest):
         result
     assert guest["ro"].read_bytes() == guest["ro_before"]
     assert guest["ro"].stat().st_mtime == 1_000_000_000
+
+
+def test_unbind_and_bind_reinitialise_the_disk(guest):
+    # the driver resets the device and sets it up again: vdb goes away,
+    # comes back, and reads the image
+    assert field(guest["out"], "UNBOUND") == "0"
+    assert field(guest["out"], "REBOUND") == "RO-IMAGE"
 
 
 def test_query_block_and_flush_counted(guest):
