@@ -254,6 +254,38 @@ static void threads_o_direct_bounce(void **state)
 	o_direct_bounce(true);
 }
 
+/*
+ * A host that refuses io_uring: io_uring_queue_init fails (here because
+ * a ring of 0 entries is invalid, as it fails under a seccomp profile or
+ * kernel.io_uring_disabled) and the worker threads take over by
+ * themselves, doing the same I/O.
+ */
+static void falls_back_when_io_uring_fails(void **state)
+{
+	int fd = open(".", O_TMPFILE | O_RDWR, 0600);
+	struct errmsg err = { 0 };
+	static uint8_t buf[512] = { 42 }, back[512];
+	struct iovec iov = { buf, 512 }, riov = { back, 512 };
+	struct blk_io io;
+	struct blk_aio *a;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(blk_aio_open(fd, 0, false, &a, &err), 0);
+	assert_string_equal(blk_aio_kind(a), "threads");
+	io = (struct blk_io){
+		.op = BLK_OP_WRITE, .len = 512, .iov = &iov, .iovcnt = 1
+	};
+	run_io(a, &io, 0);
+	io = (struct blk_io){
+		.op = BLK_OP_READ, .len = 512, .iov = &riov, .iovcnt = 1
+	};
+	run_io(a, &io, 0);
+	assert_int_equal(back[0], 42);
+	blk_aio_close(a);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +294,7 @@ int main(void)
 		cmocka_unit_test(many_in_flight),
 		cmocka_unit_test(uring_o_direct_bounce),
 		cmocka_unit_test(threads_o_direct_bounce),
+		cmocka_unit_test(falls_back_when_io_uring_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
