@@ -241,8 +241,8 @@ int blk_aio_open(int fd, unsigned int depth, bool force_worker,
 	if (!force_worker) {
 		r = uring_setup(b, depth);
 		if (r < 0)
-			log_info(
-				"disk: io_uring unavailable (%s): using worker threads",
+			log_warn(
+				"disk: io_uring is not available here (%s): using worker threads (--disk ...,aio=threads says so and hides this line)",
 				strerror(-r));
 	}
 	if (!b->uring) {
