@@ -8,6 +8,24 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A member of a reply object, for the formatters (NULL-safe). */
+static inline json_int_t jint(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+static inline const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+static inline bool jtrue(const json_t *o, const char *key)
+{
+	return json_is_true(json_object_get(o, key));
+}
+
 /*
  * Print a successful reply's "return" value for command. Commands without
  * a formatter, and replies whose shape a formatter does not recognise, are
