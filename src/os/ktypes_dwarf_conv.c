@@ -562,11 +562,17 @@ int ktypes_dwarf_conv(struct ktypes_dwarf *d, Dwarf_Die *die, int depth,
 		return (int)s->val;
 	if (s && s->val == IN_PROGRESS)
 		return die_error(err, die, "a type that contains itself");
-	if (s)
+	if (s && s->val == FAILED)
 		return die_error(err, die,
 				 "a type that could not be converted");
-	if (depth > KTYPES_DWARF_MAX_DEPTH)
-		return die_error(err, die, "types nested more than 64 deep");
+	if (depth > KTYPES_DWARF_MAX_DEPTH) {
+		/* -ELOOP: the path was too deep, not the type bad */
+		errmsg_set(err, ELOOP,
+			   "DWARF DIE 0x%llx: types nested more than %d deep",
+			   (unsigned long long)(key - 1),
+			   KTYPES_DWARF_MAX_DEPTH);
+		return -ELOOP;
+	}
 	if (btf__type_cnt(d->btf) > KTYPES_DWARF_MAX_TYPES)
 		return die_error(err, die, "more than 1M types");
 	if (hmap_put(&d->dies, NULL, key, IN_PROGRESS))
@@ -577,7 +583,8 @@ int ktypes_dwarf_conv(struct ktypes_dwarf *d, Dwarf_Die *die, int depth,
 		errmsg_set(err, -id, "DWARF DIE 0x%llx: libbpf refused it (%s)",
 			   (unsigned long long)(key - 1), strerror(-id));
 	s = hmap_find(&d->dies, NULL, key); /* the map may have grown */
-	s->val = id < 0 ? FAILED : id;
+	/* too deep from here: a lookup that starts nearer may succeed */
+	s->val = id == -ELOOP ? NOT_YET : id < 0 ? FAILED : id;
 	if (id >= 0)
 		d->converted++;
 	return id;

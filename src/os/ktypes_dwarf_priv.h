@@ -12,6 +12,7 @@
 
 #define IN_PROGRESS (-2)
 #define FAILED (-3)
+#define NOT_YET (-4) /* was too deep to convert: try again */
 
 /* Open addressing; a name entry has name set, a DIE entry key only. */
 struct slot {
@@ -35,7 +36,7 @@ struct ktypes_dwarf {
 	Elf *elf;
 	Dwarf *dw;
 	struct btf *btf;
-	struct hmap dies; /* DIE offset -> BTF id, IN_PROGRESS or FAILED */
+	struct hmap dies; /* DIE offset -> BTF id, IN_PROGRESS, FAILED, NOT_YET */
 	struct hmap names; /* struct/union name -> DIE offset */
 	Dwarf_CU *cu; /* the last unit indexed */
 	bool indexed_all;
