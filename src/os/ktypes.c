@@ -123,8 +123,7 @@ int ktypes_struct(const struct ktypes *kt, const char *name, int *id,
 			r = ktypes_dwarf_struct(kt->dwarf, name, true, &tid,
 						err);
 		if (r == -ENOENT)
-			return errmsg_set(err, ENOENT,
-					  "the DWARF of %s has no struct %s",
+			return errmsg_set(err, ENOENT, "%s has no struct %s",
 					  kt->source, name);
 		if (r)
 			return r;

@@ -188,5 +188,5 @@ def test_read_struct_from_dwarf_prints_what_btf_prints(guests, type_,
 def test_missing_struct_names_the_dwarf(guests):
     q = guests["qmp"]["dwarf"]
     e = q.execute("read-struct", type="no_such_struct", symbol="init_task")
-    assert e["error"]["desc"] == ("the DWARF of --symbols %s (DWARF) has no "
-                                  "struct no_such_struct" % guests["dwarf"])
+    assert e["error"]["desc"] == ("--symbols %s (DWARF) has no struct "
+                                  "no_such_struct" % guests["dwarf"])
