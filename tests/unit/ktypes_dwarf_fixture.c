@@ -7,5 +7,6 @@
 
 struct outer fixture_outer;
 union number fixture_number;
+struct cyc_a fixture_cyc;
 struct nest60 fixture_nest60;
 struct nest70 fixture_nest70;

@@ -68,6 +68,16 @@ struct outer {
 	long tail[];
 };
 
+/* The test rewrites cyc_a.b's type to cyc_a itself: a cycle. */
+struct cyc_b {
+	int x;
+};
+
+struct cyc_a {
+	int before;
+	struct cyc_b b;
+};
+
 /* Each embeds the one before: 71 levels, past the converter's 64. */
 struct nest0 {
 	int leaf;

@@ -23,6 +23,8 @@
 
 #include <bpf/btf.h>
 #include <cmocka.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 
 #include "ktypes_dwarf_fixture.h"
 #include "os/ktypes.h"
@@ -461,6 +463,94 @@ static void test_corrupted_copies(void **state)
 	free(copy);
 }
 
+/* The top-level DIE of struct name in dw. */
+static bool find_struct(Dwarf *dw, const char *name, Dwarf_Die *out)
+{
+	Dwarf_CU *cu = NULL, *next;
+	Dwarf_Die cud, c;
+
+	while (!dwarf_get_units(dw, cu, &next, NULL, NULL, &cud, NULL)) {
+		cu = next;
+		if (dwarf_child(&cud, &c))
+			continue;
+		do {
+			const char *n = dwarf_diename(&c);
+
+			if (dwarf_tag(&c) == DW_TAG_structure_type && n &&
+			    !strcmp(n, name)) {
+				*out = c;
+				return true;
+			}
+		} while (!dwarf_siblingof(&c, &c));
+	}
+	return false;
+}
+
+/*
+ * A struct that contains itself, which no compiler writes: cyc_a.b's
+ * DW_AT_type (a CU-relative ref4) rewritten to cyc_a's own DIE.
+ */
+static void test_embedded_cycle(void **state)
+{
+	struct errmsg err = { { 0 } };
+	char src[512], path[64];
+	Dwarf_Attribute a;
+	Dwarf_Die st, m;
+	struct ktypes kt;
+	uint8_t *buf;
+	uint32_t ref, size;
+	size_t len, at;
+	Dwarf *dw;
+	Elf *elf;
+	FILE *f;
+	int fd, id;
+
+	fd = open(fixture(*state, src, sizeof(src)), O_RDONLY);
+	assert_true(fd >= 0);
+	len = (size_t)lseek(fd, 0, SEEK_END);
+	buf = malloc(len);
+	assert_int_equal(pread(fd, buf, len, 0), (ssize_t)len);
+	close(fd);
+	elf_version(EV_CURRENT);
+	elf = elf_memory((char *)buf, len);
+	dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	assert_non_null(dw);
+	assert_true(find_struct(dw, "cyc_a", &st));
+	assert_int_equal(dwarf_child(&st, &m), 0);
+	assert_int_equal(dwarf_siblingof(&m, &m), 0); /* before, then b */
+	assert_string_equal(dwarf_diename(&m), "b");
+	assert_non_null(dwarf_attr(&m, DW_AT_type, &a));
+	assert_int_equal(dwarf_whatform(&a), DW_FORM_ref4);
+	/* the section is read in place: valp points into buf */
+	assert_true(a.valp > buf && a.valp + 4 <= buf + len);
+	at = (size_t)(a.valp - buf);
+	ref = (uint32_t)dwarf_cuoffset(&st);
+	dwarf_end(dw);
+	elf_end(elf);
+	memcpy(buf + at, &ref, sizeof(ref));
+	snprintf(path, sizeof(path), "/tmp/ktypes-dwarf-cycle-%d", getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	free(buf);
+	assert_int_equal(ktypes_from_elf(path, &kt, &err), 0);
+	unlink(path);
+	assert_int_equal(ktypes_struct(&kt, "cyc_a", &id, &size, &err),
+			 -EINVAL);
+	if (!strstr(err.text, "a type that contains itself"))
+		print_error("%s\n", err.text);
+	assert_non_null(strstr(err.text, "struct cyc_a cannot be converted"));
+	assert_non_null(strstr(err.text, "a type that contains itself"));
+	/* again: remembered as bad, still one line, no loop */
+	assert_int_equal(ktypes_struct(&kt, "cyc_a", &id, &size, &err),
+			 -EINVAL);
+	/* the rest of the file is unharmed */
+	check_struct(&kt, "cyc_b", sizeof(struct cyc_b));
+	check_struct(&kt, "outer", sizeof(struct outer));
+	ktypes_free(&kt);
+}
+
 #define ON(test, n)                                                   \
 	{                                                             \
 #test " dwarf" #n, test, open_fixture, close_fixture, \
@@ -479,6 +569,10 @@ int main(void)
 		ON(test_lazy_and_missing, 5),
 		ON(test_depth_bound, 5),
 		ON(test_depth_bound, 2),
+		{ "test_embedded_cycle dwarf5", test_embedded_cycle, NULL, NULL,
+		  (void *)"ktypes_dwarf_fixture5.so" },
+		{ "test_embedded_cycle dwarf2", test_embedded_cycle, NULL, NULL,
+		  (void *)"ktypes_dwarf_fixture2.so" },
 		cmocka_unit_test(test_refused_files),
 		cmocka_unit_test(test_corrupted_copies),
 	};
