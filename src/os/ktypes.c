@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "os/ktypes.h"
+#include "os/ktypes_dwarf.h"
 
 int ktypes_parse(const void *blob, size_t size, uint64_t va, struct ktypes *kt,
 		 struct errmsg *err)
@@ -34,21 +36,49 @@ int ktypes_parse(const void *blob, size_t size, uint64_t va, struct ktypes *kt,
 	return 0;
 }
 
+/* libbpf says "failed to find '.BTF' ELF section" on stderr: we say why. */
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return 0;
+}
+
 int ktypes_from_elf(const char *path, struct ktypes *kt, struct errmsg *err)
 {
+	libbpf_print_fn_t old;
 	struct btf *btf;
 	uint32_t size = 0;
+	int e;
 
 	memset(kt, 0, sizeof(*kt));
+	old = libbpf_set_print(libbpf_quiet);
 	btf = btf__parse_elf(path, NULL);
+	e = errno ? errno : EINVAL;
+	libbpf_set_print(old);
 	if (!btf) {
-		int e = errno ? errno : EINVAL;
+		int r;
 
-		if (e == ENOENT || e == ENODATA)
-			return errmsg_set(err, ENOENT, "%s has no .BTF section",
+		if (e != ENOENT && e != ENODATA) {
+			char why[128];
+
+			if (e == LIBBPF_ERRNO__FORMAT)
+				snprintf(why, sizeof(why), "not an ELF file");
+			else
+				libbpf_strerror(e, why, sizeof(why));
+			return errmsg_set(err, e < 4000 ? e : EINVAL,
+					  "cannot read types from %s: %s", path,
+					  why);
+		}
+		r = ktypes_dwarf_open(path, &kt->dwarf, &kt->btf, err);
+		if (r == -ENODATA)
+			return errmsg_set(err, ENOENT,
+					  "%s has neither .BTF nor DWARF types",
 					  path);
-		return errmsg_set(err, e, "cannot read BTF from %s: %s", path,
-				  strerror(e));
+		if (r)
+			return r;
+		snprintf(kt->source, sizeof(kt->source), "--symbols %s (DWARF)",
+			 path);
+		return 0;
 	}
 	btf__raw_data(btf, &size);
 	kt->btf = btf;
@@ -59,6 +89,7 @@ int ktypes_from_elf(const char *path, struct ktypes *kt, struct errmsg *err)
 
 void ktypes_free(struct ktypes *kt)
 {
+	ktypes_dwarf_close(kt->dwarf);
 	btf__free(kt->btf);
 	memset(kt, 0, sizeof(*kt));
 }
@@ -84,9 +115,24 @@ int ktypes_struct(const struct ktypes *kt, const char *name, int *id,
 	const struct btf_type *t;
 	int tid;
 
-	tid = btf__find_by_name_kind(kt->btf, name, BTF_KIND_STRUCT);
-	if (tid < 0)
-		tid = btf__find_by_name_kind(kt->btf, name, BTF_KIND_UNION);
+	if (kt->dwarf) {
+		/* converted on first use; a structure, else a union */
+		int r = ktypes_dwarf_struct(kt->dwarf, name, false, &tid, err);
+
+		if (r == -ENOENT)
+			r = ktypes_dwarf_struct(kt->dwarf, name, true, &tid,
+						err);
+		if (r == -ENOENT)
+			return errmsg_set(err, ENOENT, "%s has no struct %s",
+					  kt->source, name);
+		if (r)
+			return r;
+	} else {
+		tid = btf__find_by_name_kind(kt->btf, name, BTF_KIND_STRUCT);
+		if (tid < 0)
+			tid = btf__find_by_name_kind(kt->btf, name,
+						     BTF_KIND_UNION);
+	}
 	if (tid < 0)
 		return errmsg_set(err, ENOENT,
 				  "the guest's BTF has no struct %s", name);
@@ -233,6 +279,10 @@ static const char *type_name(const struct ktypes *kt, int id, char *buf,
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
 		snprintf(buf, size, "enum %s", name && *name ? name : "{...}");
+		break;
+	case BTF_KIND_FWD: /* a DWARF declaration: C names it the same */
+		snprintf(buf, size, "%s %s", btf_kflag(t) ? "union" : "struct",
+			 name && *name ? name : "?");
 		break;
 	case BTF_KIND_PTR: {
 		/* One level of recursion per pointer, bounded by the buffer. */

@@ -24,17 +24,21 @@
 #define KTYPES_MAX_DEPTH 8 /* nested anonymous members and path parts */
 
 struct btf;
+struct ktypes_dwarf;
 
 struct ktypes {
 	struct btf *btf;
+	struct ktypes_dwarf *dwarf; /* converts into btf on demand */
 	uint64_t va; /* __start_BTF; 0 for a file's */
 	size_t size;
-	char source[160]; /* "guest RAM at 0x...", "--symbols FILE" */
+	/* "guest RAM at 0x...", "--symbols FILE", "--symbols FILE (DWARF)" */
+	char source[160];
 };
 
 /*
- * The .BTF section of an ELF file (a vmlinux given with --symbols): 0,
- * -ENOENT when it has none, or -errno with err naming the file.
+ * The types of an ELF file (a vmlinux given with --symbols): its .BTF
+ * section, or without one its DWARF (ktypes_dwarf.h, converted lazily).
+ * 0, -ENOENT when it has neither, or -errno with err naming the file.
  */
 int ktypes_from_elf(const char *path, struct ktypes *kt, struct errmsg *err);
 
