@@ -131,14 +131,20 @@ def test_registers_readable_while_traffic_flowed(net):
     assert "rip" in r
 
 
+TAP_USAGE = "tap:IFNAME[,mac=MAC][,offload=on|off]"
+USER_USAGE = ("user[,mac=MAC][,net=ADDR/PREFIX][,hostfwd=[tcp|udp]:[HOSTADDR]:"
+              "HOSTPORT-[GUESTADDR]:GUESTPORT]")
+
+
 @pytest.mark.parametrize("spec,message", [
-    ("user", "--net 'user': use tap:IFNAME[,mac=MAC] (user-mode networking "
-     "is not built in yet)"),
+    ("bogus", "--net 'bogus': use %s or %s" % (TAP_USAGE, USER_USAGE)),
     ("tap:", "--net 'tap:': give an interface name of 1 to 15 characters"),
     ("tap:x,mac=01:00:00:00:00:01", "--net 'tap:x,mac=01:00:00:00:00:01': "
-     "the only option is mac=XX:XX:XX:XX:XX:XX (a unicast address)"),
-    ("tap:x,speed=10", "--net 'tap:x,speed=10': the only option is "
-     "mac=XX:XX:XX:XX:XX:XX (a unicast address)"),
+     "mac=01:00:00:00:00:01: give a unicast address XX:XX:XX:XX:XX:XX"),
+    ("tap:x,speed=10", "--net 'tap:x,speed=10': unknown option 'speed=10': "
+     "use " + TAP_USAGE),
+    ("tap:x,offload=maybe", "--net 'tap:x,offload=maybe': offload=maybe: use "
+     "on or off"),
 ])
 def test_bad_net_is_refused(spec, message):
     r = run_kvmscope("--kernel", TESTKERNEL, "--append", "hello", "--net",
