@@ -79,6 +79,40 @@ int net_hdr_check(const struct virtio_net_hdr *h, size_t frame_len,
 	return 0;
 }
 
+int net_tx_check(const struct virtqueue_elem *e, uint64_t features,
+		 struct virtio_net_hdr *hdr, const char **why)
+{
+	if (e->nr_in) {
+		*why = "a transmit chain with writable segments";
+		return -EINVAL;
+	}
+	if (e->out_len < NET_HDR_LEN ||
+	    net_iov_to_buf(e->iov, (int)e->nr_out, 0, hdr, sizeof(*hdr)) <
+		    sizeof(*hdr)) {
+		*why = "a transmit chain shorter than the header";
+		return -EINVAL;
+	}
+	return net_hdr_check(hdr, e->out_len - NET_HDR_LEN, features, why);
+}
+
+ssize_t net_rx_fill(const struct iovec *iov, int cnt, const void *frame,
+		    size_t len)
+{
+	static const struct virtio_net_hdr hdr = {
+		.num_buffers = 1 /* le16: x86 */
+	};
+	size_t room = 0;
+	int i;
+
+	for (i = 0; i < cnt; i++)
+		room += iov[i].iov_len;
+	if (len > NET_MAX_FRAME || room < NET_HDR_LEN + len)
+		return -EMSGSIZE;
+	net_iov_from_buf(iov, cnt, 0, &hdr, NET_HDR_LEN);
+	net_iov_from_buf(iov, cnt, NET_HDR_LEN, frame, len);
+	return (ssize_t)(NET_HDR_LEN + len);
+}
+
 unsigned int net_tun_offload_flags(uint64_t features)
 {
 	unsigned int f = 0;

@@ -9,7 +9,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
+
+#include "devices/virtqueue.h"
 
 /* Feature bits (5.1.3). */
 #define VIRTIO_NET_F_CSUM 0
@@ -63,6 +66,22 @@ struct virtio_net_hdr {
  */
 int net_hdr_check(const struct virtio_net_hdr *h, size_t frame_len,
 		  uint64_t features, const char **why);
+
+/*
+ * A transmit chain as popped from the queue: its readable bytes are the
+ * header, then the frame; nothing writable. 0 with *hdr copied out (the
+ * driver may split it anywhere), or -EINVAL and *why.
+ */
+int net_tx_check(const struct virtqueue_elem *e, uint64_t features,
+		 struct virtio_net_hdr *hdr, const char **why);
+
+/*
+ * Fill a receive buffer (writable segments iov[0..cnt)) with a header
+ * that says "whole checksums, no GSO, one buffer" and the frame: 12 + len,
+ * or -EMSGSIZE when the buffer has not room for both (nothing written).
+ */
+ssize_t net_rx_fill(const struct iovec *iov, int cnt, const void *frame,
+		    size_t len);
 
 /*
  * The feature bits a set of offload features asks a TAP to receive,

@@ -158,24 +158,13 @@ static ssize_t user_recv(struct net_backend *be, const struct iovec *iov,
 			 int cnt)
 {
 	struct net_user *u = (struct net_user *)be;
-	static const struct virtio_net_hdr zero;
 	struct slot *s = ring_peek(u, &u->rx);
-	size_t room = 0;
 	ssize_t r;
-	int i;
 
 	if (!s)
 		return 0;
-	for (i = 0; i < cnt; i++)
-		room += iov[i].iov_len;
-	if (room < NET_HDR_LEN + (size_t)s->len) {
-		r = -EMSGSIZE;
-	} else {
-		/* slirp's frames carry whole checksums: a zero header. */
-		net_iov_from_buf(iov, cnt, 0, &zero, NET_HDR_LEN);
-		net_iov_from_buf(iov, cnt, NET_HDR_LEN, s->data, s->len);
-		r = NET_HDR_LEN + (ssize_t)s->len;
-	}
+	/* slirp's frames carry whole checksums: no flags, no GSO. */
+	r = net_rx_fill(iov, cnt, s->data, s->len);
 	ring_pop(u, &u->rx);
 	return r;
 }

@@ -130,15 +130,8 @@ static int tx_one(struct virtio_net *n, struct virtqueue_elem *e)
 	const char *why;
 	int r;
 
-	if (e->nr_in || net_iov_to_buf(e->iov, (int)e->nr_out, 0, &hdr,
-				       sizeof(hdr)) < sizeof(hdr)) {
-		device_log_guest(
-			"virtio-net %s: a transmit chain without a whole header, or writable: dropped",
-			n->be->name);
-		return -EINVAL;
-	}
-	if (net_hdr_check(&hdr, e->out_len - NET_HDR_LEN, n->features, &why)) {
-		device_log_guest("virtio-net %s: transmit header: %s: dropped",
+	if (net_tx_check(e, n->features, &hdr, &why)) {
+		device_log_guest("virtio-net %s: transmit: %s: dropped",
 				 n->be->name, why);
 		return -EINVAL;
 	}
