@@ -76,13 +76,20 @@ DEMO_KERNEL = $$(guests/linux/build-kernel.sh | tail -n 1)
 DEMO_INITRD = $$(guests/linux/build-initramfs.sh | tail -n 1)
 DEMO_APPEND = console=ttyS0 panic=-1 quiet rodata=off
 
+# The guest's first command (kvmscope.run=, base64): eth0 up by DHCP from
+# --net user's slirp (busybox udhcpc with a script written here), then the
+# console shell; its exit powers off.
+export DEMO_RUN = printf '\#!/bin/sh\n[ "$$1" = bound ] || exit 0\nip addr add $$ip/$$mask dev $$interface\nip route add default via $$router\n' > /tmp/dhcp.sh; chmod +x /tmp/dhcp.sh; ip link set eth0 up; udhcpc -i eth0 -s /tmp/dhcp.sh -q -n -t 5 -T 2 >/dev/null 2>&1 && echo "eth0: $$(ip -4 -o addr show dev eth0 | sed -n "s/.*inet \([0-9./]*\).*/\1/p") by DHCP; the host is 10.0.2.2"; exec setsid cttyhack sh -l
+
 demo: build guest
 	@echo "Booting the default guest; 'poweroff' ends it, Ctrl-A x quits kvmscope."
 	@echo "Its disk: mkdir /mnt && mount /dev/vda /mnt (a fresh copy of build-rootfs.sh's image)."
+	@echo "Its network: --net user (eth0 by DHCP; wget http://10.0.2.2:PORT/ reaches the host's 127.0.0.1)."
 	cp $$(guests/linux/build-rootfs.sh | tail -n 1) $(BUILD)/demo-disk.ext4
 	$(BUILD)/kvmscope run --kernel $(DEMO_KERNEL) --initrd $(DEMO_INITRD) \
-		--append "$(DEMO_APPEND)" --mem 256M --cpus 2 \
-		--disk $(BUILD)/demo-disk.ext4
+		--append "$(DEMO_APPEND) kvmscope.run=$$(printf '%s' "$$DEMO_RUN" | base64 -w0)" \
+		--mem 256M --cpus 2 \
+		--disk $(BUILD)/demo-disk.ext4 --net user
 
 # The default Linux guest (kernel + initramfs, built from Debian packages and
 # cached under ~/.cache/kvmscope; see guests/linux/README.md).

@@ -29,6 +29,8 @@ zlib1g-dev	build: libdw is linked statically (start-up time), with zlib
 liblzma-dev	build: libdw is linked statically, with liblzma
 libbz2-dev	build: libdw is linked statically, with libbz2
 liburing-dev	build: virtio-blk's asynchronous disk I/O (io_uring)
+libslirp-dev	build: user-mode networking (--net user)
+libglib2.0-dev	build: slirp's pkg-config file requires glib-2.0's
 libbpf-dev	build: parses the guest kernel's BTF (struct layouts) read from guest RAM
 binutils	build: objcopy for the test guest; nm for the slow tier's symbols
 linux-source-6.1	guest kernel build: the default Linux guest's source

@@ -1,48 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-net (virtio 1.2, 5.1) over a TAP device: --net tap:IFNAME[,mac=MAC].
+ * virtio-net (virtio 1.2, 5.1): --net tap:IFNAME[,...] or --net user[,...].
  *
- * Queue 0 receives, queue 1 transmits. The TAP is opened with
- * IFF_VNET_HDR and a 12-byte header (TUNSETVNETHDRSZ), which is exactly
- * virtio 1.x's struct virtio_net_hdr, so frames and headers pass between
- * the TAP and guest RAM with readv/writev and no copy. No checksum or
- * segmentation offload is offered yet (TUNSETOFFLOAD 0), so every header
- * the guest sends must say "no GSO": the guest controls it, and the TAP
- * would act on it, so a header with gso_type set is dropped with a log
- * line. Without VIRTIO_NET_F_MRG_RXBUF every receive buffer the driver
- * posts holds a whole frame (Linux posts 1526-byte ones); num_buffers is
- * always 1.
+ * Queue 0 receives, queue 1 transmits. The device model moves frames
+ * between the virtqueues and a backend (net_backend.h: net_tap.c or
+ * net_user.c), each frame with its 12-byte struct virtio_net_hdr. The
+ * header the guest sends is guest-controlled and the TAP would act on
+ * it, so net_hdr_check bounds it against the negotiated features and the
+ * frame first; a bad one drops the frame with a rate-limited log line.
+ * Offload features are offered only as the backend can carry them
+ * (TAP with offload=on; none for user). Without VIRTIO_NET_F_MRG_RXBUF
+ * every receive buffer the driver posts holds a whole frame (Linux posts
+ * 1526-byte ones, or 64 KiB chains once GUEST_TSO4/6 is acked), so
+ * num_buffers is always 1.
  *
- * Receiving: the TAP fd is watched on the device's I/O thread only while
- * the driver has receive buffers posted; when they run out the watch is
- * dropped and a receive-queue kick restores it, so a full guest costs no
- * spinning and the kernel queues frames in the TAP meanwhile.
+ * Receiving: the backend's rx fd is watched on the device's I/O thread
+ * only while the driver has receive buffers posted; when they run out
+ * the watch is dropped and a receive-queue kick restores it, so a full
+ * guest costs no spinning and frames wait in the backend meanwhile (the
+ * TAP's kernel queue, slirp's bounded ring).
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
-#include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
+#include "devices/net_backend.h"
 #include "devices/virtio.h"
 #include "devices/virtio_net.h"
 
 #define NET_QUEUE_SIZE 256
 #define RXQ 0
 #define TXQ 1
-#define NET_HDR_LEN 12 /* struct virtio_net_hdr (with num_buffers) */
 #define NET_MAX_PER_KICK 4096
-#define F_MAC 5
-#define F_STATUS 16
 #define NET_S_LINK_UP 1
-#define GSO_NONE 0
 
 struct net_config {
 	uint8_t mac[6];
@@ -51,12 +42,12 @@ struct net_config {
 
 struct virtio_net {
 	struct virtio_device *vdev;
-	int tap;
-	char ifname[IFNAMSIZ];
+	struct net_backend *be;
 	struct net_config cfg;
 	struct virtqueue_elem elem;
+	uint64_t features;
 	bool watching;
-	uint64_t rx_frames, tx_frames, tx_dropped;
+	uint64_t rx_frames, rx_dropped, tx_frames, tx_dropped;
 };
 
 static void net_config_read(void *o, uint32_t off, uint8_t *d, uint32_t len)
@@ -79,19 +70,19 @@ static void rx_ready(void *o, int fd, uint32_t events)
 {
 	struct virtio_net *n = o;
 	struct virtqueue *vq = virtio_queue(n->vdev, RXQ);
-	unsigned int i;
+	static const uint8_t one[2] = { 1, 0 };
+	unsigned int i, pushed = 0;
 
 	(void)fd, (void)events;
 	if (!vq)
 		return;
 	for (i = 0; i < NET_MAX_PER_KICK; i++) {
 		struct virtqueue_elem *e = &n->elem;
-		struct pollfd p = { .fd = n->tap, .events = POLLIN };
 		ssize_t r;
 		int got;
 
 		/* A frame first, then a buffer: none is taken for nothing. */
-		if (poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+		if (!n->be->rx_pending(n->be))
 			break;
 		got = virtqueue_pop(vq, e);
 		if (got <= 0) {
@@ -106,28 +97,49 @@ static void rx_ready(void *o, int fd, uint32_t events)
 				"a virtio-net receive buffer that is readable or too short for the header");
 			return;
 		}
-		r = readv(n->tap, &e->iov[0], (int)e->nr_in);
-		if (r < 0)
-			r = 0; /* vanished meanwhile: an empty buffer back */
-		/* num_buffers = 1 (le16 at offset 10 of the header). */
-		if (e->iov[0].iov_len >= NET_HDR_LEN) {
-			uint8_t *h = e->iov[0].iov_base;
-
-			h[10] = 1;
-			h[11] = 0;
+		r = n->be->recv(n->be, &e->iov[0], (int)e->nr_in);
+		if (r < NET_HDR_LEN) {
+			/* Dropped or vanished: an empty buffer back. */
+			if (r < 0)
+				n->rx_dropped++;
+			r = 0;
+		} else {
+			/* num_buffers = 1 (le16 at offset 10 of the header). */
+			net_iov_from_buf(&e->iov[0], (int)e->nr_in, 10, one, 2);
+			n->rx_frames++;
 		}
 		virtqueue_push(vq, e->head, (uint32_t)r);
-		n->rx_frames++;
-		virtio_notify(n->vdev, RXQ);
+		pushed++;
 	}
+	if (pushed)
+		virtio_notify(n->vdev, RXQ);
 }
 
 static void watch(struct virtio_net *n, bool on)
 {
 	if (n->watching == on)
 		return;
-	if (!virtio_watch_fd(n->vdev, n->tap, on ? EPOLLIN : 0, rx_ready))
+	if (!virtio_watch_fd(n->vdev, n->be->rx_fd, on ? EPOLLIN : 0, rx_ready))
 		n->watching = on;
+}
+
+/* One transmit chain: 0 sent, else -errno (dropped, with a log line). */
+static int tx_one(struct virtio_net *n, struct virtqueue_elem *e)
+{
+	struct virtio_net_hdr hdr;
+	const char *why;
+	int r;
+
+	if (net_tx_check(e, n->features, &hdr, &why)) {
+		device_log_guest("virtio-net %s: transmit: %s: dropped",
+				 n->be->name, why);
+		return -EINVAL;
+	}
+	r = n->be->send(n->be, e->iov, (int)e->nr_out);
+	if (r)
+		device_log_guest("virtio-net %s: send: %s: dropped",
+				 n->be->name, strerror(-r));
+	return r;
 }
 
 static void tx_kick(struct virtio_net *n)
@@ -139,36 +151,13 @@ static void tx_kick(struct virtio_net *n)
 		return;
 	for (i = 0; i < NET_MAX_PER_KICK; i++) {
 		struct virtqueue_elem *e = &n->elem;
-		uint8_t hdr[NET_HDR_LEN];
-		size_t got = 0;
-		unsigned int k;
 
 		if (virtqueue_pop(vq, e) <= 0)
 			break;
-		/* The header's bytes, wherever the driver split them. */
-		for (k = 0; k < e->nr_out && got < sizeof(hdr); k++) {
-			size_t c = e->iov[k].iov_len < sizeof(hdr) - got ?
-					   e->iov[k].iov_len :
-					   sizeof(hdr) - got;
-
-			memcpy(hdr + got, e->iov[k].iov_base, c);
-			got += c;
-		}
-		if (got < sizeof(hdr) || e->nr_in) {
-			device_log_guest(
-				"virtio-net %s: a transmit chain without a whole header, or writable",
-				n->ifname);
+		if (tx_one(n, e))
 			n->tx_dropped++;
-		} else if (hdr[1] != GSO_NONE) {
-			device_log_guest(
-				"virtio-net %s: a frame with gso_type %u, which was not negotiated: dropped",
-				n->ifname, hdr[1]);
-			n->tx_dropped++;
-		} else if (writev(n->tap, e->iov, (int)e->nr_out) < 0) {
-			n->tx_dropped++;
-		} else {
+		else
 			n->tx_frames++;
-		}
 		virtqueue_push(vq, e->head, 0);
 	}
 	virtio_notify(n->vdev, TXQ);
@@ -184,14 +173,20 @@ static void net_queue_notify(void *o, unsigned int q)
 	}
 	/* New receive buffers: take frames again. */
 	watch(n, true);
-	rx_ready(n, n->tap, EPOLLIN);
+	rx_ready(n, n->be->rx_fd, EPOLLIN);
 }
 
 static int net_start(void *o, uint64_t features)
 {
 	struct virtio_net *n = o;
+	int r;
 
-	(void)features;
+	n->features = features;
+	if (n->be->set_offloads) {
+		r = n->be->set_offloads(n->be, features & n->be->offloads);
+		if (r)
+			return r;
+	}
 	n->watching = false;
 	watch(n, true);
 	return 0;
@@ -209,60 +204,14 @@ static void net_destroy(void *o)
 {
 	struct virtio_net *n = o;
 
-	if (n->tap >= 0)
-		close(n->tap);
+	log_debug(
+		"virtio-net %s: %llu frames received (%llu dropped), %llu sent (%llu dropped)",
+		n->be->name, (unsigned long long)n->rx_frames,
+		(unsigned long long)n->rx_dropped,
+		(unsigned long long)n->tx_frames,
+		(unsigned long long)n->tx_dropped);
+	n->be->destroy(n->be);
 	free(n);
-}
-
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	char end;
-	int i;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &end) != 6)
-		return -EINVAL;
-	for (i = 0; i < 6; i++)
-		mac[i] = (uint8_t)b[i];
-	/* A multicast address cannot be a NIC's. */
-	return mac[0] & 1 ? -EINVAL : 0;
-}
-
-static int open_tap(struct virtio_net *n, struct errmsg *err)
-{
-	struct ifreq ifr;
-	int hdr = NET_HDR_LEN, fd;
-
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errmsg_set(err, errno, "--net tap:%s: /dev/net/tun: %s",
-				  n->ifname, strerror(errno));
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	memcpy(ifr.ifr_name, n->ifname, strlen(n->ifname));
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		int e = errno;
-
-		close(fd);
-		return errmsg_set(err, e, "--net tap:%s: %s%s", n->ifname,
-				  strerror(e),
-				  e == EPERM ?
-					  " (create it first: ip tuntap add "
-					  "mode tap NAME user $USER)" :
-				  e == EBUSY ? " (another process uses it)" :
-					       "");
-	}
-	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
-	    ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
-		int e = errno;
-
-		close(fd);
-		return errmsg_set(err, e, "--net tap:%s: vnet header: %s",
-				  n->ifname, strerror(e));
-	}
-	n->tap = fd;
-	return 0;
 }
 
 int virtio_net_add(const struct device_env *env, struct pci_host *host,
@@ -271,23 +220,12 @@ int virtio_net_add(const struct device_env *env, struct pci_host *host,
 	static unsigned int nr_nics;
 	struct virtio_device_ops *ops;
 	struct virtio_net *n;
-	const char *name, *comma;
-	size_t len;
+	struct net_spec s;
 	int r;
 
-	if (strncmp(spec, "tap:", 4))
-		return errmsg_set(
-			err, EINVAL,
-			"--net '%s': use tap:IFNAME[,mac=MAC] (user-mode networking is not built in yet)",
-			spec);
-	name = spec + 4;
-	comma = strchr(name, ',');
-	len = comma ? (size_t)(comma - name) : strlen(name);
-	if (!len || len >= IFNAMSIZ)
-		return errmsg_set(
-			err, EINVAL,
-			"--net '%s': give an interface name of 1 to %d characters",
-			spec, IFNAMSIZ - 1);
+	r = net_spec_parse(spec, &s, err);
+	if (r)
+		return r;
 	n = calloc(1, sizeof(*n));
 	ops = calloc(1, sizeof(*ops));
 	if (!n || !ops) {
@@ -295,24 +233,14 @@ int virtio_net_add(const struct device_env *env, struct pci_host *host,
 		free(ops);
 		return errmsg_set(err, ENOMEM, "--net: out of memory");
 	}
-	n->tap = -1;
-	memcpy(n->ifname, name, len);
 	/* QEMU's default: 52:54:00:12:34:56, the last byte per NIC. */
 	memcpy(n->cfg.mac, "\x52\x54\x00\x12\x34\x56", 6);
 	n->cfg.mac[5] = (uint8_t)(0x56 + nr_nics);
-	if (comma) {
-		if (strncmp(comma, ",mac=", 5) ||
-		    parse_mac(comma + 5, n->cfg.mac)) {
-			free(n);
-			free(ops);
-			return errmsg_set(
-				err, EINVAL,
-				"--net '%s': the only option is mac=XX:XX:XX:XX:XX:XX (a unicast address)",
-				spec);
-		}
-	}
+	if (s.has_mac)
+		memcpy(n->cfg.mac, s.mac, 6);
 	n->cfg.status = NET_S_LINK_UP;
-	r = open_tap(n, err);
+	r = s.kind == NET_TAP ? net_tap_create(&s, &n->be, err) :
+				net_user_create(&s, &n->be, err);
 	if (r) {
 		free(n);
 		free(ops);
@@ -323,7 +251,8 @@ int virtio_net_add(const struct device_env *env, struct pci_host *host,
 		.device_id = VIRTIO_ID_NET,
 		.nr_queues = 2,
 		.queue_max_size = NET_QUEUE_SIZE,
-		.features = 1ULL << F_MAC | 1ULL << F_STATUS,
+		.features = NET_BIT(VIRTIO_NET_F_MAC) |
+			    NET_BIT(VIRTIO_NET_F_STATUS) | n->be->offloads,
 		.config_size = sizeof(struct net_config),
 		.config_read = net_config_read,
 		.config_write = net_config_write,
@@ -334,7 +263,7 @@ int virtio_net_add(const struct device_env *env, struct pci_host *host,
 	};
 	r = virtio_pci_add(host, env, ops, n, &n->vdev, err);
 	if (r) {
-		close(n->tap);
+		n->be->destroy(n->be);
 		free(n);
 		free(ops);
 		return r;
