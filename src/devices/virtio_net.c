@@ -98,6 +98,13 @@ static void rx_ready(void *o, int fd, uint32_t events)
 			return;
 		}
 		r = n->be->recv(n->be, &e->iov[0], (int)e->nr_in);
+		if (r > 0 && (uint64_t)r > e->in_len) {
+			/* A TAP says how long the frame was, not what fit. */
+			device_log_guest(
+				"virtio-net %s: a %zd-byte frame for a %llu-byte receive buffer: dropped",
+				n->be->name, r, (unsigned long long)e->in_len);
+			r = -EMSGSIZE;
+		}
 		if (r < NET_HDR_LEN) {
 			/* Dropped or vanished: an empty buffer back. */
 			if (r < 0)
@@ -196,8 +203,10 @@ static void net_stop(void *o, bool reset)
 {
 	struct virtio_net *n = o;
 
-	(void)reset;
 	watch(n, false);
+	/* A reset driver has accepted nothing yet: no GSO frames for it. */
+	if (reset && n->be->set_offloads)
+		n->be->set_offloads(n->be, 0);
 }
 
 static void net_destroy(void *o)

@@ -201,6 +201,12 @@ def bulk(request, tmp_path_factory):
                     "console=ttyS0 quiet kvmscope.run=" + run, netns=name)
         assert g.wait_for("SERVING", timeout=BOOT_TIMEOUT + 600), \
             g.finish(signal.SIGKILL)
+
+        def counters():
+            return {k: int(ns(name, "cat", "/sys/class/net/kst0/statistics/"
+                              + k).stdout) for k in
+                    ("rx_bytes", "rx_packets", "tx_bytes", "tx_packets")}
+        s1 = counters()  # host -> guest done
         start = time.monotonic()
         p = subprocess.run(["ip", "netns", "exec", name, "busybox", "wget",
                             "-q", "-O", str(received),
@@ -208,13 +214,23 @@ def bulk(request, tmp_path_factory):
                            capture_output=True, text=True, timeout=900)
         took = time.monotonic() - start
         assert p.returncode == 0, p.stderr
+        s2 = counters()
         out = g.out.decode(errors="replace").replace("\r\n", "\n")
         t0, t1 = float(field(out, "T0")), float(field(out, "T1"))
         rx, tx = BULK / (t1 - t0) / 1e6, BULK / took / 1e6
-        print("\nvirtio-net tap offload=%s: host->guest %.1f MB/s, "
-              "guest->host %.1f MB/s (12 MiB each way)" % (offload, rx, tx))
+        # The TAP's counters (frames from the guest are rx, to it tx; a
+        # TSO frame counts once with all its bytes), in the phase where
+        # each direction carried the data.
+        to_guest = s1["tx_bytes"] / s1["tx_packets"]
+        from_guest = ((s2["rx_bytes"] - s1["rx_bytes"]) /
+                      (s2["rx_packets"] - s1["rx_packets"]))
+        print("\nvirtio-net tap offload=%s: host->guest %.2f MB/s, "
+              "guest->host %.2f MB/s (12 MiB each way); mean frame on the "
+              "TAP %d bytes to the guest, %d from it" %
+              (offload, rx, tx, to_guest, from_guest))
         yield {"offload": offload, "out": out, "sent": sent,
-               "received": received, "rx": rx, "tx": tx}
+               "received": received, "rx": rx, "tx": tx,
+               "from_guest": from_guest, "to_guest": to_guest}
     finally:
         if g is not None and g.p.poll() is None:
             g.finish(signal.SIGKILL)
@@ -229,6 +245,15 @@ def test_offload_features_negotiated(bulk):
         want = "1" if bulk["offload"] == "on" else "0"
         assert bits[bit] == want, (name, bits)
     assert bits[5] == "1" and bits[32] == "1"  # MAC, VERSION_1
+
+
+def test_tso_frames_cross_the_tap_only_with_offloads(bulk):
+    # Without TSO no frame can exceed the 1514-byte MTU frame, so neither
+    # can the mean; with it the data goes in segments of up to 64 KiB.
+    if bulk["offload"] == "on":
+        assert bulk["from_guest"] > 1514 and bulk["to_guest"] > 1514, bulk
+    else:
+        assert bulk["from_guest"] <= 1514 and bulk["to_guest"] <= 1514, bulk
 
 
 def test_bulk_tcp_both_ways_byte_exact(bulk):
