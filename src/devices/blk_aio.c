@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "devices/blk_aio.h"
+#include "util/eventfd.h"
 #include "util/log.h"
 
 #define BLK_WORKERS 4
@@ -144,14 +145,6 @@ int blk_io_run_sync(int fd, struct blk_io *io)
 	return -EINVAL;
 }
 
-static void signal_efd(struct blk_aio *b)
-{
-	uint64_t one = 1;
-
-	while (write(b->efd, &one, sizeof(one)) < 0 && errno == EINTR)
-		;
-}
-
 /* Finished outside the ring: reaped at the next blk_aio_reap. */
 static void post_done(struct blk_aio *b, struct blk_io *io)
 {
@@ -160,7 +153,7 @@ static void post_done(struct blk_aio *b, struct blk_io *io)
 	*b->done_tail = io;
 	b->done_tail = &io->next;
 	pthread_mutex_unlock(&b->lock);
-	signal_efd(b);
+	eventfd_kick(b->efd);
 }
 
 static void *worker_main(void *opaque)

@@ -8,6 +8,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <linux/if_tun.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "devices/net_hdr.h"
@@ -131,46 +132,41 @@ unsigned int net_tun_offload_flags(uint64_t features)
 	return f;
 }
 
-size_t net_iov_from_buf(const struct iovec *iov, int cnt, size_t off,
-			const void *buf, size_t len)
+/* Copy between the vector (from byte off) and buf, either way. */
+static size_t iov_copy(const struct iovec *iov, int cnt, size_t off,
+		       uint8_t *buf, size_t len, bool into_iov)
 {
-	const uint8_t *p = buf;
 	size_t done = 0;
 	int i;
 
 	for (i = 0; i < cnt && done < len; i++) {
 		size_t l = iov[i].iov_len, c;
+		uint8_t *seg;
 
 		if (off >= l) {
 			off -= l;
 			continue;
 		}
+		seg = (uint8_t *)iov[i].iov_base + off;
 		c = l - off < len - done ? l - off : len - done;
-		memcpy((uint8_t *)iov[i].iov_base + off, p + done, c);
+		if (into_iov)
+			memcpy(seg, buf + done, c);
+		else
+			memcpy(buf + done, seg, c);
 		done += c;
 		off = 0;
 	}
 	return done;
 }
 
+size_t net_iov_from_buf(const struct iovec *iov, int cnt, size_t off,
+			const void *buf, size_t len)
+{
+	return iov_copy(iov, cnt, off, (uint8_t *)buf, len, true);
+}
+
 size_t net_iov_to_buf(const struct iovec *iov, int cnt, size_t off, void *buf,
 		      size_t len)
 {
-	uint8_t *p = buf;
-	size_t done = 0;
-	int i;
-
-	for (i = 0; i < cnt && done < len; i++) {
-		size_t l = iov[i].iov_len, c;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		c = l - off < len - done ? l - off : len - done;
-		memcpy(p + done, (const uint8_t *)iov[i].iov_base + off, c);
-		done += c;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, cnt, off, buf, len, false);
 }

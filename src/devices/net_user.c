@@ -34,6 +34,7 @@
 
 #include "devices/devices.h"
 #include "devices/net_backend.h"
+#include "util/eventfd.h"
 
 #define RING_SLOTS 256
 #define SLOT_BYTES 1536 /* a 1500-byte MTU frame + Ethernet (+ VLAN) */
@@ -71,22 +72,6 @@ struct net_user {
 	unsigned int npfd, cap_pfd;
 	uint64_t rx_full_drops, tx_full_drops;
 };
-
-static void kick(int fd)
-{
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_debug("net user: eventfd write: %s", strerror(errno));
-}
-
-static void drain(int fd)
-{
-	uint64_t v;
-
-	while (read(fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
-		;
-}
 
 static int64_t now_ns(void)
 {
@@ -150,7 +135,7 @@ static bool user_rx_pending(struct net_backend *be)
 	if (ring_peek(u, &u->rx))
 		return true;
 	/* Empty: clear the signal, then look again (a push in between). */
-	drain(be->rx_fd);
+	eventfd_drain(be->rx_fd);
 	return ring_peek(u, &u->rx) != NULL;
 }
 
@@ -188,7 +173,7 @@ static int user_send(struct net_backend *be, const struct iovec *iov, int cnt)
 	s->len = (uint32_t)net_iov_to_buf(iov, cnt, NET_HDR_LEN, s->data,
 					  SLOT_BYTES);
 	if (ring_push(u, &u->tx))
-		kick(u->wake_fd);
+		eventfd_kick(u->wake_fd);
 	return 0;
 }
 
@@ -209,7 +194,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	memcpy(s->data, buf, len);
 	s->len = (uint32_t)len;
 	if (ring_push(u, &u->rx))
-		kick(u->be.rx_fd);
+		eventfd_kick(u->be.rx_fd);
 	return (ssize_t)len;
 }
 
@@ -270,7 +255,7 @@ static void cb_notify(void *opaque)
 {
 	struct net_user *u = opaque;
 
-	kick(u->wake_fd);
+	eventfd_kick(u->wake_fd);
 }
 
 static const SlirpCb callbacks = {
@@ -391,7 +376,7 @@ static void *slirp_thread(void *opaque)
 		if (r < 0 && errno != EINTR)
 			log_warn("virtio-net user: poll: %s", strerror(errno));
 		if (r > 0 && u->pfd[0].revents & POLLIN)
-			drain(u->wake_fd);
+			eventfd_drain(u->wake_fd);
 		feed_tx(u);
 		slirp_pollfds_poll(u->slirp, r < 0, get_revents, u);
 	}
@@ -408,7 +393,7 @@ static void user_free(struct net_user *u)
 		pthread_mutex_lock(&u->lock);
 		u->quit = true;
 		pthread_mutex_unlock(&u->lock);
-		kick(u->wake_fd);
+		eventfd_kick(u->wake_fd);
 		pthread_join(u->thread, NULL);
 	}
 	if (u->slirp)

@@ -18,26 +18,11 @@
 #include <unistd.h>
 
 #include "devices/virtio_pci_state.h"
+#include "util/eventfd.h"
 
 /* epoll data: which source fired. */
 #define SRC_CTL 0xffffffffu
 #define SRC_WATCH 0x10000u /* + index into watches[] */
-
-static void kick_eventfd(int fd)
-{
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		log_debug("virtio: eventfd write: %s", strerror(errno));
-}
-
-static void drain_eventfd(int fd)
-{
-	uint64_t v;
-
-	while (read(fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
-		;
-}
 
 /* Set from any thread (a vCPU mapping queues at DRIVER_OK, or ours). */
 static bool is_broken(struct virtio_device *vdev)
@@ -56,7 +41,7 @@ void virtio_raise_config(struct virtio_device *vdev)
 			return;
 		fd = pci_msix_vector_fd(vdev->pci, v);
 		if (fd >= 0)
-			kick_eventfd(fd);
+			eventfd_kick(fd);
 		return;
 	}
 	__atomic_fetch_or(&vdev->isr, 2, __ATOMIC_SEQ_CST);
@@ -79,7 +64,7 @@ void virtio_notify(struct virtio_device *vdev, unsigned int q)
 			return;
 		fd = pci_msix_vector_fd(vdev->pci, v);
 		if (fd >= 0)
-			kick_eventfd(fd);
+			eventfd_kick(fd);
 		return;
 	}
 	__atomic_fetch_or(&vdev->isr, 1, __ATOMIC_SEQ_CST);
@@ -195,7 +180,7 @@ static bool handle_requests(struct virtio_device *vdev)
 	uint64_t seq;
 	bool want, reset, quit;
 
-	drain_eventfd(vdev->ctl_fd);
+	eventfd_drain(vdev->ctl_fd);
 	pthread_mutex_lock(&vdev->io_lock);
 	seq = vdev->req_seq;
 	reset = vdev->reset_req;
@@ -220,7 +205,7 @@ static bool handle_requests(struct virtio_device *vdev)
 
 static void handle_kick(struct virtio_device *vdev, unsigned int q)
 {
-	drain_eventfd(vdev->kick_fd[q]);
+	eventfd_drain(vdev->kick_fd[q]);
 	if (!vdev->started) {
 		device_log_guest(
 			"%s: kick of queue %u while the device is not running (before DRIVER_OK, after reset or broken): ignored",
@@ -362,7 +347,7 @@ void virtio_io_sync(struct virtio_device *vdev)
 		return;
 	pthread_mutex_lock(&vdev->io_lock);
 	seq = ++vdev->req_seq;
-	kick_eventfd(vdev->ctl_fd);
+	eventfd_kick(vdev->ctl_fd);
 	while (vdev->done_seq < seq)
 		pthread_cond_wait(&vdev->io_cond, &vdev->io_lock);
 	pthread_mutex_unlock(&vdev->io_lock);
