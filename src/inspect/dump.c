@@ -66,12 +66,18 @@ struct notes {
 	size_t len, cap;
 };
 
+/* Bytes of a note with this name and descriptor size. */
+static size_t note_size(const char *name, size_t desc_len)
+{
+	return sizeof(Elf64_Nhdr) + NOTE_ALIGN(strlen(name) + 1) +
+	       NOTE_ALIGN(desc_len);
+}
+
 static int note_add(struct notes *n, const char *name, uint32_t type,
 		    const void *desc, size_t desc_len)
 {
 	size_t namesz = strlen(name) + 1;
-	size_t need =
-		sizeof(Elf64_Nhdr) + NOTE_ALIGN(namesz) + NOTE_ALIGN(desc_len);
+	size_t need = note_size(name, desc_len);
 	Elf64_Nhdr h = { .n_namesz = (Elf64_Word)namesz,
 			 .n_descsz = (Elf64_Word)desc_len,
 			 .n_type = type };
@@ -355,23 +361,19 @@ int dump_guest_memory(struct vm *vm, const char *path,
 	}
 	/*
 	 * The layout before anything is known about the guest: room for
-	 * every program header, the vCPU notes (their size does not depend
-	 * on what they hold) and the largest VMCOREINFO, then RAM from the
+	 * every program header, the vCPU notes (a fixed size each) and the
+	 * largest VMCOREINFO, then RAM from the
 	 * next page. The notes and headers are written last, so the probe
 	 * runs alongside the RAM and a cold dump pays for one pass, not two.
 	 */
-	for (i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
-		r = vcpu_notes(&notes, vm->vcpus[i], &pr->lx, err);
-		if (r)
-			goto out;
-	}
-	notes_max = notes.len + sizeof(Elf64_Nhdr) + NOTE_ALIGN(11) +
-		    NOTE_ALIGN(DUMP_VMCOREINFO_MAX);
+	notes_max = (size_t)(vm->vcpus ? vm->nr_vcpus : 0) *
+			    (note_size("CORE", sizeof(struct elf_prstatus)) +
+			     note_size("QEMU", sizeof(struct qemu_cpu_state))) +
+		    note_size("VMCOREINFO", DUMP_VMCOREINFO_MAX);
 	notes_off =
 		(off_t)(sizeof(eh) + ((size_t)nr_regions + 2) * sizeof(*ph));
 	data_off = (notes_off + (off_t)notes_max + DUMP_PAGE - 1) &
 		   ~(off_t)(DUMP_PAGE - 1);
-	notes.len = 0;
 
 	/* A temporary in the same directory, renamed when complete. */
 	dir = strdup(path);
