@@ -371,7 +371,13 @@ enum perf_mode {
 	PERF_COUNTER, /* counted only: no record per event, read() */
 };
 
-static int perf_open(int id, int tid, enum perf_mode mode)
+/*
+ * group_fd >= 0 makes the event a member of that counter's group, created
+ * enabled: it counts exactly when its leader does, so every counter of a
+ * thread starts and stops at the same instant (enabling them one by one
+ * lets exits in between reach one counter and not the next).
+ */
+static int perf_open(int id, int tid, enum perf_mode mode, int group_fd)
 {
 	struct perf_event_attr a;
 
@@ -379,7 +385,7 @@ static int perf_open(int id, int tid, enum perf_mode mode)
 	a.size = sizeof(a);
 	a.type = PERF_TYPE_TRACEPOINT;
 	a.config = id;
-	a.disabled = 1;
+	a.disabled = group_fd < 0;
 	if (mode != PERF_COUNTER) {
 		a.sample_period = 1;
 		a.sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
@@ -388,7 +394,7 @@ static int perf_open(int id, int tid, enum perf_mode mode)
 		a.watermark = 1;
 		a.wakeup_watermark = RING_PAGES * 4096 / 4;
 	}
-	return syscall(SYS_perf_event_open, &a, tid, -1, -1,
+	return syscall(SYS_perf_event_open, &a, tid, -1, group_fd,
 		       PERF_FLAG_FD_CLOEXEC);
 }
 
@@ -497,7 +503,7 @@ static int open_thread(struct ktrace *kt, struct kt_thread *th, int tid,
 	int e, i;
 
 	th->t.tid = tid;
-	th->fds[0] = perf_open(kt->fmt.id, tid, PERF_LEADER);
+	th->fds[0] = perf_open(kt->fmt.id, tid, PERF_LEADER, -1);
 	if (th->fds[0] < 0) {
 		e = errno;
 		if (e == EACCES || e == EPERM) {
@@ -517,14 +523,18 @@ static int open_thread(struct ktrace *kt, struct kt_thread *th, int tid,
 			strerror(e));
 	}
 	th->nr_fds = 1;
-	th->fds[th->nr_fds] = perf_open(kt->entry_id, tid, PERF_FOLLOWER);
+	th->fds[th->nr_fds] = perf_open(kt->entry_id, tid, PERF_FOLLOWER, -1);
 	if (th->fds[th->nr_fds] < 0)
 		return errmsg_set(err, errno,
 				  "perf_event_open on kvm:kvm_entry: %s",
 				  strerror(errno));
 	th->nr_fds++;
 	for (i = 0; i < kt->nr_extra; i++) {
-		int fd = perf_open(kt->extra_ids[i], tid, PERF_COUNTER);
+		int group = i ? th->fds[2] : -1;
+		int fd = perf_open(kt->extra_ids[i], tid, PERF_COUNTER, group);
+
+		if (fd < 0 && group >= 0) /* no group: counted on its own */
+			fd = perf_open(kt->extra_ids[i], tid, PERF_COUNTER, -1);
 
 		th->fds[th->nr_fds++] = fd;
 	}
