@@ -104,13 +104,27 @@ int ctl_fmt_guest_backtrace(FILE *out, json_t *r)
 	{
 		json_t *sym = json_object_get(f, "symbol");
 
-		fprintf(out, " #%-2zu %s %s\n", i,
+		const char *kind =
+			json_string_value(json_object_get(f, "frame"));
+
+		fprintf(out, " #%-2zu %s %s%s\n", i,
 			json_string_value(json_object_get(f, "pc")) ?: "?",
-			json_is_string(sym) ? json_string_value(sym) : "?");
+			json_is_string(sym) ? json_string_value(sym) : "?",
+			!kind ? "" :
+			!strcmp(kind, "pt_regs") ?
+				"  (exception/interrupt frame: pt_regs)" :
+			!strcmp(kind, "iret") ?
+				"  (exception/interrupt frame: iret)" :
+				"");
 	}
 	if (json_is_string(json_object_get(r, "stop")))
-		fprintf(out, "(stopped at %s)\n",
+		fprintf(out, "(%s unwinder; stopped at %s)\n",
+			json_string_value(json_object_get(r, "unwinder")) ?:
+									    "?",
 			json_string_value(json_object_get(r, "stop")));
+	if (json_is_string(json_object_get(r, "orc-error")))
+		fprintf(out, "(ORC not used: %s)\n",
+			json_string_value(json_object_get(r, "orc-error")));
 	return 0;
 }
 

@@ -41,6 +41,7 @@ void bt_unwind(kallsyms_read_fn read, void *opaque, uint64_t pc, uint64_t fp,
 			return;
 		}
 		bt->frames[bt->nr].pc = frame[1];
+		bt->frames[bt->nr].kind = BT_FRAME_RETURN;
 		bt->frames[bt->nr++].fp = fp;
 		if (frame[0] &&
 		    (frame[0] <= fp || frame[0] - fp > BT_MAX_FRAME_SIZE)) {

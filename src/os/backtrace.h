@@ -24,9 +24,19 @@
 	(64U << 10) /* a frame within a 16 KiB stack,
 					    or a hop to the IRQ stack's caller */
 
+/* What a frame's pc is (frame-pointer walks: EXACT, then RETURN). */
+enum bt_frame_kind {
+	BT_FRAME_EXACT, /* where the CPU is (a vCPU's RIP) */
+	BT_FRAME_RETURN, /* a return address: named by pc - 1 */
+	BT_FRAME_REGS, /* the interrupted RIP of a pt_regs on the stack */
+	BT_FRAME_IRET, /* the RIP of an iret frame on the stack */
+};
+
 struct bt_frame {
 	uint64_t pc;
 	uint64_t fp; /* the frame pointer that gave pc (0: the first pc) */
+	uint64_t sp; /* ORC: the stack pointer at pc (0: unknown) */
+	enum bt_frame_kind kind;
 };
 
 struct backtrace {
