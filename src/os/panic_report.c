@@ -61,9 +61,10 @@ static void print_backtrace(struct vm *vm, const struct vcpu_snapshot *snap)
 		return;
 	}
 	bt = os_backtrace_regs_json(&kv, &snap->regs, snap->sregs.cs.selector);
-	log_error("guest panic: backtrace of vCPU %d (%s, guest kallsyms):",
-		  snap->vcpu_id,
-		  json_string_value(json_object_get(bt, "unwinder")) ?: "?");
+	log_error(
+		"guest panic: backtrace of vCPU %d (%s unwinder, guest kallsyms):",
+		snap->vcpu_id,
+		json_string_value(json_object_get(bt, "unwinder")) ?: "?");
 	json_array_foreach(json_object_get(bt, "frames"), i, f)
 	{
 		json_t *sym = json_object_get(f, "symbol");
