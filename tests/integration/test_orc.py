@@ -17,6 +17,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -67,7 +68,7 @@ def orc_guest(tmp_path_factory):
     initrd = built("build-initramfs.sh")
     config = open(os.path.join(os.path.dirname(vmlinux), "config")).read()
     assert "CONFIG_UNWINDER_ORC=y" in config.splitlines()
-    assert "# CONFIG_FRAME_POINTER is not set" in config.splitlines()
+    assert "CONFIG_FRAME_POINTER=y" not in config.splitlines()
     sock = tmp_path_factory.mktemp("orc") / "vm.sock"
     run = base64.b64encode(GUEST_COMMAND.encode()).decode()
     g = Running("--kernel", vmlinux, "--initrd", initrd, "--mem", "256M",
@@ -112,7 +113,11 @@ def test_sleeping_tasks_match_proc_pid_stack(orc_guest):
     for pid, waits_in in ((sleep, "hrtimer_nanosleep"), (cat, "pipe_read")):
         theirs = orc_guest["stacks"][pid]
         assert waits_in in theirs, (pid, theirs, orc_guest["out"][-3000:])
+        t0 = time.monotonic()
         bt = q.ok("guest-backtrace", pid=pid)
+        # the first walk reads the ~2 MB of tables, the next reuse them
+        print("\nguest-backtrace pid=%d: %d frames in %.0f ms" %
+              (pid, len(bt["frames"]), 1000 * (time.monotonic() - t0)))
         assert bt["unwinder"] == "orc", bt
         # frame 0 is the return address __switch_to_asm's frame holds
         assert bt["frames"][0]["frame"] == "return", bt
@@ -121,8 +126,11 @@ def test_sleeping_tasks_match_proc_pid_stack(orc_guest):
                 if not any(lo <= int(f["pc"], 16) < hi
                            for lo, hi in skipped)]
         assert ours == theirs, (pid, names(bt), theirs)
-        assert ours[-2:] == ["do_syscall_64",
-                             "entry_SYSCALL_64_after_hwframe"], ours
+        # the syscall's entry: on hosts that misdeliver SYSCALL, the page
+        # fault that guests/linux/patches/0001 completes it from
+        assert ours[-2] == "do_syscall_64", ours
+        assert ours[-1] in ("entry_SYSCALL_64_after_hwframe",
+                            "asm_exc_page_fault"), ours
         assert bt["stop"] == \
             "the entry from user space (pt_regs of user mode)", bt
         assert all(f["sp"] and f["fp"] is None for f in bt["frames"]), bt
@@ -130,20 +138,35 @@ def test_sleeping_tasks_match_proc_pid_stack(orc_guest):
 
 def test_running_vcpu_and_text_form(orc_guest):
     q = orc_guest["qmp"]
-    # vCPU 0 idles (every task sleeps): the idle loop, down to the end
-    bt = q.ok("guest-backtrace", cpu=0)
-    assert bt["unwinder"] == "orc", bt
-    assert bt["stop"] in STOPS, bt
-    n = names(bt)
-    assert "do_idle" in n and "cpu_startup_entry" in n, bt
-    assert bt["frames"][0]["frame"] == "pc", bt
-    assert len(bt["frames"]) >= 4, bt
+    # vCPU 0 idles (every task sleeps) but a sample can catch it anywhere,
+    # in a timer interrupt on the IRQ stack, or in entry code: every
+    # sample is an ORC walk that ends at a named reason, and one of a few
+    # runs from the idle loop down to the boot stack's ORC end marker.
+    idle = None
+    for _ in range(20):
+        bt = q.ok("guest-backtrace", cpu=0)
+        assert bt["unwinder"] == "orc", bt
+        assert bt["stop"] in STOPS, bt
+        assert bt["frames"][0]["frame"] == "pc", bt
+        n = names(bt)
+        print("\ncpu=0: " + " <- ".join(
+            x + {"pt_regs": " [pt_regs]", "iret": " [iret]"}.get(
+                f["frame"], "") for x, f in zip(n, bt["frames"])))
+        if "do_idle" in n:
+            idle = bt
+            break
+    assert idle, "vCPU 0 was never seen idle"
+    n = names(idle)
+    assert n[n.index("do_idle") + 1] == "cpu_startup_entry", n
+    assert "start_kernel" in n, n
+    assert idle["stop"] == "the stack's end (an ORC end marker)", idle
     pid = orc_guest["pids"][0]
     p = subprocess.run([str(KVMSCOPE), "ctl", str(orc_guest["sock"]),
                         "guest-backtrace", "pid=%d" % pid],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
+    print("\n" + p.stdout)
     assert lines[0] == "pid %d (sleep):" % pid, p.stdout
     assert re.match(r"^ #0  0xffffffff[0-9a-f]{8} __schedule\+0x[0-9a-f]+$",
                     lines[1]), p.stdout
