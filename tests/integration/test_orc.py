@@ -21,7 +21,8 @@ import time
 
 import pytest
 
-from conftest import KVMSCOPE, QMP, ROOT, Running, wait_for_socket
+from conftest import (KVMSCOPE, QMP, ROOT, Running, run_kvmscope,
+                      wait_for_socket)
 
 BOOT_TIMEOUT = 600
 END = "KVMSCOPE-ORC-END"
@@ -60,15 +61,20 @@ def built(script, variant=None):
 
 
 @pytest.fixture(scope="module")
-def orc_guest(tmp_path_factory):
+def orc_kernel():
     # The variant's last line is its bzImage; the PVH vmlinux beside it
     # boots without the emulated decompression.
     vmlinux = os.path.join(os.path.dirname(built("build-kernel.sh", "orc")),
                            "vmlinux")
-    initrd = built("build-initramfs.sh")
     config = open(os.path.join(os.path.dirname(vmlinux), "config")).read()
     assert "CONFIG_UNWINDER_ORC=y" in config.splitlines()
     assert "CONFIG_FRAME_POINTER=y" not in config.splitlines()
+    return vmlinux, built("build-initramfs.sh")
+
+
+@pytest.fixture(scope="module")
+def orc_guest(orc_kernel, tmp_path_factory):
+    vmlinux, initrd = orc_kernel
     sock = tmp_path_factory.mktemp("orc") / "vm.sock"
     run = base64.b64encode(GUEST_COMMAND.encode()).decode()
     g = Running("--kernel", vmlinux, "--initrd", initrd, "--mem", "256M",
@@ -172,3 +178,19 @@ def test_running_vcpu_and_text_form(orc_guest):
                     lines[1]), p.stdout
     assert lines[-1] == ("(orc unwinder; stopped at the entry from user "
                          "space (pt_regs of user mode))"), p.stdout
+
+
+def test_panic_report_unwinds_with_orc(orc_kernel):
+    # No initramfs, no root device: the kernel panics in kernel_init, and
+    # kvmscope's panic report walks the panicking vCPU's stack with ORC
+    # (as tests/integration/test_linux.py does on the frame-pointer guest)
+    r = run_kvmscope("--kernel", orc_kernel[0], "--mem", "256M", "--append",
+                     "console=ttyS0 panic=-1 quiet rodata=off",
+                     timeout=BOOT_TIMEOUT)
+    assert r.status == 18, r
+    assert re.search(r"guest panic: backtrace of vCPU \d+ \(orc unwinder, "
+                     r"guest kallsyms\):", r.err), r.err
+    frames = re.findall(r"^  #\d+ +0xffffffff[0-9a-f]{8} (\w+)\+0x", r.err,
+                        re.M)
+    assert "panic" in frames and "mount_block_root" in frames, r.err
+    assert frames[-2:] == ["kernel_init", "ret_from_fork"], r.err
