@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	loc.ip_start = BASE + h[0];
 	loc.ip_stop = loc.ip_start + 4ULL * (h[1] % MAX_NR);
 	loc.orc_start = BASE + h[2];
-	loc.orc_stop = loc.orc_start + ORC_ENTRY_SIZE * (uint64_t)(h[1] % MAX_NR);
+	loc.orc_stop =
+		loc.orc_start + ORC_ENTRY_SIZE * (uint64_t)(h[1] % MAX_NR);
 	if (h[4]) {
 		loc.lookup = BASE + h[3];
 		loc.lookup_end = loc.lookup + 4ULL * (h[4] % MAX_NR);
