@@ -4,7 +4,7 @@ pointers, as distribution kernels are built), from guest RAM alone.
 
 The guest starts two sleepers, a `sleep` (in clock_nanosleep) and a `cat`
 blocked reading a pipe, waits until each is asleep, and prints their
-/proc/PID/stack: the kernel's own ORC unwinder's view. kvmscope's
+/proc/PID/stack and kthreadd's (pid 2): the kernel's own ORC unwinder's view. kvmscope's
 `guest-backtrace pid=N` must name the same functions in the same order
 (the kernel leaves out scheduler and lock functions there:
 stack_trace_save_tsk skips return addresses in .sched.text and
@@ -31,7 +31,8 @@ GUEST_COMMAND = (
     "for p in $S $C; do until grep -q -e nanosleep -e pipe_read "
     "/proc/$p/stack 2>/dev/null; do sleep 1; done; done; "
     "echo ORC-PIDS $S $C; echo ORC-STACK $S; cat /proc/$S/stack; "
-    "echo ORC-STACK $C; cat /proc/$C/stack; echo %s; wait" % END)
+    "echo ORC-STACK $C; cat /proc/$C/stack; echo ORC-STACK 2; "
+    "cat /proc/2/stack; echo %s; wait" % END)
 STOPS = {  # the ORC_STOP_* reasons of src/os/orc.h
     "the stack's end (an ORC end marker)",
     "the entry from user space (pt_regs of user mode)",
@@ -88,7 +89,7 @@ def orc_guest(orc_kernel, tmp_path_factory):
         pids = [int(p) for p in
                 re.search(r"^ORC-PIDS (\d+) (\d+)$", out, re.M).groups()]
         stacks = {}
-        for pid in pids:
+        for pid in pids + [2]:
             text = out.split("ORC-STACK %d\n" % pid, 1)[1]
             text = re.split(r"^(?:ORC-STACK|%s)" % END, text, 1, re.M)[0]
             stacks[pid] = re.findall(r"^\[<[0-9a-f]+>\] ([^+\s]+)\+0x",
@@ -116,7 +117,11 @@ def test_sleeping_tasks_match_proc_pid_stack(orc_guest):
                (symbol_address(q, "__lock_text_start"),
                 symbol_address(q, "__lock_text_end"))]
     sleep, cat = orc_guest["pids"]
-    for pid, waits_in in ((sleep, "hrtimer_nanosleep"), (cat, "pipe_read")):
+    user = "the entry from user space (pt_regs of user mode)"
+    for pid, waits_in, stop in ((sleep, "hrtimer_nanosleep", user),
+                                (cat, "pipe_read", user),
+                                (2, "kthreadd",
+                                 "the stack's end (an ORC end marker)")):
         theirs = orc_guest["stacks"][pid]
         assert waits_in in theirs, (pid, theirs, orc_guest["out"][-3000:])
         t0 = time.monotonic()
@@ -132,25 +137,33 @@ def test_sleeping_tasks_match_proc_pid_stack(orc_guest):
                 if not any(lo <= int(f["pc"], 16) < hi
                            for lo, hi in skipped)]
         assert ours == theirs, (pid, names(bt), theirs)
+        assert bt["stop"] == stop, bt
+        if pid == 2:  # a kernel thread: from ret_from_fork's end hint
+            assert ours == ["kthreadd", "ret_from_fork"], ours
+            continue
         # the syscall's entry: on hosts that misdeliver SYSCALL, the page
         # fault that guests/linux/patches/0001 completes it from
         assert ours[-2] == "do_syscall_64", ours
         assert ours[-1] in ("entry_SYSCALL_64_after_hwframe",
                             "asm_exc_page_fault"), ours
-        assert bt["stop"] == \
-            "the entry from user space (pt_regs of user mode)", bt
         assert all(f["sp"] and f["fp"] is None for f in bt["frames"]), bt
 
 
 def test_running_vcpu_and_text_form(orc_guest):
     q = orc_guest["qmp"]
-    # vCPU 0 idles (every task sleeps) but a sample can catch it anywhere,
-    # in a timer interrupt on the IRQ stack, or in entry code: every
+    # vCPU 0 idles (every task sleeps) but a sample can catch it anywhere:
+    # in a timer interrupt on the IRQ stack, in entry code, in user mode
+    # (the shell on its way to `wait`, an error, sampled again). Every
     # sample is an ORC walk that ends at a named reason, and one of a few
     # runs from the idle loop down to the boot stack's ORC end marker.
     idle = None
     for _ in range(20):
-        bt = q.ok("guest-backtrace", cpu=0)
+        r = q.execute("guest-backtrace", cpu=0)
+        if "error" in r:  # caught in user mode: no kernel stack
+            assert "runs user code" in r["error"]["desc"], r
+            time.sleep(0.5)
+            continue
+        bt = r["return"]
         assert bt["unwinder"] == "orc", bt
         assert bt["stop"] in STOPS, bt
         assert bt["frames"][0]["frame"] == "pc", bt
