@@ -41,6 +41,7 @@ static int load_lookup(const struct orc_locations *loc, kallsyms_read_fn read,
 		       void *opaque, struct orc_table *t, struct errmsg *err)
 {
 	uint64_t bytes = loc->lookup_end - loc->lookup;
+	uint32_t i;
 
 	if (!loc->lookup || !loc->lookup_end)
 		return 0;
@@ -58,6 +59,17 @@ static int load_lookup(const struct orc_locations *loc, kallsyms_read_fn read,
 			(unsigned long long)loc->ip_start,
 			(unsigned long long)loc->lookup);
 	t->nr_lookup = (uint32_t)(bytes / 4);
+	/*
+	 * unwind_init() fills orc_lookup at boot: all zeros (a kernel caught
+	 * before that) would send every ip to entry 0. Search it all then.
+	 */
+	for (i = 0; i < t->nr_lookup && !t->lookup[i]; i++)
+		;
+	if (i == t->nr_lookup && t->nr > 1) {
+		free(t->lookup);
+		t->lookup = NULL;
+		t->nr_lookup = 0;
+	}
 	return 0;
 }
 

@@ -13,7 +13,8 @@
  *    little-endian u16 of bitfields sp_reg:4 bp_reg:4 type:2 end:1;
  *  - orc_lookup..orc_lookup_end: u32 per 256-byte block of _stext.._etext,
  *    the index of the entry covering the block's start (filled at boot);
- *    the entries of block i are lookup[i]..lookup[i + 1] inclusive.
+ *    the entries of block i are lookup[i]..lookup[i + 1] inclusive
+ *    (all zeros before unwind_init() ran: the whole table is searched).
  * An entry says where the caller's stack pointer is (sp_reg + sp_offset,
  * SP_INDIRECT: [sp] + offset, BP_INDIRECT: [bp + offset], R10/R13/DI/DX:
  * a register saved in the last pt_regs), what is there (type CALL: a

@@ -474,6 +474,14 @@ static void test_bad_lookup(void **state)
 	assert_int_equal(orc_find(&t, TEXT + 0x510, &e, &why), 0);
 	assert_int_equal(orc_find(&t, TEXT + 0x110, &e, &why), 0);
 	orc_table_free(&t);
+	/* not filled yet (before unwind_init): the whole table is searched */
+	build(funcs, NFUNCS, true, &loc);
+	memset(lk, 0, 4 * NBLOCKS);
+	assert_int_equal(orc_table_load(&loc, rd, NULL, &t, &err), 0);
+	assert_null(t.lookup);
+	assert_int_equal(orc_find(&t, TEXT + 0x610, &e, &why), 0);
+	assert_int_equal(e.type, ORC_TYPE_REGS_PARTIAL);
+	orc_table_free(&t);
 	/* a lookup table shorter than the text */
 	build(funcs, NFUNCS, true, &loc);
 	loc.lookup_end = loc.lookup + 4 * 4;
