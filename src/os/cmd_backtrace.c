@@ -233,6 +233,36 @@ static json_t *vcpu_backtrace(const struct kview *kv, struct vcpu *vcpu,
 }
 
 /*
+ * A sleeping task's ORC walk stays on its stack, as unwind_orc.c's
+ * stack_access_ok keeps it: task->stack, THREAD_SIZE bytes. That is the
+ * size of union thread_union when BTF has it, else x86-64's 6.1 value:
+ * PAGE_SIZE << 2, one order more with KASAN. Without task->stack, no
+ * bounds.
+ */
+static void task_stack(const struct kview *kv, const struct guest_task *t,
+		       struct orc_start *start)
+{
+	struct errmsg err;
+	struct kmember m;
+	uint64_t base, addr;
+	uint32_t size;
+	int id;
+
+	if (ktypes_member(kv->kt, "task_struct", "stack", &m, &err) ||
+	    kview_read((void *)kv, t->addr + m.offset, &base, 8))
+		return;
+	if (ktypes_struct(kv->kt, "thread_union", &id, &size, &err) ||
+	    size < 4096 || size > (1U << 20))
+		size = kview_symbol(kv, "kasan_early_init", &addr, &err) ?
+			       16384 :
+			       32768;
+	if (base + size < base)
+		return;
+	start->stack_lo = base;
+	start->stack_hi = base + size;
+}
+
+/*
  * A sleeping task: the inactive_task_frame at thread.sp (its bp, then
  * ret_addr). ORC goes on from the frame's end, as unwind_orc.c's
  * __unwind_start does for a task that is not running.
@@ -268,6 +298,7 @@ static json_t *task_backtrace(const struct kview *kv,
 		return NULL;
 	}
 	start.sp = sp + size;
+	task_stack(kv, t, &start);
 	/* A task that never ran resumes at ret_from_fork: not a return. */
 	start.signal = !kview_symbol(kv, "ret_from_fork", &fork, &ferr) &&
 		       start.ip == fork;

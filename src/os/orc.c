@@ -215,6 +215,7 @@ struct walk {
 	uint64_t regs[PT_WORDS];
 	bool have_prev; /* the full pt_regs before an iret frame */
 	uint64_t prev[PT_WORDS];
+	uint64_t stack_lo, stack_hi;
 	const char *why;
 };
 
@@ -227,6 +228,10 @@ static bool stack_read(struct walk *w, uint64_t va, void *buf, size_t len)
 	}
 	if (va & 7) {
 		w->why = ORC_STOP_MISALIGNED;
+		return false;
+	}
+	if (w->stack_hi && (va < w->stack_lo || va + len > w->stack_hi)) {
+		w->why = ORC_STOP_OFF_STACK;
 		return false;
 	}
 	if (w->read(w->opaque, va, buf, len)) {
@@ -423,6 +428,8 @@ void orc_unwind(const struct orc_table *t, kallsyms_read_fn read, void *opaque,
 		.bp = start->bp,
 		.signal = start->signal,
 		.regs_kind = start->have_regs ? REGS_FULL : REGS_NONE,
+		.stack_lo = start->stack_lo,
+		.stack_hi = start->stack_hi,
 	};
 	int switches = 0;
 

@@ -24,7 +24,8 @@
  * Everything is guest-controlled: the tables are checked when loaded
  * (sizes, counts, sorted ips), every lookup index and table index is
  * checked at use, the binary search is bounded, every stack read is an
- * aligned kernel address read through the callback, the stack pointer
+ * aligned kernel address read through the callback (within a sleeping
+ * task's own stack when the start gives its bounds), the stack pointer
  * must move up the stack (a jump is allowed only where the kernel
  * switches stacks: an indirect sp or a pt_regs/iret frame, a few times),
  * a frame seen before is a cycle, and there are at most BT_MAX_FRAMES
@@ -104,6 +105,7 @@ enum {
 #define ORC_STOP_USER_ADDR "a stack address outside the kernel's half"
 #define ORC_STOP_MISALIGNED "a misaligned stack address"
 #define ORC_STOP_UNREADABLE "a stack address that cannot be read"
+#define ORC_STOP_OFF_STACK "a stack address outside the task's stack"
 #define ORC_STOP_NO_PROGRESS "a stack pointer that does not move up the stack"
 #define ORC_STOP_CYCLE "a cycle (a frame seen before)"
 #define ORC_STOP_RET_TEXT "a return address outside kernel text"
@@ -153,6 +155,8 @@ struct orc_start {
 	bool signal;
 	bool have_regs; /* regs holds every register (a vCPU's) */
 	uint64_t regs[PT_WORDS];
+	/* A sleeping task's stack: every read within [lo, hi) (0: any). */
+	uint64_t stack_lo, stack_hi;
 };
 
 /*

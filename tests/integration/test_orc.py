@@ -45,6 +45,7 @@ STOPS = {  # the ORC_STOP_* reasons of src/os/orc.h
     "an sp register that no pt_regs on the stack saved",
     "a stack address outside the kernel's half",
     "a misaligned stack address", "a stack address that cannot be read",
+    "a stack address outside the task's stack",
     "a stack pointer that does not move up the stack",
     "a cycle (a frame seen before)", "a return address outside kernel text",
     "an interrupted address outside kernel text",

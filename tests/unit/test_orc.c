@@ -354,6 +354,39 @@ static void test_register_sp(void **state)
 	assert_string_equal(bt.stop, ORC_STOP_NO_REG);
 }
 
+/* A sleeping task's walk stays within the stack bounds it is given. */
+static void test_stack_bounds(void **state)
+{
+	struct orc_start s = { .ip = TEXT + 0x150,
+			       .sp = sva(0),
+			       .signal = true,
+			       .stack_lo = sva(0),
+			       .stack_hi = sva(5) };
+	struct backtrace bt;
+
+	(void)state;
+	stack[2] = TEXT + 0x250;
+	stack[4] = TEXT + 0x350;
+	orc_unwind(&table, rd, NULL, &s, &bt);
+	assert_int_equal(bt.nr, 3);
+	assert_string_equal(bt.stop, ORC_STOP_END);
+	/* B's return address (sva(4)) would end past the stack */
+	s.stack_hi = sva(4) + 4;
+	orc_unwind(&table, rd, NULL, &s, &bt);
+	assert_int_equal(bt.nr, 2);
+	assert_string_equal(bt.stop, ORC_STOP_OFF_STACK);
+	/* the lowest read is A's return address at sva(2) */
+	s.stack_hi = sva(5);
+	s.stack_lo = sva(2);
+	orc_unwind(&table, rd, NULL, &s, &bt);
+	assert_int_equal(bt.nr, 3);
+	assert_string_equal(bt.stop, ORC_STOP_END);
+	s.stack_lo = sva(3);
+	orc_unwind(&table, rd, NULL, &s, &bt);
+	assert_int_equal(bt.nr, 1);
+	assert_string_equal(bt.stop, ORC_STOP_OFF_STACK);
+}
+
 static void test_null_call(void **state)
 {
 	struct backtrace bt;
@@ -556,6 +589,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_iret_frame, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_register_sp, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stack_bounds, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_null_call, setup,
 						teardown),
