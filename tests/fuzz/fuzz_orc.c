@@ -5,7 +5,8 @@
  * its entry count, .orc_unwind, orc_lookup and its entry count
  * (0: none); the walk's start ip, sp and bp as offsets; flags: bit 0
  * signal, bit 1 the start has registers (the input's first 168 bytes),
- * bit 2 the text's bounds are unknown), then the bytes a guest kernel
+ * bit 2 the text's bounds are unknown, bit 3 reads stay within the
+ * 8 KiB around sp, as a sleeping task's stack), then the bytes a guest kernel
  * would hold at virtual address BASE, which are also its text. Reads
  * outside the input fail like an unmapped page.
  */
@@ -74,6 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((h[8] & 2) && b.n >= sizeof(start.regs)) {
 		start.have_regs = true;
 		memcpy(start.regs, b.p, sizeof(start.regs));
+	}
+	if (h[8] & 8) { /* a sleeping task's bounds: sp's 8 KiB */
+		start.stack_lo = start.sp & ~0x1fffULL;
+		start.stack_hi = start.stack_lo + 0x2000;
 	}
 	orc_unwind(&t, read_blob, &b, &start, &bt);
 	if (bt.nr < 1 || bt.nr > BT_MAX_FRAMES || !bt.stop)
