@@ -102,8 +102,8 @@ void bt_unwind(kallsyms_read_fn read, void *opaque, uint64_t pc, uint64_t fp,
 				bt->stop = "too many stack switches";
 				return;
 			}
-		} else if (frame[0] &&
-			   (frame[0] <= fp || frame[0] - fp > BT_MAX_FRAME_SIZE)) {
+		} else if (frame[0] && (frame[0] <= fp ||
+					frame[0] - fp > BT_MAX_FRAME_SIZE)) {
 			bt->stop =
 				"a frame pointer that does not move up the stack";
 			return;
