@@ -82,12 +82,29 @@ int ctl_fmt_guest_ps(FILE *out, json_t *r)
 	return 0;
 }
 
-/* " #0 0xffffffff81001234 name+0x1f", then why the walk stopped. */
+/* What follows a frame's symbol: nothing for a call's return address. */
+static const char *frame_note(json_t *f)
+{
+	const char *kind = json_string_value(json_object_get(f, "frame"));
+
+	if (kind && !strcmp(kind, "pt_regs"))
+		return "  (exception/interrupt frame: pt_regs)";
+	if (kind && !strcmp(kind, "iret"))
+		return "  (exception/interrupt frame: iret)";
+	return "";
+}
+
+/*
+ * " #0 0xffffffff81001234 name+0x1f", then which unwinder and why the
+ * walk stopped.
+ */
 int ctl_fmt_guest_backtrace(FILE *out, json_t *r)
 {
 	json_t *frames = json_object_get(r, "frames"), *f;
 	json_t *pid = json_object_get(r, "pid"),
 	       *cpu = json_object_get(r, "cpu");
+	const char *unwinder =
+		json_string_value(json_object_get(r, "unwinder"));
 	size_t i;
 
 	if (!json_is_array(frames))
@@ -104,13 +121,17 @@ int ctl_fmt_guest_backtrace(FILE *out, json_t *r)
 	{
 		json_t *sym = json_object_get(f, "symbol");
 
-		fprintf(out, " #%-2zu %s %s\n", i,
+		fprintf(out, " #%-2zu %s %s%s\n", i,
 			json_string_value(json_object_get(f, "pc")) ?: "?",
-			json_is_string(sym) ? json_string_value(sym) : "?");
+			json_is_string(sym) ? json_string_value(sym) : "?",
+			frame_note(f));
 	}
 	if (json_is_string(json_object_get(r, "stop")))
-		fprintf(out, "(stopped at %s)\n",
+		fprintf(out, "(%s unwinder; stopped at %s)\n", unwinder ?: "?",
 			json_string_value(json_object_get(r, "stop")));
+	if (json_is_string(json_object_get(r, "orc-error")))
+		fprintf(out, "(ORC not used: %s)\n",
+			json_string_value(json_object_get(r, "orc-error")));
 	return 0;
 }
 

@@ -45,11 +45,20 @@ int os_list_tasks(struct vm *vm, struct kview *kv, struct task_layout *l,
 /* The guest kernel's log (for guest-dmesg and the panic report). */
 int os_read_dmesg(struct vm *vm, struct printk_log *log, struct errmsg *err);
 
+struct orc_start;
+struct kvm_regs;
 /*
- * {"frames": [{"pc", "symbol", "fp"}], "stop"}: the kernel stack from pc
- * and frame pointer fp, symbolized (the panic report uses it too).
+ * {"frames": [{"pc", "symbol", "fp", "sp", "frame"}], "stop",
+ * "unwinder": "orc" | "frame-pointer", "orc-error"?}: the kernel stack
+ * from start, symbolized, through the kernel's ORC tables when it has
+ * them, else its frame pointers (start->ip, start->bp).
  */
-json_t *os_backtrace_json(const struct kview *kv, uint64_t pc, uint64_t fp);
+json_t *os_backtrace_json(const struct kview *kv,
+			  const struct orc_start *start);
+/* The same from a vCPU's registers in kernel mode (cs: its selector); the
+ * panic report uses it too. */
+json_t *os_backtrace_regs_json(const struct kview *kv,
+			       const struct kvm_regs *regs, uint64_t cs);
 
 /*
  * On a guest kernel panic (pvpanic), print its panic line and the

@@ -60,10 +60,11 @@ static void print_backtrace(struct vm *vm, const struct vcpu_snapshot *snap)
 		log_warn("guest panic: no backtrace: %s", err.text);
 		return;
 	}
-	bt = os_backtrace_json(&kv, snap->regs.rip, snap->regs.rbp);
+	bt = os_backtrace_regs_json(&kv, &snap->regs, snap->sregs.cs.selector);
 	log_error(
-		"guest panic: backtrace of vCPU %d (frame pointers, guest kallsyms):",
-		snap->vcpu_id);
+		"guest panic: backtrace of vCPU %d (%s unwinder, guest kallsyms):",
+		snap->vcpu_id,
+		json_string_value(json_object_get(bt, "unwinder")) ?: "?");
 	json_array_foreach(json_object_get(bt, "frames"), i, f)
 	{
 		json_t *sym = json_object_get(f, "symbol");

@@ -159,7 +159,7 @@ def corpus():
                    "mb_elf32": mb["mb_elf32"], "mb_aout": mb["mb_aout"]})
     return {"bzimage": bz, "pvh": pvh, "multiboot": mb, "boot_detect": detect,
             "kvm_stats": kvm_stats(), "kallsyms": kallsyms(),
-            "vmcoreinfo": vmcoreinfo()}
+            "vmcoreinfo": vmcoreinfo(), "orc": orc()}
 
 
 def kvm_stats_file(descs, name_size=48, id_str=b"kvm-1234/vcpu-0"):
@@ -295,6 +295,56 @@ def vmcoreinfo():
             "banner": b"Linux version 6.1.0 (u@h) (gcc (Debian 12.2.0) "
                       b"12.2.0, GNU ld 2.40) #1 SMP\n",
             "duplicate": (head + "PAGESIZE=4096\n").encode()}
+
+
+def orc_input(entries, stack, start, flags, size=0x1000, lookup=True):
+    """fuzz_orc input: 9 u32 (ip table, count, orc table, lookup, lookup
+    count, start ip/sp/bp, flags), then guest memory at BASE that is also
+    the text: the ip table at 0x100, the entries at 0x200, the lookup at
+    0x300, stack words from 0x400. entries: (ip offset, sp_offset,
+    bp_offset, sp_reg, bp_reg, type, end), sorted."""
+    mem = bytearray(size)
+    for i, (ip, spo, bpo, spr, bpr, typ, end) in enumerate(entries):
+        struct.pack_into("<i", mem, 0x100 + 4 * i, ip - (0x100 + 4 * i))
+        struct.pack_into("<hhH", mem, 0x200 + 6 * i, spo, bpo,
+                         spr | bpr << 4 | typ << 8 | end << 10)
+    nblocks = size // 256 + 1
+    for blk in range(nblocks):
+        at = min(blk * 256, size)
+        idx = max([i for i, e in enumerate(entries) if e[0] <= at] or [0])
+        struct.pack_into("<I", mem, 0x300 + 4 * blk, idx)
+    for off, word in stack.items():
+        struct.pack_into("<Q", mem, 0x400 + off, word)
+    head = struct.pack("<9I", 0x100, len(entries), 0x200, 0x300,
+                       nblocks if lookup else 0, *start, flags)
+    return head + bytes(mem)
+
+
+def orc():
+    base = 0xFFFFFFFF81000000
+    SP, BP, PREV_SP, UNDEF, SP_IND, DI = 5, 4, 1, 0, 9, 3
+    CALL, REGS, IRET = 0, 1, 2
+    chain = [(0x000, 16, -16, SP, PREV_SP, CALL, 0),
+             (0x040, 0, 0, UNDEF, 0, CALL, 1)]
+    regs = [(0x000, 0, 0, SP, UNDEF, REGS, 0),
+            (0x060, 16, -16, BP, PREV_SP, CALL, 0),
+            (0x080, 0, 0, UNDEF, 0, CALL, 1)]
+    iret = [(0x000, 0, 0, SP, UNDEF, IRET, 0),
+            (0x060, 8, 0, SP_IND, UNDEF, CALL, 0),
+            (0x080, 0, 0, DI, UNDEF, CALL, 0),
+            (0x0c0, 0, 0, UNDEF, 0, CALL, 1)]
+    pt = {8 * 16: base + 0x61, 8 * 17: 0x10, 8 * 19: base + 0x500,
+          8 * 4: base + 0x600}
+    return {
+        "chain": orc_input(chain, {8: base + 0x50}, (0x10, 0x400, 0), 1),
+        "chain_no_lookup": orc_input(chain, {8: base + 0x50},
+                                     (0x10, 0x400, 0), 1, lookup=False),
+        "regs": orc_input(regs, {**pt, 0x208: base + 0x90},
+                          (0x10, 0x400, 0), 1),
+        "iret": orc_input(iret, {0: base + 0x70, 8: 0x10, 24: base + 0x480,
+                                 0x80: base + 0x4c0, 0xb8: base + 0x90},
+                          (0x10, 0x400, 0), 3),
+    }
 
 
 def main():
