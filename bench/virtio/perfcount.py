@@ -69,6 +69,9 @@ class VMCounter:
                                KVM_EXIT_MMIO),
             "userspace_pio": (ue, "errno == 0 && reason == %d" %
                               KVM_EXIT_IO),
+            # the console (COM1): its exits are the benchmark's own output
+            "console_pio": (_event_id("kvm_pio"),
+                            "port >= 0x3f8 && port <= 0x3ff"),
         }
         if bars:
             self.specs["bar_write"] = (mm, vbench.bar_filter(bars, 2))
