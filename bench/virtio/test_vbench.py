@@ -48,6 +48,9 @@ class TestVbench(unittest.TestCase):
         entry = {"stats": {"rd_operations": 5, "wr_operations": 7,
                            "flush_operations": 1, "rd_bytes": 99}}
         self.assertEqual(vbench.requests(entry), 13)
+        counts = {"userspace": 40, "userspace_pio": 36}
+        self.assertEqual(vbench.count(counts, "non_pio"), 4)
+        self.assertEqual(vbench.count(counts, "bar_write"), 0)
         self.assertEqual(vbench.delta({"a": 5, "b": 3}, {"a": 2}),
                          {"a": 3, "b": 3})
 

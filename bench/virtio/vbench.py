@@ -61,6 +61,13 @@ def requests(block_list):
             s.get("flush_operations", 0))
 
 
+def count(counts, key):
+    """One counter of a step; non_pio is userspace exits less PIO ones."""
+    if key == "non_pio":
+        return counts.get("userspace", 0) - counts.get("userspace_pio", 0)
+    return counts.get(key, 0)
+
+
 def delta(after, before):
     return {k: after[k] - before.get(k, 0) for k in after}
 
