@@ -65,6 +65,8 @@ class VMCounter:
         mm = _event_id("kvm_mmio")
         self.specs = {
             "userspace": (ue, "errno == 0"),
+            # KVM_RUN returning -EINTR (a signal to the vCPU thread)
+            "userspace_intr": (ue, "errno != 0"),
             "userspace_mmio": (ue, "errno == 0 && reason == %d" %
                                KVM_EXIT_MMIO),
             "userspace_pio": (ue, "errno == 0 && reason == %d" %
