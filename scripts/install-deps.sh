@@ -55,6 +55,7 @@ gdb	integration tests: the gdb stub against real gdb
 crash	integration tests: opens kvmscope's guest kernel dumps
 python3-drgn	integration tests: opens kvmscope's guest kernel dumps and live guests
 qemu-system-x86	integration tests: cross-checks guests against QEMU; benchmarks
+iproute2	integration tests and bench/virtio: network namespaces and TAP devices (ip)
 chromium	integration tests: renders the flame graph and stats report SVGs headless
 socat	README examples: a raw client for the control socket
 linux-perf	bench/trace-kvm: perf kvm stat, the cross-check of trace-kvm
