@@ -157,11 +157,12 @@ def test_running_vcpu_and_text_form(orc_guest):
     # (the shell on its way to `wait`, an error, sampled again). Every
     # sample is an ORC walk that ends at a named reason, and one of a few
     # runs from the idle loop down to the boot stack's ORC end marker.
-    idle = None
-    for _ in range(20):
+    idle, seen = None, []
+    for _ in range(60):
         r = q.execute("guest-backtrace", cpu=0)
         if "error" in r:  # caught in user mode: no kernel stack
             assert "runs user code" in r["error"]["desc"], r
+            seen.append(r["error"]["desc"])
             time.sleep(0.5)
             continue
         bt = r["return"]
@@ -175,7 +176,9 @@ def test_running_vcpu_and_text_form(orc_guest):
         if "do_idle" in n:
             idle = bt
             break
-    assert idle, "vCPU 0 was never seen idle"
+        seen.append((n, bt["stop"]))
+        time.sleep(0.25)
+    assert idle, ("vCPU 0 was never seen idle", seen)
     n = names(idle)
     assert n[n.index("do_idle") + 1] == "cpu_startup_entry", n
     assert "start_kernel" in n, n
