@@ -4,9 +4,6 @@
 
 #include "os/backtrace.h"
 
-/* struct pt_regs (arch/x86/include/asm/ptrace.h), in 8-byte slots. */
-enum { PT_BP = 4, PT_IP = 16, PT_CS = 17, PT_SLOTS = 21 };
-
 static void add(struct backtrace *bt, uint64_t pc, uint64_t fp,
 		enum bt_frame_kind kind)
 {
@@ -25,7 +22,7 @@ static int regs_frame(kallsyms_read_fn read, void *opaque, uint64_t *fp,
 		      int (*in_text)(void *opaque, uint64_t pc),
 		      void *text_opaque, struct backtrace *bt)
 {
-	uint64_t regs = *fp - 1, r[PT_SLOTS];
+	uint64_t regs = *fp - 1, r[PT_WORDS];
 
 	if (regs & 7) {
 		bt->stop = "a misaligned frame pointer";

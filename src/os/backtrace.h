@@ -23,6 +23,32 @@
 
 #include "os/kallsyms.h"
 
+/* struct pt_regs (x86-64) as u64 words. */
+enum {
+	PT_R15,
+	PT_R14,
+	PT_R13,
+	PT_R12,
+	PT_BP,
+	PT_BX,
+	PT_R11,
+	PT_R10,
+	PT_R9,
+	PT_R8,
+	PT_AX,
+	PT_CX,
+	PT_DX,
+	PT_SI,
+	PT_DI,
+	PT_ORIG_AX,
+	PT_IP,
+	PT_CS,
+	PT_FLAGS,
+	PT_SP,
+	PT_SS,
+	PT_WORDS
+};
+
 #define BT_MAX_FRAMES 64
 #define BT_MAX_STACK_SWITCHES 8 /* hops through an encoded pt_regs */
 #define BT_MAX_FRAME_SIZE \

@@ -63,31 +63,6 @@
 #define ORC_MAX_LOOKUP (1U << 22) /* 1 GiB of text */
 #define ORC_MAX_STACK_SWITCHES 8 /* task, IRQ, exception, entry stacks */
 
-/* struct pt_regs (x86-64) as u64 words. */
-enum {
-	PT_R15,
-	PT_R14,
-	PT_R13,
-	PT_R12,
-	PT_BP,
-	PT_BX,
-	PT_R11,
-	PT_R10,
-	PT_R9,
-	PT_R8,
-	PT_AX,
-	PT_CX,
-	PT_DX,
-	PT_SI,
-	PT_DI,
-	PT_ORIG_AX,
-	PT_IP,
-	PT_CS,
-	PT_FLAGS,
-	PT_SP,
-	PT_SS,
-	PT_WORDS
-};
 #define ORC_IRET_OFFSET (PT_IP * 8) /* the iret frame within pt_regs */
 #define ORC_IRET_SIZE ((PT_WORDS - PT_IP) * 8)
 
